@@ -163,6 +163,8 @@ export interface ModelMetrics {
   data_source: string;
   /** Number of examples in each split. */
   splits: { train: number; validation: number; test: number };
+  /** Fraction of the training data held out for validation (to recreate the split). */
+  validation_fraction?: number;
   /** Epochs actually run. */
   epochs: number;
   /** Batch size used for training. */

@@ -1,0 +1,130 @@
+/**
+ * `deno task evaluate --model DIR`: re-evaluates a saved model on the test
+ * split it was trained against (recreated from its `metrics.json`), or on the
+ * test set of `--data DIR`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { setupBackend } from "../backend.ts";
+import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { evaluateModel } from "../evaluate.ts";
+import { loadSplits } from "../load_splits.ts";
+import { loadModel } from "../model_io.ts";
+import { dataPath, resolvePath } from "../paths.ts";
+import { formatTable } from "../table.ts";
+import { percent } from "./flags.ts";
+
+const HELP = `Usage: deno task evaluate [--model DIR] [--data DIR] [--json]
+
+Evaluates a saved model on the test split recorded in its metrics.json
+(embedded digits re-split with the same seed, or the IDX test set it used),
+or on the test set of --data DIR.
+
+Options:
+  --model DIR   model directory (default data/models/latest)
+  --data DIR    IDX dataset directory whose test set to use
+  --json        print one JSON object instead of tables
+  -h, --help    show this help
+`;
+
+/**
+ * Runs the evaluate command and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./evaluate.ts";
+ * Deno.exit(await main(["--model", "data/models/latest"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseArgs(args, {
+    string: ["model", "data"],
+    boolean: ["json", "help"],
+    alias: { h: "help" },
+    unknown: (arg) => {
+      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
+      return true;
+    },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const dir = resolvePath(flags.model ?? dataPath("models", "latest"));
+  await setupBackend();
+  const { model, metrics } = await loadModel(dir);
+  try {
+    let data = flags.data;
+    if (data === undefined && metrics?.data_source.startsWith("idx:")) {
+      data = metrics.data_source.slice("idx:".length);
+    }
+    const validation = metrics?.validation_fraction ?? 0.1;
+    const splits = await loadSplits({ data, seed: metrics?.seed ?? 42, validation });
+    const result = evaluateModel(model, splits.test);
+    if (flags.json) {
+      console.log(JSON.stringify({
+        model: dir,
+        data_source: splits.source,
+        test_examples: result.count,
+        test_accuracy: result.accuracy,
+        test_loss: result.loss,
+        macro_f1: result.macroF1,
+        saved_test_accuracy: metrics?.test_accuracy ?? null,
+        confusion: result.confusion,
+        per_class: result.perClass,
+      }));
+      return 0;
+    }
+    console.log(`Model: ${dir}\nData:  ${splits.source} (test split: ${result.count} images)\n`);
+    console.log(formatTable(
+      [
+        ["accuracy", percent(result.accuracy)],
+        ["loss", result.loss.toFixed(4)],
+        ["macro F1", result.macroF1.toFixed(4)],
+        ["accuracy saved at training", metrics ? percent(metrics.test_accuracy) : "n/a"],
+      ],
+      { header: ["test", "value"], align: ["left", "right"] },
+    ));
+    console.log("\nConfusion matrix (rows: true digit, columns: predicted):");
+    console.log(formatTable(
+      result.confusion.map((row, i) => [String(i), ...row.map(String)]),
+      { header: ["", ...result.confusion.map((_, i) => String(i))], align: result.confusion.map(() => "right" as const).concat(["right"]) },
+    ));
+    console.log("\nPer class:");
+    console.log(formatTable(
+      result.perClass.map((c) => [
+        String(c.label),
+        c.precision.toFixed(3),
+        c.recall.toFixed(3),
+        c.f1.toFixed(3),
+        String(c.support),
+      ]),
+      { header: ["digit", "precision", "recall", "F1", "support"], align: ["right", "right", "right", "right", "right"] },
+    ));
+    const worst = result.worstMistakes.slice(0, 5);
+    if (worst.length) {
+      console.log("\nMost confident mistakes:");
+      console.log(formatTable(
+        worst.map((m) => [String(m.index), String(m.label), String(m.predicted), percent(m.confidence)]),
+        { header: ["index", "true", "predicted", "confidence"], align: ["right", "right", "right", "right"] },
+      ));
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof DigitLabError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}

