@@ -60,9 +60,9 @@ export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Loade
     splits = splitDataset(all, { validation, test: options.test ?? 0.1, seed });
     source = all.source;
   } else {
-    const { train, test } = await loadIdxDataset(resolvePath(dir));
-    splits = splitTrainValidation(train, { validation, seed, test });
-    source = train.source;
+    const loaded = await loadIdxDataset(resolvePath(dir));
+    splits = splitTrainValidation(loaded, { validation, seed });
+    source = loaded.train.source;
   }
   if (options.limit !== undefined) splits = limitSplits(splits, options.limit);
   return { ...splits, source };

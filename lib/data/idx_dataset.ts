@@ -1,0 +1,167 @@
+/**
+ * Loads an MNIST-style dataset (four IDX files) from a directory.
+ *
+ * @module
+ */
+
+import { DataFormatError } from "../errors.ts";
+import { type IdxArray, readIdxFile } from "./idx.ts";
+import type { Dataset } from "./types.ts";
+
+/**
+ * Pixels scaled from 0..255 to floats in [0, 1].
+ *
+ * @example
+ * ```ts
+ * import { normalizePixels } from "./idx_dataset.ts";
+ * const f = normalizePixels(new Uint8Array([0, 255, 51]));
+ * console.assert(f[0] === 0 && f[1] === 1 && Math.abs(f[2] - 0.2) < 1e-7);
+ * ```
+ */
+export function normalizePixels(u8: Uint8Array): Float32Array {
+  const out = new Float32Array(u8.length);
+  for (let i = 0; i < u8.length; i++) out[i] = u8[i] / 255;
+  return out;
+}
+
+/**
+ * The data directory to use: `flag` if given, else the `DIGIT_LAB_DATA`
+ * environment variable, else `undefined` (use the embedded digits).
+ *
+ * @example
+ * ```ts
+ * import { resolveDataDir } from "./idx_dataset.ts";
+ * console.assert(resolveDataDir("data/mnist") === "data/mnist");
+ * ```
+ */
+export function resolveDataDir(flag?: string): string | undefined {
+  return flag || Deno.env.get("DIGIT_LAB_DATA") || undefined;
+}
+
+/** Options for {@linkcode loadIdxDataset}. */
+export interface LoadIdxDatasetOptions {
+  /** Number of classes; every label must be below it (default 10). */
+  numClasses?: number;
+}
+
+const FILES = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+};
+
+type Role = keyof typeof FILES;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** The first existing spelling of `base`: raw before gzipped, `-idx` before `.idx`. */
+async function findFile(dir: string, base: string): Promise<string | undefined> {
+  const dotted = base.replace("-idx", ".idx");
+  for (const name of [base, `${base}.gz`, dotted, `${dotted}.gz`]) {
+    if (await exists(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return undefined;
+}
+
+function toDataset(
+  images: IdxArray,
+  labels: IdxArray,
+  paths: { images: string; labels: string },
+  numClasses: number,
+  source: string,
+): Dataset {
+  if (images.dtype !== "uint8" || images.dims.length !== 3) {
+    throw new DataFormatError(
+      `${paths.images} must hold 3-dimensional uint8 images, found ${images.dims.length}-dimensional ` +
+        `${images.dtype} ${images.dims.join("x")}`,
+    );
+  }
+  if (labels.dtype !== "uint8" || labels.dims.length !== 1) {
+    throw new DataFormatError(
+      `${paths.labels} must hold 1-dimensional uint8 labels, found ${labels.dims.length}-dimensional ` +
+        `${labels.dtype} ${labels.dims.join("x")}`,
+    );
+  }
+  const [count, rows, cols] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new DataFormatError(
+      `${paths.images} has ${count} images but ${paths.labels} has ${labels.dims[0]} labels`,
+    );
+  }
+  const labelData = labels.data as Uint8Array;
+  const bad = labelData.findIndex((l) => l >= numClasses);
+  if (bad >= 0) {
+    throw new DataFormatError(
+      `label ${
+        labelData[bad]
+      } at index ${bad} of ${paths.labels} is not below ${numClasses} classes`,
+    );
+  }
+  return {
+    images: normalizePixels(images.data as Uint8Array),
+    labels: new Uint8Array(labelData),
+    count,
+    rows,
+    cols,
+    numClasses,
+    source,
+  };
+}
+
+/**
+ * Loads the standard four IDX files (`train-images-idx3-ubyte`,
+ * `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
+ * `t10k-labels-idx1-ubyte`, each optionally `.gz` and with `.idx` instead of
+ * `-idx`) from `dir`, with pixels normalised to [0, 1].
+ *
+ * @throws {DataFormatError} listing the files missing from `dir`, or when a
+ * file is malformed, images are not 3-dimensional uint8, labels not
+ * 1-dimensional uint8, counts differ, train and test image sizes differ, or a
+ * label is not below `numClasses`.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadIdxDataset } from "./idx_dataset.ts";
+ * const { train, test } = await loadIdxDataset("data/mnist");
+ * console.log(train.count, test.count); // 60000 10000
+ * ```
+ */
+export async function loadIdxDataset(
+  dir: string,
+  options: LoadIdxDatasetOptions = {},
+): Promise<{ train: Dataset; test: Dataset }> {
+  const numClasses = options.numClasses ?? 10;
+  const roles = Object.keys(FILES) as Role[];
+  const found = await Promise.all(roles.map((r) => findFile(dir, FILES[r])));
+  const missing = roles.filter((_, i) => found[i] === undefined).map((r) => `${FILES[r]}(.gz)`);
+  if (missing.length > 0) {
+    throw new DataFormatError(`missing IDX files in ${dir}: ${missing.join(", ")}`);
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = found as string[];
+  const source = `idx:${dir}`;
+  const load = async (images: string, labels: string) =>
+    toDataset(
+      await readIdxFile(images),
+      await readIdxFile(labels),
+      { images, labels },
+      numClasses,
+      source,
+    );
+  const train = await load(trainImages, trainLabels);
+  const test = await load(testImages, testLabels);
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DataFormatError(
+      `train images in ${dir} are ${train.rows}x${train.cols} but test images are ` +
+        `${test.rows}x${test.cols}`,
+    );
+  }
+  return { train, test };
+}
