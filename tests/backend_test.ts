@@ -11,5 +11,8 @@ Deno.test("setupBackend: WASM with SIMD, idempotent, training kernels registered
   assertEquals(info.tfjsVersion, "4.22.0");
   const again = await setupBackend();
   assertEquals(again, info);
-  assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined, "Conv2DBackpropFilter missing");
+  assert(
+    tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined,
+    "Conv2DBackpropFilter missing",
+  );
 });

@@ -43,7 +43,7 @@ export async function main(args: string[]): Promise<number> {
     string: ["model", "data"],
     boolean: ["json", "help"],
     alias: { h: "help" },
-    unknown: (arg) => {
+    unknown: (arg: string) => {
       if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
       return true;
     },
@@ -90,7 +90,10 @@ export async function main(args: string[]): Promise<number> {
     console.log("\nConfusion matrix (rows: true digit, columns: predicted):");
     console.log(formatTable(
       result.confusion.map((row, i) => [String(i), ...row.map(String)]),
-      { header: ["", ...result.confusion.map((_, i) => String(i))], align: result.confusion.map(() => "right" as const).concat(["right"]) },
+      {
+        header: ["", ...result.confusion.map((_, i) => String(i))],
+        align: result.confusion.map(() => "right" as const).concat(["right"]),
+      },
     ));
     console.log("\nPer class:");
     console.log(formatTable(
@@ -101,14 +104,22 @@ export async function main(args: string[]): Promise<number> {
         c.f1.toFixed(3),
         String(c.support),
       ]),
-      { header: ["digit", "precision", "recall", "F1", "support"], align: ["right", "right", "right", "right", "right"] },
+      {
+        header: ["digit", "precision", "recall", "F1", "support"],
+        align: ["right", "right", "right", "right", "right"],
+      },
     ));
     const worst = result.worstMistakes.slice(0, 5);
     if (worst.length) {
       console.log("\nMost confident mistakes:");
       console.log(formatTable(
-        worst.map((m) => [String(m.index), String(m.label), String(m.predicted), percent(m.confidence)]),
-        { header: ["index", "true", "predicted", "confidence"], align: ["right", "right", "right", "right"] },
+        worst.map((
+          m,
+        ) => [String(m.index), String(m.label), String(m.predicted), percent(m.confidence)]),
+        {
+          header: ["index", "true", "predicted", "confidence"],
+          align: ["right", "right", "right", "right"],
+        },
       ));
     }
     return 0;

@@ -8,9 +8,15 @@ Deno.test("numberFlag: parses, defaults and checks bounds naming the flag and va
   const e = assertThrows(() => numberFlag({ lr: "abc" }, "lr", 1), InvalidArgumentError);
   assert(e.message.includes("--lr") && e.message.includes("abc"), e.message);
   assertThrows(() => numberFlag({ lr: "" }, "lr", 1), InvalidArgumentError);
-  assertThrows(() => numberFlag({ lr: "0" }, "lr", 1, { min: 0, exclusiveMin: true }), InvalidArgumentError);
+  assertThrows(
+    () => numberFlag({ lr: "0" }, "lr", 1, { min: 0, exclusiveMin: true }),
+    InvalidArgumentError,
+  );
   assertEquals(numberFlag({ lr: "0" }, "lr", 1, { min: 0 }), 0);
-  const big = assertThrows(() => numberFlag({ v: "2" }, "v", 1, { max: 0.9 }), InvalidArgumentError);
+  const big = assertThrows(
+    () => numberFlag({ v: "2" }, "v", 1, { max: 0.9 }),
+    InvalidArgumentError,
+  );
   assert(big.message.includes("0.9") && big.message.includes("2"), big.message);
 });
 

@@ -1,0 +1,257 @@
+/**
+ * The training loop: seeded shuffling, batch gathering into a reused
+ * buffer, optional augmentation, one optimiser step per batch, validation
+ * after every epoch, early stopping, progress callbacks and cancellation.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import { augmentBatch, type AugmentOptions } from "./augment.ts";
+import type { Dataset } from "./data/types.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { assertModelFitsDataset, evaluateModel } from "./evaluate.ts";
+import {
+  batchIndices,
+  batchToTensors,
+  createBatchBuffer,
+  gatherBatch,
+  validateDataset,
+} from "./preprocess.ts";
+import { createRng } from "./random.ts";
+import type { BatchLog, EpochLog, TrainingHistory } from "./types.ts";
+
+/**
+ * When to stop before the planned epochs.
+ *
+ * @example
+ * ```ts
+ * import type { EarlyStoppingOptions } from "./train.ts";
+ * const o: EarlyStoppingOptions = { patience: 3, minDelta: 1e-4 };
+ * ```
+ */
+export interface EarlyStoppingOptions {
+  /** Epochs in a row without a validation-loss improvement after which to stop (>= 0). */
+  patience: number;
+  /** Smallest decrease of the validation loss that counts as one (default 0). */
+  minDelta?: number;
+  /** Put back the weights of the best epoch at the end (default `true`). */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Options of {@linkcode trainModel}.
+ *
+ * @example
+ * ```ts
+ * import type { TrainOptions } from "./train.ts";
+ * import type { Dataset } from "./data/types.ts";
+ * const options = (train: Dataset, validation: Dataset): TrainOptions => ({
+ *   train, validation, epochs: 10, seed: 42, augment: {}, earlyStopping: { patience: 3 },
+ * });
+ * ```
+ */
+export interface TrainOptions {
+  /** Examples to fit. */
+  train: Dataset;
+  /** Examples to score after every epoch (for early stopping and the logs). */
+  validation: Dataset;
+  /** Epochs to run (a positive integer). */
+  epochs: number;
+  /** Examples per optimiser step (default 128). */
+  batchSize?: number;
+  /** Seed of the shuffling, augmentation and dropout masks. */
+  seed: number;
+  /** Augment training batches with these options (`{}` for the defaults); off when absent or `false`. */
+  augment?: AugmentOptions | false;
+  /** Stop when the validation loss stops improving. */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Called after every `batchLogEvery`-th batch and after the last batch of each epoch. */
+  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
+  /** Called after every epoch, validation included. */
+  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
+  /** Aborting it rejects `trainModel` with the signal's reason before the next batch. */
+  signal?: AbortSignal;
+  /** Report every n-th batch to `onBatchEnd` (default 1). */
+  batchLogEvery?: number;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+  }
+}
+
+function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
+  const { train, validation, epochs, batchSize = 128, batchLogEvery = 1, earlyStopping } = options;
+  positiveInteger("epochs", epochs);
+  positiveInteger("batchSize", batchSize);
+  positiveInteger("batchLogEvery", batchLogEvery);
+  if (!Number.isInteger(options.seed)) {
+    throw new InvalidArgumentError(`seed must be an integer, got ${options.seed}`);
+  }
+  if (earlyStopping) {
+    const { patience, minDelta = 0 } = earlyStopping;
+    if (!Number.isInteger(patience) || patience < 0) {
+      throw new InvalidArgumentError(
+        `earlyStopping.patience must be a non-negative integer, got ${patience}`,
+      );
+    }
+    if (!(minDelta >= 0 && Number.isFinite(minDelta))) {
+      throw new InvalidArgumentError(`earlyStopping.minDelta must be >= 0, got ${minDelta}`);
+    }
+  }
+  if (!model.optimizer || !((model.metricsNames?.length ?? 0) >= 2)) {
+    throw new InvalidArgumentError(
+      `the model must be compiled with an optimizer and the "accuracy" metric ` +
+        `(metrics: ${JSON.stringify(model.metricsNames ?? [])})`,
+    );
+  }
+  for (const [name, ds] of [["training", train], ["validation", validation]] as const) {
+    if (ds.count === 0) {
+      throw new InvalidArgumentError(`the ${name} dataset ${JSON.stringify(ds.source)} is empty`);
+    }
+    validateDataset(ds);
+    assertModelFitsDataset(model, ds);
+  }
+}
+
+/** Dropout layers keep their seed in a private field; we set it per step. */
+type Seeded = { seed?: number };
+
+/**
+ * Trains a compiled model with a custom loop over seeded batches. Equal
+ * seeds, data and initial weights give equal histories: the batch order,
+ * the augmentation and every dropout mask derive from `seed`.
+ *
+ * @returns The per-epoch history; with early stopping and
+ *   `restoreBestWeights` the model ends with the best epoch's weights.
+ * @throws {InvalidArgumentError} on bad options, an empty dataset, or a
+ *   dataset that does not fit the model's input or output.
+ *
+ * @example
+ * ```ts
+ * import { trainModel } from "./train.ts";
+ * import { buildModel } from "./model.ts";
+ * import { setupBackend } from "./backend.ts";
+ * await setupBackend();
+ * const ds = {
+ *   images: new Float32Array(8 * 16), labels: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 1]),
+ *   count: 8, rows: 4, cols: 4, numClasses: 2, source: "example",
+ * };
+ * const model = buildModel({ inputShape: [4, 4, 1], layers: [{ type: "flatten" }], numClasses: 2 }, {
+ *   seed: 1,
+ * });
+ * const history = await trainModel(model, { train: ds, validation: ds, epochs: 2, seed: 1 });
+ * console.assert(history.epochs.length === 2);
+ * model.dispose();
+ * ```
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  options: TrainOptions,
+): Promise<TrainingHistory> {
+  checkOptions(model, options);
+  const {
+    train,
+    validation,
+    epochs,
+    batchSize = 128,
+    seed,
+    augment = false,
+    earlyStopping,
+    onBatchEnd,
+    onEpochEnd,
+    signal,
+    batchLogEvery = 1,
+  } = options;
+  const started = performance.now();
+  const history: TrainingHistory = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
+  const buffer = createBatchBuffer(train, Math.min(batchSize, train.count));
+  const augmentRng = createRng(seed ^ 0x5bd1e995);
+  const dropoutRng = createRng(seed ^ 0x27d4eb2f);
+  const dropouts = model.layers.filter((l) =>
+    l.getClassName() === "Dropout"
+  ) as unknown[] as Seeded[];
+  const savedSeeds = dropouts.map((l) => l.seed);
+  const minDelta = earlyStopping?.minDelta ?? 0;
+  const restore = earlyStopping !== undefined && earlyStopping.restoreBestWeights !== false;
+  let bestLoss = Infinity;
+  let bestWeights: tf.Tensor[] | undefined;
+  let waited = 0;
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      const batches = batchIndices(train.count, { batchSize, seed, epoch });
+      let lossSum = 0;
+      let accuracySum = 0;
+      for (let b = 0; b < batches.length; b++) {
+        signal?.throwIfAborted();
+        const batch = gatherBatch(train, batches[b], buffer);
+        if (augment) {
+          augmentBatch(batch.pixels, batch.count, {
+            ...augment,
+            rows: train.rows,
+            cols: train.cols,
+            rng: augmentRng,
+          });
+        }
+        for (const layer of dropouts) layer.seed = Math.floor(dropoutRng() * 2 ** 31);
+        const { xs, ys } = batchToTensors(batch, train);
+        let result: number | number[];
+        try {
+          result = await model.trainOnBatch(xs, ys);
+        } finally {
+          xs.dispose();
+          ys.dispose();
+        }
+        const [loss, accuracy] = result as number[];
+        lossSum += loss * batch.count;
+        accuracySum += accuracy * batch.count;
+        if (onBatchEnd && ((b + 1) % batchLogEvery === 0 || b + 1 === batches.length)) {
+          await onBatchEnd({
+            epoch,
+            batch: b + 1,
+            batches: batches.length,
+            loss,
+            accuracy,
+            elapsedMs: performance.now() - epochStart,
+          });
+        }
+      }
+      const val = evaluateModel(model, validation, { batchSize, worst: 0 });
+      const log: EpochLog = {
+        epoch,
+        epochs,
+        loss: lossSum / train.count,
+        accuracy: accuracySum / train.count,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      history.epochs.push(log);
+      if (val.loss < bestLoss - minDelta) {
+        bestLoss = val.loss;
+        history.bestEpoch = epoch;
+        waited = 0;
+        if (restore) {
+          for (const w of bestWeights ?? []) w.dispose();
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
+      } else {
+        waited++;
+      }
+      await onEpochEnd?.(log);
+      if (earlyStopping && waited > 0 && waited >= earlyStopping.patience && epoch < epochs) {
+        history.stoppedEarly = true;
+        break;
+      }
+    }
+    if (bestWeights && history.bestEpoch !== history.epochs.length) model.setWeights(bestWeights);
+  } finally {
+    dropouts.forEach((layer, i) => layer.seed = savedSeeds[i]);
+    for (const w of bestWeights ?? []) w.dispose();
+  }
+  history.seconds = (performance.now() - started) / 1000;
+  return history;
+}
