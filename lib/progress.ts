@@ -50,7 +50,10 @@ export interface ProgressValues {
 export interface ProgressBar {
   /** Records that `done` of `total` steps are finished, redrawing when due. */
   update(done: number, values?: ProgressValues): void;
-  /** Draws the final state followed by `summary` and ends the line. Later calls do nothing. */
+  /**
+   * Draws the final state followed by `summary` (which replaces the last
+   * figures) and ends the line. Later calls do nothing.
+   */
   done(summary?: string): void;
 }
 
@@ -140,6 +143,8 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     done(summary) {
       if (finished) return;
       finished = true;
+      // A summary replaces the last batch's figures on the final line.
+      if (summary) values = {};
       const line = render(now()) + (summary ? ` ${summary}` : "");
       write(tty ? `${CLEAR_LINE}${line}\n` : `${line}\n`);
     },
