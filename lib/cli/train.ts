@@ -33,8 +33,7 @@ Options:
   --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
   --epochs N         training epochs (default 8 embedded, 3 with --data)
   --batch-size N     batch size (default 128)
-  --lr X             Adam learning rate (default 0.003 embedded, 0.001 with --data:
-                     the small embedded set needs fewer, larger steps)
+  --lr X             Adam learning rate (default 0.003)
   --seed N           seed of split, shuffling, initialisation, augmentation (default 42)
   --validation X     fraction of training data held out for validation (default 0.1)
   --augment          augment training batches (rotation, shift, scale)
@@ -100,7 +99,7 @@ export async function main(args: string[]): Promise<number> {
   const splits = await loadSplits({ data: flags.data, seed, validation, limit });
   const fullData = splits.source.startsWith("idx:");
   const epochs = intFlag(flags, "epochs", fullData ? 3 : 8, { min: 1 });
-  const learningRate = numberFlag(flags, "lr", fullData ? 0.001 : 0.003, {
+  const learningRate = numberFlag(flags, "lr", 0.003, {
     min: 0,
     exclusiveMin: true,
   });
