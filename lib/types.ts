@@ -165,6 +165,10 @@ export interface ModelMetrics {
   splits: { train: number; validation: number; test: number };
   /** Fraction of the training data held out for validation (to recreate the split). */
   validation_fraction?: number;
+  /** Name of the architecture (`reference`, `strong`, ...), when a named one was used. */
+  model?: string;
+  /** Adam learning rate. */
+  learning_rate?: number;
   /** Epochs actually run. */
   epochs: number;
   /** Batch size used for training. */

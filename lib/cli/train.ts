@@ -154,6 +154,8 @@ export async function main(args: string[]): Promise<number> {
       test: splits.test.count,
     },
     validation_fraction: validation,
+    model: modelName,
+    learning_rate: learningRate,
     epochs: history.epochs.length,
     batch_size: batchSize,
     seed,
