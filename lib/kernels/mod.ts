@@ -5,8 +5,19 @@
  * @module
  */
 
+import { batchMatMul } from "./batch_mat_mul.ts";
+import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
+import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+import { maxPoolGrad } from "./max_pool_grad.ts";
+import { sum } from "./sum.ts";
+import { registerWasmKernel } from "./wasm_kernel.ts";
+
 /**
- * Registers Digit Lab's training kernels on the `wasm` backend. Idempotent.
+ * Registers Digit Lab's training kernels on the `wasm` backend: the missing
+ * `Conv2DBackpropFilter`, and faster `Conv2DBackpropInput`, `MaxPoolGrad`,
+ * `Sum` (over leading axes) and `BatchMatMul` (with a transposed operand),
+ * each agreeing with the cpu backend and falling back to the backend's own
+ * kernel for cases it does not cover. Idempotent.
  *
  * @example
  * ```ts
@@ -15,5 +26,9 @@
  * ```
  */
 export function registerTrainingKernels(): void {
-  // Filled in by lib/kernels/conv2d_backprop_filter.ts (see issue 2).
+  registerWasmKernel("Conv2DBackpropFilter", conv2dBackpropFilter);
+  registerWasmKernel("Conv2DBackpropInput", conv2dBackpropInput);
+  registerWasmKernel("MaxPoolGrad", maxPoolGrad);
+  registerWasmKernel("Sum", sum);
+  registerWasmKernel("BatchMatMul", batchMatMul);
 }

@@ -1,0 +1,208 @@
+/**
+ * A live training view: in a notebook one output, updated in place (a
+ * Jupyter display id and `update_display_data`), shows the progress, the
+ * latest figures and loss / accuracy curves; elsewhere a progress bar per
+ * epoch is printed, as `deno task train` does.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "../errors.ts";
+import { createProgressBar, type ProgressBar, type ProgressWriter } from "../progress.ts";
+import type { BatchLog, EpochLog, TrainingHistory } from "../types.ts";
+import { defaultTarget, type DisplayTarget, escapeHtml, type MediaBundle } from "./jupyter.ts";
+import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
+
+/** Options of {@linkcode createLiveTrainingView}. */
+export interface LiveTrainingViewOptions {
+  /** Epochs planned. */
+  epochs: number;
+  /** Heading of the view (default `"Training"`). */
+  title?: string;
+  /** Least milliseconds between two updates after a batch (default 1000); epochs always update. */
+  intervalMs?: number;
+  /** Most points drawn per curve; batches are averaged into buckets beyond it (default 200). */
+  maxPoints?: number;
+  /** Where the view goes (default: the notebook, else the terminal). */
+  target?: DisplayTarget;
+  /** Where the text progress bars go when the target is not rich (default `Deno.stdout`). */
+  writer?: ProgressWriter;
+  /** Clock in milliseconds (default `performance.now`). */
+  now?: () => number;
+}
+
+/** The callbacks to pass to `trainModel`, and the end of the view. */
+export interface LiveTrainingView {
+  /** Records a batch; redraws when `intervalMs` has passed since the last redraw. */
+  onBatchEnd(log: BatchLog): Promise<void>;
+  /** Records an epoch and redraws. */
+  onEpochEnd(log: EpochLog): Promise<void>;
+  /** Redraws a last time, saying training is over (with the history's total time). */
+  finish(history?: TrainingHistory): Promise<void>;
+  /** How many times the view was drawn (the first display and its updates). */
+  readonly renders: number;
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Means of `points` over `buckets` equal runs (all points when there are fewer). */
+function bucketed(points: [number, number][], buckets: number): [number, number][] {
+  if (points.length <= buckets) return points;
+  const out: [number, number][] = [];
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor((b * points.length) / buckets);
+    const to = Math.floor(((b + 1) * points.length) / buckets);
+    let sx = 0;
+    let sy = 0;
+    for (let i = from; i < to; i++) [sx, sy] = [sx + points[i][0], sy + points[i][1]];
+    out.push([sx / (to - from), sy / (to - from)]);
+  }
+  return out;
+}
+
+/**
+ * Creates a live training view. Pass its `onBatchEnd` / `onEpochEnd` to
+ * `trainModel`, then call `finish`. The first redraw creates the output;
+ * later ones replace it, so a cell shows one output however long training
+ * runs.
+ *
+ * @throws {InvalidArgumentError} when `epochs`, `intervalMs` or `maxPoints` is invalid.
+ *
+ * @example
+ * ```ts ignore
+ * import { createLiveTrainingView } from "./live.ts";
+ * import { trainModel } from "../train.ts";
+ * const view = createLiveTrainingView({ epochs: 3 });
+ * const history = await trainModel(model, {
+ *   train, validation, epochs: 3, seed: 42,
+ *   onBatchEnd: view.onBatchEnd, onEpochEnd: view.onEpochEnd,
+ * });
+ * await view.finish(history);
+ * ```
+ */
+export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTrainingView {
+  const { epochs, title = "Training", intervalMs = 1000, maxPoints = 200 } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) {
+    throw new InvalidArgumentError(`epochs must be a positive integer, got ${epochs}`);
+  }
+  if (!(intervalMs >= 0)) {
+    throw new InvalidArgumentError(`intervalMs must be >= 0, got ${intervalMs}`);
+  }
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) {
+    throw new InvalidArgumentError(`maxPoints must be an integer >= 2, got ${maxPoints}`);
+  }
+  const target = options.target ?? defaultTarget();
+  const now = options.now ?? (() => performance.now());
+  const displayId = `digit-lab-training-${crypto.randomUUID()}`;
+  const started = now();
+  const batchLoss: [number, number][] = [];
+  const batchAccuracy: [number, number][] = [];
+  const epochLogs: EpochLog[] = [];
+  let last: BatchLog | undefined;
+  let lastDraw = -Infinity;
+  let renders = 0;
+  let finished: string | undefined;
+  let bar: ProgressBar | undefined;
+
+  const status = (): string => {
+    const seconds = ((now() - started) / 1000).toFixed(1);
+    if (finished !== undefined) {
+      return `${title}: done, ${epochLogs.length} epoch(s) in ${finished} s`;
+    }
+    if (!last) return `${title}: starting…`;
+    return `${title}: epoch ${last.epoch}/${epochs}, batch ${last.batch}/${last.batches}, ` +
+      `loss ${last.loss.toFixed(4)}, accuracy ${pct(last.accuracy)}, ${seconds} s`;
+  };
+
+  const bundle = (): MediaBundle => {
+    const done = last ? (last.epoch - 1 + last.batch / last.batches) / epochs : 0;
+    const progress = finished !== undefined ? 1 : done;
+    const xRange: [number, number] = [0, epochs];
+    const val = (pick: (e: EpochLog) => number) =>
+      epochLogs.map((e) => [e.epoch, pick(e)] as [number, number]);
+    const loss: ChartSeries[] = [
+      { name: "train (batches)", color: "#3366cc", points: bucketed(batchLoss, maxPoints) },
+      { name: "validation", color: "#dc7633", points: val((e) => e.valLoss), markers: true },
+    ];
+    const accuracy: ChartSeries[] = [
+      { name: "train (batches)", color: "#3366cc", points: bucketed(batchAccuracy, maxPoints) },
+      { name: "validation", color: "#dc7633", points: val((e) => e.valAccuracy), markers: true },
+    ];
+    const rows = epochLogs.map((e) =>
+      `<tr><td>${e.epoch}</td><td>${e.loss.toFixed(4)}</td><td>${pct(e.accuracy)}</td><td>${
+        e.valLoss.toFixed(4)
+      }</td><td>${pct(e.valAccuracy)}</td><td>${e.seconds.toFixed(1)}</td></tr>`
+    ).join("");
+    const table = rows
+      ? `<table style="font-size:12px"><thead><tr><th>epoch</th><th>loss</th><th>accuracy</th>` +
+        `<th>val loss</th><th>val accuracy</th><th>seconds</th></tr></thead><tbody>${rows}</tbody></table>`
+      : "";
+    const html = `<div class="digit-lab-live" style="font:12px sans-serif">` +
+      `<div style="margin-bottom:4px">${escapeHtml(status())}</div>` +
+      `<progress max="1" value="${progress.toFixed(4)}" style="width:640px"></progress>` +
+      `<div style="display:flex;flex-wrap:wrap">` +
+      lineChartSvg({ title: "loss", series: loss, xRange }) +
+      lineChartSvg({ title: "accuracy", series: accuracy, xRange, yRange: [0, 1] }) +
+      `</div>${table}</div>`;
+    const lines = [
+      status(),
+      ...epochLogs.map((e) =>
+        `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${pct(e.accuracy)} ` +
+        `val_loss ${e.valLoss.toFixed(4)} val_acc ${pct(e.valAccuracy)} ${e.seconds.toFixed(1)}s`
+      ),
+    ];
+    return { "text/html": html, "text/plain": lines.join("\n") };
+  };
+
+  const draw = async () => {
+    lastDraw = now();
+    await target.display(bundle(), { displayId, update: renders > 0 });
+    renders++;
+  };
+
+  return {
+    async onBatchEnd(log) {
+      last = log;
+      const x = log.epoch - 1 + log.batch / log.batches;
+      batchLoss.push([x, log.loss]);
+      batchAccuracy.push([x, log.accuracy]);
+      if (!target.rich) {
+        if (log.batch === 1 || !bar) {
+          bar = createProgressBar({
+            total: log.batches,
+            label: `epoch ${log.epoch}/${epochs}`,
+            writer: options.writer,
+            now,
+          });
+        }
+        bar.update(log.batch, { loss: log.loss, accuracy: log.accuracy });
+        return;
+      }
+      if (renders === 0 || now() - lastDraw >= intervalMs) await draw();
+    },
+    async onEpochEnd(log) {
+      epochLogs.push(log);
+      if (!target.rich) {
+        bar?.done(
+          `val_loss ${log.valLoss.toFixed(4)} val_acc ${pct(log.valAccuracy)} ${
+            log.seconds.toFixed(1)
+          }s`,
+        );
+        bar = undefined;
+        return;
+      }
+      await draw();
+    },
+    async finish(history) {
+      finished = (history?.seconds ?? (now() - started) / 1000).toFixed(1);
+      if (!target.rich) {
+        await target.display({ "text/plain": status() });
+        return;
+      }
+      await draw();
+    },
+    get renders() {
+      return renders;
+    },
+  };
+}

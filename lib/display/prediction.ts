@@ -1,0 +1,267 @@
+/**
+ * One prediction at a glance: the original image, the 28x28 the model saw,
+ * and the class probabilities as bars (plain HTML, no script), optionally
+ * with the intermediate images of the normalisation.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "../errors.ts";
+import { resizeLongSide } from "../image/resize.ts";
+import type { Box, GrayImage, PipelineStep } from "../image/types.ts";
+import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
+import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
+
+/** What {@linkcode predictionBundle} and {@linkcode showPrediction} show. */
+export interface PredictionView {
+  /** The 28x28 input the model classified (ink = 1). */
+  input: ImageInput;
+  /** One probability per class, in class order. */
+  probabilities: ArrayLike<number>;
+  /** The image as decoded, before normalisation. */
+  original?: GrayImage;
+  /** Intermediate images of the normalisation, in order. */
+  steps?: readonly PipelineStep[];
+  /** The true class, when known. */
+  label?: number;
+  /** A heading, such as the file name. */
+  title?: string;
+  /** Class names in class order (default `"0"`, `"1"`, ...). */
+  classNames?: readonly string[];
+}
+
+const SHOWN_SIDE = 140;
+const STEP_SIDE = 96;
+const BAR_WIDTH = 160;
+
+/**
+ * The predicted class: the index of the largest probability (the first on ties).
+ *
+ * @throws {InvalidArgumentError} when there are no probabilities or one is not finite.
+ *
+ * @example
+ * ```ts
+ * import { argMax } from "./prediction.ts";
+ * console.assert(argMax([0.1, 0.7, 0.2]) === 1);
+ * ```
+ */
+export function argMax(values: ArrayLike<number>): number {
+  if (values.length === 0) throw new InvalidArgumentError("cannot take the argmax of no values");
+  let best = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new InvalidArgumentError(`probability ${i} is ${values[i]}, not a finite number`);
+    }
+    if (values[i] > values[best]) best = i;
+  }
+  return best;
+}
+
+const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+
+function figure(inner: string, caption: string): string {
+  return `<figure style="margin:0;text-align:center">${inner}<figcaption>${
+    escapeHtml(caption)
+  }</figcaption></figure>`;
+}
+
+async function shown(img: GrayImage, side: number, caption: string): Promise<string> {
+  const long = Math.max(img.width, img.height);
+  const small = long > side ? resizeLongSide(img, side) : img;
+  const scale = Math.max(1, Math.floor(side / Math.max(small.width, small.height)));
+  return figure(await imageTag(small, { scale, alt: caption }), caption);
+}
+
+/**
+ * Builds the bundle of one prediction: `text/html` (images and probability
+ * bars) and `text/plain` (the predicted class and the top three).
+ *
+ * @throws {InvalidArgumentError} when the probabilities are empty or not
+ *   finite, or the class names do not match them.
+ *
+ * @example
+ * ```ts
+ * import { predictionBundle } from "./prediction.ts";
+ * const probabilities = [0, 0, 0, 0, 0, 0, 0, 0.9, 0.05, 0.05];
+ * const b = await predictionBundle({ input: new Float32Array(784), probabilities, label: 7 });
+ * console.log(b["text/plain"]); // predicted 7 (90.0%), expected 7 (right); top 3: 7 90.0%, ...
+ * ```
+ */
+export async function predictionBundle(view: PredictionView): Promise<MediaBundle> {
+  const probs = Array.from(view.probabilities);
+  const predicted = argMax(probs);
+  const names = view.classNames ?? probs.map((_, i) => String(i));
+  if (names.length !== probs.length) {
+    throw new InvalidArgumentError(
+      `got ${names.length} class names for ${probs.length} probabilities`,
+    );
+  }
+  const verdict = view.label === undefined
+    ? ""
+    : `, expected ${names[view.label] ?? view.label} (${
+      view.label === predicted ? "right" : "wrong"
+    })`;
+  const top = probs.map((p, i) => ({ p, i })).sort((a, b) => b.p - a.p || a.i - b.i).slice(0, 3);
+  const head = `${view.title ? `${view.title}: ` : ""}predicted ${names[predicted]} (${
+    pct(probs[predicted])
+  })${verdict}`;
+  const text = `${head}; top 3: ${top.map((t) => `${names[t.i]} ${pct(t.p)}`).join(", ")}`;
+
+  const input = toGrayImage(view.input);
+  const pictures = [
+    view.original
+      ? await shown(
+        view.original,
+        SHOWN_SIDE,
+        `original ${view.original.width}x${view.original.height}`,
+      )
+      : "",
+    await shown(input, SHOWN_SIDE, `model input ${input.width}x${input.height}`),
+  ].join("");
+  const bars = probs.map((p, i) => {
+    const color = i === predicted
+      ? (view.label === undefined || view.label === i ? "#2a7" : "#d33")
+      : "#8ab";
+    return `<div style="display:flex;align-items:center;gap:6px;height:14px">` +
+      `<span style="width:1.5em;text-align:right">${escapeHtml(names[i])}</span>` +
+      `<span style="display:inline-block;width:${BAR_WIDTH}px;height:10px;background:#eee">` +
+      `<span style="display:block;width:${Math.round(Math.max(0, Math.min(1, p)) * BAR_WIDTH)}px;` +
+      `height:10px;background:${color}"></span></span><span>${pct(p)}</span></div>`;
+  }).join("");
+  const steps = view.steps?.length
+    ? `<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:8px">${
+      (await Promise.all(view.steps.map((s) => shown(s, STEP_SIDE, s.name)))).join("")
+    }</div>`
+    : "";
+  const html = `<div class="digit-lab-prediction" style="font:12px sans-serif">` +
+    `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
+    `<div style="display:flex;gap:16px;align-items:flex-start">${pictures}` +
+    `<div aria-label="class probabilities">${bars}</div></div>${steps}</div>`;
+  return { "text/html": html, "text/plain": text };
+}
+
+/**
+ * Shows one prediction: images and probability bars in a notebook, a line
+ * of text elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { showPrediction } from "./prediction.ts";
+ * await showPrediction({
+ *   title: "blank",
+ *   input: new Float32Array(784),
+ *   probabilities: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+ * });
+ * ```
+ */
+export async function showPrediction(view: PredictionView): Promise<void> {
+  await showBundle(await predictionBundle(view));
+}
+
+/** One digit of a {@linkcode DigitSequenceView}. */
+export interface SequenceDigit {
+  /** The 28x28 input the model classified (ink = 1). */
+  input: ImageInput;
+  /** One probability per class. */
+  probabilities: ArrayLike<number>;
+  /** Where the digit is in the original image. */
+  box: Box;
+}
+
+/** What {@linkcode digitSequenceBundle} and {@linkcode showDigitSequence} show. */
+export interface DigitSequenceView {
+  /** The image the digits were found in (photo convention, 1 = white). */
+  original: GrayImage;
+  /** The digits, left to right. */
+  digits: readonly SequenceDigit[];
+  /** The digits the image shows, when known (`"2024"`). */
+  expected?: string;
+  /** A heading, such as the file name. */
+  title?: string;
+}
+
+const SEQUENCE_SIDE = 480;
+
+/**
+ * Builds the bundle of a number read digit by digit: `text/html` (the
+ * original with a box around each digit, then each 28x28 input with its
+ * prediction) and `text/plain`.
+ *
+ * @throws {InvalidArgumentError} when a digit's probabilities are empty or not finite.
+ *
+ * @example
+ * ```ts
+ * import { digitSequenceBundle } from "./prediction.ts";
+ * const one = (d: number) => Array.from({ length: 10 }, (_, i) => (i === d ? 1 : 0));
+ * const b = await digitSequenceBundle({
+ *   original: { width: 60, height: 30, data: new Float32Array(1800).fill(1) },
+ *   digits: [
+ *     { input: new Float32Array(784), probabilities: one(4), box: { x: 0, y: 0, width: 30, height: 30 } },
+ *     { input: new Float32Array(784), probabilities: one(2), box: { x: 30, y: 0, width: 30, height: 30 } },
+ *   ],
+ *   expected: "42",
+ * });
+ * console.log(b["text/plain"]); // read 42, expected 42 (right); digits: 4 100.0%, 2 100.0%
+ * ```
+ */
+export async function digitSequenceBundle(view: DigitSequenceView): Promise<MediaBundle> {
+  const predicted = view.digits.map((d) => argMax(d.probabilities));
+  const read = predicted.join("");
+  const verdict = view.expected === undefined
+    ? ""
+    : `, expected ${view.expected} (${read === view.expected ? "right" : "wrong"})`;
+  const head = `${view.title ? `${view.title}: ` : ""}${
+    view.digits.length ? `read ${read}` : "no digits found"
+  }${verdict}`;
+  const confidences = view.digits.map((d, i) =>
+    `${predicted[i]} ${pct(d.probabilities[predicted[i]])}`
+  );
+  const text = head + (confidences.length ? `; digits: ${confidences.join(", ")}` : "");
+
+  const { original } = view;
+  const long = Math.max(original.width, original.height);
+  const small = long > SEQUENCE_SIDE ? resizeLongSide(original, SEQUENCE_SIDE) : original;
+  const zoom = Math.max(1, Math.floor(SEQUENCE_SIDE / Math.max(small.width, small.height)));
+  const factor = (small.width * zoom) / original.width;
+  const colour = (i: number) =>
+    view.expected === undefined || view.expected.length !== predicted.length
+      ? "#36c"
+      : view.expected[i] === String(predicted[i])
+      ? "#2a7"
+      : "#d33";
+  const boxes = view.digits.map((d, i) => {
+    const [x, y, w, h] = [d.box.x, d.box.y, d.box.width, d.box.height].map((v) =>
+      Math.round(v * factor)
+    );
+    return `<div style="position:absolute;left:${x}px;top:${y}px;width:${w}px;height:${h}px;` +
+      `border:2px solid ${colour(i)};box-sizing:border-box"></div>`;
+  }).join("");
+  const cards = await Promise.all(view.digits.map(async (d, i) =>
+    figure(
+      await imageTag(toGrayImage(d.input), { scale: 3, alt: `digit ${i + 1}` }),
+      `${predicted[i]} · ${pct(d.probabilities[predicted[i]])}`,
+    )
+  ));
+  const html = `<div class="digit-lab-sequence" style="font:12px sans-serif">` +
+    `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
+    `<div style="position:relative;display:inline-block">${await imageTag(small, {
+      scale: zoom,
+      alt: "original",
+    })}${boxes}</div>` +
+    `<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:8px">${cards.join("")}</div></div>`;
+  return { "text/html": html, "text/plain": text };
+}
+
+/**
+ * Shows a number read digit by digit: boxes on the original and each
+ * digit's input and prediction in a notebook, a line of text elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { showDigitSequence } from "./prediction.ts";
+ * await showDigitSequence({ original: { width: 2, height: 2, data: new Float32Array(4) }, digits: [] });
+ * ```
+ */
+export async function showDigitSequence(view: DigitSequenceView): Promise<void> {
+  await showBundle(await digitSequenceBundle(view));
+}

@@ -1,0 +1,82 @@
+/**
+ * A faster `Conv2DBackpropInput` for the WASM backend, whose own kernel is a
+ * plain loop that does not use XNNPACK.
+ *
+ * With stride 1 the input gradient is a convolution: `dy` padded by
+ * `K − 1 − pad` on each side, convolved with the filter rotated 180° and with
+ * its in/out channels swapped. That runs on the backend's XNNPACK Conv2D;
+ * other cases (strides above 1, padding wider than the filter) go to the
+ * backend's own kernel.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../errors.ts";
+import { disposeInfos, originalKernel, runWasmKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+
+/**
+ * The `wasm` kernel function of `Conv2DBackpropInput` (NHWC).
+ *
+ * @throws {InvalidArgumentError} for `dataFormat: "NCHW"`, which the WASM
+ *   backend's Conv2D does not run either.
+ *
+ * @example
+ * ```ts
+ * import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+ * import { registerWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("Conv2DBackpropInput", conv2dBackpropInput);
+ * ```
+ */
+export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
+  const { inputs: { dy, filter }, backend, attrs } = args;
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
+    attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (dataFormat === "NCHW") {
+    throw new InvalidArgumentError(
+      `Conv2DBackpropInput on wasm supports dataFormat "NHWC" only, got ${
+        JSON.stringify(dataFormat)
+      }`,
+    );
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, padInfo } = info;
+  const top = kh - 1 - padInfo.top, bottom = kh - 1 - padInfo.bottom;
+  const left = kw - 1 - padInfo.left, right = kw - 1 - padInfo.right;
+  if (
+    info.strideHeight !== 1 || info.strideWidth !== 1 ||
+    Math.min(top, bottom, left, right) < 0 ||
+    info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]
+  ) {
+    return originalKernel("Conv2DBackpropInput")(args);
+  }
+
+  // rotated[a, b, o, i] = filter[kh-1-a, kw-1-b, i, o]
+  const rotated = backend.makeOutput([kh, kw, co, ci], "float32");
+  const src = backend.typedArrayFromHeap(filter) as Float32Array;
+  const dst = backend.typedArrayFromHeap(rotated) as Float32Array;
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const from = ((kh - 1 - a) * kw + (kw - 1 - b)) * ci * co;
+      const to = (a * kw + b) * co * ci;
+      for (let i = 0; i < ci; i++) {
+        for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[from + i * co + o];
+      }
+    }
+  }
+  const dx = runWasmKernel("Conv2D", backend, { x: dy, filter: rotated }, {
+    strides: 1,
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: "NHWC",
+    dilations: 1,
+  });
+  disposeInfos(backend, rotated);
+  return dx;
+}

@@ -1,0 +1,197 @@
+/**
+ * Measures where a training step's time goes, kernel by kernel, so kernel
+ * changes are judged on numbers (`tf.profile` over a few steps of
+ * `trainOnBatch` on seeded random data).
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../errors.ts";
+import { createRng } from "../random.ts";
+import { buildReferenceCnn } from "./reference_cnn.ts";
+
+/** Options for {@linkcode profileTrainingStep}. */
+export interface ProfileOptions {
+  /**
+   * A compiled model taking `[batch, ...inputShape]` and giving one-hot
+   * classes; default: the reference CNN with Adam and categorical
+   * cross-entropy (built, and disposed afterwards, here).
+   */
+  model?: tf.LayersModel;
+  /** Samples per step (default 128). */
+  batchSize?: number;
+  /** Profiled steps, and as many timed steps (default 3). */
+  steps?: number;
+  /** Untimed steps first, so one-off set-up is not counted (default 1). */
+  warmupSteps?: number;
+  /** Seed of the random batch (default 1). */
+  seed?: number;
+}
+
+/** Time of one kernel, per training step. */
+export interface KernelTiming {
+  /** Kernel name, such as `"Conv2DBackpropInput"`. */
+  name: string;
+  /** Milliseconds per step, all calls together. */
+  ms: number;
+  /** Calls per step. */
+  calls: number;
+}
+
+/** What {@linkcode profileTrainingStep} measured. */
+export interface TrainingStepProfile {
+  /** Active backend while measuring. */
+  backend: string;
+  /** Samples per step. */
+  batchSize: number;
+  /** Steps averaged over. */
+  steps: number;
+  /**
+   * Kernels by time per step, slowest first: each kernel's median over the
+   * profiled steps (robust to a busy machine).
+   */
+  kernels: KernelTiming[];
+  /** Sum of the kernels' times per step (ms, while profiling). */
+  kernelMs: number;
+  /** Median wall-clock milliseconds per step without profiling. */
+  stepMs: number;
+  /** Training throughput without profiling. */
+  samplesPerSecond: number;
+}
+
+/** The median (middle value, or mean of the middle two). */
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Profiles training steps of `options.model` (default: the reference CNN)
+ * on the active backend: times `steps` plain steps, then profiles `steps`
+ * more one by one, and returns per-kernel milliseconds per step (median
+ * over the steps) and the un-profiled throughput.
+ *
+ * @throws {InvalidArgumentError} when `batchSize`, `steps` or `warmupSteps`
+ *   is not a positive integer (`warmupSteps` may be 0).
+ *
+ * @example
+ * ```ts
+ * import { setupBackend } from "../backend.ts";
+ * import { formatProfile, profileTrainingStep } from "./profile.ts";
+ * await setupBackend();
+ * const profile = await profileTrainingStep({ batchSize: 32, steps: 1 });
+ * console.log(formatProfile(profile));
+ * ```
+ */
+export async function profileTrainingStep(
+  options: ProfileOptions = {},
+): Promise<TrainingStepProfile> {
+  const batchSize = positiveInteger("batchSize", options.batchSize ?? 128);
+  const steps = positiveInteger("steps", options.steps ?? 3);
+  const warmupSteps = options.warmupSteps ?? 1;
+  if (warmupSteps !== 0) positiveInteger("warmupSteps", warmupSteps);
+
+  let model = options.model;
+  let optimizer: tf.Optimizer | undefined;
+  if (model === undefined) {
+    model = buildReferenceCnn();
+    optimizer = tf.train.adam();
+    model.compile({ optimizer, loss: "categoricalCrossentropy" });
+  }
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
+  const classes = model.outputs[0].shape[1] as number;
+  const rng = createRng(options.seed ?? 1);
+  const x = tf.tidy(() => {
+    const values = new Float32Array(batchSize * inputShape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < values.length; i++) values[i] = rng();
+    return tf.tensor(values, [batchSize, ...inputShape]);
+  });
+  const labels = Array.from({ length: batchSize }, () => Math.floor(rng() * classes));
+  const y = tf.tidy(() => tf.oneHot(labels, classes));
+  const step = () => model.trainOnBatch(x, y);
+  try {
+    for (let i = 0; i < warmupSteps; i++) await step();
+    const stepTimes: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const start = performance.now();
+      await step();
+      stepTimes.push(performance.now() - start);
+    }
+    const stepMs = median(stepTimes);
+
+    // Per kernel, its total time in each profiled step (0 where absent).
+    const perStep = new Map<string, { ms: number[]; calls: number }>();
+    for (let i = 0; i < steps; i++) {
+      const info = await tf.profile(step);
+      for (const k of info.kernels) {
+        const entry = perStep.get(k.name) ?? { ms: new Array(steps).fill(0), calls: 0 };
+        entry.ms[i] += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+        entry.calls++;
+        perStep.set(k.name, entry);
+      }
+    }
+    const kernels = [...perStep]
+      .map(([name, { ms, calls }]) => ({ name, ms: median(ms), calls: calls / steps }))
+      .sort((a, b) => b.ms - a.ms);
+    return {
+      backend: tf.getBackend(),
+      batchSize,
+      steps,
+      kernels,
+      kernelMs: kernels.reduce((s, k) => s + k.ms, 0),
+      stepMs,
+      samplesPerSecond: batchSize / (stepMs / 1000),
+    };
+  } finally {
+    tf.dispose([x, y]);
+    if (options.model === undefined) model.dispose();
+    optimizer?.dispose();
+  }
+}
+
+/**
+ * Formats a profile as a plain-text table (kernels taking at least
+ * `minMs` per step, default 0.5; the rest summed in one line).
+ *
+ * @example
+ * ```ts
+ * import { formatProfile } from "./profile.ts";
+ * console.log(formatProfile({
+ *   backend: "wasm", batchSize: 128, steps: 3, kernelMs: 10, stepMs: 12,
+ *   samplesPerSecond: 10667, kernels: [{ name: "Conv2D", ms: 10, calls: 2 }],
+ * }));
+ * ```
+ */
+export function formatProfile(profile: TrainingStepProfile, minMs = 0.5): string {
+  const shown = profile.kernels.filter((k) => k.ms >= minMs);
+  const rest = profile.kernels.filter((k) => k.ms < minMs);
+  const line = (name: string, ms: number, calls: number) =>
+    `${name.padEnd(28)} ${ms.toFixed(1).padStart(9)} ${calls.toFixed(0).padStart(6)}`;
+  return [
+    `backend ${profile.backend}, batch ${profile.batchSize}, ${profile.steps} step(s)`,
+    `${"kernel".padEnd(28)} ${"ms/step".padStart(9)} ${"calls".padStart(6)}`,
+    ...shown.map((k) => line(k.name, k.ms, k.calls)),
+    ...(rest.length > 0
+      ? [
+        line(
+          `(${rest.length} others)`,
+          rest.reduce((s, k) => s + k.ms, 0),
+          rest.reduce((s, k) => s + k.calls, 0),
+        ),
+      ]
+      : []),
+    line("total (profiled)", profile.kernelMs, profile.kernels.reduce((s, k) => s + k.calls, 0)),
+    `step ${profile.stepMs.toFixed(1)} ms unprofiled, ${
+      profile.samplesPerSecond.toFixed(0)
+    } samples/s`,
+  ].join("\n");
+}

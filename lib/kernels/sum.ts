@@ -1,0 +1,47 @@
+/**
+ * A faster `Sum` for the WASM backend when the reduced axes are the leading
+ * ones (a bias gradient: `dy` of shape `[N, H, W, C]` summed to `[C]`). The
+ * backend's own kernel first transposes the reduced axes to the end, which
+ * costs more than the sum; this sums rows straight off the WASM heap into
+ * double-precision accumulators. Other reductions go to the backend's own
+ * kernel.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+
+/**
+ * The `wasm` kernel function of `Sum`.
+ *
+ * @example
+ * ```ts
+ * import { sum } from "./sum.ts";
+ * import { registerWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("Sum", sum);
+ * ```
+ */
+export function sum(args: WasmKernelArgs): tf.TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < x.shape.length &&
+    axes.every((a, i) => a === i);
+  if (x.dtype !== "float32" || !leading) return originalKernel("Sum")(args);
+
+  const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+  const kept = x.shape.slice(axes.length);
+  const cols = kept.reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput(
+    keepDims ? [...axes.map(() => 1), ...kept] : kept,
+    "float32",
+  );
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const acc = new Float64Array(cols);
+  for (let r = 0, base = 0; r < rows; r++, base += cols) {
+    for (let c = 0; c < cols; c++) acc[c] += src[base + c];
+  }
+  (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Helpers for writing kernels for the TensorFlow.js WASM backend out of the
+ * backend's own kernels, called at kernel level (no engine bookkeeping, no
+ * tensors): run a kernel, free intermediates, register over a kernel while
+ * keeping the one it replaces.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { BackendError } from "../errors.ts";
+
+/** What the WASM backend hands a kernel function. */
+export interface WasmKernelArgs {
+  /** Named input tensors (data ids on the WASM heap). */
+  inputs: Record<string, tf.TensorInfo>;
+  /** The WASM backend. */
+  backend: BackendWasm;
+  /** The kernel's attributes. */
+  attrs: tf.NamedAttrMap;
+}
+
+/** A kernel function of the WASM backend returning one tensor. */
+export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
+
+/**
+ * Runs the `wasm` kernel `name` directly and returns its output, which the
+ * caller owns (free it with {@linkcode disposeInfos} unless returned).
+ *
+ * @throws {BackendError} when the kernel is not registered for `wasm`.
+ *
+ * @example
+ * ```ts
+ * import { registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("MyTranspose2D", ({ inputs, backend }) =>
+ *   runWasmKernel("Transpose", backend, { x: inputs.x }, { perm: [1, 0] }));
+ * ```
+ */
+export function runWasmKernel(
+  name: string,
+  backend: BackendWasm,
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
+  const kernel = tf.getKernel(name, "wasm");
+  if (kernel === undefined) {
+    throw new BackendError(`the wasm backend has no kernel ${JSON.stringify(name)}`);
+  }
+  return kernel.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
+}
+
+/**
+ * Frees intermediate kernel outputs on the WASM heap.
+ *
+ * @example
+ * ```ts
+ * import { disposeInfos, registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("MyCopy2D", ({ inputs, backend }) => {
+ *   const t = runWasmKernel("Transpose", backend, { x: inputs.x }, { perm: [1, 0] });
+ *   const out = runWasmKernel("Transpose", backend, { x: t }, { perm: [1, 0] });
+ *   disposeInfos(backend, t);
+ *   return out;
+ * });
+ * ```
+ */
+export function disposeInfos(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/**
+ * A view of `info` under another shape of the same size (no copy, no new
+ * data id): what a Reshape kernel would give, without the reference count.
+ * Only pass it to kernels as an input; never dispose it.
+ *
+ * @example
+ * ```ts
+ * import { reshaped } from "./wasm_kernel.ts";
+ * const flat = reshaped({ dataId: {}, shape: [2, 3], dtype: "float32" }, [6]);
+ * console.assert(flat.shape[0] === 6);
+ * ```
+ */
+export function reshaped(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return { dataId: info.dataId, shape, dtype: info.dtype };
+}
+
+const ours = new Set<tf.KernelFunc>();
+const originals = new Map<string, tf.KernelFunc>();
+
+/**
+ * Registers `kernelFunc` as the `wasm` kernel `name`, replacing any kernel
+ * registered under that name without a warning. Idempotent: the kernel it
+ * first replaced stays available from {@linkcode originalKernel}.
+ *
+ * @example
+ * ```ts
+ * import { registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("MyIdentity", ({ inputs, backend }) =>
+ *   runWasmKernel("Identity", backend, { x: inputs.x }));
+ * ```
+ */
+export function registerWasmKernel(name: string, kernelFunc: WasmKernelFunc): void {
+  const func = kernelFunc as unknown as tf.KernelFunc;
+  ours.add(func);
+  const current = tf.getKernel(name, "wasm");
+  if (current !== undefined) {
+    if (current.kernelFunc === func) return;
+    if (!ours.has(current.kernelFunc) && !originals.has(name)) {
+      originals.set(name, current.kernelFunc);
+    }
+    tf.unregisterKernel(name, "wasm");
+  }
+  tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: func });
+}
+
+/**
+ * The `wasm` backend's own kernel `name` as it was before
+ * {@linkcode registerWasmKernel} replaced it (or the current one when it was
+ * never replaced), for the cases a replacement does not cover.
+ *
+ * @throws {BackendError} when there is no such kernel.
+ *
+ * @example
+ * ```ts
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import { originalKernel } from "./wasm_kernel.ts";
+ * console.assert(typeof originalKernel("Conv2DBackpropInput") === "function");
+ * ```
+ */
+export function originalKernel(name: string): WasmKernelFunc {
+  const func = originals.get(name) ?? tf.getKernel(name, "wasm")?.kernelFunc;
+  if (func === undefined || (ours.has(func) && !originals.has(name))) {
+    throw new BackendError(`the wasm backend has no own kernel ${JSON.stringify(name)}`);
+  }
+  return func as unknown as WasmKernelFunc;
+}
