@@ -74,6 +74,11 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Report every n-th batch to `onBatchEnd` (default 1). */
   batchLogEvery?: number;
+  /**
+   * Multiply the optimiser's learning rate by this factor after every epoch
+   * (in (0, 1]; default 1, a constant rate). The rate is restored at the end.
+   */
+  learningRateDecay?: number;
 }
 
 function positiveInteger(name: string, value: number): void {
@@ -87,6 +92,10 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
   positiveInteger("epochs", epochs);
   positiveInteger("batchSize", batchSize);
   positiveInteger("batchLogEvery", batchLogEvery);
+  const decay = options.learningRateDecay ?? 1;
+  if (!(decay > 0 && decay <= 1)) {
+    throw new InvalidArgumentError(`learningRateDecay must be in (0, 1], got ${decay}`);
+  }
   if (!Number.isInteger(options.seed)) {
     throw new InvalidArgumentError(`seed must be an integer, got ${options.seed}`);
   }
@@ -179,9 +188,15 @@ export async function trainModel(
   let bestLoss = Infinity;
   let bestWeights: tf.Tensor[] | undefined;
   let waited = 0;
+  const optimizer = model.optimizer as unknown as { learningRate?: number };
+  const initialRate = optimizer.learningRate;
+  const decay = options.learningRateDecay ?? 1;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const epochStart = performance.now();
+      if (initialRate !== undefined && decay !== 1) {
+        optimizer.learningRate = initialRate * decay ** (epoch - 1);
+      }
       const batches = batchIndices(train.count, { batchSize, seed, epoch });
       let lossSum = 0;
       let accuracySum = 0;
@@ -249,6 +264,7 @@ export async function trainModel(
     }
     if (bestWeights && history.bestEpoch !== history.epochs.length) model.setWeights(bestWeights);
   } finally {
+    if (initialRate !== undefined) optimizer.learningRate = initialRate;
     dropouts.forEach((layer, i) => layer.seed = savedSeeds[i]);
     for (const w of bestWeights ?? []) w.dispose();
   }

@@ -169,6 +169,8 @@ export interface ModelMetrics {
   model?: string;
   /** Adam learning rate. */
   learning_rate?: number;
+  /** Factor applied to the learning rate after every epoch. */
+  learning_rate_decay?: number;
   /** Epochs actually run. */
   epochs: number;
   /** Batch size used for training. */

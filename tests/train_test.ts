@@ -199,6 +199,8 @@ Deno.test("trainModel rejects bad options, naming the value", async () => {
   await reject({ ...ok, epochs: 1.5 }, "got 1.5");
   await reject({ ...ok, batchSize: -2 }, "batchSize must be a positive integer, got -2");
   await reject({ ...ok, earlyStopping: { patience: -1 } }, "patience");
+  await reject({ ...ok, learningRateDecay: 0 }, "learningRateDecay must be in (0, 1], got 0");
+  await reject({ ...ok, learningRateDecay: 1.5 }, "got 1.5");
   await reject(
     {
       ...ok,
@@ -217,5 +219,27 @@ Deno.test("trainModel rejects bad options, naming the value", async () => {
   });
   await assertRejects(() => trainModel(uncompiled, ok), InvalidArgumentError, "compiled");
   uncompiled.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("learningRateDecay lowers the rate every epoch and restores it afterwards", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const model = buildModel(DENSE, { seed: 1, learningRate: 0.01 });
+  const optimizer = model.optimizer as unknown as { learningRate: number };
+  const seen: number[] = [];
+  await trainModel(model, {
+    train,
+    validation,
+    epochs: 3,
+    seed: 1,
+    learningRateDecay: 0.5,
+    onEpochEnd: () => {
+      seen.push(optimizer.learningRate);
+    },
+  });
+  assertEquals(seen.map((r) => Number(r.toPrecision(6))), [0.01, 0.005, 0.0025]);
+  assertEquals(optimizer.learningRate, 0.01);
+  model.dispose();
   assertEquals(tf.memory().numTensors, before);
 });

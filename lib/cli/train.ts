@@ -34,6 +34,7 @@ Options:
   --epochs N         training epochs (default 8 embedded, 3 with --data)
   --batch-size N     batch size (default 128)
   --lr X             Adam learning rate (default 0.003)
+  --lr-decay X       multiply the learning rate by X after every epoch (default 1)
   --seed N           seed of split, shuffling, initialisation, augmentation (default 42)
   --validation X     fraction of training data held out for validation (default 0.1)
   --augment          augment training batches (rotation, shift, scale)
@@ -88,6 +89,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const seed = intFlag(flags, "seed", 42, { min: 0 });
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
+  const lrDecay = numberFlag(flags, "lr-decay", 1, { min: 0, max: 1, exclusiveMin: true });
   const validation = numberFlag(flags, "validation", 0.1, { min: 0, max: 0.9, exclusiveMin: true });
   const limit = flags.limit === undefined ? undefined : intFlag(flags, "limit", 0, { min: 1 });
   const patience = flags.patience === undefined
@@ -124,6 +126,7 @@ export async function main(args: string[]): Promise<number> {
     batchSize,
     seed,
     augment: flags.augment ? {} : false,
+    learningRateDecay: lrDecay,
     earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
     onBatchEnd: (log) => {
       if (log.batch === 1) {
@@ -156,6 +159,7 @@ export async function main(args: string[]): Promise<number> {
     validation_fraction: validation,
     model: modelName,
     learning_rate: learningRate,
+    learning_rate_decay: lrDecay,
     epochs: history.epochs.length,
     batch_size: batchSize,
     seed,
