@@ -10,7 +10,6 @@ import { loadEmbeddedMnist } from "./data/embedded.ts";
 import { loadIdxDataset, resolveDataDir } from "./data/idx_dataset.ts";
 import { splitDataset, splitTrainValidation } from "./data/split.ts";
 import type { DatasetSplits } from "./data/types.ts";
-import { resolvePath } from "./paths.ts";
 
 /** Options of {@linkcode loadSplits}. */
 export interface LoadSplitsOptions {
@@ -60,7 +59,9 @@ export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Loade
     splits = splitDataset(all, { validation, test: options.test ?? 0.1, seed });
     source = all.source;
   } else {
-    const loaded = await loadIdxDataset(resolvePath(dir));
+    // The directory as given (relative to the working directory), so that
+    // metrics.json records no machine-specific absolute path.
+    const loaded = await loadIdxDataset(dir);
     splits = splitTrainValidation(loaded, { validation, seed });
     source = loaded.train.source;
   }
