@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { createRng } from "../random.ts";
-import { buildReferenceCnn } from "./reference_cnn.ts";
+import { buildModel, REFERENCE_CNN } from "../model.ts";
 
 /** Options for {@linkcode profileTrainingStep}. */
 export interface ProfileOptions {
@@ -100,13 +100,8 @@ export async function profileTrainingStep(
   const warmupSteps = options.warmupSteps ?? 1;
   if (warmupSteps !== 0) positiveInteger("warmupSteps", warmupSteps);
 
-  let model = options.model;
-  let optimizer: tf.Optimizer | undefined;
-  if (model === undefined) {
-    model = buildReferenceCnn();
-    optimizer = tf.train.adam();
-    model.compile({ optimizer, loss: "categoricalCrossentropy" });
-  }
+  // buildModel compiles with Adam and the model owns (and disposes) its optimizer.
+  const model = options.model ?? buildModel(REFERENCE_CNN, { seed: 1 });
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   const classes = model.outputs[0].shape[1] as number;
   const rng = createRng(options.seed ?? 1);
@@ -154,7 +149,6 @@ export async function profileTrainingStep(
   } finally {
     tf.dispose([x, y]);
     if (options.model === undefined) model.dispose();
-    optimizer?.dispose();
   }
 }
 

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import { registerTrainingKernels } from "../../lib/kernels/mod.ts";
-import { buildReferenceCnn } from "../../lib/kernels/reference_cnn.ts";
+import { buildModel, REFERENCE_CNN } from "../../lib/model.ts";
 import { liveCounts, maxAbsDiff, scaleOf, seededValues } from "./_compare.ts";
 
 const KERNELS = [
@@ -15,7 +15,7 @@ const KERNELS = [
 
 /** Gradients of the reference CNN's loss on one batch, flattened per variable. */
 function referenceGradients(weights: Float32Array[], x: Float32Array, labels: number[]) {
-  const model = buildReferenceCnn();
+  const model = buildModel(REFERENCE_CNN, { seed: 1 });
   const initial = weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape));
   model.setWeights(initial);
   tf.dispose(initial);
@@ -36,7 +36,7 @@ Deno.test("reference CNN gradients on wasm match the cpu backend", async () => {
   const batch = 8;
   const x = seededValues([batch, 28, 28, 1], 5).map((v) => (v + 1) / 2);
   const labels = Array.from({ length: batch }, (_, i) => (i * 7) % 10);
-  const model = buildReferenceCnn({ seed: 3 });
+  const model = buildModel(REFERENCE_CNN, { seed: 3 });
   assertEquals(model.countParams(), 34826);
   const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
   model.dispose();

@@ -1,0 +1,127 @@
+/**
+ * `deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...`:
+ * reads handwritten digits (or, with `--multi`, whole numbers) from image
+ * files and prints each reading with its confidence and alternatives.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { setupBackend } from "../backend.ts";
+import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { loadModel } from "../model_io.ts";
+import { dataPath, resolvePath } from "../paths.ts";
+import {
+  collectImageFiles,
+  createClassifier,
+  type FilePrediction,
+  predictFile,
+} from "../predict.ts";
+import { formatTable } from "../table.ts";
+import { percent } from "./flags.ts";
+
+const HELP = `Usage: deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...
+
+Reads the handwritten digit in each image (PNG, JPEG, GIF, BMP, WebP, TIFF);
+directories are read recursively.
+
+Options:
+  --model DIR   model directory (default data/models/default, the shipped model)
+  --multi       read a whole number per image (digits left to right)
+  --json        one JSON object per line: file, digit (or number), confidence,
+                alternatives, digits, status, error
+  -h, --help    show this help
+
+A blank image reads as "no digit found" (never a guess). Exit code: 0 when
+every file could be read, 1 when any could not be read or decoded, 2 on bad
+usage.
+`;
+
+/**
+ * Runs the predict command and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./predict.ts";
+ * Deno.exit(await main(["data/examples"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseArgs(args, {
+    string: ["model"],
+    boolean: ["multi", "json", "help"],
+    alias: { h: "help" },
+    unknown: (arg: string) => {
+      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
+      return true;
+    },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const inputs = flags._.map(String);
+  if (inputs.length === 0) {
+    throw new InvalidArgumentError("no image given: pass one or more files or directories");
+  }
+  const modelDir = resolvePath(flags.model ?? dataPath("models", "default"));
+  const files = await collectImageFiles(inputs);
+  if (files.length === 0) {
+    throw new InvalidArgumentError(`no image files found in ${inputs.join(", ")}`);
+  }
+  await setupBackend();
+  const { model } = await loadModel(modelDir).catch((e) => {
+    if (e instanceof ModelLoadError && flags.model === undefined) {
+      throw new ModelLoadError(
+        `${e.message}\nThe shipped model should be in data/models/default; train one with ` +
+          "`deno task train` and pass --model data/models/latest.",
+        { cause: e },
+      );
+    }
+    throw e;
+  });
+  try {
+    const classify = createClassifier(model);
+    const results: FilePrediction[] = [];
+    for (const file of files) {
+      const r = await predictFile(file, classify, { multi: flags.multi });
+      results.push(r);
+      if (flags.json) console.log(JSON.stringify(r));
+    }
+    if (!flags.json) console.log(formatResults(results, flags.multi));
+    return results.some((r) => r.status === "failed") ? 1 : 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+function formatResults(results: FilePrediction[], multi: boolean): string {
+  const rows = results.map((r) => {
+    const reading = multi ? r.number : r.digit;
+    const others = multi
+      ? r.digits.map((d) => `${d.digit} ${percent(d.confidence)}`).join(", ")
+      : r.alternatives.slice(1).map((a) => `${a.digit} ${percent(a.probability)}`).join(", ");
+    return [
+      r.file,
+      reading === null ? "-" : String(reading),
+      r.confidence === null ? "-" : percent(r.confidence),
+      r.error ?? others,
+    ];
+  });
+  return formatTable(rows, {
+    header: ["file", multi ? "number" : "digit", "confidence", multi ? "digits" : "alternatives"],
+    align: ["left", "right", "right", "left"],
+  });
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof DigitLabError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}
