@@ -21,7 +21,6 @@ import { classCounts, subsetDataset } from "./data/split.ts";
 import type { Dataset, DatasetSplits } from "./data/types.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import type { DigitSequenceView, PredictionView } from "./display/prediction.ts";
-import { evaluateModel } from "./evaluate.ts";
 import { readImage } from "./image/decode.ts";
 import { normalizeImage } from "./image/normalize.ts";
 import { segmentDigits } from "./image/segment.ts";
@@ -32,12 +31,13 @@ import {
   type LayerSpec,
   type ModelConfig,
   REFERENCE_CNN,
-  summarizeModel,
   validateModelConfig,
 } from "./model.ts";
 import { loadModel, saveModel } from "./model_io.ts";
 import { dataPath, resolvePath } from "./paths.ts";
+import { createClassifier } from "./predict.ts";
 import { createRng } from "./random.ts";
+import { evaluateRun } from "./run_metrics.ts";
 import { trainModel } from "./train.ts";
 import type {
   ClassMetrics,
@@ -435,20 +435,7 @@ export function mistakeGallery(
  * ```
  */
 export function modelClassifier(model: tf.LayersModel): (pixels: Float32Array) => Float32Array {
-  const [, rows, cols, channels] = model.inputs[0].shape as number[];
-  return (pixels) => {
-    if (pixels.length !== rows * cols * channels) {
-      throw new InvalidArgumentError(
-        `the model takes ${rows}x${cols}x${channels} = ${
-          rows * cols * channels
-        } values, got ${pixels.length}`,
-      );
-    }
-    return tf.tidy(() =>
-      (model.predict(tf.tensor4d(pixels, [1, rows, cols, channels])) as tf.Tensor)
-        .dataSync() as Float32Array
-    );
-  };
+  return createClassifier(model);
 }
 
 /** What {@linkcode loadOrTrainModel} returns. */
@@ -599,39 +586,14 @@ export async function saveNotebookModel(
   options: SaveNotebookModelOptions,
 ): Promise<ModelMetrics> {
   const { settings, splits, history } = options;
-  const backend = await setupBackend();
-  const test = evaluateModel(model, splits.test, { worst: 0 });
-  const train = evaluateModel(model, splits.train, { worst: 0 });
-  const validation = evaluateModel(model, splits.validation, { worst: 0 });
-  const metrics: ModelMetrics = {
-    data_source: splits.source,
-    splits: {
-      train: splits.train.count,
-      validation: splits.validation.count,
-      test: splits.test.count,
-    },
-    validation_fraction: settings.validation,
-    epochs: history.epochs.length,
-    batch_size: settings.batchSize,
-    seed: settings.seed,
-    augment: options.augment ?? false,
-    train_accuracy: train.accuracy,
-    val_accuracy: validation.accuracy,
-    test_accuracy: test.accuracy,
-    test_loss: test.loss,
-    training_seconds: history.seconds,
-    seconds_per_epoch: history.epochs.length ? history.seconds / history.epochs.length : 0,
-    parameters: summarizeModel(model).totalParams,
-    versions: {
-      tfjs: backend.tfjsVersion,
-      deno: Deno.version.deno,
-      backend: `${backend.backend} simd=${backend.simd} threads=${backend.threads}`,
-    },
+  const { metrics } = await evaluateRun(model, splits, history, {
     command: options.command ??
       `notebooks/04_train.ipynb${settings.quick ? " (DIGIT_LAB_QUICK=1)" : ""}`,
-    created_at: new Date().toISOString(),
-    history: history.epochs,
-  };
+    seed: settings.seed,
+    batchSize: settings.batchSize,
+    validationFraction: settings.validation,
+    augment: options.augment ?? false,
+  });
   await saveModel(model, settings.modelDir, metrics);
   return metrics;
 }

@@ -70,7 +70,8 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Wraps a model taking 28x28x1 inputs into a {@linkcode Classify} function.
+ * Wraps a model taking 28x28x1 inputs into a synchronous {@linkcode Classify}
+ * function (one image in, its probabilities out; no tensor outlives the call).
  *
  * @throws {InvalidArgumentError} (when called) if the input has the wrong length.
  *
@@ -81,7 +82,7 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
  * const p = classify(new Float32Array(784)); // 10 probabilities
  * ```
  */
-export function createClassifier(model: tf.LayersModel): Classify {
+export function createClassifier(model: tf.LayersModel): (pixels: Float32Array) => Float32Array {
   const [, rows, cols, channels] = model.inputs[0].shape as number[];
   const size = rows * cols * channels;
   return (pixels: Float32Array) => {

@@ -11,7 +11,6 @@ import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
 import { setupBackend } from "../backend.ts";
 import { DigitLabError, InvalidArgumentError } from "../errors.ts";
-import { evaluateModel } from "../evaluate.ts";
 import { loadSplits } from "../load_splits.ts";
 import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model.ts";
 import { saveModel } from "../model_io.ts";
@@ -19,8 +18,8 @@ import { dataPath, resolvePath } from "../paths.ts";
 import { createProgressBar } from "../progress.ts";
 import { renderReport, writeReport } from "../report.ts";
 import { formatTable } from "../table.ts";
+import { evaluateRun } from "../run_metrics.ts";
 import { trainModel } from "../train.ts";
-import type { ModelMetrics } from "../types.ts";
 import { intFlag, numberFlag, percent } from "./flags.ts";
 
 const HELP = `Usage: deno task train [options]
@@ -146,41 +145,21 @@ export async function main(args: string[]): Promise<number> {
   });
 
   console.log("\nEvaluating…");
-  const test = evaluateModel(model, splits.test);
-  const trainEval = evaluateModel(model, splits.train, { worst: 0 });
-  const valEval = evaluateModel(model, splits.validation, { worst: 0 });
-
-  const metrics: ModelMetrics = {
-    data_source: splits.source,
-    splits: {
-      train: splits.train.count,
-      validation: splits.validation.count,
-      test: splits.test.count,
+  const { metrics, train: trainEval, validation: valEval, test } = await evaluateRun(
+    model,
+    splits,
+    history,
+    {
+      command: ["deno", "task", "train", ...args].join(" "),
+      seed,
+      batchSize,
+      validationFraction: validation,
+      augment: Boolean(flags.augment),
+      modelName,
+      learningRate,
+      learningRateDecay: lrDecay,
     },
-    validation_fraction: validation,
-    model: modelName,
-    learning_rate: learningRate,
-    learning_rate_decay: lrDecay,
-    epochs: history.epochs.length,
-    batch_size: batchSize,
-    seed,
-    augment: Boolean(flags.augment),
-    train_accuracy: trainEval.accuracy,
-    val_accuracy: valEval.accuracy,
-    test_accuracy: test.accuracy,
-    test_loss: test.loss,
-    training_seconds: history.seconds,
-    seconds_per_epoch: history.epochs.length ? history.seconds / history.epochs.length : 0,
-    parameters: summary.totalParams,
-    versions: {
-      tfjs: backend.tfjsVersion,
-      deno: Deno.version.deno,
-      backend: `${backend.backend} simd=${backend.simd} threads=${backend.threads}`,
-    },
-    command: ["deno", "task", "train", ...args].join(" "),
-    created_at: new Date().toISOString(),
-    history: history.epochs,
-  };
+  );
 
   console.log(
     "\n" + formatTable(

@@ -1,0 +1,106 @@
+/**
+ * Evaluates a trained model on its three splits and assembles the
+ * `metrics.json` record, so the `train` command and the notebooks save the
+ * same facts the same way.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import { setupBackend } from "./backend.ts";
+import { evaluateModel } from "./evaluate.ts";
+import type { LoadedSplits } from "./load_splits.ts";
+import { summarizeModel } from "./model.ts";
+import type { EvaluationResult, ModelMetrics, TrainingHistory } from "./types.ts";
+
+/** How a model was trained: what `metrics.json` records besides the results. */
+export interface RunFacts {
+  /** The command (or notebook) that produced the model. */
+  command: string;
+  /** Seed of the split, shuffling, initialisation and augmentation. */
+  seed: number;
+  /** Batch size used for training. */
+  batchSize: number;
+  /** Fraction of the training data held out for validation. */
+  validationFraction: number;
+  /** Whether training batches were augmented. */
+  augment: boolean;
+  /** Name of the architecture, when a named one was used. */
+  modelName?: string;
+  /** Adam learning rate. */
+  learningRate?: number;
+  /** Per-epoch learning-rate factor. */
+  learningRateDecay?: number;
+}
+
+/** The evaluations of a run and its `metrics.json` record. */
+export interface RunEvaluation {
+  /** The record to save next to the model. */
+  metrics: ModelMetrics;
+  /** Evaluation on the training split (no mistakes listed). */
+  train: EvaluationResult;
+  /** Evaluation on the validation split (no mistakes listed). */
+  validation: EvaluationResult;
+  /** Evaluation on the test split, with its worst mistakes. */
+  test: EvaluationResult;
+}
+
+/**
+ * Evaluates `model` on the train, validation and test splits (inference
+ * mode: no dropout) and builds the `metrics.json` record of the run.
+ *
+ * @example
+ * ```ts ignore
+ * import { evaluateRun } from "./run_metrics.ts";
+ * const { metrics, test } = await evaluateRun(model, splits, history, {
+ *   command: "deno task train", seed: 42, batchSize: 128, validationFraction: 0.1, augment: false,
+ * });
+ * console.log(metrics.test_accuracy === test.accuracy); // true
+ * ```
+ */
+export async function evaluateRun(
+  model: tf.LayersModel,
+  splits: LoadedSplits,
+  history: TrainingHistory,
+  facts: RunFacts,
+): Promise<RunEvaluation> {
+  const backend = await setupBackend();
+  const test = evaluateModel(model, splits.test);
+  const train = evaluateModel(model, splits.train, { worst: 0 });
+  const validation = evaluateModel(model, splits.validation, { worst: 0 });
+  const epochs = history.epochs.length;
+  const metrics: ModelMetrics = {
+    data_source: splits.source,
+    splits: {
+      train: splits.train.count,
+      validation: splits.validation.count,
+      test: splits.test.count,
+    },
+    validation_fraction: facts.validationFraction,
+    ...(facts.modelName === undefined ? {} : { model: facts.modelName }),
+    ...(facts.learningRate === undefined ? {} : { learning_rate: facts.learningRate }),
+    ...(facts.learningRateDecay === undefined
+      ? {}
+      : { learning_rate_decay: facts.learningRateDecay }),
+    epochs,
+    batch_size: facts.batchSize,
+    seed: facts.seed,
+    augment: facts.augment,
+    train_accuracy: train.accuracy,
+    val_accuracy: validation.accuracy,
+    test_accuracy: test.accuracy,
+    test_loss: test.loss,
+    training_seconds: history.seconds,
+    seconds_per_epoch: epochs ? history.seconds / epochs : 0,
+    parameters: summarizeModel(model).totalParams,
+    versions: {
+      tfjs: backend.tfjsVersion,
+      deno: Deno.version.deno,
+      backend: `${backend.backend} simd=${backend.simd} threads=${backend.threads}`,
+    },
+    command: facts.command,
+    created_at: new Date().toISOString(),
+    history: history.epochs,
+  };
+  return { metrics, train, validation, test };
+}
