@@ -1,0 +1,318 @@
+/**
+ * Measures one model the way Digit Lab uses it: training throughput through
+ * the real {@linkcode trainModel} loop, inference throughput at batch 1 (the
+ * `predict` path) and batch 256, end-to-end latency of one image file
+ * (decode, normalise, classify), peak memory and leaked tensors.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { Dataset } from "../data/types.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { decodeImage } from "../image/decode.ts";
+import { encodePng } from "../image/encode.ts";
+import { normalizeImage } from "../image/normalize.ts";
+import { buildModel, type ModelConfig } from "../model.ts";
+import { loadModel } from "../model_io.ts";
+import { createClassifier } from "../predict.ts";
+import { trainModel } from "../train.ts";
+
+/** Samples in one MNIST training epoch: the implied epoch time is for this many. */
+export const EPOCH_SAMPLES = 60_000;
+
+/** Options of {@linkcode benchModel}. */
+export interface ModelBenchOptions {
+  /** Architecture to train (and, without `weightsDir`, to run inference with). */
+  config: ModelConfig;
+  /** Images to train and infer on (at least `(warmupBatches + batches) * batchSize`). */
+  data: Dataset;
+  /** Run inference and latency with the model saved here instead of the trained one. */
+  weightsDir?: string;
+  /** Training batch size (default 128). */
+  batchSize?: number;
+  /** Timed training batches per repeat (default 30). */
+  batches?: number;
+  /** Untimed training batches before each repeat's timed ones (default 3). */
+  warmupBatches?: number;
+  /** Repeats of every throughput measurement; the median is reported (default 3). */
+  repeats?: number;
+  /** Images per inference measurement (default 2000). */
+  inferImages?: number;
+  /** Timed end-to-end runs (default 200), after `e2eRuns / 10` untimed ones. */
+  e2eRuns?: number;
+  /** The image file for the end-to-end latency (default: {@linkcode digitPng} of image 0). */
+  png?: Uint8Array;
+  /** Seed of the weights and the batch order (default 1). */
+  seed?: number;
+}
+
+/** What {@linkcode benchModel} measured (snake_case: it is printed as JSON). */
+export interface ModelBench {
+  /** Trainable and non-trainable weights of the trained architecture. */
+  params: number;
+  /** Where the inference weights came from: a directory, or `"trained"`. */
+  weights: string;
+  /** Training samples per second (median over repeats). */
+  train_samples_per_s: number;
+  /** Seconds one epoch of {@linkcode EPOCH_SAMPLES} takes at that rate. */
+  train_epoch_s: number;
+  /** Images per second, one image per `predict` call (median over repeats). */
+  infer_b1_per_s: number;
+  /** Images per second in batches of 256 (median over repeats). */
+  infer_b256_per_s: number;
+  /** Median milliseconds from PNG bytes to probabilities. */
+  e2e_p50_ms: number;
+  /** 95th percentile of the same. */
+  e2e_p95_ms: number;
+  /** Peak resident memory of the process so far (MiB). */
+  peak_rss_mib: number;
+  /** Tensors alive after the benchmark minus before: 0 unless something leaked. */
+  tensor_leak: number;
+}
+
+/**
+ * The `p`-th percentile of `values` (0-100), interpolating linearly between
+ * the two nearest ranks (numpy's default).
+ *
+ * @throws {InvalidArgumentError} when `values` is empty or `p` is outside [0, 100].
+ *
+ * @example
+ * ```ts
+ * import { percentile } from "./measure.ts";
+ * console.assert(percentile([3, 1, 2, 4], 50) === 2.5);
+ * console.assert(percentile([0, 10], 95) === 9.5);
+ * ```
+ */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  if (values.length === 0) throw new InvalidArgumentError("percentile of no values");
+  if (!(p >= 0 && p <= 100)) {
+    throw new InvalidArgumentError(`percentile must be in [0, 100], got ${p}`);
+  }
+  const v = Array.from(values).sort((a, b) => a - b);
+  const rank = (p / 100) * (v.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return v[lo] + (v[hi] - v[lo]) * (rank - lo);
+}
+
+/**
+ * Peak resident memory of this process in MiB: `VmHWM` of
+ * `/proc/self/status`, or the current RSS where that cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { peakRssMib } from "./measure.ts";
+ * console.log(`${peakRssMib().toFixed(0)} MiB`);
+ * ```
+ */
+export function peakRssMib(): number {
+  try {
+    const match = /^VmHWM:\s*(\d+)\s*kB/m.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // Not Linux, or no read permission: fall back to the current RSS.
+  }
+  return Deno.memoryUsage().rss / 2 ** 20;
+}
+
+/**
+ * Encodes image `index` of `ds` as a PNG photo of a digit: dark ink on
+ * white, scaled 2x and centred on a `size` x `size` page (default 64).
+ *
+ * @example
+ * ```ts
+ * import { digitPng } from "./measure.ts";
+ * const ds = {
+ *   images: new Float32Array(784).fill(0.5), labels: new Uint8Array([1]), count: 1,
+ *   rows: 28, cols: 28, numClasses: 10, source: "example",
+ * };
+ * const png = await digitPng(ds, 0);
+ * console.assert(png[1] === 0x50); // "PNG"
+ * ```
+ */
+export function digitPng(ds: Dataset, index: number, size = 64): Promise<Uint8Array> {
+  const { rows, cols } = ds;
+  if (!Number.isInteger(index) || index < 0 || index >= ds.count) {
+    throw new InvalidArgumentError(`image index ${index} is not in [0, ${ds.count})`);
+  }
+  if (!Number.isInteger(size) || size < 2 * Math.max(rows, cols)) {
+    throw new InvalidArgumentError(`page size ${size} cannot hold a ${rows}x${cols} image at 2x`);
+  }
+  const data = new Float32Array(size * size).fill(1);
+  const top = (size - 2 * rows) >> 1;
+  const left = (size - 2 * cols) >> 1;
+  const ink = ds.images.subarray(index * rows * cols, (index + 1) * rows * cols);
+  for (let y = 0; y < 2 * rows; y++) {
+    for (let x = 0; x < 2 * cols; x++) {
+      data[(top + y) * size + left + x] = 1 - ink[(y >> 1) * cols + (x >> 1)];
+    }
+  }
+  return encodePng({ width: size, height: size, data });
+}
+
+function positiveInteger(name: string, value: number, min = 1): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/** The first `count` images of `ds`, as a dataset (views, no copy). */
+function head(ds: Dataset, count: number): Dataset {
+  const size = ds.rows * ds.cols;
+  return {
+    ...ds,
+    images: ds.images.subarray(0, count * size),
+    labels: ds.labels.subarray(0, count),
+    count,
+  };
+}
+
+/** Training samples/s of each repeat (one `trainModel` epoch each). */
+async function trainingRates(
+  model: tf.LayersModel,
+  data: Dataset,
+  o: { batchSize: number; batches: number; warmupBatches: number; repeats: number; seed: number },
+): Promise<number[]> {
+  const starts: number[] = [];
+  const rates: number[] = [];
+  await trainModel(model, {
+    train: head(data, (o.warmupBatches + o.batches) * o.batchSize),
+    validation: head(data, Math.min(data.count, o.batchSize)),
+    epochs: o.repeats,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    onBatchEnd: ({ epoch, batch, elapsedMs }) => {
+      if (batch === o.warmupBatches) starts[epoch] = elapsedMs;
+      if (batch === o.warmupBatches + o.batches) {
+        rates.push((o.batches * o.batchSize) / ((elapsedMs - (starts[epoch] ?? 0)) / 1000));
+      }
+    },
+  });
+  return rates;
+}
+
+/** Images/s predicting `count` images of `data` in batches of `batch`. */
+async function inferenceRate(
+  model: tf.LayersModel,
+  data: Dataset,
+  count: number,
+  batch: number,
+): Promise<number> {
+  const size = data.rows * data.cols;
+  const classify = createClassifier(model);
+  const start = performance.now();
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    const pixels = data.images.subarray(i * size, (i + n) * size);
+    if (batch === 1) {
+      await classify(pixels);
+    } else {
+      tf.tidy(() =>
+        (model.predict(tf.tensor4d(pixels, [n, data.rows, data.cols, 1])) as tf.Tensor).dataSync()
+      );
+    }
+  }
+  return count / ((performance.now() - start) / 1000);
+}
+
+/** Milliseconds of each timed run from PNG bytes to probabilities. */
+async function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): Promise<number[]> {
+  const classify = createClassifier(model);
+  const once = async () => classify(normalizeImage(await decodeImage(png)).pixels);
+  for (let i = 0; i < Math.ceil(runs / 10); i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/**
+ * Benchmarks one architecture on the active backend: trains a fresh model
+ * (Adam 1e-3) for `repeats` epochs of `warmupBatches + batches` batches
+ * through {@linkcode trainModel} and times the last `batches` of each; then
+ * times inference at batch 1 and 256 and the end-to-end latency of `png`,
+ * with the trained model or the one saved in `weightsDir`. Every model it
+ * makes is disposed, and `tensor_leak` says whether any tensor survived.
+ *
+ * @throws {InvalidArgumentError} on a non-positive count, or a dataset with
+ *   fewer images than one repeat's batches or `inferImages`.
+ * @throws {ModelLoadError} when `weightsDir` cannot be loaded.
+ *
+ * @example
+ * ```ts ignore
+ * import { benchModel } from "./measure.ts";
+ * import { setupBackend } from "../backend.ts";
+ * import { loadEmbeddedMnist } from "../data/embedded.ts";
+ * import { REFERENCE_CNN } from "../model.ts";
+ * await setupBackend();
+ * const result = await benchModel({ config: REFERENCE_CNN, data: loadEmbeddedMnist() });
+ * console.log(result.train_samples_per_s, result.e2e_p50_ms);
+ * ```
+ */
+export async function benchModel(options: ModelBenchOptions): Promise<ModelBench> {
+  const { config, data, weightsDir } = options;
+  const batchSize = positiveInteger("batchSize", options.batchSize ?? 128);
+  const batches = positiveInteger("batches", options.batches ?? 30);
+  const warmupBatches = positiveInteger("warmupBatches", options.warmupBatches ?? 3, 0);
+  const repeats = positiveInteger("repeats", options.repeats ?? 3);
+  const inferImages = positiveInteger("inferImages", options.inferImages ?? 2000);
+  const e2eRuns = positiveInteger("e2eRuns", options.e2eRuns ?? 200);
+  const seed = options.seed ?? 1;
+  const needed = Math.max((warmupBatches + batches) * batchSize, inferImages);
+  if (data.count < needed) {
+    throw new InvalidArgumentError(
+      `dataset ${JSON.stringify(data.source)} has ${data.count} images; the benchmark needs ` +
+        `${needed} (${warmupBatches}+${batches} batches of ${batchSize}, ${inferImages} to infer)`,
+    );
+  }
+  const png = options.png ?? await digitPng(data, 0);
+
+  const before = tf.memory().numTensors;
+  const model = buildModel(config, { seed, learningRate: 1e-3 });
+  let inference: tf.LayersModel | undefined;
+  let result: ModelBench;
+  try {
+    const params = model.countParams();
+    const rates = await trainingRates(model, data, {
+      batchSize,
+      batches,
+      warmupBatches,
+      repeats,
+      seed,
+    });
+    const trainRate = percentile(rates, 50);
+    inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
+    const median = async (batch: number) => {
+      const m = inference!;
+      await inferenceRate(m, data, Math.min(inferImages, Math.max(20, 2 * batch)), batch); // warm-up
+      const r: number[] = [];
+      for (let i = 0; i < repeats; i++) r.push(await inferenceRate(m, data, inferImages, batch));
+      return percentile(r, 50);
+    };
+    const b1 = await median(1);
+    const b256 = await median(256);
+    const times = await latencies(inference, png, e2eRuns);
+    result = {
+      params,
+      weights: weightsDir ?? "trained",
+      train_samples_per_s: trainRate,
+      train_epoch_s: EPOCH_SAMPLES / trainRate,
+      infer_b1_per_s: b1,
+      infer_b256_per_s: b256,
+      e2e_p50_ms: percentile(times, 50),
+      e2e_p95_ms: percentile(times, 95),
+      peak_rss_mib: peakRssMib(),
+      tensor_leak: 0, // set below, once everything is disposed
+    };
+  } finally {
+    if (inference !== undefined && inference !== model) inference.dispose();
+    model.dispose();
+  }
+  result.tensor_leak = tf.memory().numTensors - before;
+  return result;
+}

@@ -1,0 +1,230 @@
+/**
+ * The PyTorch peer: runs the shared `torch_mnist_bench.py` (the reference
+ * CNN in PyTorch on the CPU, Debian's `python3-torch`), reads its figures
+ * and puts ours beside them as ratios.
+ *
+ * @module
+ */
+
+import { DataFormatError, DigitLabError, InvalidArgumentError } from "../errors.ts";
+import type { ModelBench } from "./measure.ts";
+
+/** PyTorch's figures, from the last stdout line of the peer script. */
+export interface PeerResult {
+  /** Seconds of one real training epoch of 60,000 samples. */
+  train_epoch_s: number;
+  /** Images per second at batch 1. */
+  infer_b1_per_s: number;
+  /** Images per second at batch 256. */
+  infer_b256_per_s: number;
+  /** Peak resident memory of the peer process (MiB). */
+  peak_rss_mib: number;
+  /** `"real_mnist"`, or `"random_same_shape"` when it found no MNIST files. */
+  data: string;
+  /** The torch version. */
+  torch: string;
+}
+
+/** Options of {@linkcode runPeer}. */
+export interface RunPeerOptions {
+  /** Path of `torch_mnist_bench.py`. */
+  script: string;
+  /** MNIST IDX directory passed as `--data-dir` (the script's default otherwise). */
+  dataDir?: string;
+  /** Interpreter (default `/usr/bin/python3`, Debian's, which has `python3-torch`). */
+  python?: string;
+  /** Torch threads (default 2). */
+  threads?: number;
+}
+
+/** Our figures beside PyTorch's; every ratio is ours divided by PyTorch's. */
+export interface PeerComparison {
+  /** PyTorch's epoch seconds. */
+  peer_train_epoch_s: number;
+  /** PyTorch's batch-1 images/s. */
+  peer_infer_b1_per_s: number;
+  /** PyTorch's batch-256 images/s. */
+  peer_infer_b256_per_s: number;
+  /** PyTorch's peak RSS (MiB). */
+  peer_peak_rss_mib: number;
+  /** What PyTorch trained on. */
+  peer_data: string;
+  /** The torch version. */
+  peer_torch: string;
+  /** Our epoch time / PyTorch's (above 1: we are slower). */
+  train_ratio: number;
+  /** Our batch-1 throughput / PyTorch's (below 1: we are slower). */
+  infer_b1_ratio: number;
+  /** Our batch-256 throughput / PyTorch's. */
+  infer_b256_ratio: number;
+  /** Our peak RSS / PyTorch's. */
+  peak_rss_ratio: number;
+}
+
+function positive(value: unknown, what: string): number {
+  if (typeof value !== "number" || !(value > 0 && Number.isFinite(value))) {
+    throw new DataFormatError(`PyTorch peer output: ${what} is ${JSON.stringify(value)}, not > 0`);
+  }
+  return value;
+}
+
+/**
+ * Reads the peer script's output: its last non-empty stdout line is one
+ * JSON object whose `runs[0]` holds the figures.
+ *
+ * @throws {DataFormatError} when that line is not JSON or a figure is
+ *   missing or not a positive number (the message names it).
+ *
+ * @example
+ * ```ts
+ * import { parsePeerOutput } from "./peer.ts";
+ * const peer = parsePeerOutput("progress\n" + JSON.stringify({
+ *   torch: "1.13", runs: [{
+ *     data: "real_mnist", train_epoch1_s: 10, peak_rss_mib: 500,
+ *     inference: { batch_1: { samples_per_s: 2000 }, batch_256: { samples_per_s: 20000 } },
+ *   }],
+ * }));
+ * console.assert(peer.train_epoch_s === 10 && peer.infer_b256_per_s === 20000);
+ * ```
+ */
+export function parsePeerOutput(stdout: string): PeerResult {
+  const last = stdout.trim().split("\n").at(-1) ?? "";
+  let json: {
+    torch?: unknown;
+    runs?: {
+      data?: unknown;
+      train_epoch1_s?: unknown;
+      peak_rss_mib?: unknown;
+      inference?: Record<string, { samples_per_s?: unknown } | undefined>;
+    }[];
+  };
+  try {
+    json = JSON.parse(last);
+  } catch (e) {
+    throw new DataFormatError(
+      `PyTorch peer output: last line is not JSON: ${JSON.stringify(last.slice(0, 200))}`,
+      { cause: e },
+    );
+  }
+  const run = json?.runs?.[0];
+  if (run === undefined) throw new DataFormatError("PyTorch peer output: no runs[0]");
+  return {
+    train_epoch_s: positive(run.train_epoch1_s, "runs[0].train_epoch1_s"),
+    infer_b1_per_s: positive(
+      run.inference?.batch_1?.samples_per_s,
+      "runs[0].inference.batch_1.samples_per_s",
+    ),
+    infer_b256_per_s: positive(
+      run.inference?.batch_256?.samples_per_s,
+      "runs[0].inference.batch_256.samples_per_s",
+    ),
+    peak_rss_mib: positive(run.peak_rss_mib, "runs[0].peak_rss_mib"),
+    data: String(run.data ?? "unknown"),
+    torch: String(json.torch ?? "unknown"),
+  };
+}
+
+/**
+ * Checks that the peer script is a readable file, so that a run fails
+ * before its long measurements rather than after them.
+ *
+ * @throws {InvalidArgumentError} naming the path when it is not.
+ *
+ * @example
+ * ```ts
+ * import { checkPeerScript } from "./peer.ts";
+ * await checkPeerScript(new URL(import.meta.url).pathname);
+ * ```
+ */
+export async function checkPeerScript(script: string): Promise<void> {
+  try {
+    if ((await Deno.stat(script)).isFile) return;
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `the PyTorch peer script ${script} cannot be read: ${(e as Error).message} ` +
+        "(pass --peer-script PATH)",
+      { cause: e },
+    );
+  }
+  throw new InvalidArgumentError(`the PyTorch peer script ${script} is not a file`);
+}
+
+/**
+ * Runs the peer script (`--threads 2 --epochs 1 --wait-quiet 0`, plus
+ * `--data-dir` when given) and parses its output.
+ *
+ * @throws {InvalidArgumentError} when the script does not exist.
+ * @throws {DigitLabError} when Python cannot be started or the script
+ *   fails (the message carries the end of its stderr, and says to install
+ *   `python3-torch` when torch is missing).
+ * @throws {DataFormatError} when its output cannot be read.
+ *
+ * @example
+ * ```ts ignore
+ * import { runPeer } from "./peer.ts";
+ * const peer = await runPeer({ script: "../shared/anchors/torch_mnist_bench.py" });
+ * console.log(peer.train_epoch_s);
+ * ```
+ */
+export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
+  const { script, dataDir, python = "/usr/bin/python3", threads = 2 } = options;
+  await checkPeerScript(script);
+  const args = [script, "--threads", String(threads), "--epochs", "1", "--wait-quiet", "0"];
+  if (dataDir !== undefined) args.push("--data-dir", dataDir);
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+  } catch (e) {
+    throw new DigitLabError(
+      `cannot run ${python} for the PyTorch peer: ${(e as Error).message} ` +
+        "(it needs Debian's python3 and python3-torch)",
+      { cause: e },
+    );
+  }
+  const decoder = new TextDecoder();
+  if (!out.success) {
+    const stderr = decoder.decode(out.stderr).trim();
+    const hint = /No module named '?torch/.test(stderr)
+      ? "\nPyTorch is not installed for it: apt-get install python3-torch"
+      : "";
+    throw new DigitLabError(
+      `the PyTorch peer ${python} ${args.join(" ")} failed with exit code ${out.code}:\n` +
+        stderr.split("\n").slice(-8).join("\n") + hint,
+    );
+  }
+  return parsePeerOutput(decoder.decode(out.stdout));
+}
+
+/**
+ * Puts our figures beside PyTorch's, each as ours / PyTorch's.
+ *
+ * @example
+ * ```ts
+ * import { compareWithPeer } from "./peer.ts";
+ * const c = compareWithPeer(
+ *   { train_epoch_s: 30, infer_b1_per_s: 1000, infer_b256_per_s: 5000, peak_rss_mib: 300 },
+ *   {
+ *     train_epoch_s: 10, infer_b1_per_s: 2000, infer_b256_per_s: 20000, peak_rss_mib: 600,
+ *     data: "real_mnist", torch: "1.13",
+ *   },
+ * );
+ * console.assert(c.train_ratio === 3 && c.infer_b1_ratio === 0.5);
+ * ```
+ */
+export function compareWithPeer(
+  ours: Pick<ModelBench, "train_epoch_s" | "infer_b1_per_s" | "infer_b256_per_s" | "peak_rss_mib">,
+  peer: PeerResult,
+): PeerComparison {
+  return {
+    peer_train_epoch_s: peer.train_epoch_s,
+    peer_infer_b1_per_s: peer.infer_b1_per_s,
+    peer_infer_b256_per_s: peer.infer_b256_per_s,
+    peer_peak_rss_mib: peer.peak_rss_mib,
+    peer_data: peer.data,
+    peer_torch: peer.torch,
+    train_ratio: ours.train_epoch_s / peer.train_epoch_s,
+    infer_b1_ratio: ours.infer_b1_per_s / peer.infer_b1_per_s,
+    infer_b256_ratio: ours.infer_b256_per_s / peer.infer_b256_per_s,
+    peak_rss_ratio: ours.peak_rss_mib / peer.peak_rss_mib,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * `deno task profile`: where a training step's time goes, kernel by kernel
+ * (`profileTrainingStep` on the reference or the strong CNN).
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { setupBackend } from "../backend.ts";
+import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
+import { buildModel, MODEL_CONFIGS } from "../model.ts";
+import { intFlag } from "./flags.ts";
+
+const HELP = `Usage: deno task profile [options]
+
+Profiles training steps (seeded random batch, Adam) kernel by kernel on the
+WASM backend: milliseconds and calls per step, slowest first.
+
+Options:
+  --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
+  --batch-size N     samples per step (default 128)
+  --steps N          profiled steps, and as many timed ones (default 3)
+  --json             print the profile as one JSON object
+  -h, --help         show this help
+`;
+
+/**
+ * Runs the profile command with the given arguments and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./profile.ts";
+ * Deno.exit(await main(["--model", "strong", "--steps", "2"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseArgs(args, {
+    string: ["model", "batch-size", "steps"],
+    boolean: ["json", "help"],
+    alias: { h: "help" },
+    unknown: (arg: string) => {
+      throw new InvalidArgumentError(
+        `unknown ${arg.startsWith("-") ? "option" : "argument"} ${arg} (see --help)`,
+      );
+    },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const name = flags.model ?? "reference";
+  const config = MODEL_CONFIGS[name];
+  if (!config) {
+    throw new InvalidArgumentError(
+      `unknown --model ${JSON.stringify(name)}; choose one of ${
+        Object.keys(MODEL_CONFIGS).join(", ")
+      }`,
+    );
+  }
+  const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
+  const steps = intFlag(flags, "steps", 3, { min: 1 });
+  await setupBackend();
+  const model = buildModel(config, { seed: 1 });
+  try {
+    const profile = await profileTrainingStep({ model, batchSize, steps });
+    console.log(
+      flags.json
+        ? JSON.stringify({ model: name, ...profile })
+        : `model ${name}, ` + formatProfile(profile),
+    );
+  } finally {
+    model.dispose();
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    if (e instanceof DigitLabError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}

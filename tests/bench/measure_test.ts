@@ -1,0 +1,134 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import {
+  benchModel,
+  digitPng,
+  EPOCH_SAMPLES,
+  type ModelBench,
+  peakRssMib,
+  percentile,
+} from "../../lib/bench/measure.ts";
+import { loadEmbeddedMnist } from "../../lib/data/embedded.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
+import { decodeImage } from "../../lib/image/decode.ts";
+import { buildModel, REFERENCE_CNN } from "../../lib/model.ts";
+import { saveModel } from "../../lib/model_io.ts";
+import type { ModelMetrics } from "../../lib/types.ts";
+
+const TINY = {
+  batchSize: 8,
+  batches: 2,
+  warmupBatches: 1,
+  repeats: 2,
+  inferImages: 20,
+  e2eRuns: 5,
+};
+
+Deno.test("percentile interpolates between ranks like numpy", () => {
+  const values = [4, 1, 3, 2];
+  assertEquals(percentile(values, 50), 2.5);
+  assertEquals(percentile(values, 0), 1);
+  assertEquals(percentile(values, 100), 4);
+  assertEquals(values, [4, 1, 3, 2], "the input is not reordered");
+  const hundred = Array.from({ length: 101 }, (_, i) => 100 - i);
+  assertEquals(percentile(hundred, 95), 95);
+  assertAlmostEquals(percentile([0, 10], 95), 9.5);
+  assertEquals(percentile([7], 95), 7);
+  assertThrows(() => percentile([], 50), InvalidArgumentError, "no values");
+  assertThrows(() => percentile([1], 101), InvalidArgumentError, "101");
+});
+
+Deno.test("peakRssMib is at least the current resident memory", () => {
+  const peak = peakRssMib();
+  assert(Number.isFinite(peak) && peak >= Deno.memoryUsage().rss / 2 ** 20 - 1, String(peak));
+});
+
+Deno.test("digitPng draws the digit dark on white, 2x, centred", async () => {
+  const ds = loadEmbeddedMnist();
+  const img = await decodeImage(await digitPng(ds, 3));
+  assertEquals([img.width, img.height], [64, 64]);
+  assertEquals(img.data[0], 1, "the page is white");
+  for (const [y, x] of [[14, 14], [10, 20], [20, 5]]) {
+    const ink = ds.images[3 * 784 + y * 28 + x];
+    assertAlmostEquals(img.data[(4 + 2 * y + 1) * 64 + 4 + 2 * x], 1 - ink, 1 / 255);
+  }
+  assertThrows(() => digitPng(ds, ds.count), InvalidArgumentError, String(ds.count));
+});
+
+function assertFigures(r: ModelBench): void {
+  for (
+    const key of [
+      "train_samples_per_s",
+      "train_epoch_s",
+      "infer_b1_per_s",
+      "infer_b256_per_s",
+      "e2e_p50_ms",
+      "e2e_p95_ms",
+      "peak_rss_mib",
+    ] as const
+  ) {
+    assert(Number.isFinite(r[key]) && r[key] > 0, `${key} = ${r[key]}`);
+  }
+  assertAlmostEquals(r.train_epoch_s * r.train_samples_per_s, EPOCH_SAMPLES, 1e-6);
+  assert(r.e2e_p95_ms >= r.e2e_p50_ms);
+}
+
+Deno.test("benchModel measures a tiny run of the reference CNN without leaking", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const r = await benchModel({ config: REFERENCE_CNN, data: loadEmbeddedMnist(), ...TINY });
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(r.tensor_leak, 0);
+  assertEquals([r.params, r.weights], [34826, "trained"]);
+  assertFigures(r);
+});
+
+Deno.test("benchModel infers with saved weights when given a directory", async () => {
+  await setupBackend();
+  const dir = await Deno.makeTempDir({ prefix: "bench_weights_" });
+  try {
+    const saved = buildModel(REFERENCE_CNN, { seed: 3 });
+    await saveModel(saved, `${dir}/m`, {} as ModelMetrics);
+    saved.dispose();
+    const before = tf.memory().numTensors;
+    const r = await benchModel({
+      config: REFERENCE_CNN,
+      data: loadEmbeddedMnist(),
+      weightsDir: `${dir}/m`,
+      ...TINY,
+    });
+    assertEquals(tf.memory().numTensors, before);
+    assertEquals([r.weights, r.tensor_leak], [`${dir}/m`, 0]);
+    assertFigures(r);
+    await assertRejects(
+      () =>
+        benchModel({
+          config: REFERENCE_CNN,
+          data: loadEmbeddedMnist(),
+          weightsDir: `${dir}/missing`,
+          ...TINY,
+        }),
+      ModelLoadError,
+      "missing",
+    );
+    assertEquals(tf.memory().numTensors, before, "a failed load frees the trained model");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("benchModel rejects bad counts and too little data, naming the values", async () => {
+  await setupBackend();
+  const data = loadEmbeddedMnist();
+  await assertRejects(
+    () => benchModel({ config: REFERENCE_CNN, data, ...TINY, batches: 0 }),
+    InvalidArgumentError,
+    "batches must be an integer >= 1, got 0",
+  );
+  await assertRejects(
+    () => benchModel({ config: REFERENCE_CNN, data, ...TINY, inferImages: 20_000 }),
+    InvalidArgumentError,
+    "has 10000 images; the benchmark needs 20000",
+  );
+});

@@ -1,0 +1,119 @@
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
+import {
+  checkPeerScript,
+  compareWithPeer,
+  parsePeerOutput,
+  runPeer,
+} from "../../lib/bench/peer.ts";
+import { DataFormatError, DigitLabError, InvalidArgumentError } from "../../lib/errors.ts";
+
+const PEER_JSON = {
+  torch: "1.13.1",
+  runs: [{
+    data: "real_mnist",
+    train_epoch1_s: 12.5,
+    peak_rss_mib: 640,
+    inference: { batch_1: { samples_per_s: 2500 }, batch_256: { samples_per_s: 40000 } },
+  }],
+};
+
+/** Writes a Python script that records its arguments, logs, and prints `lastLine`. */
+async function fakePeer(
+  dir: string,
+  lastLine: string,
+  exitCode = 0,
+  stderr = "progress",
+): Promise<string> {
+  const script = `${dir}/peer.py`;
+  await Deno.writeTextFile(
+    script,
+    [
+      "import json, sys",
+      `open(${JSON.stringify(`${dir}/argv.json`)}, "w").write(json.dumps(sys.argv[1:]))`,
+      `print(${JSON.stringify(stderr)}, file=sys.stderr)`,
+      'print("not the result")',
+      `print(${JSON.stringify(lastLine)})`,
+      `sys.exit(${exitCode})`,
+    ].join("\n"),
+  );
+  return script;
+}
+
+Deno.test("parsePeerOutput reads the figures of the last line", () => {
+  const peer = parsePeerOutput(`log line\n${JSON.stringify(PEER_JSON)}\n`);
+  assertEquals(peer, {
+    train_epoch_s: 12.5,
+    infer_b1_per_s: 2500,
+    infer_b256_per_s: 40000,
+    peak_rss_mib: 640,
+    data: "real_mnist",
+    torch: "1.13.1",
+  });
+  assertThrows(() => parsePeerOutput("Traceback"), DataFormatError, "Traceback");
+  assertThrows(() => parsePeerOutput("{}"), DataFormatError, "no runs[0]");
+  const zero = structuredClone(PEER_JSON);
+  zero.runs[0].inference.batch_256.samples_per_s = 0;
+  assertThrows(
+    () => parsePeerOutput(JSON.stringify(zero)),
+    DataFormatError,
+    "runs[0].inference.batch_256.samples_per_s is 0",
+  );
+});
+
+Deno.test("compareWithPeer divides ours by PyTorch's", () => {
+  const c = compareWithPeer(
+    { train_epoch_s: 25, infer_b1_per_s: 1000, infer_b256_per_s: 10000, peak_rss_mib: 320 },
+    parsePeerOutput(JSON.stringify(PEER_JSON)),
+  );
+  assertEquals(c.train_ratio, 2);
+  assertEquals(c.infer_b1_ratio, 0.4);
+  assertEquals(c.infer_b256_ratio, 0.25);
+  assertEquals(c.peak_rss_ratio, 0.5);
+  assertEquals([c.peer_train_epoch_s, c.peer_data, c.peer_torch], [12.5, "real_mnist", "1.13.1"]);
+});
+
+Deno.test("runPeer spawns the script with the peer flags and parses its output", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peer_" });
+  try {
+    const script = await fakePeer(dir, JSON.stringify(PEER_JSON));
+    const peer = await runPeer({ script, dataDir: "/some/mnist" });
+    assertEquals(peer.train_epoch_s, 12.5);
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${dir}/argv.json`)),
+      ["--threads", "2", "--epochs", "1", "--wait-quiet", "0", "--data-dir", "/some/mnist"],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runPeer fails clearly: missing script, missing torch, missing python", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "peer_" });
+  try {
+    await assertRejects(() => checkPeerScript(dir), InvalidArgumentError, "is not a file");
+    await assertRejects(
+      () => runPeer({ script: `${dir}/nope.py` }),
+      InvalidArgumentError,
+      `${dir}/nope.py cannot be read`,
+    );
+    const script = await fakePeer(dir, "", 1, "ModuleNotFoundError: No module named 'torch'");
+    const e = await assertRejects(() => runPeer({ script }), DigitLabError);
+    assertStringIncludes(e.message, "exit code 1");
+    assertStringIncludes(e.message, "No module named 'torch'");
+    assertStringIncludes(e.message, "apt-get install python3-torch");
+    const p = await assertRejects(
+      () => runPeer({ script, python: `${dir}/no-python` }),
+      DigitLabError,
+      "python3-torch",
+    );
+    assert(p.message.includes(`${dir}/no-python`), p.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

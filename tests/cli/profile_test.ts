@@ -1,0 +1,47 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { main } from "../../lib/cli/profile.ts";
+import { InvalidArgumentError } from "../../lib/errors.ts";
+
+async function capture(fn: () => Promise<unknown>): Promise<string> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  try {
+    await fn();
+  } finally {
+    console.log = log;
+  }
+  return lines.join("\n");
+}
+
+Deno.test("profile: prints the kernel table of a reference training step", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const out = await capture(() => main(["--batch-size", "4", "--steps", "1"]));
+  assertEquals(tf.memory().numTensors, before);
+  assertStringIncludes(out, "model reference, backend wasm, batch 4, 1 step(s)");
+  assertStringIncludes(out, "samples/s");
+});
+
+Deno.test("profile: --json on the strong model lists its batch-norm kernels", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const out = await capture(() =>
+    main(["--model", "strong", "--batch-size", "4", "--steps", "1", "--json"])
+  );
+  assertEquals(tf.memory().numTensors, before);
+  const profile = JSON.parse(out);
+  assertEquals([profile.model, profile.batchSize, profile.steps], ["strong", 4, 1]);
+  const names: string[] = profile.kernels.map((k: { name: string }) => k.name);
+  assert(names.some((n) => n.startsWith("FusedBatchNorm") || n === "Rsqrt"), names.join());
+  assert(profile.stepMs > 0 && profile.samplesPerSecond > 0);
+});
+
+Deno.test("profile: rejects a bad model, count or option naming it", async () => {
+  await assertRejects(() => main(["--model", "huge"]), InvalidArgumentError, '"huge"');
+  await assertRejects(() => main(["--steps", "0"]), InvalidArgumentError, "--steps");
+  await assertRejects(() => main(["--batch-size", "x"]), InvalidArgumentError, '"x"');
+  await assertRejects(() => main(["--verbose"]), InvalidArgumentError, "--verbose");
+});
