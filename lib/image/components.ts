@@ -1,0 +1,180 @@
+/**
+ * Connected components (8-connected) of a binary ink mask, and dropping
+ * the specks among them.
+ *
+ * @module
+ */
+
+import { InvalidArgumentError } from "../errors.ts";
+import type { Box } from "./types.ts";
+
+/** One connected component of a mask. */
+export interface Component {
+  /** Label in the label image (1-based; 0 is background). */
+  label: number;
+  /** Number of pixels. */
+  area: number;
+  /** Bounding box. */
+  box: Box;
+  /** Mean column and row of its pixels. */
+  center: { x: number; y: number };
+}
+
+/** Result of {@link labelComponents}. */
+export interface Labelling {
+  /** Per-pixel label: 0 = background, k = `components[k - 1]`. */
+  labels: Int32Array;
+  /** Components in label order (scan order of their first pixel). */
+  components: Component[];
+}
+
+/**
+ * Labels the 8-connected components of a mask (non-zero = ink).
+ *
+ * @throws {InvalidArgumentError} when the mask length is not `width * height`.
+ *
+ * @example
+ * ```ts
+ * import { labelComponents } from "./components.ts";
+ * const mask = new Uint8Array([1, 0, 0, 1, 0, 1, 0, 0, 0]); // 3x3: (0,0) and (1,1) touch diagonally
+ * const { components } = labelComponents(mask, { width: 3, height: 3 });
+ * console.log(components.length, components[0].area); // 2 2
+ * ```
+ */
+export function labelComponents(
+  mask: Uint8Array,
+  size: { width: number; height: number },
+): Labelling {
+  const { width: w, height: h } = size;
+  if (mask.length !== w * h) {
+    throw new InvalidArgumentError(`mask has ${mask.length} values, expected ${w}x${h}`);
+  }
+  const labels = new Int32Array(w * h);
+  const components: Component[] = [];
+  const stack = new Int32Array(w * h);
+  for (let start = 0; start < w * h; start++) {
+    if (!mask[start] || labels[start]) continue;
+    const label = components.length + 1;
+    let top = 0, area = 0, sx = 0, sy = 0;
+    let x0 = w, y0 = h, x1 = -1, y1 = -1;
+    stack[top++] = start;
+    labels[start] = label;
+    while (top > 0) {
+      const p = stack[--top];
+      const x = p % w, y = (p - x) / w;
+      area++;
+      sx += x;
+      sy += y;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const q = yy * w + xx;
+          if (mask[q] && !labels[q]) {
+            labels[q] = label;
+            stack[top++] = q;
+          }
+        }
+      }
+    }
+    components.push({
+      label,
+      area,
+      box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 },
+      center: { x: sx / area, y: sy / area },
+    });
+  }
+  return { labels, components };
+}
+
+/** Options of {@link dropSpecks}. */
+export interface SpeckOptions {
+  /** Components with less than this fraction of the largest one's area are specks. Default 0.1. */
+  minFraction?: number;
+  /**
+   * Smaller pieces (down to `minFraction / 5` of the largest) are kept when
+   * they lie within this fraction of the main ink's size from its bounding
+   * box: they are likely a broken-off part of the digit. Default 0.15.
+   */
+  nearFraction?: number;
+}
+
+/**
+ * Keeps the components that are not specks: those at least `minFraction`
+ * of the largest component's area, plus moderately small pieces close to
+ * them. Returns the kept components, largest first.
+ *
+ * @example
+ * ```ts
+ * import { dropSpecks } from "./components.ts";
+ * const big = { label: 1, area: 400, box: { x: 10, y: 10, width: 20, height: 40 }, center: { x: 20, y: 30 } };
+ * const dot = { label: 2, area: 3, box: { x: 90, y: 90, width: 2, height: 2 }, center: { x: 91, y: 91 } };
+ * console.log(dropSpecks([big, dot]).map((c) => c.label)); // [1]
+ * ```
+ */
+export function dropSpecks(components: Component[], options: SpeckOptions = {}): Component[] {
+  const minFraction = options.minFraction ?? 0.1;
+  const nearFraction = options.nearFraction ?? 0.15;
+  if (components.length === 0) return [];
+  const sorted = [...components].sort((a, b) => b.area - a.area);
+  const largest = sorted[0].area;
+  const main = sorted.filter((c) => c.area >= minFraction * largest);
+  const box = unionBox(main.map((c) => c.box));
+  const reach = nearFraction * Math.max(box.width, box.height);
+  const near = sorted.filter((c) =>
+    c.area < minFraction * largest && c.area >= (minFraction / 5) * largest &&
+    c.box.x + c.box.width > box.x - reach && c.box.x < box.x + box.width + reach &&
+    c.box.y + c.box.height > box.y - reach && c.box.y < box.y + box.height + reach
+  );
+  return [...main, ...near];
+}
+
+/**
+ * The smallest box containing all the given boxes.
+ *
+ * @throws {InvalidArgumentError} when `boxes` is empty.
+ *
+ * @example
+ * ```ts
+ * import { unionBox } from "./components.ts";
+ * console.log(unionBox([{ x: 0, y: 0, width: 2, height: 2 }, { x: 5, y: 1, width: 1, height: 4 }]));
+ * // { x: 0, y: 0, width: 6, height: 5 }
+ * ```
+ */
+export function unionBox(boxes: Box[]): Box {
+  if (boxes.length === 0) throw new InvalidArgumentError("unionBox needs at least one box");
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const b of boxes) {
+    x0 = Math.min(x0, b.x);
+    y0 = Math.min(y0, b.y);
+    x1 = Math.max(x1, b.x + b.width);
+    y1 = Math.max(y1, b.y + b.height);
+  }
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * Scales a box by `factor` (e.g. from a shrunk working image back to the
+ * original), rounding outward so the result still covers the same pixels.
+ *
+ * @example
+ * ```ts
+ * import { scaleBox } from "./components.ts";
+ * console.log(scaleBox({ x: 3, y: 4, width: 5, height: 6 }, 2)); // { x: 6, y: 8, width: 10, height: 12 }
+ * ```
+ */
+export function scaleBox(box: Box, factor: number): Box {
+  const x = Math.floor(box.x * factor), y = Math.floor(box.y * factor);
+  return {
+    x,
+    y,
+    width: Math.ceil((box.x + box.width) * factor) - x,
+    height: Math.ceil((box.y + box.height) * factor) - y,
+  };
+}

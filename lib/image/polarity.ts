@@ -1,0 +1,122 @@
+/**
+ * Deciding from the image itself whether the ink is darker than the
+ * background (pen on paper) or lighter (chalk on a board, MNIST's white on
+ * black).
+ *
+ * The background is taken as a coarse grid of cell medians (the ink is the
+ * minority of pixels, and the grid follows uneven lighting), each replaced
+ * by the median of its 3x3 neighbourhood so that a cell filled by a thick
+ * stroke takes its neighbours' level; whichever side
+ * of it deviates more, in total, beyond the noise is the ink.
+ *
+ * @module
+ */
+
+import { cellPercentiles, upsampleCells } from "./background.ts";
+import { histogram, quantile } from "./histogram.ts";
+import { resizeLongSide } from "./resize.ts";
+import type { GrayImage } from "./types.ts";
+
+/** Which way the ink goes in a photo-convention image (1 = white). */
+export type Polarity = "dark-on-light" | "light-on-dark";
+
+/** What {@link measurePolarity} found. */
+export interface PolarityEvidence {
+  /** The verdict; ties (blank images) go to the usual dark-on-light. */
+  polarity: Polarity;
+  /** Summed darkness below the background beyond the noise, per pixel. */
+  darkMass: number;
+  /** Summed brightness above the background beyond the noise, per pixel. */
+  lightMass: number;
+}
+
+/** 3x3 median of a cell grid: a cell mostly covered by ink takes its neighbours' level. */
+function medianOfNeighbours(grid: GrayImage): GrayImage {
+  const out = new Float32Array(grid.data.length);
+  const near: number[] = [];
+  for (let y = 0; y < grid.height; y++) {
+    for (let x = 0; x < grid.width; x++) {
+      near.length = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx, yy = y + dy;
+          if (xx >= 0 && yy >= 0 && xx < grid.width && yy < grid.height) {
+            near.push(grid.data[yy * grid.width + xx]);
+          }
+        }
+      }
+      near.sort((a, b) => a - b);
+      out[y * grid.width + x] = near[near.length >> 1];
+    }
+  }
+  return { ...grid, data: out };
+}
+
+/**
+ * Measures dark and light deviations from the local background and picks
+ * the polarity with more mass. Images larger than 48 pixels are measured on a
+ * copy shrunk (area averaging) to 48 pixels, so it is fast on any image.
+ *
+ * @example
+ * ```ts
+ * import { measurePolarity } from "./polarity.ts";
+ * const data = new Float32Array(100).fill(1);
+ * for (let i = 40; i < 50; i++) data[i] = 0; // a dark line
+ * console.log(measurePolarity({ width: 10, height: 10, data }).polarity); // dark-on-light
+ * ```
+ */
+export function measurePolarity(img: GrayImage): PolarityEvidence {
+  const small = Math.max(img.width, img.height) > 48 ? resizeLongSide(img, 48) : img;
+  const side = Math.max(small.width, small.height);
+  const cell = Math.max(1, Math.ceil(side / (side <= 32 ? 2 : 4)));
+  const grid = medianOfNeighbours(cellPercentiles(small, { cell, percentile: 0.5 }));
+  const bg = upsampleCells(grid, { width: small.width, height: small.height, cell });
+  const residual = new Float32Array(small.data.length);
+  const magnitude = new Float32Array(small.data.length);
+  for (let i = 0; i < residual.length; i++) {
+    residual[i] = small.data[i] - bg.data[i];
+    magnitude[i] = Math.abs(residual[i]);
+  }
+  const noise = 1.4826 * quantile(histogram(magnitude), 0.5);
+  const margin = 3 * noise + 0.03;
+  let darkMass = 0, lightMass = 0;
+  for (const r of residual) {
+    if (r < -margin) darkMass += -r - margin;
+    else if (r > margin) lightMass += r - margin;
+  }
+  darkMass /= residual.length;
+  lightMass /= residual.length;
+  return {
+    polarity: lightMass > darkMass ? "light-on-dark" : "dark-on-light",
+    darkMass,
+    lightMass,
+  };
+}
+
+/**
+ * The polarity of an image (see {@link measurePolarity}).
+ *
+ * @example
+ * ```ts
+ * import { detectPolarity } from "./polarity.ts";
+ * const data = new Float32Array(100); // black
+ * for (let i = 40; i < 50; i++) data[i] = 1; // a white line
+ * console.log(detectPolarity({ width: 10, height: 10, data })); // light-on-dark
+ * ```
+ */
+export function detectPolarity(img: GrayImage): Polarity {
+  return measurePolarity(img).polarity;
+}
+
+/**
+ * Flips an image's values (`1 - v`): light-on-dark becomes dark-on-light.
+ *
+ * @example
+ * ```ts
+ * import { invert } from "./polarity.ts";
+ * console.log(Array.from(invert({ width: 2, height: 1, data: new Float32Array([0, 0.25]) }).data)); // [1, 0.75]
+ * ```
+ */
+export function invert(img: GrayImage): GrayImage {
+  return { width: img.width, height: img.height, data: img.data.map((v) => 1 - v) };
+}

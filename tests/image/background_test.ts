@@ -1,0 +1,87 @@
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/errors.ts";
+import {
+  cellPercentiles,
+  estimateBackground,
+  inkStrength,
+  upsampleCells,
+} from "../../lib/image/background.ts";
+import { drawDigit } from "../../lib/image/synth.ts";
+
+Deno.test("cellPercentiles takes the percentile of each cell, edge cells included", () => {
+  const data = Float32Array.from({ length: 5 * 2 }, (_, i) => (i % 5) / 4); // columns 0, .25, .5, .75, 1
+  const g = cellPercentiles({ width: 5, height: 2, data }, { cell: 2, percentile: 1 });
+  assertEquals([g.width, g.height], [3, 1]);
+  assertEquals(Array.from(g.data).map((v) => Math.round(v * 4) / 4), [0.25, 0.75, 1]);
+  assertThrows(
+    () =>
+      cellPercentiles({ width: 1, height: 1, data: new Float32Array(1) }, {
+        cell: 0,
+        percentile: 0.5,
+      }),
+    InvalidArgumentError,
+    "got 0",
+  );
+  assertThrows(
+    () =>
+      cellPercentiles({ width: 1, height: 1, data: new Float32Array(1) }, {
+        cell: 1,
+        percentile: 2,
+      }),
+    InvalidArgumentError,
+    "got 2",
+  );
+});
+
+Deno.test("upsampleCells interpolates between cell centres and holds at the edges", () => {
+  const grid = { width: 2, height: 2, data: new Float32Array([0, 1, 0, 1]) };
+  const full = upsampleCells(grid, { width: 8, height: 8, cell: 4 });
+  assertEquals(full.data[0], 0); // left of the first centre
+  assertEquals(full.data[7], 1);
+  assertAlmostEquals(full.data[3 * 8 + 3], 0.375, 1e-6); // (3.5 - 1.5) / 4 * ... between centres 1.5 and 5.5
+});
+
+/** Paper lit from the left (1) fading to 0.4 on the right, with a dark 5 on it. */
+function litPage() {
+  const w = 200, h = 160;
+  const five = drawDigit(5, { size: 120 });
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const paper = 1 - 0.6 * (x / (w - 1));
+      const ink = x >= 60 && x < 180 && y >= 20 && y < 140
+        ? five.data[(y - 20) * 120 + (x - 60)]
+        : 0;
+      data[y * w + x] = paper * (1 - 0.85 * ink);
+    }
+  }
+  return { img: { width: w, height: h, data }, five };
+}
+
+Deno.test("estimateBackground follows a lighting gradient under the ink", () => {
+  const { img } = litPage();
+  const bg = estimateBackground(img);
+  for (const [x, y] of [[5, 5], [100, 80], [150, 60], [195, 150]]) {
+    assertAlmostEquals(bg.data[y * img.width + x], 1 - 0.6 * (x / 199), 0.07, `at ${x},${y}`);
+  }
+});
+
+Deno.test("inkStrength flattens the lighting: paper near 0 everywhere, ink high on both sides", () => {
+  const { img, five } = litPage();
+  const strength = inkStrength(img, estimateBackground(img));
+  let paperMax = 0, inkMin = 1;
+  for (let y = 20; y < 140; y++) {
+    for (let x = 60; x < 180; x++) {
+      const v = strength.data[y * img.width + x], ink = five.data[(y - 20) * 120 + (x - 60)];
+      if (ink === 0) paperMax = Math.max(paperMax, v);
+      if (ink === 1) inkMin = Math.min(inkMin, v);
+    }
+  }
+  assert(paperMax < 0.1, `paper strength ${paperMax}`);
+  assert(inkMin > 0.7, `ink strength ${inkMin}`);
+  assertThrows(
+    () => inkStrength(img, { width: 1, height: 1, data: new Float32Array(1) }),
+    InvalidArgumentError,
+    "1x1",
+  );
+});

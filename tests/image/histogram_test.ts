@@ -1,0 +1,27 @@
+import { assertAlmostEquals, assertEquals } from "@std/assert";
+import { BINS, countFrom, histogram, quantile } from "../../lib/image/histogram.ts";
+import { createRng } from "../../lib/random.ts";
+
+Deno.test("quantile agrees with sorting to within one bin", () => {
+  const rng = createRng(2);
+  const values = Float32Array.from({ length: 5000 }, () => rng() ** 2);
+  const sorted = Float32Array.from(values).sort();
+  const h = histogram(values);
+  for (const q of [0, 0.1, 0.5, 0.9, 0.98, 1]) {
+    const exact = sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    assertAlmostEquals(quantile(h, q), exact, 1 / BINS);
+  }
+});
+
+Deno.test("quantile from a level only counts values at or above it", () => {
+  const h = histogram(new Float32Array([0.05, 0.1, 0.6, 0.7, 0.8]));
+  assertAlmostEquals(quantile(h, 0, 0.5), 0.6, 1 / BINS);
+  assertAlmostEquals(quantile(h, 1, 0.5), 0.8, 1 / BINS);
+  assertEquals(countFrom(h, 0.5), 3);
+  assertEquals(quantile(histogram(new Float32Array([0.1])), 0.5, 0.9), 0);
+});
+
+Deno.test("histogram clamps values outside [0, 1]", () => {
+  const h = histogram([-3, 7]);
+  assertEquals([h.counts[0], h.counts[BINS - 1], h.total], [1, 1, 2]);
+});

@@ -1,0 +1,141 @@
+import { assert, assertEquals } from "@std/assert";
+import { extractInk } from "../../lib/image/ink.ts";
+import { maxFilter } from "../../lib/image/filters.ts";
+import { inkBox } from "../../lib/image/mnist_format.ts";
+import {
+  addNoise,
+  drawDigit,
+  inkToGray,
+  placeOnCanvas,
+  rgbToGray,
+  synthPhoto,
+} from "../../lib/image/synth.ts";
+import { createRng } from "../../lib/random.ts";
+import type { GrayImage } from "../../lib/image/types.ts";
+
+const W = 260, H = 220;
+const digitOn = (d: number) =>
+  placeOnCanvas(drawDigit(d, { size: 150, penWidth: 6 }), { width: W, height: H, x: 60, y: 35 });
+
+/** Ink found farther than 3 px from the true digit. */
+function strayInk(found: GrayImage, truth: GrayImage): number {
+  const near = maxFilter(truth, 3);
+  let stray = 0;
+  for (let i = 0; i < found.data.length; i++) if (found.data[i] > 0 && near.data[i] === 0) stray++;
+  return stray;
+}
+
+Deno.test("extractInk: squared or lined paper does not become ink", () => {
+  const rng = createRng(31);
+  const truth = digitOn(2);
+  const rulings = [
+    { spacing: 18, angle: 2 },
+    {
+      spacing: 14,
+      angle: -3,
+      color: [0.35, 0.45, 0.6] as [number, number, number],
+      lineWidth: 1.5,
+    },
+    { spacing: 24, angle: 1, linedOnly: true, lineWidth: 2 },
+  ];
+  for (const ruling of rulings) {
+    const photo = rgbToGray(synthPhoto(truth, { rng, ruling, gradient: 0.3, noise: 0.015 }));
+    const r = extractInk(photo);
+    assert(r.inkFound);
+    assertEquals(strayInk(r.ink, truth), 0, `ruling ${JSON.stringify(ruling)}`);
+    const covered = truth.data.filter((v, i) => v > 0.9 && r.ink.data[i] > 0.3).length;
+    assert(covered > 0.9 * truth.data.filter((v) => v > 0.9).length, "most of the digit is ink");
+  }
+});
+
+Deno.test("extractInk: a blank page, plain or squared, has no ink", () => {
+  const rng = createRng(5);
+  const empty = { width: W, height: H, data: new Float32Array(W * H) };
+  const pages = [
+    rgbToGray(
+      synthPhoto(empty, { rng, ruling: { spacing: 18, angle: 2 }, gradient: 0.4, noise: 0.02 }),
+    ),
+    rgbToGray(synthPhoto(empty, { rng, gradient: 0.5, shadow: 0.3, noise: 0.02 })),
+    { width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) },
+  ];
+  for (const page of pages) assertEquals(extractInk(page).inkFound, false);
+  // A few specks of dust are not a digit either.
+  const dusty = inkToGray(empty);
+  for (const i of [1000, 20000, 40000]) dusty.data[i] = 0;
+  assertEquals(extractInk(dusty).inkFound, false);
+});
+
+Deno.test("extractInk drops specks and keeps the digit", () => {
+  const rng = createRng(9);
+  const truth = digitOn(5);
+  const page = inkToGray(truth);
+  for (let k = 0; k < 60; k++) {
+    const x = Math.floor(rng() * W), y = Math.floor(rng() * H);
+    if (truth.data[y * W + x] === 0 && (x < 50 || x > 220 || y > 200)) page.data[y * W + x] = 0.1;
+  }
+  const r = extractInk(page);
+  assertEquals(strayInk(r.ink, truth), 0);
+  assertEquals(r.components.length, 1);
+});
+
+Deno.test("extractInk reads light-on-dark and noisy images", () => {
+  const truth = digitOn(7);
+  const chalk = addNoise(inkToGray(truth, { paper: 0.2, pen: 0.85 }), {
+    rng: createRng(2),
+    sigma: 0.04,
+  });
+  const r = extractInk(chalk);
+  assertEquals(r.polarity, "light-on-dark");
+  assert(r.inkFound);
+  assertEquals(strayInk(r.ink, truth), 0);
+});
+
+Deno.test("extractInk shrinks large images and reports the scale and steps", () => {
+  const big = inkToGray(
+    placeOnCanvas(drawDigit(1, { size: 900, penWidth: 40 }), {
+      width: 1600,
+      height: 1000,
+      x: 300,
+      y: 50,
+    }),
+  );
+  const r = extractInk(big, { returnSteps: true });
+  assertEquals(r.scale, 0.5);
+  assertEquals([r.ink.width, r.ink.height], [800, 500]);
+  assertEquals(r.steps!.map((s) => s.name), [
+    "grayscale",
+    "working size",
+    "background",
+    "ink strength",
+    "ink",
+  ]);
+});
+
+Deno.test("extractInk: a hard shadow across squared paper leaves no stray ink", () => {
+  const rng = createRng(1);
+  const truth = placeOnCanvas(drawDigit(5, { size: 180, penWidth: 6, rng }), {
+    width: 320,
+    height: 260,
+    x: 70,
+    y: 40,
+  });
+  const photo = rgbToGray(synthPhoto(truth, { rng, ruling: { spacing: 18 }, noise: 0.015 }));
+  // The photographer's shadow: 45% darker beyond a sharp diagonal edge.
+  const shadowed = {
+    ...photo,
+    data: photo.data.map((v, i) => {
+      const x = i % 320, y = Math.floor(i / 320);
+      return v * (1 - 0.45 / (1 + Math.exp(-(x + 0.6 * y - 260) / 2)));
+    }),
+  };
+  const r = extractInk(shadowed);
+  assert(r.inkFound);
+  // At most faint stubs of rules where they touch the digit inside the shadow.
+  const digitPixels = truth.data.filter((v) => v > 0.5).length;
+  assert(strayInk(r.ink, truth) < 0.03 * digitPixels, `${strayInk(r.ink, truth)} stray pixels`);
+  assertEquals(r.components.length, 1);
+  const box = inkBox(truth, 0.5)!, found = r.components[0].box;
+  for (const k of ["x", "y", "width", "height"] as const) {
+    assert(Math.abs(box[k] - found[k]) <= 3, k);
+  }
+});

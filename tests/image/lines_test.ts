@@ -1,0 +1,69 @@
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/errors.ts";
+import { longLineMask } from "../../lib/image/lines.ts";
+import { drawDigit, placeOnCanvas, rgbToGray, synthPhoto } from "../../lib/image/synth.ts";
+import { createRng } from "../../lib/random.ts";
+
+Deno.test("longLineMask with a ceiling finds tilted squared-paper rules but not the digit on them", () => {
+  const rng = createRng(3);
+  const digit = placeOnCanvas(drawDigit(4, { size: 140, penWidth: 8 }), {
+    width: 240,
+    height: 200,
+    x: 50,
+    y: 30,
+  });
+  const photo = rgbToGray(
+    synthPhoto(digit, { rng, ruling: { spacing: 20, angle: 3 }, pen: [0.1, 0.1, 0.1] }),
+  );
+  const ink = { ...photo, data: photo.data.map((v) => 1 - v / 0.95) };
+  const lines = longLineMask(ink, { threshold: 0.1, ceiling: 0.5 });
+  let rulePixels = 0, digitOnLines = 0, digitPixels = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (digit.data[i] > 0.9) {
+      digitPixels++;
+      if (lines[i]) digitOnLines++;
+    } else if (digit.data[i] === 0 && lines[i]) {
+      rulePixels++;
+    }
+  }
+  // About 10 horizontal rules of 240 px and 12 vertical ones of 200 px.
+  assert(rulePixels > 15 * 220, `only ${rulePixels} rule pixels found`);
+  assert(
+    digitOnLines < 0.15 * digitPixels,
+    `${digitOnLines} of ${digitPixels} digit pixels taken for rules`,
+  );
+});
+
+Deno.test("longLineMask ignores short strokes and respects minLength", () => {
+  const w = 100, h = 60, data = new Float32Array(w * h);
+  for (let x = 10; x < 50; x++) data[30 * w + x] = 1; // 40% of the width
+  assertEquals(
+    longLineMask({ width: w, height: h, data }, { threshold: 0.1 }).some((v) => v === 1),
+    false,
+  );
+  assert(
+    longLineMask({ width: w, height: h, data }, {
+      threshold: 0.1,
+      minLength: 0.35,
+    })[30 * w + 20] === 1,
+  );
+  assertThrows(
+    () => longLineMask({ width: w, height: h, data }, { threshold: 0.1, minLength: 0 }),
+    InvalidArgumentError,
+    "got 0",
+  );
+  assertThrows(
+    () => longLineMask({ width: w, height: h, data }, { threshold: 0.1, smooth: -1 }),
+    InvalidArgumentError,
+    "got -1",
+  );
+});
+
+Deno.test("longLineMask finds a vertical rule", () => {
+  const w = 40, h = 80, data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) data[y * w + 17 + (y > 40 ? 1 : 0)] = 0.5; // slightly bent
+  const lines = longLineMask({ width: w, height: h, data }, { threshold: 0.05 });
+  assertEquals(lines[10 * w + 17], 1);
+  assertEquals(lines[70 * w + 18], 1);
+  assertEquals(lines[10 * w + 30], 0);
+});
