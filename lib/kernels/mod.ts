@@ -8,14 +8,19 @@
 import { batchMatMul } from "./batch_mat_mul.ts";
 import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
+import { mean } from "./mean.ts";
 import { sum } from "./sum.ts";
+import { tile } from "./tile.ts";
 import { registerWasmKernel } from "./wasm_kernel.ts";
 
 /**
  * Registers Digit Lab's training kernels on the `wasm` backend: the missing
  * `Conv2DBackpropFilter`, and faster `Conv2DBackpropInput`, `MaxPoolGrad`,
- * `Sum` (over leading axes) and `BatchMatMul` (with a transposed operand),
+ * `Sum` and `Mean` (over leading axes), `BatchMatMul` (with a transposed
+ * operand), `Tile` (the batch-norm gradient's broadcast) and a copy-free
+ * `Identity` (the engine's clones of tensors saved for the backward pass),
  * each agreeing with the cpu backend and falling back to the backend's own
  * kernel for cases it does not cover. Idempotent.
  *
@@ -31,4 +36,7 @@ export function registerTrainingKernels(): void {
   registerWasmKernel("MaxPoolGrad", maxPoolGrad);
   registerWasmKernel("Sum", sum);
   registerWasmKernel("BatchMatMul", batchMatMul);
+  registerWasmKernel("Tile", tile);
+  registerWasmKernel("Mean", mean);
+  registerWasmKernel("Identity", identity);
 }

@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { sumRows } from "./sum_rows.ts";
 import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**
@@ -38,10 +39,6 @@ export function sum(args: WasmKernelArgs): tf.TensorInfo {
     "float32",
   );
   const src = backend.typedArrayFromHeap(x) as Float32Array;
-  const acc = new Float64Array(cols);
-  for (let r = 0, base = 0; r < rows; r++, base += cols) {
-    for (let c = 0; c < cols; c++) acc[c] += src[base + c];
-  }
-  (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
+  (backend.typedArrayFromHeap(out) as Float32Array).set(sumRows(src, rows, cols));
   return out;
 }

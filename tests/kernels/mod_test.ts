@@ -11,6 +11,9 @@ const KERNELS = [
   "MaxPoolGrad",
   "Sum",
   "BatchMatMul",
+  "Tile",
+  "Mean",
+  "Identity",
 ];
 
 /** Gradients of the reference CNN's loss on one batch, flattened per variable. */
