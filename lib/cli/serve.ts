@@ -1,0 +1,160 @@
+/**
+ * `deno task serve [--model DIR] [--port N] [--host HOST]`: serves a page
+ * where you draw a digit (or a number) and see what the model reads, live.
+ *
+ * @module
+ */
+
+import { parseArgs } from "@std/cli/parse-args";
+import { join } from "@std/path";
+import { setupBackend } from "../backend.ts";
+import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { loadModel } from "../model_io.ts";
+import { dataPath, resolvePath } from "../paths.ts";
+import { createClassifier } from "../predict.ts";
+import { startServer, type WebServer } from "../web/server.ts";
+import { intFlag } from "./flags.ts";
+
+const HELP = `Usage: deno task serve [--model DIR] [--port N] [--host HOST]
+
+Serves a page where you draw a digit (or, with its "Number" switch, a whole
+number) and see what the model reads as you draw: the digit, its confidence,
+all 10 probabilities and the 28x28 image the model saw.
+
+Options:
+  --model DIR   model directory (default data/models/default, the shipped
+                model, else data/models/latest, the last one trained)
+  --port N      port to listen on (default 8000; 0 picks a free port)
+  --host HOST   interface to listen on (default 127.0.0.1: this machine only)
+  -h, --help    show this help
+
+Stop it with Ctrl+C.
+`;
+
+/** Options of {@linkcode chooseModelDir}. */
+export interface ModelChoice {
+  /** The directory the user asked for with `--model`, if any. */
+  model?: string;
+  /** Used when `model` is absent. Default `data/models/default`. */
+  defaultDir?: string;
+  /** Used when `model` is absent and `defaultDir` holds no model. Default `data/models/latest`. */
+  fallbackDir?: string;
+}
+
+async function hasModel(dir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(join(dir, "model.json"))).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Picks the model directory to serve: `--model` when given, else the
+ * default model, else (with a note saying so) the last trained one.
+ *
+ * @throws {ModelLoadError} when no model was given and neither directory holds one.
+ *
+ * @example
+ * ```ts ignore
+ * import { chooseModelDir } from "./serve.ts";
+ * const { dir, note } = await chooseModelDir({});
+ * if (note) console.error(note);
+ * ```
+ */
+export async function chooseModelDir(
+  choice: ModelChoice,
+): Promise<{ dir: string; note: string | null }> {
+  if (choice.model !== undefined) return { dir: resolvePath(choice.model), note: null };
+  const defaultDir = choice.defaultDir ?? dataPath("models", "default");
+  const fallbackDir = choice.fallbackDir ?? dataPath("models", "latest");
+  if (await hasModel(defaultDir)) return { dir: defaultDir, note: null };
+  if (await hasModel(fallbackDir)) {
+    return {
+      dir: fallbackDir,
+      note: `note: no model in ${defaultDir}; serving the last trained model in ${fallbackDir}`,
+    };
+  }
+  throw new ModelLoadError(
+    `no model to serve: neither ${defaultDir} nor ${fallbackDir} holds a model.json; ` +
+      "train one with `deno task train` or pass --model DIR",
+  );
+}
+
+/** Options of {@linkcode main}. */
+export interface ServeOptions {
+  /** Aborting it stops the server; `main` then returns. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the serve command until `options.signal` aborts, and returns the exit code.
+ *
+ * @throws {InvalidArgumentError} for a bad option or port.
+ * @throws {ModelLoadError} when the model cannot be loaded.
+ * @throws {DigitLabError} when the port cannot be listened on.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./serve.ts";
+ * const stop = new AbortController();
+ * const done = main(["--port", "0"], { signal: stop.signal }); // prints the URL
+ * stop.abort();
+ * console.log(await done); // 0
+ * ```
+ */
+export async function main(args: string[], options: ServeOptions = {}): Promise<number> {
+  const flags = parseArgs(args, {
+    string: ["model", "port", "host"],
+    boolean: ["help"],
+    alias: { h: "help" },
+    unknown: (arg: string) => {
+      throw new InvalidArgumentError(
+        `unknown option or argument ${JSON.stringify(arg)} (see --help)`,
+      );
+    },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = intFlag(flags, "port", 8000, { min: 0, max: 65535 });
+  const hostname = flags.host ?? "127.0.0.1";
+  if (hostname.trim() === "") throw new InvalidArgumentError(`--host must not be empty`);
+  const { dir, note } = await chooseModelDir({ model: flags.model });
+  if (note) console.error(note);
+  await setupBackend();
+  const { model } = await loadModel(dir);
+  try {
+    let server: WebServer;
+    try {
+      server = startServer({ classify: createClassifier(model), port, hostname, ...options });
+    } catch (e) {
+      const reason = e instanceof Deno.errors.AddrInUse
+        ? `port ${port} is already in use (try --port 0 for a free one)`
+        : (e as Error).message;
+      throw new DigitLabError(`cannot listen on ${hostname}:${port}: ${reason}`, { cause: e });
+    }
+    console.log(`Digit Lab: draw a digit at ${server.url} (model ${dir}; Ctrl+C to stop)`);
+    await server.finished;
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+if (import.meta.main) {
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => stop.abort());
+  }
+  try {
+    Deno.exit(await main(Deno.args, { signal: stop.signal }));
+  } catch (e) {
+    if (e instanceof DigitLabError) {
+      console.error(`error: ${e.message}`);
+      Deno.exit(2);
+    }
+    throw e;
+  }
+}

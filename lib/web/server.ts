@@ -1,0 +1,64 @@
+/**
+ * Serving the drawing page and its prediction API over HTTP.
+ *
+ * @module
+ */
+
+import type { Classify } from "../image/types.ts";
+import { createHandler } from "./handler.ts";
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** The model: 784 ink values in, 10 probabilities out. */
+  classify: Classify;
+  /** Port to listen on; 0 picks a free one. Default 8000. */
+  port?: number;
+  /** Interface to listen on. Default `"127.0.0.1"` (this machine only). */
+  hostname?: string;
+  /** Aborting it shuts the server down. */
+  signal?: AbortSignal;
+  /** Largest accepted request body in bytes. Default 10 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** A running server. */
+export interface WebServer {
+  /** The page's address, e.g. `http://127.0.0.1:8000/`. */
+  url: string;
+  /** The port actually listened on. */
+  port: number;
+  /** Resolves once the server has shut down. */
+  finished: Promise<void>;
+  /** Stops accepting connections and finishes the open requests. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts serving the drawing page (`GET /`) and the prediction API (`POST
+ * /api/predict`) with `classify` as the model.
+ *
+ * @example
+ * ```ts
+ * import { startServer } from "./server.ts";
+ * const server = startServer({ classify: () => new Array(10).fill(0.1), port: 0 });
+ * const res = await fetch(server.url);
+ * console.log(res.status, await res.text() !== ""); // 200 true
+ * await server.shutdown();
+ * ```
+ */
+export function startServer(options: ServerOptions): WebServer {
+  const server = Deno.serve({
+    port: options.port ?? 8000,
+    hostname: options.hostname ?? "127.0.0.1",
+    signal: options.signal,
+    onListen: () => {},
+  }, createHandler({ classify: options.classify, maxBodyBytes: options.maxBodyBytes }));
+  const { hostname, port } = server.addr;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  return {
+    url: `http://${host}:${port}/`,
+    port,
+    finished: server.finished,
+    shutdown: () => server.shutdown(),
+  };
+}
