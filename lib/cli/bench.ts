@@ -14,11 +14,12 @@ import { benchModel, EPOCH_SAMPLES, type ModelBench } from "../bench/measure.ts"
 import { checkPeerScript, compareWithPeer, type PeerComparison, runPeer } from "../bench/peer.ts";
 import { loadEmbeddedMnist } from "../data/embedded.ts";
 import { loadIdxDataset, resolveDataDir } from "../data/idx_dataset.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
 import { REFERENCE_CNN, STRONG_CNN } from "../model.ts";
 import { dataPath, projectRoot, resolvePath } from "../paths.ts";
 import { formatTable } from "../table.ts";
 import { intFlag } from "./flags.ts";
+import { runCli } from "./run.ts";
 
 const HELP = `Usage: deno task bench [options]
 
@@ -230,14 +231,4 @@ export async function main(args: string[]): Promise<number> {
   return leaks === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -6,15 +6,14 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError } from "../errors.ts";
 import { evaluateModel } from "../evaluate.ts";
 import { loadSplits } from "../load_splits.ts";
 import { loadModel } from "../model_io.ts";
 import { dataPath, resolvePath } from "../paths.ts";
 import { formatTable } from "../table.ts";
 import { percent } from "./flags.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task evaluate [--model DIR] [--data DIR] [--json]
 
@@ -39,14 +38,9 @@ Options:
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: ["model", "data"],
-    boolean: ["json", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
-      return true;
-    },
+    boolean: ["json"],
   });
   if (flags.help) {
     console.log(HELP);
@@ -128,14 +122,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -11,7 +11,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
 import {
   type ExternalScore,
   generateExternalSet,
@@ -26,6 +26,7 @@ import { dataPath, resolvePath } from "../paths.ts";
 import { createClassifier } from "../predict.ts";
 import { formatTable } from "../table.ts";
 import { intFlag, percent } from "./flags.ts";
+import { runCli } from "./run.ts";
 
 const HELP = `Usage: deno task external [--model DIR] [--per-kind N] [--numbers N] [--seed N]
                            [--data DIR] [--json] [--save DIR]
@@ -170,14 +171,4 @@ function printScore(model: string, source: string, seed: number, score: External
   }
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -16,6 +16,7 @@ import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
 import { DigitLabError, InvalidArgumentError } from "../errors.ts";
 import { projectRoot } from "../paths.ts";
+import { runCli } from "./run.ts";
 
 const HELP = `Usage:
   deno task notebook [--lab | --classic] [--dry-run] [-- JUPYTER_ARGS...]
@@ -397,14 +398,4 @@ export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): P
   return await deps.start("jupyter", jupyter, { NO_COLOR: Deno.env.get("NO_COLOR") || "1" });
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
 import { loadModel } from "../model_io.ts";
 import { dataPath, resolvePath } from "../paths.ts";
 import {
@@ -19,6 +18,7 @@ import {
 } from "../predict.ts";
 import { formatTable } from "../table.ts";
 import { percent } from "./flags.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...
 
@@ -47,20 +47,15 @@ usage.
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: ["model"],
-    boolean: ["multi", "json", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
-      return true;
-    },
+    boolean: ["multi", "json"],
   });
   if (flags.help) {
     console.log(HELP);
     return 0;
   }
-  const inputs = flags._.map(String);
+  const inputs = flags._;
   if (inputs.length === 0) {
     throw new InvalidArgumentError("no image given: pass one or more files or directories");
   }
@@ -114,14 +109,4 @@ function formatResults(results: FilePrediction[], multi: boolean): string {
   });
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -7,10 +7,11 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
 import { buildModel, MODEL_CONFIGS } from "../model.ts";
 import { intFlag } from "./flags.ts";
+import { runCli } from "./run.ts";
 
 const HELP = `Usage: deno task profile [options]
 
@@ -75,14 +76,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -7,10 +7,9 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
 import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../errors.ts";
 import { loadSplits } from "../load_splits.ts";
 import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model.ts";
 import { saveModel } from "../model_io.ts";
@@ -21,6 +20,7 @@ import { formatTable } from "../table.ts";
 import { evaluateRun } from "../run_metrics.ts";
 import { trainModel } from "../train.ts";
 import { intFlag, numberFlag, percent } from "./flags.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task train [options]
 
@@ -53,7 +53,7 @@ Options:
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: [
       "data",
       "model",
@@ -67,12 +67,7 @@ export async function main(args: string[]): Promise<number> {
       "limit",
       "out",
     ],
-    boolean: ["augment", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
-      return true;
-    },
+    boolean: ["augment"],
   });
   if (flags.help) {
     console.log(HELP);
@@ -214,14 +209,4 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
-}
+if (import.meta.main) await runCli(main);

@@ -1,3 +1,4 @@
+import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   assert,
@@ -9,22 +10,6 @@ import {
 import { setupBackend } from "../../lib/backend.ts";
 import { main } from "../../lib/cli/bench.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
-
-/** Runs `fn` with console.log captured; returns what it printed. */
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  console.error = () => {};
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-  return lines.join("\n");
-}
 
 const TINY = [
   "--batch-size",
@@ -63,9 +48,9 @@ Deno.test("bench: a tiny run with a fake peer prints tables and one JSON line", 
     await setupBackend();
     const before = tf.memory().numTensors;
     let code = -1;
-    const out = await capture(async () => {
+    const out = await captureLog(async () => {
       code = await main([...TINY, "--peer", "--peer-script", script]);
-    });
+    }, { quietErrors: true });
     assertEquals(code, 0);
     assertEquals(tf.memory().numTensors, before);
     assertStringIncludes(out, "ours / PyTorch");

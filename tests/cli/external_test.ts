@@ -1,3 +1,4 @@
+import { captureLog, stubMetrics } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
@@ -9,20 +10,6 @@ import { normalizeImage } from "../../lib/image/normalize.ts";
 import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
 import { saveModel } from "../../lib/model_io.ts";
 import { createRng } from "../../lib/random.ts";
-import type { ModelMetrics } from "../../lib/types.ts";
-
-/** Runs `fn` with console.log captured; returns what it printed. */
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
 
 function idx(magic: number, dims: number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);
@@ -70,25 +57,7 @@ function templateModel(): tf.Sequential {
   return model;
 }
 
-const METRICS: ModelMetrics = {
-  data_source: "test",
-  splits: { train: 1, validation: 1, test: 1 },
-  epochs: 1,
-  batch_size: 1,
-  seed: 1,
-  augment: false,
-  train_accuracy: 0,
-  val_accuracy: 0,
-  test_accuracy: 0,
-  test_loss: 0,
-  training_seconds: 0,
-  seconds_per_epoch: 0,
-  parameters: 7850,
-  versions: { tfjs: tf.version.tfjs, deno: Deno.version.deno, backend: "wasm" },
-  command: "deno test",
-  created_at: "2024-01-01T00:00:00.000Z",
-  history: [],
-};
+const METRICS = stubMetrics();
 
 Deno.test("external: measures a model on every scene kind, prints JSON or tables, saves images", async () => {
   const root = await Deno.makeTempDir({ prefix: "external_cli_" });
@@ -101,7 +70,7 @@ Deno.test("external: measures a model on every scene kind, prints JSON or tables
     await writeStrokeIdx(join(root, "data"), 12);
     const before = tf.memory().numTensors;
     const args = ["--model", join(root, "model"), "--data", join(root, "data"), "--seed", "2"];
-    const json = await capture(() =>
+    const json = await captureLog(() =>
       main([...args, "--per-kind", "4", "--numbers", "2", "--json", "--save", join(root, "out")])
     );
     assertEquals(tf.memory().numTensors, before, "external leaked tensors");
@@ -117,7 +86,7 @@ Deno.test("external: measures a model on every scene kind, prints JSON or tables
     assertEquals(saved, [...SCENE_KINDS, "numbers"].sort());
     assertEquals([...Deno.readDirSync(join(root, "out", "photo"))].length, 4);
 
-    const table = await capture(() => main([...args, "--per-kind", "1", "--numbers", "0"]));
+    const table = await captureLog(() => main([...args, "--per-kind", "1", "--numbers", "0"]));
     for (const word of [...SCENE_KINDS, "overall", "naive", "ours", "no pipeline"]) {
       assertStringIncludes(table, word);
     }

@@ -1,25 +1,14 @@
+import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import { main } from "../../lib/cli/profile.ts";
 import { InvalidArgumentError } from "../../lib/errors.ts";
 
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
-
 Deno.test("profile: prints the kernel table of a reference training step", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
-  const out = await capture(() => main(["--batch-size", "4", "--steps", "1"]));
+  const out = await captureLog(() => main(["--batch-size", "4", "--steps", "1"]));
   assertEquals(tf.memory().numTensors, before);
   assertStringIncludes(out, "model reference, backend wasm, batch 4, 1 step(s)");
   assertStringIncludes(out, "samples/s");
@@ -28,7 +17,7 @@ Deno.test("profile: prints the kernel table of a reference training step", async
 Deno.test("profile: --json on the strong model lists its batch-norm kernels", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
-  const out = await capture(() =>
+  const out = await captureLog(() =>
     main(["--model", "strong", "--batch-size", "4", "--steps", "1", "--json"])
   );
   assertEquals(tf.memory().numTensors, before);

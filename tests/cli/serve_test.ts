@@ -1,3 +1,4 @@
+import { stubMetrics } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   assert,
@@ -13,27 +14,8 @@ import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../../lib/e
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
 import { saveModel } from "../../lib/model_io.ts";
-import type { ModelMetrics } from "../../lib/types.ts";
 
-const METRICS: ModelMetrics = {
-  data_source: "test",
-  splits: { train: 1, validation: 1, test: 1 },
-  epochs: 1,
-  batch_size: 1,
-  seed: 1,
-  augment: false,
-  train_accuracy: 0,
-  val_accuracy: 0,
-  test_accuracy: 0,
-  test_loss: 0,
-  training_seconds: 0,
-  seconds_per_epoch: 0,
-  parameters: 7850,
-  versions: { tfjs: tf.version.tfjs, deno: Deno.version.deno, backend: "wasm" },
-  command: "deno test",
-  created_at: "2024-01-01T00:00:00.000Z",
-  history: [],
-};
+const METRICS = stubMetrics();
 
 /** What the saved model answers for any input: 4 at 60 %, 9 at 40 %. */
 const ANSWER = [0, 0, 0, 0, 0.6, 0, 0, 0, 0, 0.4];

@@ -1,3 +1,4 @@
+import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
@@ -6,25 +7,12 @@ import { main } from "../../lib/cli/train.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
 import type { ModelMetrics } from "../../lib/types.ts";
 
-/** Runs `fn` with console.log captured; returns what it printed. */
-async function capture(fn: () => Promise<unknown>): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
-  try {
-    await fn();
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
-
 Deno.test("train: a quick run saves model, metrics.json and report; evaluate reproduces it", async () => {
   const out = await Deno.makeTempDir({ prefix: "train_cli_" });
   try {
     await setupBackend();
     const before = tf.memory().numTensors;
-    const printed = await capture(() =>
+    const printed = await captureLog(() =>
       main(["--epochs", "1", "--limit", "400", "--seed", "5", "--lr-decay", "0.5", "--out", out])
     );
     assertEquals(tf.memory().numTensors, before, "train leaked tensors");
@@ -50,7 +38,7 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     assertStringIncludes(await Deno.readTextFile(`${out}/report.html`), "<html");
 
     // The model reloads and evaluates on the full embedded test split of the same seed.
-    const json = await capture(() => evaluateMain(["--model", out, "--json"]));
+    const json = await captureLog(() => evaluateMain(["--model", out, "--json"]));
     const result = JSON.parse(json);
     assertEquals(result.test_examples, 1000);
     assert(
