@@ -456,6 +456,12 @@ export interface LoadOrTrainOptions {
   splits?: LoadedSplits;
   /** Training examples for the quick model (default {@linkcode QUICK_LIMIT}). */
   limit?: number;
+  /**
+   * A model directory to load when `settings.modelDir` holds none, before
+   * training a quick model (notebook 06 passes the shipped model,
+   * `data/models/default`).
+   */
+  fallbackModelDir?: string;
 }
 
 async function hasModel(dir: string): Promise<boolean> {
@@ -487,8 +493,13 @@ export async function loadOrTrainModel(
   options: LoadOrTrainOptions = {},
 ): Promise<NotebookModel> {
   await setupBackend();
-  if (await hasModel(settings.modelDir)) {
-    const { model, metrics } = await loadModel(settings.modelDir);
+  const dir = await hasModel(settings.modelDir)
+    ? settings.modelDir
+    : options.fallbackModelDir && await hasModel(options.fallbackModelDir)
+    ? options.fallbackModelDir
+    : undefined;
+  if (dir !== undefined) {
+    const { model, metrics } = await loadModel(dir);
     const about = metrics
       ? ` (trained on ${metrics.data_source}, ${metrics.epochs} epoch(s), test accuracy ${
         (metrics.test_accuracy * 100).toFixed(2)
@@ -502,7 +513,7 @@ export async function loadOrTrainModel(
       model,
       metrics,
       origin: "saved",
-      description: `Loaded the model saved in ${settings.modelDir}${about}.${mismatch}`,
+      description: `Loaded the model saved in ${dir}${about}.${mismatch}`,
     };
   }
   const limit = options.limit ?? QUICK_LIMIT;

@@ -337,6 +337,13 @@ Deno.test("loadOrTrainModel trains a quick model when none is saved, and loads a
       );
       const pixels = imageAt(splits.test, 3);
       assertEquals(modelClassifier(saved.model)(pixels), modelClassifier(quick.model)(pixels));
+      // With no model of its own, a notebook can fall back to another saved model.
+      const fallback = await loadOrTrainModel(settingsIn(join(dir, "none")), {
+        fallbackModelDir: settings.modelDir,
+      });
+      fallback.model.dispose();
+      assertEquals(fallback.origin, "saved");
+      assert(fallback.description.startsWith(`Loaded the model saved in ${settings.modelDir}`));
     } finally {
       saved.model.dispose();
       quick.model.dispose();
