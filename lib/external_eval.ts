@@ -36,13 +36,29 @@ import {
 import type { Classify, GrayImage, RgbImage } from "./image/types.ts";
 import { createRng, permutation, type Rng } from "./random.ts";
 
-/** The single-digit scene kinds, in report order. */
+/**
+ * The single-digit scene kinds, in report order.
+ *
+ * @example
+ * ```ts
+ * import { SCENE_KINDS } from "./external_eval.ts";
+ * console.log(SCENE_KINDS);
+ * ```
+ */
 export const SCENE_KINDS = ["drawn", "scan", "inverted", "photo", "offset"] as const;
 
 /** One single-digit scene kind. */
 export type SceneKind = typeof SCENE_KINDS[number];
 
-/** What each scene kind imitates. */
+/**
+ * What each scene kind imitates.
+ *
+ * @example
+ * ```ts
+ * import { SCENE_DESCRIPTIONS } from "./external_eval.ts";
+ * console.log(SCENE_DESCRIPTIONS);
+ * ```
+ */
 export const SCENE_DESCRIPTIONS: Readonly<Record<SceneKind, string>> = {
   drawn: "paint program: anti-aliased dark on white, thin to thick strokes (PNG)",
   scan: "scanner: binary black on white, off-centre on a wider or taller page, specks (PNG)",

@@ -73,7 +73,15 @@ export interface NotebookSettingsOptions {
   env?: (name: string) => string | undefined;
 }
 
-/** Training examples in quick mode. */
+/**
+ * Training examples in quick mode.
+ *
+ * @example
+ * ```ts
+ * import { QUICK_LIMIT } from "./notebook.ts";
+ * console.log(QUICK_LIMIT);
+ * ```
+ */
 export const QUICK_LIMIT = 2000;
 
 /**

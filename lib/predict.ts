@@ -54,7 +54,15 @@ export interface FilePrediction {
   error: string | null;
 }
 
-/** File extensions {@linkcode collectImageFiles} picks from directories. */
+/**
+ * File extensions {@linkcode collectImageFiles} picks from directories.
+ *
+ * @example
+ * ```ts
+ * import { IMAGE_EXTENSIONS } from "./predict.ts";
+ * console.log(IMAGE_EXTENSIONS);
+ * ```
+ */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
   ".png",
   ".jpg",

@@ -18,7 +18,15 @@ import { loadModel } from "../model_io.ts";
 import { createClassifier } from "../predict.ts";
 import { trainModel } from "../train.ts";
 
-/** Samples in one MNIST training epoch: the implied epoch time is for this many. */
+/**
+ * Samples in one MNIST training epoch: the implied epoch time is for this many.
+ *
+ * @example
+ * ```ts
+ * import { EPOCH_SAMPLES } from "./measure.ts";
+ * console.log(EPOCH_SAMPLES);
+ * ```
+ */
 export const EPOCH_SAMPLES = 60_000;
 
 /** Options of {@linkcode benchModel}. */

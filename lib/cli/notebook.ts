@@ -221,7 +221,15 @@ export function clearNotebook(text: string, name = "notebook"): string {
   return JSON.stringify(nb, null, 1) + "\n";
 }
 
-/** Largest size of a committed notebook. */
+/**
+ * Largest size of a committed notebook.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NOTEBOOK_BYTES } from "./notebook.ts";
+ * console.log(MAX_NOTEBOOK_BYTES);
+ * ```
+ */
 export const MAX_NOTEBOOK_BYTES = 1_000_000;
 
 /** Paths that tie a notebook to one machine. */

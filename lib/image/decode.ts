@@ -39,10 +39,26 @@ import { Buffer } from "node:buffer";
 import { ImageError } from "../errors.ts";
 import type { GrayImage } from "./types.ts";
 
-/** Largest pixel count a header may declare by default (40 megapixels). */
+/**
+ * Largest pixel count a header may declare by default (40 megapixels).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
+ * console.log(DEFAULT_MAX_PIXELS);
+ * ```
+ */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
 
-/** Largest file {@link readImage} reads by default (100 MiB). */
+/**
+ * Largest file {@link readImage} reads by default (100 MiB).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_BYTES } from "./decode.ts";
+ * console.log(DEFAULT_MAX_BYTES);
+ * ```
+ */
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
 /** Formats {@link decodeImage} accepts. */

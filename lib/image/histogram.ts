@@ -5,7 +5,15 @@
  * @module
  */
 
-/** Number of bins: values are resolved to 1/1024. */
+/**
+ * Number of bins: values are resolved to 1/1024.
+ *
+ * @example
+ * ```ts
+ * import { BINS } from "./histogram.ts";
+ * console.log(BINS);
+ * ```
+ */
 export const BINS = 1024;
 
 /** Counts of values per bin (values clamped to [0, 1]). */

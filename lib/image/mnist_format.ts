@@ -18,9 +18,25 @@ import { resizeLongSide } from "./resize.ts";
 import { adjustStrokeWidth } from "./stroke.ts";
 import type { Box, GrayImage, PipelineStep } from "./types.ts";
 
-/** Side of an MNIST image. */
+/**
+ * Side of an MNIST image.
+ *
+ * @example
+ * ```ts
+ * import { MNIST_SIZE } from "./mnist_format.ts";
+ * console.log(MNIST_SIZE);
+ * ```
+ */
 export const MNIST_SIZE = 28;
-/** Longer side of the digit's box inside an MNIST image. */
+/**
+ * Longer side of the digit's box inside an MNIST image.
+ *
+ * @example
+ * ```ts
+ * import { MNIST_BOX } from "./mnist_format.ts";
+ * console.log(MNIST_BOX);
+ * ```
+ */
 export const MNIST_BOX = 20;
 
 /**

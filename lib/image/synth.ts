@@ -23,9 +23,25 @@ import type { GrayImage, RgbImage } from "./types.ts";
 /** An RGB colour, components in [0, 1]. */
 export type Color = [number, number, number];
 
-/** Ballpoint blue. */
+/**
+ * Ballpoint blue.
+ *
+ * @example
+ * ```ts
+ * import { BLUE_PEN } from "./synth.ts";
+ * console.log(BLUE_PEN);
+ * ```
+ */
 export const BLUE_PEN: Color = [0.13, 0.2, 0.55];
-/** Black pen. */
+/**
+ * Black pen.
+ *
+ * @example
+ * ```ts
+ * import { BLACK_PEN } from "./synth.ts";
+ * console.log(BLACK_PEN);
+ * ```
+ */
 export const BLACK_PEN: Color = [0.08, 0.08, 0.1];
 
 /** Options of {@link mnistToInk}. */

@@ -13,7 +13,15 @@ import { recognizeDigit, recognizeNumber } from "../image/recognize.ts";
 import type { Classify } from "../image/types.ts";
 import { type Alternative, topK } from "../predict.ts";
 
-/** The message of a reading that found no ink. */
+/**
+ * The message of a reading that found no ink.
+ *
+ * @example
+ * ```ts
+ * import { NO_DIGIT } from "./api.ts";
+ * console.log(NO_DIGIT);
+ * ```
+ */
 export const NO_DIGIT = "no digit found";
 
 /** One digit read from an uploaded image. */

@@ -13,7 +13,15 @@ import type { Classify } from "../image/types.ts";
 import { readDigit, readNumber } from "./api.ts";
 import { readPage } from "./page.ts";
 
-/** Largest request body {@link createHandler} accepts by default (10 MiB). */
+/**
+ * Largest request body {@link createHandler} accepts by default (10 MiB).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_BODY_BYTES } from "./handler.ts";
+ * console.log(DEFAULT_MAX_BODY_BYTES);
+ * ```
+ */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** Options of {@link createHandler}. */
