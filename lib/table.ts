@@ -5,6 +5,7 @@
  */
 
 import { InvalidArgumentError } from "./errors.ts";
+import type { ClassMetrics } from "./types.ts";
 
 /** Options of {@linkcode formatTable}. */
 export interface FormatTableOptions {
@@ -107,4 +108,30 @@ export function formatTable(
   for (const row of header ? cells.slice(1) : cells) out.push(line(row));
   out.push(rule(r.bl, r.bm, r.br));
   return out.join("\n");
+}
+
+/**
+ * The per-class precision / recall / F1 / support table of an evaluation.
+ *
+ * @example
+ * ```ts
+ * import { formatClassMetrics } from "./table.ts";
+ * const text = formatClassMetrics([{ label: 0, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 }]);
+ * console.assert(text.includes("0.667"));
+ * ```
+ */
+export function formatClassMetrics(perClass: ClassMetrics[]): string {
+  return formatTable(
+    perClass.map((c) => [
+      String(c.label),
+      c.precision.toFixed(3),
+      c.recall.toFixed(3),
+      c.f1.toFixed(3),
+      String(c.support),
+    ]),
+    {
+      header: ["digit", "precision", "recall", "F1", "support"],
+      align: ["right", "right", "right", "right", "right"],
+    },
+  );
 }

@@ -1,5 +1,5 @@
-import { assertEquals, assertThrows } from "@std/assert";
-import { formatTable } from "../lib/table.ts";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { formatClassMetrics, formatTable } from "../lib/table.ts";
 import { InvalidArgumentError } from "../lib/errors.ts";
 
 Deno.test("formatTable draws a box table with a header, numbers right-aligned", () => {
@@ -41,4 +41,15 @@ Deno.test("formatTable rejects ragged rows and line breaks, naming the row", () 
     "row 1 has 1 cells, expected 2",
   );
   assertThrows(() => formatTable([["a\nb"]]), InvalidArgumentError, "line break");
+});
+
+Deno.test("formatClassMetrics: one row per class, three decimals", () => {
+  const text = formatClassMetrics([
+    { label: 0, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
+    { label: 1, precision: 0, recall: 0, f1: 0, support: 0 },
+  ]);
+  const lines = text.split("\n").filter((l) => /\d\.\d{3}/.test(l));
+  assertEquals(lines.length, 2);
+  assert(lines[0].includes("1.000") && lines[0].includes("0.500") && lines[0].includes("0.667"));
+  assert(text.includes("precision") && text.includes("support"));
 });

@@ -7,19 +7,18 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
 import { setupBackend } from "../backend.ts";
 import { benchModel, EPOCH_SAMPLES, type ModelBench } from "../bench/measure.ts";
 import { checkPeerScript, compareWithPeer, type PeerComparison, runPeer } from "../bench/peer.ts";
 import { loadEmbeddedMnist } from "../data/embedded.ts";
 import { loadIdxDataset, resolveDataDir } from "../data/idx_dataset.ts";
-import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { ModelLoadError } from "../errors.ts";
 import { REFERENCE_CNN, STRONG_CNN } from "../model.ts";
 import { dataPath, projectRoot, resolvePath } from "../paths.ts";
 import { formatTable } from "../table.ts";
 import { intFlag } from "./flags.ts";
-import { runCli } from "./run.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task bench [options]
 
@@ -136,7 +135,7 @@ function peerTable(ours: ModelBench, c: PeerComparison): string {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: [
       "data",
       "batch-size",
@@ -148,13 +147,8 @@ export async function main(args: string[]): Promise<number> {
       "weights",
       "peer-script",
     ],
-    boolean: ["peer", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      throw new InvalidArgumentError(
-        `unknown ${arg.startsWith("-") ? "option" : "argument"} ${arg} (see --help)`,
-      );
-    },
+    boolean: ["peer"],
+    positional: false,
   });
   if (flags.help) {
     console.log(HELP);

@@ -11,7 +11,7 @@ import { evaluateModel } from "../evaluate.ts";
 import { loadSplits } from "../load_splits.ts";
 import { loadModel } from "../model_io.ts";
 import { dataPath, resolvePath } from "../paths.ts";
-import { formatTable } from "../table.ts";
+import { formatClassMetrics, formatTable } from "../table.ts";
 import { percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -90,19 +90,7 @@ export async function main(args: string[]): Promise<number> {
       },
     ));
     console.log("\nPer class:");
-    console.log(formatTable(
-      result.perClass.map((c) => [
-        String(c.label),
-        c.precision.toFixed(3),
-        c.recall.toFixed(3),
-        c.f1.toFixed(3),
-        String(c.support),
-      ]),
-      {
-        header: ["digit", "precision", "recall", "F1", "support"],
-        align: ["right", "right", "right", "right", "right"],
-      },
-    ));
+    console.log(formatClassMetrics(result.perClass));
     const worst = result.worstMistakes.slice(0, 5);
     if (worst.length) {
       console.log("\nMost confident mistakes:");

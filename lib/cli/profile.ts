@@ -5,13 +5,12 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../backend.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
 import { buildModel, MODEL_CONFIGS } from "../model.ts";
 import { intFlag } from "./flags.ts";
-import { runCli } from "./run.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task profile [options]
 
@@ -36,15 +35,10 @@ Options:
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: ["model", "batch-size", "steps"],
-    boolean: ["json", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      throw new InvalidArgumentError(
-        `unknown ${arg.startsWith("-") ? "option" : "argument"} ${arg} (see --help)`,
-      );
-    },
+    boolean: ["json"],
+    positional: false,
   });
   if (flags.help) {
     console.log(HELP);

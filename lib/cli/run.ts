@@ -14,13 +14,16 @@ export interface FlagSpec<S extends string, B extends string> {
   string?: readonly S[];
   /** Flags that are on or off (`help` is always added, with `-h`). */
   boolean?: readonly B[];
+  /** Whether positional arguments are allowed (default true); when false they are errors. */
+  positional?: boolean;
 }
 
 /**
  * Parses command-line arguments; any unknown `--option` is an error naming
- * it, positional arguments are kept in `_`.
+ * it, positional arguments are kept in `_` (or are errors with
+ * `positional: false`).
  *
- * @throws {InvalidArgumentError} for an unknown option.
+ * @throws {InvalidArgumentError} for an unknown option or a refused positional argument.
  *
  * @example
  * ```ts
@@ -39,6 +42,9 @@ export function parseFlags<S extends string, B extends string>(
     alias: { h: "help" },
     unknown: (arg: string) => {
       if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
+      if (spec.positional === false) {
+        throw new InvalidArgumentError(`unknown argument ${arg} (see --help)`);
+      }
       return true;
     },
   });

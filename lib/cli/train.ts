@@ -16,7 +16,7 @@ import { saveModel } from "../model_io.ts";
 import { dataPath, resolvePath } from "../paths.ts";
 import { createProgressBar } from "../progress.ts";
 import { renderReport, writeReport } from "../report.ts";
-import { formatTable } from "../table.ts";
+import { formatClassMetrics, formatTable } from "../table.ts";
 import { evaluateRun } from "../run_metrics.ts";
 import { trainModel } from "../train.ts";
 import { intFlag, numberFlag, percent } from "./flags.ts";
@@ -170,19 +170,7 @@ export async function main(args: string[]): Promise<number> {
     ),
   );
   console.log(
-    "\nPer class on the test split:\n" + formatTable(
-      test.perClass.map((c) => [
-        String(c.label),
-        c.precision.toFixed(3),
-        c.recall.toFixed(3),
-        c.f1.toFixed(3),
-        String(c.support),
-      ]),
-      {
-        header: ["digit", "precision", "recall", "F1", "support"],
-        align: ["right", "right", "right", "right", "right"],
-      },
-    ),
+    "\nPer class on the test split:\n" + formatClassMetrics(test.perClass),
   );
   console.log(
     `\nTraining took ${history.seconds.toFixed(1)} s (${

@@ -12,6 +12,11 @@ Deno.test("parseFlags: values, booleans, help and positionals", () => {
   assertEquals(f._, ["a.png", "b.png"]);
 });
 
+Deno.test("parseFlags: positional arguments can be refused", () => {
+  const e = assertThrows(() => parseFlags(["x"], { positional: false }), InvalidArgumentError);
+  assertStringIncludes(e.message, "unknown argument x");
+});
+
 Deno.test("parseFlags: an unknown option is an error naming it", () => {
   const e = assertThrows(
     () => parseFlags(["--epocs", "3"], { string: ["epochs"] }),
