@@ -15,9 +15,14 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../errors.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { disposeInfos, reshaped, runWasmKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import {
+  disposeInfos,
+  requireNhwc,
+  reshaped,
+  runWasmKernel,
+  type WasmKernelArgs,
+} from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Conv2DBackpropFilter` (NHWC, any strides
@@ -37,13 +42,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
     attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-  if (dataFormat === "NCHW") {
-    throw new InvalidArgumentError(
-      `Conv2DBackpropFilter on wasm supports dataFormat "NHWC" only, got ${
-        JSON.stringify(dataFormat)
-      }`,
-    );
-  }
+  requireNhwc("Conv2DBackpropFilter", dataFormat);
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,

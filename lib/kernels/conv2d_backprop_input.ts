@@ -12,8 +12,13 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../errors.ts";
-import { disposeInfos, originalKernel, runWasmKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import {
+  disposeInfos,
+  originalKernel,
+  requireNhwc,
+  runWasmKernel,
+  type WasmKernelArgs,
+} from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Conv2DBackpropInput` (NHWC).
@@ -32,13 +37,7 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
     attrs as unknown as tf.Conv2DBackpropInputAttrs;
-  if (dataFormat === "NCHW") {
-    throw new InvalidArgumentError(
-      `Conv2DBackpropInput on wasm supports dataFormat "NHWC" only, got ${
-        JSON.stringify(dataFormat)
-      }`,
-    );
-  }
+  requireNhwc("Conv2DBackpropInput", dataFormat);
   const info = tf.backend_util.computeConv2DInfo(
     inputShape,
     filter.shape as [number, number, number, number],

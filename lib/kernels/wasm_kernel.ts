@@ -9,7 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { BackendError } from "../errors.ts";
+import { BackendError, InvalidArgumentError } from "../errors.ts";
 
 /** What the WASM backend hands a kernel function. */
 export interface WasmKernelArgs {
@@ -133,4 +133,24 @@ export function originalKernel(name: string): WasmKernelFunc {
     throw new BackendError(`the wasm backend has no own kernel ${JSON.stringify(name)}`);
   }
   return func as unknown as WasmKernelFunc;
+}
+
+/**
+ * Rejects the channels-first layout, which the WASM backend does not
+ * implement for convolutions.
+ *
+ * @throws {InvalidArgumentError} naming the kernel and the layout.
+ *
+ * @example
+ * ```ts
+ * import { requireNhwc } from "./wasm_kernel.ts";
+ * requireNhwc("Conv2DBackpropFilter", "NHWC"); // fine
+ * ```
+ */
+export function requireNhwc(kernelName: string, dataFormat: string | undefined): void {
+  if (dataFormat === "NCHW") {
+    throw new InvalidArgumentError(
+      `${kernelName} on wasm supports dataFormat "NHWC" only, got ${JSON.stringify(dataFormat)}`,
+    );
+  }
 }
