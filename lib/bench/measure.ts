@@ -29,6 +29,26 @@ import { trainModel } from "../train.ts";
  */
 export const EPOCH_SAMPLES = 60_000;
 
+/**
+ * The positive, finite figures every model's benchmark reports (the keys the
+ * final JSON line must carry).
+ *
+ * @example
+ * ```ts
+ * import { BENCH_FIGURES } from "./measure.ts";
+ * console.assert(BENCH_FIGURES.includes("train_epoch_s"));
+ * ```
+ */
+export const BENCH_FIGURES = [
+  "train_samples_per_s",
+  "train_epoch_s",
+  "infer_b1_per_s",
+  "infer_b256_per_s",
+  "e2e_p50_ms",
+  "e2e_p95_ms",
+  "peak_rss_mib",
+] as const;
+
 /** Options of {@linkcode benchModel}. */
 export interface ModelBenchOptions {
   /** Architecture to train (and, without `weightsDir`, to run inference with). */

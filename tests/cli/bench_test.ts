@@ -8,6 +8,7 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
+import { BENCH_FIGURES } from "../../lib/bench/measure.ts";
 import { main } from "../../lib/cli/bench.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
 
@@ -24,15 +25,6 @@ const TINY = [
   "16",
   "--e2e-runs",
   "4",
-];
-const KEYS = [
-  "train_samples_per_s",
-  "train_epoch_s",
-  "infer_b1_per_s",
-  "infer_b256_per_s",
-  "e2e_p50_ms",
-  "e2e_p95_ms",
-  "peak_rss_mib",
 ];
 
 Deno.test("bench: a tiny run with a fake peer prints tables and one JSON line", async () => {
@@ -56,7 +48,7 @@ Deno.test("bench: a tiny run with a fake peer prints tables and one JSON line", 
     assertStringIncludes(out, "ours / PyTorch");
     assertStringIncludes(out, "PyTorch 9.9");
     const json = JSON.parse(out.trim().split("\n").at(-1)!);
-    for (const key of KEYS) {
+    for (const key of BENCH_FIGURES) {
       assert(json[key] > 0 && Number.isFinite(json[key]), `${key} = ${json[key]}`);
       for (const name of ["reference", "strong"]) {
         const v = json.models[name][key];
