@@ -92,6 +92,7 @@ export async function evaluateRun(
     test_loss: test.loss,
     training_seconds: history.seconds,
     seconds_per_epoch: epochs ? history.seconds / epochs : 0,
+    training_threads: history.threads ?? 1,
     parameters: summarizeModel(model).totalParams,
     versions: {
       tfjs: backend.tfjsVersion,

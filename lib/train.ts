@@ -11,7 +11,9 @@ import { augmentBatch, type AugmentOptions } from "./augment.ts";
 import type { Dataset } from "./data/types.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { assertModelFitsDataset, evaluateModel } from "./evaluate.ts";
+import { DataParallelTrainer, parallelTrainingProblem } from "./parallel/data_parallel.ts";
 import {
+  type Batch,
   batchIndices,
   batchToTensors,
   createBatchBuffer,
@@ -79,6 +81,44 @@ export interface TrainOptions {
    * (in (0, 1]; default 1, a constant rate). The rate is restored at the end.
    */
   learningRateDecay?: number;
+  /**
+   * Threads to train on, the main thread included: `1` runs every step on
+   * this thread; `n >= 2` cuts each batch into `n` shards whose exact
+   * gradients are computed at once by this thread and `n - 1` worker
+   * replicas (see `parallel/data_parallel.ts`; not for models with batch
+   * normalisation). Default `"auto"`: {@linkcode autoThreads}.
+   */
+  threads?: number | "auto";
+}
+
+/** Fewest optimiser steps for which `"auto"` starts workers (they take about a second). */
+const AUTO_MIN_STEPS = 50;
+
+/**
+ * The number of threads `threads: "auto"` trains `model` on: up to the
+ * machine's cores (at most 4), at least 16 examples per shard, and 1 when
+ * the model cannot train data-parallel exactly (batch normalisation) or the
+ * run is too short (under 50 steps) to pay for starting the workers.
+ *
+ * @example
+ * ```ts
+ * import { autoThreads } from "./train.ts";
+ * import { buildModel, REFERENCE_CNN } from "./model.ts";
+ * import { setupBackend } from "./backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(autoThreads(model, { batchSize: 128, steps: 10 }) === 1);
+ * model.dispose();
+ * ```
+ */
+export function autoThreads(
+  model: tf.LayersModel,
+  run: { batchSize: number; steps: number; cores?: number },
+): number {
+  const cores = run.cores ?? navigator.hardwareConcurrency ?? 1;
+  const threads = Math.min(cores, 4, Math.floor(run.batchSize / 16));
+  if (threads < 2 || run.steps < AUTO_MIN_STEPS || parallelTrainingProblem(model)) return 1;
+  return threads;
 }
 
 function positiveInteger(name: string, value: number): void {
@@ -110,6 +150,12 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
       throw new InvalidArgumentError(`earlyStopping.minDelta must be >= 0, got ${minDelta}`);
     }
   }
+  const threads = options.threads ?? "auto";
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1)) {
+    throw new InvalidArgumentError(
+      `threads must be "auto" or a positive integer, got ${JSON.stringify(threads)}`,
+    );
+  }
   if (!model.optimizer || !((model.metricsNames?.length ?? 0) >= 2)) {
     throw new InvalidArgumentError(
       `the model must be compiled with an optimizer and the "accuracy" metric ` +
@@ -127,6 +173,41 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
 
 /** Dropout layers keep their seed in a private field; we set it per step. */
 type Seeded = { seed?: number };
+
+const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
+
+/** One step on this thread; returns the batch's loss and accuracy. */
+async function singleStep(
+  model: tf.LayersModel,
+  batch: Batch,
+  train: Dataset,
+  dropouts: Seeded[],
+  dropoutRng: () => number,
+): Promise<number[]> {
+  for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
+  const { xs, ys } = batchToTensors(batch, train);
+  try {
+    return await model.trainOnBatch(xs, ys) as number[];
+  } finally {
+    xs.dispose();
+    ys.dispose();
+  }
+}
+
+/** One data-parallel step, with fresh dropout seeds for every shard. */
+async function parallelStep(
+  parallel: DataParallelTrainer,
+  batch: Batch,
+  dropoutLayers: number,
+  dropoutRng: () => number,
+): Promise<number[]> {
+  const seeds = Array.from(
+    { length: parallel.threads },
+    () => Array.from({ length: dropoutLayers }, () => nextSeed(dropoutRng)),
+  );
+  const { loss, accuracy } = await parallel.step(batch, seeds);
+  return [loss, accuracy];
+}
 
 /**
  * Trains a compiled model with a custom loop over seeded batches. Equal
@@ -161,6 +242,25 @@ export async function trainModel(
   options: TrainOptions,
 ): Promise<TrainingHistory> {
   checkOptions(model, options);
+  const threads = options.threads === undefined || options.threads === "auto"
+    ? autoThreads(model, {
+      batchSize: options.batchSize ?? 128,
+      steps: options.epochs * Math.ceil(options.train.count / (options.batchSize ?? 128)),
+    })
+    : options.threads;
+  const parallel = threads > 1 ? await DataParallelTrainer.start(model, { threads }) : undefined;
+  try {
+    return await runEpochs(model, options, parallel);
+  } finally {
+    parallel?.close();
+  }
+}
+
+async function runEpochs(
+  model: tf.LayersModel,
+  options: TrainOptions,
+  parallel: DataParallelTrainer | undefined,
+): Promise<TrainingHistory> {
   const {
     train,
     validation,
@@ -175,7 +275,13 @@ export async function trainModel(
     batchLogEvery = 1,
   } = options;
   const started = performance.now();
-  const history: TrainingHistory = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
+  const history: TrainingHistory = {
+    epochs: [],
+    stoppedEarly: false,
+    bestEpoch: 0,
+    seconds: 0,
+    threads: parallel?.threads ?? 1,
+  };
   const buffer = createBatchBuffer(train, Math.min(batchSize, train.count));
   const augmentRng = createRng(seed ^ 0x5bd1e995);
   const dropoutRng = createRng(seed ^ 0x27d4eb2f);
@@ -211,16 +317,9 @@ export async function trainModel(
             rng: augmentRng,
           });
         }
-        for (const layer of dropouts) layer.seed = Math.floor(dropoutRng() * 2 ** 31);
-        const { xs, ys } = batchToTensors(batch, train);
-        let result: number | number[];
-        try {
-          result = await model.trainOnBatch(xs, ys);
-        } finally {
-          xs.dispose();
-          ys.dispose();
-        }
-        const [loss, accuracy] = result as number[];
+        const [loss, accuracy] = parallel && batch.count >= parallel.threads
+          ? await parallelStep(parallel, batch, dropouts.length, dropoutRng)
+          : await singleStep(model, batch, train, dropouts, dropoutRng);
         lossSum += loss * batch.count;
         accuracySum += accuracy * batch.count;
         if (onBatchEnd && ((b + 1) % batchLogEvery === 0 || b + 1 === batches.length)) {

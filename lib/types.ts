@@ -75,6 +75,8 @@ export interface TrainingHistory {
   bestEpoch: number;
   /** Total wall-clock seconds of training. */
   seconds: number;
+  /** Threads the steps ran on (1: this thread only; see `TrainOptions.threads`). */
+  threads?: number;
 }
 
 /**
@@ -191,6 +193,8 @@ export interface ModelMetrics {
   training_seconds: number;
   /** Mean wall-clock seconds per epoch. */
   seconds_per_epoch: number;
+  /** Threads the training steps ran on (see `TrainOptions.threads`). */
+  training_threads?: number;
   /** Number of trainable and non-trainable parameters. */
   parameters: number;
   /** Versions of the software that produced the model. */

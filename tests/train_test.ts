@@ -10,9 +10,9 @@ import { setupBackend } from "../lib/backend.ts";
 import type { Dataset } from "../lib/data/types.ts";
 import { InvalidArgumentError } from "../lib/errors.ts";
 import { evaluateModel } from "../lib/evaluate.ts";
-import { buildModel, type ModelConfig } from "../lib/model.ts";
+import { buildModel, type ModelConfig, STRONG_CNN } from "../lib/model.ts";
 import { createRng, randomInt } from "../lib/random.ts";
-import { trainModel } from "../lib/train.ts";
+import { autoThreads, trainModel } from "../lib/train.ts";
 import type { BatchLog, EpochLog } from "../lib/types.ts";
 
 const N = 28;
@@ -201,6 +201,8 @@ Deno.test("trainModel rejects bad options, naming the value", async () => {
   await reject({ ...ok, earlyStopping: { patience: -1 } }, "patience");
   await reject({ ...ok, learningRateDecay: 0 }, "learningRateDecay must be in (0, 1], got 0");
   await reject({ ...ok, learningRateDecay: 1.5 }, "got 1.5");
+  await reject({ ...ok, threads: 0 }, `threads must be "auto" or a positive integer, got 0`);
+  await reject({ ...ok, threads: 1.5 }, "got 1.5");
   await reject(
     {
       ...ok,
@@ -242,4 +244,67 @@ Deno.test("learningRateDecay lowers the rate every epoch and restores it afterwa
   assertEquals(optimizer.learningRate, 0.01);
   model.dispose();
   assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("two threads learn the bars as one does, reproducibly, without leaks", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const run = async (threads: number) => {
+    const model = buildModel(SMALL_CNN, { seed: 1, learningRate: 0.01 });
+    const batches: BatchLog[] = [];
+    const history = await trainModel(model, {
+      train,
+      validation,
+      epochs: 8,
+      batchSize: 16,
+      seed: 1,
+      threads,
+      onBatchEnd: (log) => void batches.push(log),
+    });
+    const dropout = model.layers.find((l) => l.getClassName() === "Dropout")!;
+    assertEquals(dropout.getConfig().seed, undefined);
+    model.dispose();
+    assertEquals(batches.length, 8 * 4);
+    return history;
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assertEquals([one.threads, two.threads], [1, 2]);
+  const last = two.epochs[7];
+  assert(last.valAccuracy >= 0.9, `validation accuracy ${last.valAccuracy}`);
+  assert(last.loss < two.epochs[0].loss / 2, JSON.stringify(two.epochs));
+  assert(Math.abs(last.valAccuracy - one.epochs[7].valAccuracy) <= 0.1);
+  const again = await run(2);
+  assertEquals(
+    again.epochs.map((e) => [e.loss, e.valLoss]),
+    two.epochs.map((e) => [e.loss, e.valLoss]),
+  );
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("threads: 2 refuses a model with batch normalisation, naming the layer", async () => {
+  await setupBackend();
+  const model = buildModel({ ...STRONG_CNN, numClasses: 2 }, { seed: 1 });
+  await assertRejects(
+    () => trainModel(model, { train, validation, epochs: 1, seed: 1, threads: 2 }),
+    InvalidArgumentError,
+    "is BatchNormalization",
+  );
+  model.dispose();
+});
+
+Deno.test("autoThreads uses the cores for long runs of models that allow it", async () => {
+  await setupBackend();
+  const small = buildModel(SMALL_CNN, { seed: 1 });
+  const strong = buildModel({ ...STRONG_CNN, numClasses: 2 }, { seed: 1 });
+  const long = { batchSize: 128, steps: 400 };
+  assertEquals(autoThreads(small, { ...long, cores: 2 }), 2);
+  assertEquals(autoThreads(small, { ...long, cores: 16 }), 4);
+  assertEquals(autoThreads(small, { ...long, cores: 1 }), 1);
+  assertEquals(autoThreads(small, { ...long, cores: 8, batchSize: 32 }), 2);
+  assertEquals(autoThreads(small, { ...long, cores: 8, batchSize: 16 }), 1);
+  assertEquals(autoThreads(small, { batchSize: 128, steps: 49, cores: 2 }), 1);
+  assertEquals(autoThreads(strong, { ...long, cores: 2 }), 1);
+  small.dispose();
+  strong.dispose();
 });

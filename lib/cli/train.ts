@@ -39,6 +39,8 @@ Options:
   --augment          augment training batches (rotation, shift, scale)
   --patience N       stop early after N epochs without val-loss improvement
   --limit N          use at most N training examples (quick runs)
+  --threads N|auto   threads for training steps, main one included (default auto:
+                     the cores, up to 4; 1 for models with batch normalisation)
   --out DIR          model directory (default data/models/latest)
   -h, --help         show this help
 `;
@@ -66,6 +68,7 @@ export async function main(args: string[]): Promise<number> {
       "patience",
       "limit",
       "out",
+      "threads",
     ],
     boolean: ["augment"],
   });
@@ -90,6 +93,9 @@ export async function main(args: string[]): Promise<number> {
   const patience = flags.patience === undefined
     ? undefined
     : intFlag(flags, "patience", 0, { min: 1 });
+  const threads = flags.threads === undefined || flags.threads === "auto"
+    ? "auto"
+    : intFlag(flags, "threads", 1, { min: 1 });
   const out = resolvePath(flags.out ?? dataPath("models", "latest"));
 
   const backend = await setupBackend();
@@ -122,6 +128,7 @@ export async function main(args: string[]): Promise<number> {
     seed,
     augment: flags.augment ? {} : false,
     learningRateDecay: lrDecay,
+    threads,
     earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
     onBatchEnd: (log) => {
       if (log.batch === 1) {
@@ -175,7 +182,7 @@ export async function main(args: string[]): Promise<number> {
   console.log(
     `\nTraining took ${history.seconds.toFixed(1)} s (${
       metrics.seconds_per_epoch.toFixed(1)
-    } s per epoch)` +
+    } s per epoch, ${history.threads ?? 1} thread(s))` +
       (history.stoppedEarly ? `, stopped early; best epoch ${history.bestEpoch}` : ""),
   );
 

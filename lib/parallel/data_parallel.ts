@@ -1,0 +1,252 @@
+/**
+ * Data-parallel training steps across threads: each step's batch is cut
+ * into one shard per thread; the main thread computes the first shard's
+ * gradient while worker replicas compute the others with the same weights;
+ * the shares are summed (exactly the whole batch's gradient, see
+ * `shard_gradients.ts`) and the main thread's optimiser applies them once.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../errors.ts";
+import type { Batch } from "../preprocess.ts";
+import { ReplicaPool } from "./replicas.ts";
+import {
+  type Shard,
+  shardGradients,
+  type ShardResult,
+  trainableVariables,
+} from "./shard_gradients.ts";
+
+/**
+ * Why `model` cannot be trained data-parallel with exact gradients, or
+ * `undefined` when it can: batch normalisation (its statistics would be
+ * per shard), regularisation losses, or a loss other than categorical
+ * cross-entropy.
+ *
+ * @example
+ * ```ts
+ * import { parallelTrainingProblem } from "./data_parallel.ts";
+ * import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../model.ts";
+ * import { setupBackend } from "../backend.ts";
+ * await setupBackend();
+ * const a = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const b = buildModel(STRONG_CNN, { seed: 1 });
+ * console.assert(parallelTrainingProblem(a) === undefined);
+ * console.assert(parallelTrainingProblem(b)?.includes("BatchNormalization"));
+ * a.dispose();
+ * b.dispose();
+ * ```
+ */
+export function parallelTrainingProblem(model: tf.LayersModel): string | undefined {
+  const bn = model.layers.find((l) => l.getClassName() === "BatchNormalization");
+  if (bn) {
+    return `layer ${JSON.stringify(bn.name)} is BatchNormalization, whose batch statistics ` +
+      `would be computed per shard`;
+  }
+  if (model.losses.length > 0) return "the model has regularisation losses";
+  const loss = (model as unknown as { loss?: unknown }).loss;
+  if (loss !== "categoricalCrossentropy") {
+    return `the loss is ${JSON.stringify(loss)}, not "categoricalCrossentropy"`;
+  }
+  if (!model.optimizer) return "the model is not compiled";
+  return undefined;
+}
+
+/**
+ * Options of {@linkcode DataParallelTrainer.start}.
+ *
+ * @example
+ * ```ts
+ * import type { DataParallelOptions } from "./data_parallel.ts";
+ * const o: DataParallelOptions = { threads: 2 };
+ * ```
+ */
+export interface DataParallelOptions {
+  /** Threads in all, the main thread included (at least 2). */
+  threads: number;
+}
+
+/**
+ * What one {@linkcode DataParallelTrainer.step} returns.
+ *
+ * @example
+ * ```ts
+ * import type { StepResult } from "./data_parallel.ts";
+ * const r: StepResult = { loss: 0.3, accuracy: 0.9 };
+ * ```
+ */
+export interface StepResult {
+  /** Mean cross-entropy over the batch, before the update. */
+  loss: number;
+  /** Fraction of the batch classified correctly, before the update. */
+  accuracy: number;
+}
+
+/** Examples of `batch` from `start` (inclusive) to `end` (exclusive). */
+function slice(batch: Batch, start: number, end: number, imageSize: number): Shard {
+  return {
+    pixels: batch.pixels.subarray(start * imageSize, end * imageSize),
+    labels: batch.labels.subarray(start, end),
+    count: end - start,
+  };
+}
+
+/**
+ * Trains a compiled model one batch at a time on several threads. Close it
+ * when done ({@linkcode DataParallelTrainer.close} or `using`).
+ *
+ * @example
+ * ```ts ignore
+ * import { DataParallelTrainer } from "./data_parallel.ts";
+ * using trainer = await DataParallelTrainer.start(model, { threads: 2 });
+ * const { loss, accuracy } = await trainer.step(batch, [[11], [12]]);
+ * ```
+ */
+export class DataParallelTrainer {
+  #model: tf.LayersModel;
+  #pool: ReplicaPool;
+  #vars: tf.Variable[];
+  #weights: Float32Array;
+  #dropouts: { seed?: number }[];
+
+  private constructor(model: tf.LayersModel, pool: ReplicaPool) {
+    this.#model = model;
+    this.#pool = pool;
+    this.#vars = trainableVariables(model);
+    this.#weights = new Float32Array(this.#vars.reduce((n, v) => n + v.size, 0));
+    this.#dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown[] as {
+      seed?: number;
+    }[];
+  }
+
+  /**
+   * Starts `threads - 1` worker replicas of `model`.
+   *
+   * @throws {InvalidArgumentError} when `threads` is not an integer >= 2 or
+   *   the model cannot be trained data-parallel exactly
+   *   ({@linkcode parallelTrainingProblem}).
+   * @throws {BackendError} when a worker cannot start.
+   */
+  static async start(
+    model: tf.LayersModel,
+    options: DataParallelOptions,
+  ): Promise<DataParallelTrainer> {
+    const { threads } = options;
+    if (!Number.isInteger(threads) || threads < 2) {
+      throw new InvalidArgumentError(
+        `data-parallel training needs an integer number of threads >= 2, got ${threads}`,
+      );
+    }
+    const problem = parallelTrainingProblem(model);
+    if (problem) {
+      throw new InvalidArgumentError(`cannot train ${model.name} data-parallel: ${problem}`);
+    }
+    return new DataParallelTrainer(
+      model,
+      await ReplicaPool.start(model, { replicas: threads - 1 }),
+    );
+  }
+
+  /** Threads in all, the main thread included. */
+  get threads(): number {
+    return this.#pool.size + 1;
+  }
+
+  /**
+   * The whole batch's gradient, computed as {@linkcode threads} shards of
+   * (nearly) equal size, the main thread's first, with the model's current
+   * weights. `seeds[k]` holds shard `k`'s seed for every dropout layer, in
+   * layer order. The model is not changed.
+   *
+   * @returns The gradient of the batch's mean cross-entropy, flattened in
+   *   `model.trainableWeights` order, and the batch's loss and accuracy.
+   * @throws {InvalidArgumentError} when the batch is smaller than the
+   *   number of threads or `seeds` does not have a seed per shard and
+   *   dropout layer.
+   * @throws {BackendError} when a replica fails.
+   */
+  async gradients(batch: Batch, seeds: number[][]): Promise<StepResult & { grads: Float32Array }> {
+    const shards = this.threads;
+    if (batch.count < shards) {
+      throw new InvalidArgumentError(
+        `a batch of ${batch.count} cannot be cut into ${shards} shards`,
+      );
+    }
+    if (seeds.length !== shards || seeds.some((s) => s.length !== this.#dropouts.length)) {
+      throw new InvalidArgumentError(
+        `seeds must hold ${this.#dropouts.length} seed(s) for each of the ${shards} shards, got ` +
+          JSON.stringify(seeds),
+      );
+    }
+    const [, rows, cols, channels] = this.#model.inputs[0].shape as number[];
+    const imageSize = rows * cols * channels;
+    const bounds = Array.from(
+      { length: shards + 1 },
+      (_, k) => Math.round(k * batch.count / shards),
+    );
+    let at = 0;
+    for (const v of this.#vars) {
+      this.#weights.set(v.dataSync() as Float32Array, at);
+      at += v.size;
+    }
+    const remote = Array.from({ length: shards - 1 }, (_, k) =>
+      this.#pool.gradients(
+        k,
+        this.#weights,
+        slice(batch, bounds[k + 1], bounds[k + 2], imageSize),
+        batch.count,
+        seeds[k + 1],
+      ));
+    const saved = this.#dropouts.map((l) => l.seed);
+    this.#dropouts.forEach((l, i) => l.seed = seeds[0][i]);
+    let results: ShardResult[];
+    try {
+      const own = shardGradients(this.#model, slice(batch, 0, bounds[1], imageSize), batch.count);
+      results = [own, ...await Promise.all(remote)];
+    } catch (e) {
+      await Promise.allSettled(remote);
+      throw e;
+    } finally {
+      this.#dropouts.forEach((l, i) => l.seed = saved[i]);
+    }
+    const grads = results[0].grads;
+    for (const r of results.slice(1)) {
+      for (let i = 0; i < grads.length; i++) grads[i] += r.grads[i];
+    }
+    const lossSum = results.reduce((s, r) => s + r.lossSum, 0);
+    const correct = results.reduce((s, r) => s + r.correct, 0);
+    return { grads, loss: lossSum / batch.count, accuracy: correct / batch.count };
+  }
+
+  /**
+   * One optimiser step on `batch`: {@linkcode gradients}, then the model's
+   * optimiser applies them.
+   *
+   * @throws {InvalidArgumentError} as {@linkcode gradients} does.
+   * @throws {BackendError} when a replica fails.
+   */
+  async step(batch: Batch, seeds: number[][]): Promise<StepResult> {
+    const { grads, loss, accuracy } = await this.gradients(batch, seeds);
+    tf.tidy(() => {
+      const named: tf.NamedTensorMap = {};
+      let offset = 0;
+      for (const v of this.#vars) {
+        named[v.name] = tf.tensor(grads.subarray(offset, offset + v.size), v.shape, "float32");
+        offset += v.size;
+      }
+      this.#model.optimizer.applyGradients(named);
+    });
+    return { loss, accuracy };
+  }
+
+  /** Stops the worker replicas. Idempotent. */
+  close(): void {
+    this.#pool.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Messages between the main thread and a model replica running in a Deno
+ * Worker (`replica_worker.ts`). Typed arrays travel as transferables.
+ *
+ * @module
+ */
+
+/**
+ * A message to a replica.
+ *
+ * @example
+ * ```ts
+ * import type { ToReplica } from "./protocol.ts";
+ * const m: ToReplica = { type: "init", topology: "{}" };
+ * ```
+ */
+export type ToReplica =
+  | {
+    /** Build the model from a layers topology (`model.toJSON(null, false)`). */
+    type: "init";
+    topology: string;
+  }
+  | {
+    /** Compute a shard's gradient share with these weights and dropout seeds. */
+    type: "gradients";
+    id: number;
+    /** All trainable values, flattened in `trainableWeights` order; absent: unchanged. */
+    weights?: Float32Array;
+    pixels: Float32Array;
+    labels: Uint8Array;
+    count: number;
+    total: number;
+    /** One seed per dropout layer, in layer order. */
+    seeds: number[];
+  }
+  | {
+    /** Class probabilities of `count` images with these weights (all of `model.weights`). */
+    type: "predict";
+    id: number;
+    weights?: Float32Array;
+    pixels: Float32Array;
+    count: number;
+    batchSize: number;
+  };
+
+/**
+ * A message from a replica.
+ *
+ * @example
+ * ```ts
+ * import type { FromReplica } from "./protocol.ts";
+ * const m: FromReplica = { type: "ready", id: 0 };
+ * ```
+ */
+export type FromReplica =
+  | { type: "ready"; id: number }
+  | {
+    type: "gradients";
+    id: number;
+    grads: Float32Array;
+    lossSum: number;
+    correct: number;
+    count: number;
+  }
+  | { type: "predict"; id: number; probs: Float32Array }
+  | { type: "error"; id: number; message: string };
