@@ -9,6 +9,7 @@ import { setupBackend } from "../backend.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
 import { buildModel, MODEL_CONFIGS } from "../model.ts";
+import { parallelTrainingProblem } from "../parallel/data_parallel.ts";
 import { intFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -21,6 +22,8 @@ Options:
   --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
   --batch-size N     samples per step (default 128)
   --steps N          profiled steps, and as many timed ones (default 3)
+  --threads N        also time data-parallel steps on N threads (default: the
+                     cores, up to 4; 1 to skip)
   --json             print the profile as one JSON object
   -h, --help         show this help
 `;
@@ -36,7 +39,7 @@ Options:
  */
 export async function main(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
-    string: ["model", "batch-size", "steps"],
+    string: ["model", "batch-size", "steps", "threads"],
     boolean: ["json"],
     positional: false,
   });
@@ -55,10 +58,17 @@ export async function main(args: string[]): Promise<number> {
   }
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
   const steps = intFlag(flags, "steps", 3, { min: 1 });
+  const threads = intFlag(
+    flags,
+    "threads",
+    Math.min(4, navigator.hardwareConcurrency ?? 1),
+    { min: 1 },
+  );
   await setupBackend();
   const model = buildModel(config, { seed: 1 });
   try {
-    const profile = await profileTrainingStep({ model, batchSize, steps });
+    const parallel = threads > 1 && parallelTrainingProblem(model) === undefined ? threads : 1;
+    const profile = await profileTrainingStep({ model, batchSize, steps, threads: parallel });
     console.log(
       flags.json
         ? JSON.stringify({ model: name, ...profile })

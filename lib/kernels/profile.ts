@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { createRng } from "../random.ts";
 import { buildModel, REFERENCE_CNN } from "../model.ts";
+import { DataParallelTrainer, type StepTimings } from "../parallel/data_parallel.ts";
 
 /** Options for {@linkcode profileTrainingStep}. */
 export interface ProfileOptions {
@@ -27,6 +28,23 @@ export interface ProfileOptions {
   warmupSteps?: number;
   /** Seed of the random batch (default 1). */
   seed?: number;
+  /**
+   * Also time data-parallel steps on this many threads (the main one
+   * included; see `parallel/data_parallel.ts`). Default 1: not measured.
+   */
+  threads?: number;
+}
+
+/** Data-parallel steps as {@linkcode profileTrainingStep} measured them. */
+export interface ParallelStepProfile {
+  /** Threads, the main one included. */
+  threads: number;
+  /** Median wall-clock milliseconds per step. */
+  stepMs: number;
+  /** Training throughput. */
+  samplesPerSecond: number;
+  /** Median milliseconds of each phase on the main thread (see `StepTimings`). */
+  phases: StepTimings;
 }
 
 /** Time of one kernel, per training step. */
@@ -58,6 +76,8 @@ export interface TrainingStepProfile {
   stepMs: number;
   /** Training throughput without profiling. */
   samplesPerSecond: number;
+  /** Data-parallel steps, when `threads` was at least 2. */
+  parallel?: ParallelStepProfile;
 }
 
 /** The median (middle value, or mean of the middle two). */
@@ -99,6 +119,7 @@ export async function profileTrainingStep(
   const steps = positiveInteger("steps", options.steps ?? 3);
   const warmupSteps = options.warmupSteps ?? 1;
   if (warmupSteps !== 0) positiveInteger("warmupSteps", warmupSteps);
+  const threads = positiveInteger("threads", options.threads ?? 1);
 
   // buildModel compiles with Adam and the model owns (and disposes) its optimizer.
   const model = options.model ?? buildModel(REFERENCE_CNN, { seed: 1 });
@@ -134,6 +155,9 @@ export async function profileTrainingStep(
         perStep.set(k.name, entry);
       }
     }
+    const parallel = threads > 1
+      ? await profileParallel(model, x, labels, { threads, steps, warmupSteps })
+      : undefined;
     const kernels = [...perStep]
       .map(([name, { ms, calls }]) => ({ name, ms: median(ms), calls: calls / steps }))
       .sort((a, b) => b.ms - a.ms);
@@ -145,11 +169,51 @@ export async function profileTrainingStep(
       kernelMs: kernels.reduce((s, k) => s + k.ms, 0),
       stepMs,
       samplesPerSecond: batchSize / (stepMs / 1000),
+      ...(parallel ? { parallel } : {}),
     };
   } finally {
     tf.dispose([x, y]);
     if (options.model === undefined) model.dispose();
   }
+}
+
+/** Times data-parallel steps of `model` on the batch `x` with `labels`. */
+async function profileParallel(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  labels: number[],
+  o: { threads: number; steps: number; warmupSteps: number },
+): Promise<ParallelStepProfile> {
+  const batch = {
+    pixels: x.dataSync() as Float32Array,
+    labels: Uint8Array.from(labels),
+    count: labels.length,
+  };
+  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout").length;
+  const seeds = Array.from({ length: o.threads }, (_, k) => new Array(dropouts).fill(k + 1));
+  using trainer = await DataParallelTrainer.start(model, { threads: o.threads });
+  for (let i = 0; i < Math.max(1, o.warmupSteps); i++) await trainer.step(batch, seeds);
+  const times: number[] = [];
+  const phases: StepTimings[] = [];
+  for (let i = 0; i < Math.max(3, o.steps); i++) {
+    const start = performance.now();
+    await trainer.step(batch, seeds);
+    times.push(performance.now() - start);
+    phases.push(trainer.lastStepTimings);
+  }
+  const stepMs = median(times);
+  const phase = (key: keyof StepTimings) => median(phases.map((p) => p[key]));
+  return {
+    threads: o.threads,
+    stepMs,
+    samplesPerSecond: labels.length / (stepMs / 1000),
+    phases: {
+      syncMs: phase("syncMs"),
+      ownShardMs: phase("ownShardMs"),
+      waitMs: phase("waitMs"),
+      applyMs: phase("applyMs"),
+    },
+  };
 }
 
 /**
@@ -187,5 +251,15 @@ export function formatProfile(profile: TrainingStepProfile, minMs = 0.5): string
     `step ${profile.stepMs.toFixed(1)} ms unprofiled, ${
       profile.samplesPerSecond.toFixed(0)
     } samples/s`,
+    ...(profile.parallel ? [formatParallel(profile.parallel)] : []),
   ].join("\n");
+}
+
+function formatParallel(p: ParallelStepProfile): string {
+  const { syncMs, ownShardMs, waitMs, applyMs } = p.phases;
+  return `data-parallel step on ${p.threads} threads ${p.stepMs.toFixed(1)} ms, ${
+    p.samplesPerSecond.toFixed(0)
+  } samples/s (main thread: send ${syncMs.toFixed(1)}, own shard ${
+    ownShardMs.toFixed(1)
+  }, wait for workers ${waitMs.toFixed(1)}, optimiser ${applyMs.toFixed(1)} ms)`;
 }

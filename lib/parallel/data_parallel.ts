@@ -84,6 +84,27 @@ export interface StepResult {
   accuracy: number;
 }
 
+/**
+ * Where the last {@linkcode DataParallelTrainer.step} spent its wall time
+ * on the main thread, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import type { StepTimings } from "./data_parallel.ts";
+ * const t: StepTimings = { syncMs: 0.1, ownShardMs: 50, waitMs: 2, applyMs: 3 };
+ * ```
+ */
+export interface StepTimings {
+  /** Reading the weights and sending the shards to the workers. */
+  syncMs: number;
+  /** Computing the main thread's own shard. */
+  ownShardMs: number;
+  /** Waiting for the workers after that, and summing their gradients. */
+  waitMs: number;
+  /** The optimiser's update (zero for {@linkcode DataParallelTrainer.gradients} alone). */
+  applyMs: number;
+}
+
 /** Examples of `batch` from `start` (inclusive) to `end` (exclusive). */
 function slice(batch: Batch, start: number, end: number, imageSize: number): Shard {
   return {
@@ -110,6 +131,7 @@ export class DataParallelTrainer {
   #vars: tf.Variable[];
   #weights: Float32Array;
   #dropouts: { seed?: number }[];
+  #timings: StepTimings = { syncMs: 0, ownShardMs: 0, waitMs: 0, applyMs: 0 };
 
   private constructor(model: tf.LayersModel, pool: ReplicaPool) {
     this.#model = model;
@@ -149,6 +171,11 @@ export class DataParallelTrainer {
     );
   }
 
+  /** Where the last step's time went on the main thread. */
+  get lastStepTimings(): StepTimings {
+    return { ...this.#timings };
+  }
+
   /** Threads in all, the main thread included. */
   get threads(): number {
     return this.#pool.size + 1;
@@ -186,6 +213,7 @@ export class DataParallelTrainer {
       { length: shards + 1 },
       (_, k) => Math.round(k * batch.count / shards),
     );
+    const t0 = performance.now();
     let at = 0;
     for (const v of this.#vars) {
       this.#weights.set(v.dataSync() as Float32Array, at);
@@ -202,8 +230,11 @@ export class DataParallelTrainer {
     const saved = this.#dropouts.map((l) => l.seed);
     this.#dropouts.forEach((l, i) => l.seed = seeds[0][i]);
     let results: ShardResult[];
+    const t1 = performance.now();
+    let t2 = t1;
     try {
       const own = shardGradients(this.#model, slice(batch, 0, bounds[1], imageSize), batch.count);
+      t2 = performance.now();
       results = [own, ...await Promise.all(remote)];
     } catch (e) {
       await Promise.allSettled(remote);
@@ -217,6 +248,12 @@ export class DataParallelTrainer {
     }
     const lossSum = results.reduce((s, r) => s + r.lossSum, 0);
     const correct = results.reduce((s, r) => s + r.correct, 0);
+    this.#timings = {
+      syncMs: t1 - t0,
+      ownShardMs: t2 - t1,
+      waitMs: performance.now() - t2,
+      applyMs: 0,
+    };
     return { grads, loss: lossSum / batch.count, accuracy: correct / batch.count };
   }
 
@@ -229,6 +266,7 @@ export class DataParallelTrainer {
    */
   async step(batch: Batch, seeds: number[][]): Promise<StepResult> {
     const { grads, loss, accuracy } = await this.gradients(batch, seeds);
+    const start = performance.now();
     tf.tidy(() => {
       const named: tf.NamedTensorMap = {};
       let offset = 0;
@@ -238,6 +276,7 @@ export class DataParallelTrainer {
       }
       this.#model.optimizer.applyGradients(named);
     });
+    this.#timings.applyMs = performance.now() - start;
     return { loss, accuracy };
   }
 

@@ -8,10 +8,11 @@ import { InvalidArgumentError } from "../../lib/errors.ts";
 Deno.test("profile: prints the kernel table of a reference training step", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
-  const out = await captureLog(() => main(["--batch-size", "4", "--steps", "1"]));
+  const out = await captureLog(() => main(["--batch-size", "4", "--steps", "1", "--threads", "2"]));
   assertEquals(tf.memory().numTensors, before);
   assertStringIncludes(out, "model reference, backend wasm, batch 4, 1 step(s)");
   assertStringIncludes(out, "samples/s");
+  assertStringIncludes(out, "data-parallel step on 2 threads");
 });
 
 Deno.test("profile: --json on the strong model lists its batch-norm kernels", async () => {
@@ -23,6 +24,8 @@ Deno.test("profile: --json on the strong model lists its batch-norm kernels", as
   assertEquals(tf.memory().numTensors, before);
   const profile = JSON.parse(out);
   assertEquals([profile.model, profile.batchSize, profile.steps], ["strong", 4, 1]);
+  // Batch normalisation rules out exact data-parallel steps.
+  assertEquals(profile.parallel, undefined);
   const names: string[] = profile.kernels.map((k: { name: string }) => k.name);
   assert(names.some((n) => n.startsWith("FusedBatchNorm") || n === "Rsqrt"), names.join());
   assert(profile.stepMs > 0 && profile.samplesPerSecond > 0);
@@ -32,5 +35,6 @@ Deno.test("profile: rejects a bad model, count or option naming it", async () =>
   await assertRejects(() => main(["--model", "huge"]), InvalidArgumentError, '"huge"');
   await assertRejects(() => main(["--steps", "0"]), InvalidArgumentError, "--steps");
   await assertRejects(() => main(["--batch-size", "x"]), InvalidArgumentError, '"x"');
+  await assertRejects(() => main(["--threads", "0"]), InvalidArgumentError, "--threads");
   await assertRejects(() => main(["--verbose"]), InvalidArgumentError, "--verbose");
 });

@@ -65,3 +65,23 @@ Deno.test("formatProfile lists slow kernels, lumps the rest and shows throughput
   assert(!text.includes("Relu"));
   assertStringIncludes(text, "6400 samples/s");
 });
+
+Deno.test("profileTrainingStep with threads times data-parallel steps and their phases", async () => {
+  await setupBackend();
+  const before = liveCounts();
+  const profile = await profileTrainingStep({ batchSize: 8, steps: 1, threads: 2 });
+  assertEquals(liveCounts(), before);
+  const p = profile.parallel!;
+  assertEquals(p.threads, 2);
+  assert(p.stepMs > 0 && Math.abs(p.samplesPerSecond - 8000 / p.stepMs) < 1e-6);
+  const { syncMs, ownShardMs, waitMs, applyMs } = p.phases;
+  assert([syncMs, ownShardMs, waitMs, applyMs].every((v) => v >= 0 && Number.isFinite(v)));
+  assert(ownShardMs > 0 && applyMs > 0);
+  assertStringIncludes(formatProfile(profile), "data-parallel step on 2 threads");
+  assertEquals((await profileTrainingStep({ batchSize: 8, steps: 1 })).parallel, undefined);
+  await assertRejects(
+    () => profileTrainingStep({ batchSize: 8, threads: 0 }),
+    InvalidArgumentError,
+    "threads must be a positive integer, got 0",
+  );
+});
