@@ -239,7 +239,47 @@ export function evaluateModel(
   if (ds.count === 0) {
     throw new InvalidArgumentError(`dataset ${JSON.stringify(ds.source)} is empty`);
   }
-  const probs = predictProbabilities(model, ds, options);
+  return summarizePredictions(ds, predictProbabilities(model, ds, options), { worst });
+}
+
+/**
+ * Scores probabilities against a dataset's labels: what
+ * {@linkcode evaluateModel} returns, for probabilities computed elsewhere
+ * (for example on several threads).
+ *
+ * @param probs `ds.count * ds.numClasses` probabilities, one row per image.
+ * @throws {InvalidArgumentError} when `probs` has the wrong length, the
+ *   dataset is empty, or `worst` is not a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { summarizePredictions } from "./evaluate.ts";
+ * const ds = {
+ *   images: new Float32Array(2), labels: new Uint8Array([0, 1]), count: 2,
+ *   rows: 1, cols: 1, numClasses: 2, source: "example",
+ * };
+ * const r = summarizePredictions(ds, new Float32Array([0.9, 0.1, 0.8, 0.2]));
+ * console.assert(r.accuracy === 0.5 && r.worstMistakes[0].index === 1);
+ * ```
+ */
+export function summarizePredictions(
+  ds: Dataset,
+  probs: Float32Array,
+  options: Pick<EvaluateOptions, "worst"> = {},
+): EvaluationResult {
+  const { worst = 20 } = options;
+  if (!Number.isInteger(worst) || worst < 0) {
+    throw new InvalidArgumentError(`worst must be a non-negative integer, got ${worst}`);
+  }
+  if (ds.count === 0) {
+    throw new InvalidArgumentError(`dataset ${JSON.stringify(ds.source)} is empty`);
+  }
+  if (probs.length !== ds.count * ds.numClasses) {
+    throw new InvalidArgumentError(
+      `expected ${ds.count} x ${ds.numClasses} = ${ds.count * ds.numClasses} probabilities ` +
+        `for dataset ${JSON.stringify(ds.source)}, got ${probs.length}`,
+    );
+  }
   const k = ds.numClasses;
   const predicted = new Uint8Array(ds.count);
   const mistakes: Mistake[] = [];

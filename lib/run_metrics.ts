@@ -8,7 +8,7 @@
 
 import type * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "./backend.ts";
-import { evaluateModel } from "./evaluate.ts";
+import { autoInferenceThreads, BatchPredictor } from "./parallel/batch_predictor.ts";
 import type { LoadedSplits } from "./load_splits.ts";
 import { summarizeModel } from "./model.ts";
 import type { EvaluationResult, ModelMetrics, TrainingHistory } from "./types.ts";
@@ -31,6 +31,23 @@ export interface RunFacts {
   learningRate?: number;
   /** Per-epoch learning-rate factor. */
   learningRateDecay?: number;
+}
+
+/**
+ * Options of {@linkcode evaluateRun}.
+ *
+ * @example
+ * ```ts
+ * import type { EvaluateRunOptions } from "./run_metrics.ts";
+ * const o: EvaluateRunOptions = { threads: 2 };
+ * ```
+ */
+export interface EvaluateRunOptions {
+  /**
+   * Threads to predict on, the main one included; default `"auto"`
+   * (`autoInferenceThreads` of the three splits' images).
+   */
+  threads?: number | "auto";
 }
 
 /** The evaluations of a run and its `metrics.json` record. */
@@ -63,11 +80,17 @@ export async function evaluateRun(
   splits: LoadedSplits,
   history: TrainingHistory,
   facts: RunFacts,
+  options: EvaluateRunOptions = {},
 ): Promise<RunEvaluation> {
   const backend = await setupBackend();
-  const test = evaluateModel(model, splits.test);
-  const train = evaluateModel(model, splits.train, { worst: 0 });
-  const validation = evaluateModel(model, splits.validation, { worst: 0 });
+  const images = splits.train.count + splits.validation.count + splits.test.count;
+  const threads = options.threads === undefined || options.threads === "auto"
+    ? autoInferenceThreads(images)
+    : options.threads;
+  using predictor = await BatchPredictor.start(model, { threads });
+  const test = await predictor.evaluate(splits.test);
+  const train = await predictor.evaluate(splits.train, { worst: 0 });
+  const validation = await predictor.evaluate(splits.validation, { worst: 0 });
   const epochs = history.epochs.length;
   const metrics: ModelMetrics = {
     data_source: splits.source,

@@ -333,7 +333,9 @@ async function runEpochs(
           });
         }
       }
-      const val = evaluateModel(model, validation, { batchSize, worst: 0 });
+      const val = parallel
+        ? await parallel.predictor.evaluate(validation, { batchSize, worst: 0 })
+        : evaluateModel(model, validation, { batchSize, worst: 0 });
       const log: EpochLog = {
         epoch,
         epochs,

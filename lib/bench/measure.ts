@@ -15,6 +15,7 @@ import { encodePng } from "../image/encode.ts";
 import { normalizeImage } from "../image/normalize.ts";
 import { buildModel, type ModelConfig } from "../model.ts";
 import { loadModel } from "../model_io.ts";
+import { BatchPredictor } from "../parallel/batch_predictor.ts";
 import { createClassifier } from "../predict.ts";
 import { trainModel } from "../train.ts";
 
@@ -73,6 +74,8 @@ export interface ModelBenchOptions {
   png?: Uint8Array;
   /** Seed of the weights and the batch order (default 1). */
   seed?: number;
+  /** Threads for training steps and batch inference, as `TrainOptions.threads` (default "auto"). */
+  threads?: number | "auto";
 }
 
 /** What {@linkcode benchModel} measured (snake_case: it is printed as JSON). */
@@ -85,10 +88,14 @@ export interface ModelBench {
   train_samples_per_s: number;
   /** Seconds one epoch of {@linkcode EPOCH_SAMPLES} takes at that rate. */
   train_epoch_s: number;
+  /** Threads the training steps ran on (1 for models with batch normalisation). */
+  train_threads: number;
   /** Images per second, one image per `predict` call (median over repeats). */
   infer_b1_per_s: number;
-  /** Images per second in batches of 256 (median over repeats). */
+  /** Images per second in batches of 256 on `infer_threads` threads (median over repeats). */
   infer_b256_per_s: number;
+  /** Threads of the batch-256 inference (`BatchPredictor`, as `evaluate` uses it). */
+  infer_threads: number;
   /** Median milliseconds from PNG bytes to probabilities. */
   e2e_p50_ms: number;
   /** 95th percentile of the same. */
@@ -201,16 +208,24 @@ function head(ds: Dataset, count: number): Dataset {
 async function trainingRates(
   model: tf.LayersModel,
   data: Dataset,
-  o: { batchSize: number; batches: number; warmupBatches: number; repeats: number; seed: number },
-): Promise<number[]> {
+  o: {
+    batchSize: number;
+    batches: number;
+    warmupBatches: number;
+    repeats: number;
+    seed: number;
+    threads: number | "auto";
+  },
+): Promise<{ rates: number[]; threads: number }> {
   const starts: number[] = [];
   const rates: number[] = [];
-  await trainModel(model, {
+  const history = await trainModel(model, {
     train: head(data, (o.warmupBatches + o.batches) * o.batchSize),
     validation: head(data, Math.min(data.count, o.batchSize)),
     epochs: o.repeats,
     batchSize: o.batchSize,
     seed: o.seed,
+    threads: o.threads,
     onBatchEnd: ({ epoch, batch, elapsedMs }) => {
       if (batch === o.warmupBatches) starts[epoch] = elapsedMs;
       if (batch === o.warmupBatches + o.batches) {
@@ -218,29 +233,28 @@ async function trainingRates(
       }
     },
   });
-  return rates;
+  return { rates, threads: history.threads ?? 1 };
 }
 
-/** Images/s predicting `count` images of `data` in batches of `batch`. */
+/**
+ * Images/s predicting `count` images of `data`: one `predict` call per image
+ * at batch 1, else the `BatchPredictor` path of `evaluate` in batches of
+ * `batch` on its threads.
+ */
 async function inferenceRate(
+  predictor: BatchPredictor,
   model: tf.LayersModel,
   data: Dataset,
   count: number,
   batch: number,
 ): Promise<number> {
   const size = data.rows * data.cols;
-  const classify = createClassifier(model);
   const start = performance.now();
-  for (let i = 0; i < count; i += batch) {
-    const n = Math.min(batch, count - i);
-    const pixels = data.images.subarray(i * size, (i + n) * size);
-    if (batch === 1) {
-      await classify(pixels);
-    } else {
-      tf.tidy(() =>
-        (model.predict(tf.tensor4d(pixels, [n, data.rows, data.cols, 1])) as tf.Tensor).dataSync()
-      );
-    }
+  if (batch === 1) {
+    const classify = createClassifier(model);
+    for (let i = 0; i < count; i++) classify(data.images.subarray(i * size, (i + 1) * size));
+  } else {
+    await predictor.predict(head(data, count), { batchSize: batch });
   }
   return count / ((performance.now() - start) / 1000);
 }
@@ -306,20 +320,28 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
   let result: ModelBench;
   try {
     const params = model.countParams();
-    const rates = await trainingRates(model, data, {
+    const { rates, threads } = await trainingRates(model, data, {
       batchSize,
       batches,
       warmupBatches,
       repeats,
       seed,
+      threads: options.threads ?? "auto",
     });
     const trainRate = percentile(rates, 50);
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
+    const inferThreads = typeof options.threads === "number"
+      ? options.threads
+      : Math.min(4, navigator.hardwareConcurrency ?? 1);
+    using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
     const median = async (batch: number) => {
       const m = inference!;
-      await inferenceRate(m, data, Math.min(inferImages, Math.max(20, 2 * batch)), batch); // warm-up
+      const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
+      await inferenceRate(predictor, m, data, warm, batch);
       const r: number[] = [];
-      for (let i = 0; i < repeats; i++) r.push(await inferenceRate(m, data, inferImages, batch));
+      for (let i = 0; i < repeats; i++) {
+        r.push(await inferenceRate(predictor, m, data, inferImages, batch));
+      }
       return percentile(r, 50);
     };
     const b1 = await median(1);
@@ -330,6 +352,8 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
       weights: weightsDir ?? "trained",
       train_samples_per_s: trainRate,
       train_epoch_s: EPOCH_SAMPLES / trainRate,
+      train_threads: threads,
+      infer_threads: predictor.threads,
       infer_b1_per_s: b1,
       infer_b256_per_s: b256,
       e2e_p50_ms: percentile(times, 50),

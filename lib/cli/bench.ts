@@ -36,6 +36,8 @@ Options:
   --repeats N          repeats of each throughput figure; the median is shown (default 3)
   --infer-images N     images per inference measurement (default 2000)
   --e2e-runs N         timed end-to-end runs (default 200)
+  --threads N|auto     threads for training steps (as in train) and batch inference
+                       (default auto: training as in train, inference on the cores up to 4)
   --weights DIR        strong model's inference weights (default data/models/default if it
                        exists, else the briefly trained model)
   --peer               also run the PyTorch peer and show our figures as ratios to its own
@@ -58,8 +60,10 @@ const ROWS: [string, keyof ModelBench, (v: number) => string][] = [
   ["parameters", "params", (v) => v.toLocaleString("en-US")],
   ["train samples/s", "train_samples_per_s", fixed(0)],
   [`train epoch (${EPOCH_SAMPLES / 1000}k), s`, "train_epoch_s", fixed(1)],
+  ["train threads", "train_threads", String],
   ["inference batch 1, img/s", "infer_b1_per_s", fixed(0)],
   ["inference batch 256, img/s", "infer_b256_per_s", fixed(0)],
+  ["inference threads", "infer_threads", String],
   ["end-to-end p50, ms", "e2e_p50_ms", fixed(2)],
   ["end-to-end p95, ms", "e2e_p95_ms", fixed(2)],
   ["peak RSS so far, MiB", "peak_rss_mib", fixed(0)],
@@ -144,6 +148,7 @@ export async function main(args: string[]): Promise<number> {
       "repeats",
       "infer-images",
       "e2e-runs",
+      "threads",
       "weights",
       "peer-script",
     ],
@@ -161,6 +166,9 @@ export async function main(args: string[]): Promise<number> {
     repeats: intFlag(flags, "repeats", 3, { min: 1 }),
     inferImages: intFlag(flags, "infer-images", 2000, { min: 1 }),
     e2eRuns: intFlag(flags, "e2e-runs", 200, { min: 1 }),
+    threads: flags.threads === undefined || flags.threads === "auto"
+      ? "auto" as const
+      : intFlag(flags, "threads", 1, { min: 1 }),
   };
   const peerScript = resolvePath(
     flags["peer-script"] ?? join(projectRoot(), "..", "shared", "anchors", "torch_mnist_bench.py"),
@@ -180,7 +188,7 @@ export async function main(args: string[]): Promise<number> {
   console.log(
     `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${
       backend.simd ? "on" : "off"
-    }, ${backend.threads} thread); data ${data.source}`,
+    }, ${backend.threads} thread per replica); data ${data.source}`,
   );
   console.log(
     `Training: batch ${settings.batchSize}, ${settings.batches} timed batches after ` +

@@ -7,7 +7,7 @@
  */
 
 import { setupBackend } from "../backend.ts";
-import { evaluateModel } from "../evaluate.ts";
+import { autoInferenceThreads, BatchPredictor } from "../parallel/batch_predictor.ts";
 import { loadSplits } from "../load_splits.ts";
 import { loadModel } from "../model_io.ts";
 import { dataPath, resolvePath } from "../paths.ts";
@@ -56,7 +56,10 @@ export async function main(args: string[]): Promise<number> {
     }
     const validation = metrics?.validation_fraction ?? 0.1;
     const splits = await loadSplits({ data, seed: metrics?.seed ?? 42, validation });
-    const result = evaluateModel(model, splits.test);
+    using predictor = await BatchPredictor.start(model, {
+      threads: autoInferenceThreads(splits.test.count),
+    });
+    const result = await predictor.evaluate(splits.test);
     if (flags.json) {
       console.log(JSON.stringify({
         model: dir,

@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import type { Batch } from "../preprocess.ts";
+import { BatchPredictor } from "./batch_predictor.ts";
 import { ReplicaPool } from "./replicas.ts";
 import {
   type Shard,
@@ -169,6 +170,14 @@ export class DataParallelTrainer {
       model,
       await ReplicaPool.start(model, { replicas: threads - 1 }),
     );
+  }
+
+  /**
+   * Predicts and evaluates with the model's current weights on the same
+   * threads (the trainer's workers; closing the trainer stops them).
+   */
+  get predictor(): BatchPredictor {
+    return new BatchPredictor(this.#model, this.#pool);
   }
 
   /** Where the last step's time went on the main thread. */

@@ -73,6 +73,21 @@ Deno.test("benchModel measures a tiny run of the reference CNN without leaking",
   assertEquals(r.tensor_leak, 0);
   assertEquals([r.params, r.weights], [34826, "trained"]);
   assertFigures(r);
+  // A tiny run is too short to start training workers; inference uses them.
+  assertEquals(r.train_threads, 1);
+  assertEquals(r.infer_threads, Math.min(4, navigator.hardwareConcurrency));
+});
+
+Deno.test("benchModel trains and infers on the threads it is given", async () => {
+  await setupBackend();
+  const r = await benchModel({
+    config: REFERENCE_CNN,
+    data: loadEmbeddedMnist(),
+    ...TINY,
+    threads: 2,
+  });
+  assertEquals([r.train_threads, r.infer_threads, r.tensor_leak], [2, 2, 0]);
+  assertFigures(r);
 });
 
 Deno.test("benchModel infers with saved weights when given a directory", async () => {
