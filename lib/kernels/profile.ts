@@ -212,6 +212,7 @@ async function profileParallel(
       ownShardMs: phase("ownShardMs"),
       waitMs: phase("waitMs"),
       applyMs: phase("applyMs"),
+      workerMs: phase("workerMs"),
     },
   };
 }
@@ -256,10 +257,12 @@ export function formatProfile(profile: TrainingStepProfile, minMs = 0.5): string
 }
 
 function formatParallel(p: ParallelStepProfile): string {
-  const { syncMs, ownShardMs, waitMs, applyMs } = p.phases;
+  const { syncMs, ownShardMs, waitMs, applyMs, workerMs } = p.phases;
   return `data-parallel step on ${p.threads} threads ${p.stepMs.toFixed(1)} ms, ${
     p.samplesPerSecond.toFixed(0)
   } samples/s (main thread: send ${syncMs.toFixed(1)}, own shard ${
     ownShardMs.toFixed(1)
-  }, wait for workers ${waitMs.toFixed(1)}, optimiser ${applyMs.toFixed(1)} ms)`;
+  }, wait for workers ${waitMs.toFixed(1)}, optimiser ${
+    applyMs.toFixed(1)
+  } ms; slowest worker's shard ${workerMs.toFixed(1)} ms)`;
 }

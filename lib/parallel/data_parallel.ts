@@ -92,7 +92,7 @@ export interface StepResult {
  * @example
  * ```ts
  * import type { StepTimings } from "./data_parallel.ts";
- * const t: StepTimings = { syncMs: 0.1, ownShardMs: 50, waitMs: 2, applyMs: 3 };
+ * const t: StepTimings = { syncMs: 0.1, ownShardMs: 50, waitMs: 2, applyMs: 3, workerMs: 49 };
  * ```
  */
 export interface StepTimings {
@@ -104,6 +104,8 @@ export interface StepTimings {
   waitMs: number;
   /** The optimiser's update (zero for {@linkcode DataParallelTrainer.gradients} alone). */
   applyMs: number;
+  /** The slowest worker's own time on its shard (weights, gradient), for comparison. */
+  workerMs: number;
 }
 
 /** Examples of `batch` from `start` (inclusive) to `end` (exclusive). */
@@ -132,7 +134,7 @@ export class DataParallelTrainer {
   #vars: tf.Variable[];
   #weights: Float32Array;
   #dropouts: { seed?: number }[];
-  #timings: StepTimings = { syncMs: 0, ownShardMs: 0, waitMs: 0, applyMs: 0 };
+  #timings: StepTimings = { syncMs: 0, ownShardMs: 0, waitMs: 0, applyMs: 0, workerMs: 0 };
 
   private constructor(model: tf.LayersModel, pool: ReplicaPool) {
     this.#model = model;
@@ -238,7 +240,7 @@ export class DataParallelTrainer {
       ));
     const saved = this.#dropouts.map((l) => l.seed);
     this.#dropouts.forEach((l, i) => l.seed = seeds[0][i]);
-    let results: ShardResult[];
+    let results: (ShardResult & { computeMs?: number })[];
     const t1 = performance.now();
     let t2 = t1;
     try {
@@ -262,6 +264,7 @@ export class DataParallelTrainer {
       ownShardMs: t2 - t1,
       waitMs: performance.now() - t2,
       applyMs: 0,
+      workerMs: Math.max(...results.map((r) => r.computeMs ?? 0)),
     };
     return { grads, loss: lossSum / batch.count, accuracy: correct / batch.count };
   }

@@ -61,6 +61,8 @@ export type FromReplica =
     lossSum: number;
     correct: number;
     count: number;
+    /** Milliseconds the replica spent on the request (weights, shard, gradient). */
+    computeMs: number;
   }
   | { type: "predict"; id: number; probs: Float32Array }
   | { type: "error"; id: number; message: string };

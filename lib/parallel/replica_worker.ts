@@ -44,11 +44,13 @@ async function handle(message: ToReplica): Promise<void> {
   }
   if (model === undefined) throw new Error("the replica got work before its model");
   if (message.type === "gradients") {
+    const start = performance.now();
     if (message.weights) assignFlat(trainableVariables(model), message.weights);
     const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout");
     dropouts.forEach((l, i) => (l as unknown as { seed?: number }).seed = message.seeds[i]);
     const r = shardGradients(model, message, message.total);
-    reply({ type: "gradients", id: message.id, ...r }, [r.grads.buffer as ArrayBuffer]);
+    const computeMs = performance.now() - start;
+    reply({ type: "gradients", id: message.id, ...r, computeMs }, [r.grads.buffer as ArrayBuffer]);
     return;
   }
   if (message.weights) assignFlat(allVariables(model), message.weights);

@@ -143,7 +143,7 @@ export class ReplicaPool {
     shard: Shard,
     total: number,
     seeds: number[],
-  ): Promise<ShardResult> {
+  ): Promise<ShardResult & { computeMs: number }> {
     const pixels = shard.pixels.slice();
     const labels = shard.labels.slice();
     const w = weights?.slice();
