@@ -6,6 +6,7 @@
  * @module
  */
 
+import { compileInference } from "./inference_chain.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./data/types.ts";
 import { InvalidArgumentError } from "./errors.ts";
@@ -116,13 +117,12 @@ export function predictProbabilities(
   const out = new Float32Array(ds.count * ds.numClasses);
   const buffer = createBatchBuffer(ds, Math.min(batchSize, Math.max(1, ds.count)));
   const indices = new Uint32Array(batchSize);
+  const infer = compileInference(model);
   for (let start = 0; start < ds.count; start += batchSize) {
     const n = Math.min(batchSize, ds.count - start);
     for (let i = 0; i < n; i++) indices[i] = start + i;
     const batch = gatherBatch(ds, indices.subarray(0, n), buffer);
-    const probs = tf.tidy(() =>
-      model.predict(tf.tensor4d(batch.pixels, [n, ds.rows, ds.cols, 1])) as tf.Tensor
-    );
+    const probs = tf.tidy(() => infer(tf.tensor4d(batch.pixels, [n, ds.rows, ds.cols, 1])));
     out.set(probs.dataSync(), start * ds.numClasses);
     probs.dispose();
   }

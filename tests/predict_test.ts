@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "../lib/errors.ts";
 import { encodePng } from "../lib/image/encode.ts";
 import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../lib/image/synth.ts";
 import type { Classify, GrayImage } from "../lib/image/types.ts";
+import { buildModel, STRONG_CNN } from "../lib/model.ts";
 import { collectImageFiles, createClassifier, predictFile, topK } from "../lib/predict.ts";
 
 /** A stand-in classifier: puts most mass on `digit`, some on `digit + 1`. */
@@ -36,6 +37,20 @@ Deno.test("createClassifier: 10 probabilities per image, no leaks, clear error o
   assertEquals(tf.memory().numTensors, before);
   const e = assertThrows(() => classify(new Float32Array(100)), InvalidArgumentError);
   assert(e.message.includes("784") && e.message.includes("100"), e.message);
+  model.dispose();
+});
+
+Deno.test("createClassifier gives model.predict's probabilities, without leaks", async () => {
+  await setupBackend();
+  const model = buildModel(STRONG_CNN, { seed: 3 });
+  const before = tf.memory().numTensors;
+  const classify = createClassifier(model);
+  const x = Float32Array.from({ length: 784 }, (_, i) => (i * 37) % 11 / 10);
+  const want = tf.tidy(() =>
+    (model.predict(tf.tensor4d(x, [1, 28, 28, 1])) as tf.Tensor).dataSync()
+  );
+  assertEquals(Array.from(classify(x)), Array.from(want));
+  assertEquals(tf.memory().numTensors, before);
   model.dispose();
 });
 

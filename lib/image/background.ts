@@ -24,6 +24,53 @@ export interface CellOptions {
   percentile: number;
 }
 
+// The loops below live in small functions of their own: the engine
+// optimises a function once it has run for a while in proportion to its
+// size, so a small kernel reaches full speed after a few calls.
+
+/** Adds the 8-bit levels of `data` in [x0, x1) x [y0, y1) to `hist` (bin 256 counts NaN). */
+function countLevels(
+  data: Float32Array,
+  width: number,
+  x0: number,
+  x1: number,
+  y0: number,
+  y1: number,
+  hist: Uint32Array,
+): void {
+  for (let y = y0; y < y1; y++) {
+    const row = y * width;
+    for (let x = x0; x < x1; x++) {
+      // Math.round(v) clamped to [0, 255], NaN apart. v, a float32 times 255,
+      // has at most 32 significant bits, so v + 0.5 never rounds up to the
+      // next integer and truncating it rounds half up like Math.round.
+      const v = data[row + x] * 255;
+      hist[v >= 0 ? (v < 255 ? (v + 0.5) | 0 : 255) : v < 0 ? 0 : 256]++;
+    }
+  }
+}
+
+/**
+ * The smallest level whose cumulative count in `hist` exceeds `rank` (255
+ * if no level below 255 does) for `n` values, NaN ones in bin 256; walked
+ * down from the top when `fromTop`, which gives the same level.
+ */
+function rankedLevel(hist: Uint32Array, n: number, rank: number, fromTop: boolean): number {
+  const counted = n - hist[256];
+  let bin: number;
+  if (!fromTop || counted <= rank) {
+    let acc = 0;
+    bin = 0;
+    while (bin < 255 && acc + hist[bin] <= rank) acc += hist[bin++];
+  } else {
+    // counted - (tail + hist[bin]) is the count below `bin`.
+    let tail = 0;
+    bin = 255;
+    while (bin > 0 && counted - (tail + hist[bin]) > rank) tail += hist[bin--];
+  }
+  return bin;
+}
+
 /**
  * The given percentile of the values in each `cell` x `cell` block, as a
  * coarse image (one pixel per cell). Values are binned to 1/255.
@@ -47,23 +94,19 @@ export function cellPercentiles(img: GrayImage, options: CellOptions): GrayImage
   if (!(percentile >= 0 && percentile <= 1)) {
     throw new InvalidArgumentError(`percentile must be in [0, 1], got ${percentile}`);
   }
-  const gw = Math.ceil(img.width / cell), gh = Math.ceil(img.height / cell);
+  const { width, height, data } = img;
+  const gw = Math.ceil(width / cell), gh = Math.ceil(height / cell);
   const out = new Float32Array(gw * gh);
-  const hist = new Uint32Array(256);
+  const hist = new Uint32Array(257); // bin 256 counts NaN, which has no level
   for (let cy = 0; cy < gh; cy++) {
+    const y0 = cy * cell, y1 = Math.min(height, y0 + cell);
     for (let cx = 0; cx < gw; cx++) {
+      const x0 = cx * cell, x1 = Math.min(width, x0 + cell);
+      countLevels(data, width, x0, x1, y0, y1, hist);
+      const n = (x1 - x0) * (y1 - y0);
+      out[cy * gw + cx] =
+        rankedLevel(hist, n, Math.min(n - 1, Math.floor(percentile * n)), percentile >= 0.5) / 255;
       hist.fill(0);
-      const x1 = Math.min(img.width, (cx + 1) * cell), y1 = Math.min(img.height, (cy + 1) * cell);
-      for (let y = cy * cell; y < y1; y++) {
-        for (let x = cx * cell; x < x1; x++) {
-          hist[Math.min(255, Math.max(0, Math.round(img.data[y * img.width + x] * 255)))]++;
-        }
-      }
-      const n = (x1 - cx * cell) * (y1 - cy * cell);
-      const rank = Math.min(n - 1, Math.floor(percentile * n));
-      let acc = 0, bin = 0;
-      while (bin < 255 && acc + hist[bin] <= rank) acc += hist[bin++];
-      out[cy * gw + cx] = bin / 255;
     }
   }
   return { width: gw, height: gh, data: out };
@@ -87,25 +130,62 @@ export function upsampleCells(
 ): GrayImage {
   const { width, height, cell } = size;
   const out = new Float32Array(width * height);
-  const pos = (p: number, n: number) => {
+  // Cell index and fraction of a pixel position along an axis of n cells.
+  const index = (p: number, n: number) => {
     const c = Math.min(n - 1, Math.max(0, (p + 0.5) / cell - 0.5));
-    const i = Math.min(n - 2, Math.floor(c));
-    return i < 0 ? { i: 0, f: 0 } : { i, f: c - i };
+    return Math.min(n - 2, Math.floor(c));
   };
-  const xs = Array.from({ length: width }, (_, x) => pos(x, grid.width));
+  const fraction = (p: number, n: number, i: number) =>
+    i < 0 ? 0 : Math.min(n - 1, Math.max(0, (p + 0.5) / cell - 0.5)) - i;
+  const gw = grid.width, g = grid.data;
+  const x0s = new Int32Array(width), x1s = new Int32Array(width), fxs = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const i = index(x, gw);
+    fxs[x] = fraction(x, gw, i);
+    x0s[x] = Math.max(0, i);
+    x1s[x] = Math.min(gw - 1, Math.max(0, i) + 1);
+  }
+  // Every grid row interpolated along x once (in double precision, as used below).
+  const across = new Float64Array(grid.height * width);
+  for (let r = 0; r < grid.height; r++) interpolateRow(g, r * gw, fxs, x0s, x1s, across, r * width);
   for (let y = 0; y < height; y++) {
-    const { i: iy, f: fy } = pos(y, grid.height);
-    const iy1 = Math.min(grid.height - 1, iy + 1);
-    for (let x = 0; x < width; x++) {
-      const { i: ix, f: fx } = xs[x];
-      const ix1 = Math.min(grid.width - 1, ix + 1);
-      const g = grid.data;
-      const top = g[iy * grid.width + ix] * (1 - fx) + g[iy * grid.width + ix1] * fx;
-      const bottom = g[iy1 * grid.width + ix] * (1 - fx) + g[iy1 * grid.width + ix1] * fx;
-      out[y * width + x] = top * (1 - fy) + bottom * fy;
-    }
+    const i = index(y, grid.height);
+    const fy = fraction(y, grid.height, i), iy = Math.max(0, i);
+    const top = iy * width, bottom = Math.min(grid.height - 1, iy + 1) * width;
+    blendRows(across, top, bottom, fy, out, y * width, width);
   }
   return { width, height, data: out };
+}
+
+/** One grid row (from `cells`) interpolated at every output column into `out` (from `at`). */
+function interpolateRow(
+  g: Float32Array,
+  cells: number,
+  fxs: Float64Array,
+  x0s: Int32Array,
+  x1s: Int32Array,
+  out: Float64Array,
+  at: number,
+): void {
+  for (let x = 0; x < fxs.length; x++) {
+    const fx = fxs[x];
+    out[at + x] = g[cells + x0s[x]] * (1 - fx) + g[cells + x1s[x]] * fx;
+  }
+}
+
+/** One output row: rows `top` and `bottom` of `across` mixed by `fy`. */
+function blendRows(
+  across: Float64Array,
+  top: number,
+  bottom: number,
+  fy: number,
+  out: Float32Array,
+  row: number,
+  width: number,
+): void {
+  for (let x = 0; x < width; x++) {
+    out[row + x] = across[top + x] * (1 - fy) + across[bottom + x] * fy;
+  }
 }
 
 /** Options of {@link estimateBackground}. */
@@ -114,6 +194,31 @@ export interface BackgroundOptions {
   cell?: number;
   /** Percentile that stands for paper in each cell. Default 0.9. */
   percentile?: number;
+}
+
+/** Each cell, or the median of its 3x3 neighbourhood when the cell is much darker. */
+function repairCells(g: Float32Array, gw: number, gh: number, out: Float32Array): void {
+  const near = new Float64Array(9);
+  for (let cy = 0; cy < gh; cy++) {
+    for (let cx = 0; cx < gw; cx++) {
+      let count = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const x = cx + dx, y = cy + dy;
+          if (x >= 0 && y >= 0 && x < gw && y < gh) {
+            // Insertion into the sorted prefix (grid values are never NaN).
+            const v = g[y * gw + x];
+            let j = count++;
+            for (; j > 0 && near[j - 1] > v; j--) near[j] = near[j - 1];
+            near[j] = v;
+          }
+        }
+      }
+      const own = g[cy * gw + cx], median = near[(count - 1) >> 1];
+      // Lighting changes little from cell to cell; ink changes a lot.
+      out[cy * gw + cx] = own < 0.85 * median ? median : own;
+    }
+  }
 }
 
 /**
@@ -135,24 +240,7 @@ export function estimateBackground(img: GrayImage, options: BackgroundOptions = 
   const grid = cellPercentiles(img, { cell, percentile: options.percentile ?? 0.9 });
   // Repair cells mostly covered by ink with their neighbourhood's median.
   const repaired = new Float32Array(grid.data.length);
-  const near: number[] = [];
-  for (let cy = 0; cy < grid.height; cy++) {
-    for (let cx = 0; cx < grid.width; cx++) {
-      near.length = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const x = cx + dx, y = cy + dy;
-          if (x >= 0 && y >= 0 && x < grid.width && y < grid.height) {
-            near.push(grid.data[y * grid.width + x]);
-          }
-        }
-      }
-      near.sort((a, b) => a - b);
-      const own = grid.data[cy * grid.width + cx], median = near[(near.length - 1) >> 1];
-      // Lighting changes little from cell to cell; ink changes a lot.
-      repaired[cy * grid.width + cx] = own < 0.85 * median ? median : own;
-    }
-  }
+  repairCells(grid.data, grid.width, grid.height, repaired);
   return upsampleCells({ ...grid, data: repaired }, { width: img.width, height: img.height, cell });
 }
 
@@ -177,10 +265,14 @@ export function inkStrength(img: GrayImage, background: GrayImage): GrayImage {
       `background is ${background.width}x${background.height}, image is ${img.width}x${img.height}`,
     );
   }
-  const out = new Float32Array(img.data.length);
+  const result = { width: img.width, height: img.height, data: new Float32Array(img.data.length) };
+  divideOut(img.data, background.data, result.data);
+  return result;
+}
+
+function divideOut(data: Float32Array, background: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) {
-    const b = Math.max(background.data[i], 1e-3);
-    out[i] = Math.min(1, Math.max(0, 1 - img.data[i] / b));
+    const b = Math.max(background[i], 1e-3);
+    out[i] = Math.min(1, Math.max(0, 1 - data[i] / b));
   }
-  return { width: img.width, height: img.height, data: out };
 }

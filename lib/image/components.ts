@@ -28,6 +28,82 @@ export interface Labelling {
   components: Component[];
 }
 
+/** Largest image (pixels) whose flood-fill stacks are kept between calls. */
+const KEPT_STACK = 1 << 18;
+
+/** Pixels still to visit in {@link labelComponents} and their coordinates. */
+let stackScratch = new Int32Array(0),
+  stackXScratch = new Int32Array(0),
+  stackYScratch = new Int32Array(0);
+
+/** Labels every component of `mask` in `labels` (scan order) and describes it in `components`. */
+function fill(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  labels: Int32Array,
+  components: Component[],
+): void {
+  // Each mask pixel is pushed at most once. Stacks for small images are
+  // reused between calls; large ones are not kept.
+  let stack = stackScratch, stackX = stackXScratch, stackY = stackYScratch;
+  if (stack.length < w * h) {
+    stack = new Int32Array(w * h);
+    stackX = new Int32Array(w * h);
+    stackY = new Int32Array(w * h);
+    if (w * h <= KEPT_STACK) {
+      stackScratch = stack;
+      stackXScratch = stackX;
+      stackYScratch = stackY;
+    }
+  }
+  for (let start = 0, sy0 = 0, sx0 = 0; start < w * h; start++, sx0++) {
+    if (sx0 === w) {
+      sx0 = 0;
+      sy0++;
+    }
+    if (!mask[start] || labels[start]) continue;
+    const label = components.length + 1;
+    let top = 0, area = 0, sx = 0, sy = 0;
+    let x0 = w, y0 = h, x1 = -1, y1 = -1;
+    stack[top] = start;
+    stackX[top] = sx0;
+    stackY[top++] = sy0;
+    labels[start] = label;
+    while (top > 0) {
+      const p = stack[--top], x = stackX[top], y = stackY[top];
+      area++;
+      sx += x;
+      sy += y;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const q = p + dy * w + dx;
+          if (mask[q] && !labels[q]) {
+            labels[q] = label;
+            stack[top] = q;
+            stackX[top] = xx;
+            stackY[top++] = yy;
+          }
+        }
+      }
+    }
+    components.push({
+      label,
+      area,
+      box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 },
+      center: { x: sx / area, y: sy / area },
+    });
+  }
+}
+
 /**
  * Labels the 8-connected components of a mask (non-zero = ink).
  *
@@ -51,45 +127,7 @@ export function labelComponents(
   }
   const labels = new Int32Array(w * h);
   const components: Component[] = [];
-  const stack = new Int32Array(w * h);
-  for (let start = 0; start < w * h; start++) {
-    if (!mask[start] || labels[start]) continue;
-    const label = components.length + 1;
-    let top = 0, area = 0, sx = 0, sy = 0;
-    let x0 = w, y0 = h, x1 = -1, y1 = -1;
-    stack[top++] = start;
-    labels[start] = label;
-    while (top > 0) {
-      const p = stack[--top];
-      const x = p % w, y = (p - x) / w;
-      area++;
-      sx += x;
-      sy += y;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          const q = yy * w + xx;
-          if (mask[q] && !labels[q]) {
-            labels[q] = label;
-            stack[top++] = q;
-          }
-        }
-      }
-    }
-    components.push({
-      label,
-      area,
-      box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 },
-      center: { x: sx / area, y: sy / area },
-    });
-  }
+  fill(mask, w, h, labels, components);
   return { labels, components };
 }
 

@@ -35,12 +35,13 @@ export interface Histogram {
  * ```
  */
 export function histogram(values: ArrayLike<number>): Histogram {
-  const counts = new Uint32Array(BINS);
+  // One spare bin past the end takes NaN, which no bin counts.
+  const counts = new Uint32Array(BINS + 1);
   for (let i = 0; i < values.length; i++) {
-    const b = Math.floor(values[i] * BINS);
-    counts[b < 0 ? 0 : b >= BINS ? BINS - 1 : b]++;
+    const x = values[i] * BINS;
+    counts[x >= 0 ? (x < BINS ? x | 0 : BINS - 1) : x < 0 ? 0 : BINS]++;
   }
-  return { counts, total: values.length };
+  return { counts: counts.subarray(0, BINS), total: values.length };
 }
 
 /**

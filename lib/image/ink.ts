@@ -130,17 +130,12 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
 
   const levels = chooseLevels(strength);
   const { width: w, height: h } = strength;
-  const n = w * h;
   // Strokes are the components of (strength > threshold); specks are dropped.
-  const seeds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) seeds[i] = strength.data[i] > levels.threshold ? 1 : 0;
+  const seeds = above(strength.data, levels.threshold);
   const { labels, components } = labelComponents(seeds, { width: w, height: h });
   // Small pieces must be as dark as real pen strokes: faint ones are rule
   // crossings or shadow edges that just reached the threshold.
-  const peak = new Float32Array(components.length + 1);
-  for (let i = 0; i < n; i++) {
-    if (labels[i] && strength.data[i] > peak[labels[i]]) peak[labels[i]] = strength.data[i];
-  }
+  const peak = peaks(strength.data, labels, components.length);
   const largest = maxArea(components);
   const strong = levels.threshold + 0.5 * (levels.ink - levels.threshold);
   const runs = borderRuns(labels, w, h);
@@ -153,37 +148,7 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   kept.sort((a, b) => b.area - a.area);
   const keep = new Uint8Array(components.length + 1);
   for (const c of kept) keep[c.label] = 1;
-  // Each stroke extends down to the lower level, but only within GROW pixels
-  // of its seed pixels, so it cannot leak along ruled lines or shadows.
-  const out = new Float32Array(n);
-  const span = levels.high - levels.low;
-  const grown = new Int32Array(n);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const v = strength.data[i];
-      if (v <= levels.low) continue;
-      let label = keep[labels[i]] ? labels[i] : 0;
-      for (let dy = -GROW; dy <= GROW && !label; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -GROW; dx <= GROW; dx++) {
-          const xx = x + dx;
-          const l = xx >= 0 && xx < w ? labels[yy * w + xx] : 0;
-          if (l && keep[l]) {
-            label = l;
-            break;
-          }
-        }
-      }
-      if (label) {
-        grown[i] = label;
-        out[i] = Math.min(1, (v - levels.low) / span);
-      }
-    }
-  }
-  labels.set(grown);
-  const ink = { width: w, height: h, data: out };
+  const ink = { width: w, height: h, data: grow(strength, labels, keep, levels) };
   record("ink", ink);
 
   const main = kept[0];
@@ -199,6 +164,89 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
     inkFound,
     ...(steps ? { steps } : {}),
   };
+}
+
+/** 1 where `data` exceeds `threshold`, else 0. */
+function above(data: Float32Array, threshold: number): Uint8Array {
+  const out = scratch.seeds.length >= data.length
+    ? scratch.seeds.subarray(0, data.length)
+    : keepSmall("seeds", new Uint8Array(data.length));
+  for (let i = 0; i < data.length; i++) out[i] = data[i] > threshold ? 1 : 0;
+  return out;
+}
+
+/** Largest image (pixels) whose working buffers are kept between calls. */
+const KEPT = 1 << 18;
+
+/** Working buffers of {@link extractInk} that never leave it, reused between calls. */
+const scratch = { seeds: new Uint8Array(0), grown: new Int32Array(0) };
+
+function keepSmall<K extends keyof typeof scratch>(
+  key: K,
+  buffer: (typeof scratch)[K],
+): (typeof scratch)[K] {
+  if (buffer.length <= KEPT) scratch[key] = buffer;
+  return buffer;
+}
+
+/** The largest value of `data` in each component (index = label). */
+function peaks(data: Float32Array, labels: Int32Array, count: number): Float32Array {
+  const peak = new Float32Array(count + 1);
+  for (let i = 0; i < data.length; i++) {
+    const l = labels[i];
+    if (l && data[i] > peak[l]) peak[l] = data[i];
+  }
+  return peak;
+}
+
+/**
+ * Each kept stroke extends down to the lower level, but only within GROW
+ * pixels of its seed pixels, so it cannot leak along ruled lines or
+ * shadows. Returns the ink intensities; `labels` becomes the grown strokes.
+ */
+function grow(
+  strength: GrayImage,
+  labels: Int32Array,
+  keep: Uint8Array,
+  levels: InkLevels,
+): Float32Array {
+  const { width: w, height: h, data } = strength;
+  const out = new Float32Array(w * h);
+  const { low } = levels;
+  const span = levels.high - low;
+  let grown: Int32Array;
+  if (scratch.grown.length >= w * h) {
+    grown = scratch.grown.subarray(0, w * h);
+    grown.fill(0);
+  } else {
+    grown = keepSmall("grown", new Int32Array(w * h));
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      const v = data[i];
+      if (v <= low) continue;
+      let label = keep[labels[i]] ? labels[i] : 0;
+      for (let dy = -GROW; dy <= GROW && !label; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -GROW; dx <= GROW; dx++) {
+          const xx = x + dx;
+          const l = xx >= 0 && xx < w ? labels[yy * w + xx] : 0;
+          if (l && keep[l]) {
+            label = l;
+            break;
+          }
+        }
+      }
+      if (label) {
+        grown[i] = label;
+        out[i] = Math.min(1, (v - low) / span);
+      }
+    }
+  }
+  labels.set(grown);
+  return out;
 }
 
 function maxArea(components: Component[]): number {

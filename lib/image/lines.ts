@@ -80,48 +80,105 @@ function smoothMask(
 /**
  * Marks mask pixels on a path at least `need` long that steps one column
  * (`horizontal`) or one row at a time, moving at most one pixel sideways
- * per step: forward and backward longest-path lengths, summed.
+ * per step: forward and backward longest-path lengths, summed. Horizontal
+ * paths are found on the transposed mask, so that both passes run along
+ * memory.
  */
-function onLongPaths(mask: Uint8Array, w: number, h: number, need: number, horizontal: boolean) {
-  // Neighbour offsets: step (along the line) and side (across it).
-  const step = horizontal ? 1 : w, side = horizontal ? w : 1;
-  const along = horizontal ? w : h, across = horizontal ? h : w;
-  // A path `need` long crosses `need` columns (rows) that hold mask pixels.
-  const used = new Uint8Array(along);
-  for (let i = 0; i < w * h; i++) if (mask[i]) used[horizontal ? i % w : (i / w) | 0] = 1;
-  if (used.reduce((a, b) => a + b, 0) < need) return new Uint8Array(w * h);
+function onLongPaths(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  need: number,
+  horizontal: boolean,
+): Uint8Array {
+  if (!horizontal) return pathsDown(mask, w, h, need);
+  return transpose(pathsDown(transpose(mask, w, h), h, w, need), h, w);
+}
+
+/** `src` (w x h) with rows and columns swapped (h x w). */
+function transpose(src: Uint8Array, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) out[x * h + y] = src[row + x];
+  }
+  return out;
+}
+
+/** {@link onLongPaths} for paths that step one row at a time. */
+function pathsDown(mask: Uint8Array, w: number, h: number, need: number): Uint8Array {
+  // A path `need` long crosses `need` rows that hold mask pixels.
+  let used = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let x = 0;
+    while (x < w && !mask[row + x]) x++;
+    if (x < w) used++;
+  }
+  if (used < need) return new Uint8Array(w * h);
   const fwd = new Int32Array(w * h), bwd = new Int32Array(w * h);
-  for (let a = 0; a < along; a++) {
-    for (let c = 0; c < across; c++) {
-      const i = a * step + c * side;
-      if (!mask[i]) continue;
-      let m = 0;
-      if (a > 0) {
-        const p = i - step;
-        m = fwd[p];
-        if (c > 0 && fwd[p - side] > m) m = fwd[p - side];
-        if (c < across - 1 && fwd[p + side] > m) m = fwd[p + side];
-      }
-      fwd[i] = m + 1;
-    }
-  }
-  for (let a = along - 1; a >= 0; a--) {
-    for (let c = 0; c < across; c++) {
-      const i = a * step + c * side;
-      if (!mask[i]) continue;
-      let m = 0;
-      if (a < along - 1) {
-        const p = i + step;
-        m = bwd[p];
-        if (c > 0 && bwd[p - side] > m) m = bwd[p - side];
-        if (c < across - 1 && bwd[p + side] > m) m = bwd[p + side];
-      }
-      bwd[i] = m + 1;
-    }
-  }
+  longest(mask, w, h, fwd, 1);
+  longest(mask, w, h, bwd, -1);
   const out = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) out[i] = fwd[i] + bwd[i] - 1 >= need ? 1 : 0;
   return out;
+}
+
+/**
+ * Length of the longest path ending at each mask pixel, coming from the
+ * top (`dir` 1) or from the bottom (`dir` -1).
+ */
+function longest(mask: Uint8Array, w: number, h: number, len: Int32Array, dir: 1 | -1): void {
+  for (let k = 0; k < h; k++) {
+    const y = dir === 1 ? k : h - 1 - k;
+    const row = y * w, prev = row - dir * w;
+    for (let x = 0; x < w; x++) {
+      const i = row + x;
+      if (!mask[i]) continue;
+      let m = 0;
+      if (k > 0) {
+        const p = prev + x;
+        m = len[p];
+        if (x > 0 && len[p - 1] > m) m = len[p - 1];
+        if (x < w - 1 && len[p + 1] > m) m = len[p + 1];
+      }
+      len[i] = m + 1;
+    }
+  }
+}
+
+const surveyResult = new Float64Array(2);
+
+/**
+ * Each row's and column's maximum of `data` into `rowMax` and `colMax`;
+ * returns [values above `threshold`, largest magnitude] (NaN ignored).
+ */
+function survey(
+  data: Float32Array,
+  w: number,
+  h: number,
+  threshold: number,
+  rowMax: Float64Array,
+  colMax: Float64Array,
+): Float64Array {
+  colMax.fill(-Infinity);
+  let above = 0, largest = 0;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let m = -Infinity;
+    for (let x = 0; x < w; x++) {
+      const v = data[row + x];
+      if (v > threshold) above++;
+      if (v > m) m = v;
+      if (v > colMax[x]) colMax[x] = v;
+      if (-v > largest) largest = -v;
+    }
+    rowMax[y] = m;
+    if (m > largest) largest = m;
+  }
+  surveyResult[0] = above;
+  surveyResult[1] = largest;
+  return surveyResult;
 }
 
 /**
@@ -150,18 +207,53 @@ export function longLineMask(ink: GrayImage, options: LineOptions): Uint8Array {
   if (!Number.isInteger(smooth) || smooth < 0) {
     throw new InvalidArgumentError(`smooth must be a non-negative integer, got ${smooth}`);
   }
-  const { width: w, height: h } = ink;
-  let above = 0;
-  for (let i = 0; i < ink.data.length; i++) if (ink.data[i] > options.threshold) above++;
+  const { width: w, height: h, data } = ink;
+  const { threshold } = options;
+  // One pass: pixels above the threshold, and each row's and column's maximum.
+  const rowMax = new Float64Array(h), colMax = new Float64Array(w);
+  const surveyed = survey(data, w, h, threshold, rowMax, colMax);
+  const above = surveyed[0], largest = surveyed[1];
   const out = new Uint8Array(w * h);
   if (above < minLength * Math.min(w, h)) return out; // not enough ink for even one line
-  const { threshold } = options;
-  const ceiling = options.ceiling ?? Infinity;
-  const rows = smoothMask(ink, threshold, ceiling, smooth, true);
-  const cols = smoothMask(ink, threshold, ceiling, smooth, false);
   // Smoothing lengthens every mark by `smooth` pixels at each end.
-  const onRows = onLongPaths(rows, w, h, Math.max(2, minLength * w + 2 * smooth), true);
-  const onCols = onLongPaths(cols, w, h, Math.max(2, minLength * h + 2 * smooth), false);
-  for (let i = 0; i < out.length; i++) out[i] = onRows[i] | onCols[i];
+  const needX = Math.max(2, minLength * w + 2 * smooth);
+  const needY = Math.max(2, minLength * h + 2 * smooth);
+  // A smoothed pixel is above the threshold only if a pixel within `smooth`
+  // of it along the smoothing direction is (up to the running sums'
+  // rounding, which `margin` bounds generously), so a path needs `needX`
+  // columns (`needY` rows) near such pixels: without them there is none.
+  const margin = 4 * (Math.max(w, h) + 1) * (smooth + 1) * largest * 2 ** -22 +
+    Math.abs(threshold) * 2 ** -50;
+  const horizontal = reachCount(colMax, threshold - margin, smooth) >= needX;
+  const vertical = reachCount(rowMax, threshold - margin, smooth) >= needY;
+  if (!horizontal && !vertical) return out;
+  const ceiling = options.ceiling ?? Infinity;
+  if (horizontal) {
+    const rows = smoothMask(ink, threshold, ceiling, smooth, true);
+    out.set(onLongPaths(rows, w, h, needX, true));
+  }
+  if (vertical) {
+    const cols = smoothMask(ink, threshold, ceiling, smooth, false);
+    const onCols = onLongPaths(cols, w, h, needY, false);
+    for (let i = 0; i < out.length; i++) out[i] |= onCols[i];
+  }
   return out;
+}
+
+/** How many indices lie within `reach` of an index whose maximum exceeds `level`. */
+function reachCount(max: Float64Array, level: number, reach: number): number {
+  let count = 0, last = -Infinity;
+  for (let i = 0; i < max.length; i++) {
+    if (max[i] > level) last = i;
+    else if (i - last > reach) {
+      // Look ahead: covered if a qualifying index follows within `reach`.
+      let ahead = false;
+      for (let j = i + 1; j <= Math.min(max.length - 1, i + reach) && !ahead; j++) {
+        ahead = max[j] > level;
+      }
+      if (!ahead) continue;
+    }
+    count++;
+  }
+  return count;
 }

@@ -52,10 +52,19 @@ export const MNIST_BOX = 20;
  * ```
  */
 export function inkBox(img: GrayImage, threshold = 0): Box | null {
-  let x0 = img.width, y0 = img.height, x1 = -1, y1 = -1;
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < img.width; x++) {
-      if (img.data[y * img.width + x] > threshold) {
+  const e = bounds(img.data, img.width, img.height, threshold);
+  return e[2] < 0 ? null : { x: e[0], y: e[1], width: e[2] - e[0] + 1, height: e[3] - e[1] + 1 };
+}
+
+const extent = new Int32Array(4);
+
+/** [x0, y0, x1, y1] of the values above `threshold` (x1 = -1 when none). */
+function bounds(data: Float32Array, w: number, h: number, threshold: number): Int32Array {
+  let x0 = w, y0 = h, x1 = -1, y1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      if (data[row + x] > threshold) {
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
@@ -63,7 +72,11 @@ export function inkBox(img: GrayImage, threshold = 0): Box | null {
       }
     }
   }
-  return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  extent[0] = x0;
+  extent[1] = y0;
+  extent[2] = x1;
+  extent[3] = y1;
+  return extent;
 }
 
 /**
@@ -83,15 +96,28 @@ export function crop(img: GrayImage, box: Box): GrayImage {
     throw new InvalidArgumentError(`crop box must have area, got ${box.width}x${box.height}`);
   }
   const out = new Float32Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const sy = box.y + y;
-    if (sy < 0 || sy >= img.height) continue;
-    for (let x = 0; x < box.width; x++) {
-      const sx = box.x + x;
-      if (sx >= 0 && sx < img.width) out[y * box.width + x] = img.data[sy * img.width + sx];
+  copyBox(img.data, img.width, img.height, box.x, box.y, box.width, box.height, out);
+  return { width: box.width, height: box.height, data: out };
+}
+
+function copyBox(
+  data: Float32Array,
+  width: number,
+  height: number,
+  bx: number,
+  by: number,
+  bw: number,
+  bh: number,
+  out: Float32Array,
+): void {
+  for (let y = 0; y < bh; y++) {
+    const sy = by + y;
+    if (sy < 0 || sy >= height) continue;
+    for (let x = 0; x < bw; x++) {
+      const sx = bx + x;
+      if (sx >= 0 && sx < width) out[y * bw + x] = data[sy * width + sx];
     }
   }
-  return { width: box.width, height: box.height, data: out };
 }
 
 /**
@@ -165,6 +191,15 @@ export interface MnistLayout {
   steps?: PipelineStep[];
 }
 
+/** Divides by the largest value (clamping to [0, 1]), so the strongest ink is 1. */
+function stretch(data: Float32Array): void {
+  let peak = 0;
+  for (let i = 0; i < data.length; i++) peak = Math.max(peak, data[i]);
+  for (let i = 0; i < data.length; i++) {
+    data[i] = peak > 0 ? Math.min(1, Math.max(0, data[i] / peak)) : 0;
+  }
+}
+
 /** Oversampling of the intermediate image on which strokes are adjusted. */
 const OVERSAMPLE = 4;
 
@@ -201,11 +236,7 @@ export function toMnistLayout(ink: GrayImage, options: MnistLayoutOptions = {}):
     }
   }
   const small = resizeLongSide(digit, MNIST_BOX);
-  let peak = 0;
-  for (const v of small.data) peak = Math.max(peak, v);
-  for (let i = 0; i < small.data.length; i++) {
-    small.data[i] = peak > 0 ? Math.min(1, Math.max(0, small.data[i] / peak)) : 0;
-  }
+  stretch(small.data);
   record("scaled", small);
   const placed = placeCentered(small);
   record("mnist", placed);

@@ -33,23 +33,54 @@ export interface PolarityEvidence {
 /** 3x3 median of a cell grid: a cell mostly covered by ink takes its neighbours' level. */
 function medianOfNeighbours(grid: GrayImage): GrayImage {
   const out = new Float32Array(grid.data.length);
-  const near: number[] = [];
+  const near = new Float64Array(9);
   for (let y = 0; y < grid.height; y++) {
     for (let x = 0; x < grid.width; x++) {
-      near.length = 0;
+      let count = 0;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx, yy = y + dy;
           if (xx >= 0 && yy >= 0 && xx < grid.width && yy < grid.height) {
-            near.push(grid.data[yy * grid.width + xx]);
+            // Insertion into the sorted prefix (cell percentiles are never NaN).
+            const v = grid.data[yy * grid.width + xx];
+            let j = count++;
+            for (; j > 0 && near[j - 1] > v; j--) near[j] = near[j - 1];
+            near[j] = v;
           }
         }
       }
-      near.sort((a, b) => a - b);
-      out[y * grid.width + x] = near[near.length >> 1];
+      out[y * grid.width + x] = near[count >> 1];
     }
   }
   return { ...grid, data: out };
+}
+
+/** `img - bg` and its magnitude (each rounded to float32 as stored). */
+function residuals(
+  img: Float32Array,
+  bg: Float32Array,
+  residual: Float32Array,
+  magnitude: Float32Array,
+): void {
+  for (let i = 0; i < residual.length; i++) {
+    residual[i] = img[i] - bg[i];
+    magnitude[i] = Math.abs(residual[i]);
+  }
+}
+
+const massSums = new Float64Array(2);
+
+/** Summed darkness [0] and brightness [1] of the residuals beyond `margin`. */
+function masses(residual: Float32Array, margin: number): Float64Array {
+  let dark = 0, light = 0;
+  for (let i = 0; i < residual.length; i++) {
+    const r = residual[i];
+    if (r < -margin) dark += -r - margin;
+    else if (r > margin) light += r - margin;
+  }
+  massSums[0] = dark;
+  massSums[1] = light;
+  return massSums;
 }
 
 /**
@@ -71,21 +102,29 @@ export function measurePolarity(img: GrayImage): PolarityEvidence {
   const cell = Math.max(1, Math.ceil(side / (side <= 32 ? 2 : 4)));
   const grid = medianOfNeighbours(cellPercentiles(small, { cell, percentile: 0.5 }));
   const bg = upsampleCells(grid, { width: small.width, height: small.height, cell });
-  const residual = new Float32Array(small.data.length);
-  const magnitude = new Float32Array(small.data.length);
-  for (let i = 0; i < residual.length; i++) {
-    residual[i] = small.data[i] - bg.data[i];
-    magnitude[i] = Math.abs(residual[i]);
+  const n = small.data.length;
+  if (buffers.length < 2 * n) {
+    const fresh = new Float32Array(2 * n);
+    if (n <= 1 << 16) buffers = fresh;
+    return measure(small, bg, fresh.subarray(0, n), fresh.subarray(n));
   }
+  return measure(small, bg, buffers.subarray(0, n), buffers.subarray(n, 2 * n));
+}
+
+/** Residuals and their magnitudes of {@link measurePolarity}, reused between calls. */
+let buffers = new Float32Array(0);
+
+function measure(
+  small: GrayImage,
+  bg: GrayImage,
+  residual: Float32Array,
+  magnitude: Float32Array,
+): PolarityEvidence {
+  residuals(small.data, bg.data, residual, magnitude);
   const noise = 1.4826 * quantile(histogram(magnitude), 0.5);
   const margin = 3 * noise + 0.03;
-  let darkMass = 0, lightMass = 0;
-  for (const r of residual) {
-    if (r < -margin) darkMass += -r - margin;
-    else if (r > margin) lightMass += r - margin;
-  }
-  darkMass /= residual.length;
-  lightMass /= residual.length;
+  const mass = masses(residual, margin);
+  const darkMass = mass[0] / residual.length, lightMass = mass[1] / residual.length;
   return {
     polarity: lightMass > darkMass ? "light-on-dark" : "dark-on-light",
     darkMass,

@@ -17,9 +17,17 @@ interface AxisWeights {
   count: Int32Array;
   index: Int32Array;
   weight: Float32Array;
+  /** The output indices grouped by their number of weights (for loops of fixed length). */
+  groups: { count: number; outputs: Int32Array }[];
 }
 
 const cache = new Map<string, AxisWeights>();
+
+/** Largest intermediate image (values) kept between calls. */
+const KEPT_SCRATCH = 1 << 18;
+
+/** The intermediate image of {@link resize}. */
+let scratch = new Float32Array(0);
 
 function axisWeights(src: number, dst: number): AxisWeights {
   const key = `${src}:${dst}`;
@@ -59,6 +67,10 @@ function computeWeights(src: number, dst: number): AxisWeights {
     count: new Int32Array(dst),
     index: new Int32Array(total),
     weight: new Float32Array(total),
+    groups: [...new Set(lists.map((l) => l.length))].map((count) => ({
+      count,
+      outputs: Int32Array.from(lists.flatMap((l, o) => l.length === count ? [o] : [])),
+    })),
   };
   let k = 0;
   lists.forEach((list, o) => {
@@ -70,6 +82,95 @@ function computeWeights(src: number, dst: number): AxisWeights {
     }
   });
   return out;
+}
+
+/**
+ * Horizontal pass: each of the `srcHeight` rows of `src` resampled to
+ * `width` values in `tmp`. Column by column, outputs with the same number
+ * of weights together: the inner loops run over rows with a fixed number of
+ * terms.
+ */
+function resizeRows(
+  src: Float32Array,
+  srcWidth: number,
+  srcHeight: number,
+  weights: AxisWeights,
+  tmp: Float32Array,
+  width: number,
+): void {
+  const { start: xStart, index: xIndex, weight: xWeight, groups } = weights;
+  for (const { count, outputs } of groups) {
+    for (const o of outputs) {
+      const k = xStart[o];
+      if (count === 1) {
+        const i0 = xIndex[k], w0 = xWeight[k];
+        for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+          let s = 0;
+          s += src[row + i0] * w0;
+          tmp[to] = s;
+        }
+      } else if (count === 2) {
+        const i0 = xIndex[k], w0 = xWeight[k], i1 = xIndex[k + 1], w1 = xWeight[k + 1];
+        for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+          let s = 0;
+          s += src[row + i0] * w0;
+          s += src[row + i1] * w1;
+          tmp[to] = s;
+        }
+      } else if (count === 4) {
+        const i0 = xIndex[k], w0 = xWeight[k], i1 = xIndex[k + 1], w1 = xWeight[k + 1];
+        const i2 = xIndex[k + 2], w2 = xWeight[k + 2], i3 = xIndex[k + 3], w3 = xWeight[k + 3];
+        for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+          let s = 0;
+          s += src[row + i0] * w0;
+          s += src[row + i1] * w1;
+          s += src[row + i2] * w2;
+          s += src[row + i3] * w3;
+          tmp[to] = s;
+        }
+      } else {
+        const end = k + count;
+        for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+          let s = 0;
+          for (let j = k; j < end; j++) s += src[row + xIndex[j]] * xWeight[j];
+          tmp[to] = s;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Vertical pass: rows of `tmp` (`width` wide) combined into the `height`
+ * rows of `out`, accumulating in the (float32) output as rows are added.
+ */
+function resizeColumns(
+  tmp: Float32Array,
+  width: number,
+  weights: AxisWeights,
+  out: Float32Array,
+  height: number,
+): void {
+  const { start: yStart, count: yCount, index: yIndex, weight: yWeight } = weights;
+  for (let o = 0; o < height; o++) {
+    const k = yStart[o], end = k + yCount[o], to = o * width;
+    if (yCount[o] === 2) {
+      // Both terms in one pass; the first partial sum is rounded to float32 as when stored.
+      const r0 = yIndex[k] * width,
+        w0 = yWeight[k],
+        r1 = yIndex[k + 1] * width,
+        w1 = yWeight[k + 1];
+      for (let x = 0; x < width; x++) {
+        out[to + x] = Math.fround(0 + tmp[r0 + x] * w0) + tmp[r1 + x] * w1;
+      }
+      continue;
+    }
+    for (let j = k; j < end; j++) {
+      const w = yWeight[j];
+      const row = yIndex[j] * width;
+      for (let x = 0; x < width; x++) out[to + x] += tmp[row + x] * w;
+    }
+  }
 }
 
 /**
@@ -98,28 +199,16 @@ export function resize(img: GrayImage, size: { width: number; height: number }):
   if (img.width < 1 || img.height < 1) {
     throw new InvalidArgumentError(`cannot resize an empty ${img.width}x${img.height} image`);
   }
-  const wx = axisWeights(img.width, width);
-  const wy = axisWeights(img.height, height);
-  // Horizontal pass: img.height rows of `width` values.
-  const tmp = new Float32Array(width * img.height);
-  for (let y = 0; y < img.height; y++) {
-    const row = y * img.width;
-    for (let o = 0; o < width; o++) {
-      let s = 0;
-      const end = wx.start[o] + wx.count[o];
-      for (let k = wx.start[o]; k < end; k++) s += img.data[row + wx.index[k]] * wx.weight[k];
-      tmp[y * width + o] = s;
-    }
+  // Every value of the intermediate image is written, so a buffer is reused
+  // between calls (up to a size).
+  let tmp = scratch;
+  if (tmp.length < width * img.height) {
+    tmp = new Float32Array(width * img.height);
+    if (tmp.length <= KEPT_SCRATCH) scratch = tmp;
   }
+  resizeRows(img.data, img.width, img.height, axisWeights(img.width, width), tmp, width);
   const out = new Float32Array(width * height);
-  for (let o = 0; o < height; o++) {
-    const end = wy.start[o] + wy.count[o];
-    for (let k = wy.start[o]; k < end; k++) {
-      const w = wy.weight[k];
-      const row = wy.index[k] * width;
-      for (let x = 0; x < width; x++) out[o * width + x] += tmp[row + x] * w;
-    }
-  }
+  resizeColumns(tmp, width, axisWeights(img.height, height), out, height);
   return { width, height, data: out };
 }
 

@@ -30,16 +30,17 @@ import type { GrayImage } from "./types.ts";
 export function strokeWidth(img: GrayImage, threshold = 0.5): number {
   const { width: w, height: h, data } = img;
   let area = 0, edges = 0;
-  const on = (x: number, y: number) =>
-    x >= 0 && y >= 0 && x < w && y < h && data[y * w + x] > threshold;
   for (let y = 0; y < h; y++) {
+    const row = y * w;
     for (let x = 0; x < w; x++) {
-      if (!on(x, y)) continue;
+      const i = row + x;
+      if (!(data[i] > threshold)) continue;
       area++;
-      if (!on(x - 1, y)) edges++;
-      if (!on(x + 1, y)) edges++;
-      if (!on(x, y - 1)) edges++;
-      if (!on(x, y + 1)) edges++;
+      // Each side that is the border or not ink is a piece of outline.
+      if (!(x > 0 && data[i - 1] > threshold)) edges++;
+      if (!(x < w - 1 && data[i + 1] > threshold)) edges++;
+      if (!(y > 0 && data[i - w] > threshold)) edges++;
+      if (!(y < h - 1 && data[i + w] > threshold)) edges++;
     }
   }
   return edges === 0 ? 0 : (2 * area) / edges;

@@ -40,6 +40,27 @@ export interface InkLevels {
   high: number;
 }
 
+/** Buffer of {@link pixelNoise}'s second differences, kept between calls. */
+let differences = new Float32Array(0);
+
+/** |v[x] - (v[x-1] + v[x+1]) / 2| along every `stride`-th row into `out`; returns the count. */
+function secondDifferences(
+  data: Float32Array,
+  w: number,
+  h: number,
+  stride: number,
+  out: Float32Array,
+): number {
+  let k = 0;
+  for (let y = 0; y < h; y += stride) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      out[k++] = Math.abs(data[i] - (data[i - 1] + data[i + 1]) / 2);
+    }
+  }
+  return k;
+}
+
 /**
  * Standard deviation of pixel noise, from second differences along rows
  * (`v[x] - (v[x-1] + v[x+1]) / 2` has 1.5 times the noise variance):
@@ -58,16 +79,11 @@ export function pixelNoise(img: GrayImage): number {
   if (w < 3) return 0;
   // Every row for small images; evenly spaced rows (about 8k samples) for large ones.
   const stride = Math.max(1, Math.floor(((w - 2) * h) / 8192));
-  const e = new Float32Array((w - 2) * Math.ceil(h / stride));
-  let k = 0;
-  for (let y = 0; y < h; y += stride) {
-    for (let x = 1; x < w - 1; x++) {
-      const i = y * w + x;
-      e[k++] = Math.abs(data[i] - (data[i - 1] + data[i + 1]) / 2);
-    }
-  }
+  const size = (w - 2) * Math.ceil(h / stride);
+  if (differences.length < size) differences = new Float32Array(size);
+  const k = secondDifferences(data, w, h, stride, differences);
   // quantile() gives bin centres; the lower edge makes a noiseless image exactly 0.
-  const median = Math.max(0, quantile(histogram(e.subarray(0, k)), 0.5) - 0.5 / BINS);
+  const median = Math.max(0, quantile(histogram(differences.subarray(0, k)), 0.5) - 0.5 / BINS);
   return median / (0.6745 * Math.sqrt(1.5));
 }
 

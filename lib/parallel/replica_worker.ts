@@ -10,6 +10,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
+import { compileInference } from "../inference_chain.ts";
 import type { FromReplica, ToReplica } from "./protocol.ts";
 import { shardGradients, trainableVariables } from "./shard_gradients.ts";
 
@@ -55,11 +56,18 @@ async function handle(message: ToReplica): Promise<void> {
   }
   if (message.weights) assignFlat(allVariables(model), message.weights);
   const [, rows, cols, channels] = model.inputs[0].shape as number[];
-  const probs = tf.tidy(() => {
-    const xs = tf.tensor4d(message.pixels, [message.count, rows, cols, channels]);
-    const out = model!.predict(xs, { batchSize: message.batchSize }) as tf.Tensor;
-    return new Float32Array(out.dataSync() as Float32Array);
-  });
+  const infer = compileInference(model);
+  const size = rows * cols * channels;
+  const classes = model.outputs[0].shape[1] as number;
+  const probs = new Float32Array(message.count * classes);
+  for (let start = 0; start < message.count; start += message.batchSize) {
+    const n = Math.min(message.batchSize, message.count - start);
+    const pixels = message.pixels.subarray(start * size, (start + n) * size);
+    probs.set(
+      tf.tidy(() => infer(tf.tensor4d(pixels, [n, rows, cols, channels])).dataSync()),
+      start * classes,
+    );
+  }
   reply({ type: "predict", id: message.id, probs }, [probs.buffer as ArrayBuffer]);
 }
 

@@ -68,3 +68,13 @@ Deno.test("unionBox and scaleBox", () => {
     height: 13,
   });
 });
+
+Deno.test("labelComponents gives the same labelling whatever was labelled before", () => {
+  const small = new Uint8Array([1, 1, 0, 0, 0, 1, 1, 0, 1]); // 3x3
+  const first = labelComponents(small, { width: 3, height: 3 });
+  const big = new Uint8Array(300 * 200).map((_, i) => (i % 7 === 0 || i % 301 === 0 ? 1 : 0));
+  const bigFirst = labelComponents(big, { width: 300, height: 200 });
+  assertEquals(labelComponents(small, { width: 3, height: 3 }), first);
+  assertEquals(labelComponents(big, { width: 300, height: 200 }), bigFirst);
+  assertEquals(first.components.map((c) => c.area), [4, 1]);
+});

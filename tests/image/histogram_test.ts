@@ -25,3 +25,10 @@ Deno.test("histogram clamps values outside [0, 1]", () => {
   const h = histogram([-3, 7]);
   assertEquals([h.counts[0], h.counts[BINS - 1], h.total], [1, 1, 2]);
 });
+
+Deno.test("histogram counts no bin for NaN and has exactly BINS bins", () => {
+  const h = histogram(new Float32Array([NaN, 0.5, Infinity, -Infinity, NaN]));
+  assertEquals(h.counts.length, BINS);
+  assertEquals([h.counts[0], h.counts[BINS / 2], h.counts[BINS - 1], h.total], [1, 1, 1, 5]);
+  assertEquals(h.counts.reduce((a, b) => a + b, 0), 3);
+});

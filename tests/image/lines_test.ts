@@ -67,3 +67,26 @@ Deno.test("longLineMask finds a vertical rule", () => {
   assertEquals(lines[70 * w + 18], 1);
   assertEquals(lines[10 * w + 30], 0);
 });
+
+Deno.test("longLineMask finds rules in one direction or both, and nothing at the threshold itself", () => {
+  const w = 60, h = 40;
+  const image = (draw: (x: number, y: number) => number) => ({
+    width: w,
+    height: h,
+    data: Float32Array.from({ length: w * h }, (_, i) => draw(i % w, Math.floor(i / w))),
+  });
+  const rows = longLineMask(image((_, y) => (y === 10 ? 0.5 : 0)), { threshold: 0.1 });
+  assertEquals([rows[10 * w + 30], rows[11 * w + 30], rows[20 * w + 30]], [1, 0, 0]);
+  const cols = longLineMask(image((x) => (x === 45 ? 0.5 : 0)), { threshold: 0.1 });
+  assertEquals([cols[20 * w + 45], cols[20 * w + 44]], [1, 0]);
+  const both = longLineMask(image((x, y) => (x === 45 || y === 10 ? 0.5 : 0)), {
+    threshold: 0.1,
+  });
+  assertEquals([both[10 * w + 5], both[30 * w + 45], both[30 * w + 5]], [1, 1, 0]);
+  // A rule exactly at the threshold is not above it, however it is smoothed.
+  const level = longLineMask(image((_, y) => (y === 10 ? 0.25 : 0)), { threshold: 0.25 });
+  assertEquals(level.reduce((a, b) => a + b, 0), 0);
+  // Too short in both directions: nothing, whatever the strength.
+  const short = longLineMask(image((x, y) => (y === 10 && x < 30 ? 1 : 0)), { threshold: 0.1 });
+  assertEquals(short.reduce((a, b) => a + b, 0), 0);
+});

@@ -1,5 +1,7 @@
-import { assert, assertEquals } from "@std/assert";
-import { readImage } from "../../lib/image/decode.ts";
+import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
+import { loadEmbeddedMnist } from "../../lib/data/embedded.ts";
+import { decodeImage, readImage } from "../../lib/image/decode.ts";
+import { encodePng } from "../../lib/image/encode.ts";
 import { centerOfMass, inkBox } from "../../lib/image/mnist_format.ts";
 import { naiveNormalize } from "../../lib/image/naive.ts";
 import { normalizeImage } from "../../lib/image/normalize.ts";
@@ -13,7 +15,7 @@ import {
   synthPhoto,
 } from "../../lib/image/synth.ts";
 import { createRng, type Rng } from "../../lib/random.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+import type { Box, GrayImage } from "../../lib/image/types.ts";
 import { templateDigit } from "./_templates.ts";
 
 type Scene = (digit: number, rng: Rng) => GrayImage | Promise<GrayImage>;
@@ -156,5 +158,74 @@ Deno.test("normalizeImage reads the shipped examples", async () => {
     const r = normalizeImage(await readImage(`data/examples/${file}`));
     assert(r.inkFound, file);
     assertEquals(templateDigit(r.pixels), digit, file);
+  }
+});
+
+/** Sum, index-weighted sum and sum of squares of 784 pixels: a fingerprint of an MNIST image. */
+function fingerprint(pixels: Float32Array): [number, number, number] {
+  let sum = 0, moment = 0, squares = 0;
+  pixels.forEach((v, i) => {
+    sum += v;
+    moment += v * i;
+    squares += v * v;
+  });
+  return [sum, moment, squares];
+}
+
+function assertFingerprint(pixels: Float32Array, expected: number[], what: string): void {
+  fingerprint(pixels).forEach((v, k) => assertAlmostEquals(v, expected[k], 1e-6, `${what} [${k}]`));
+}
+
+// Recorded with the implementation before the speed work (sharp decoding,
+// unoptimised helpers): the output must not change.
+Deno.test("normalizeImage gives the recorded output for every shipped example", async () => {
+  const recorded: Record<string, { box: Box; fingerprint: number[] }> = {
+    "drawn_3.png": {
+      box: { x: 74, y: 36, width: 102, height: 176 },
+      fingerprint: [75.17538662417064, 29890.742044342413, 62.30055717549577],
+    },
+    "number_2024.png": {
+      box: { x: 37, y: 30, width: 347, height: 80 },
+      fingerprint: [74.83836790459463, 30412.023266168835, 68.34137364504957],
+    },
+    "photo_4.jpg": {
+      box: { x: 194, y: 93, width: 126, height: 186 },
+      fingerprint: [93.65763761650123, 38887.323985101546, 78.0340950342255],
+    },
+    "scan_7.png": {
+      box: { x: 257, y: 79, width: 92, height: 141 },
+      fingerprint: [49.20598151581362, 20299.639287286438, 39.39645462188787],
+    },
+  };
+  for (const [file, { box, fingerprint }] of Object.entries(recorded)) {
+    const r = normalizeImage(await readImage(`data/examples/${file}`));
+    assertEquals([r.inkFound, r.box], [true, box], file);
+    assertFingerprint(r.pixels, fingerprint, file);
+  }
+});
+
+/** MNIST image `index` as dark ink on white, scaled 2x, centred on a 64x64 PNG page (as the benchmark makes it). */
+function digitPage(images: Float32Array, index: number): Promise<Uint8Array> {
+  const data = new Float32Array(64 * 64).fill(1);
+  for (let y = 0; y < 56; y++) {
+    for (let x = 0; x < 56; x++) {
+      data[(4 + y) * 64 + 4 + x] = 1 - images[index * 784 + (y >> 1) * 28 + (x >> 1)];
+    }
+  }
+  return encodePng({ width: 64, height: 64, data });
+}
+
+Deno.test("normalizeImage gives the recorded output for the benchmark's 64x64 digit pages", async () => {
+  const recorded = [
+    [120.53199320938438, 47578.27718702005, 110.4617780127919],
+    [137.69169940799475, 54858.9135190174, 128.34123130395807],
+    [141.7586186118424, 58748.415906362236, 131.4428028640063],
+    [144.66278300479462, 59050.63462906395, 134.35014457110987],
+    [176.53868293203413, 73136.59707827494, 163.7988028596535],
+  ];
+  const ds = loadEmbeddedMnist();
+  for (const [i, expected] of recorded.entries()) {
+    const r = normalizeImage(await decodeImage(await digitPage(ds.images, i)));
+    assertFingerprint(r.pixels, expected, `digit page ${i}`);
   }
 });

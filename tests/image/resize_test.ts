@@ -52,3 +52,59 @@ Deno.test("resize rejects non-positive sizes", () => {
   );
   assertThrows(() => resize(img, { width: 2, height: 1.5 }), InvalidArgumentError, "got 1.5");
 });
+
+/** The resampling spelled out: per output pixel, the weighted source pixels of each axis. */
+function referenceResize(
+  img: { width: number; height: number; data: Float32Array },
+  width: number,
+  height: number,
+): Float32Array {
+  const taps = (src: number, dst: number, o: number): [number, number][] => {
+    const scale = src / dst, list: [number, number][] = [];
+    if (scale >= 1) {
+      const a = o * scale, b = (o + 1) * scale;
+      for (let i = Math.floor(a); i < Math.min(src, Math.ceil(b)); i++) {
+        const w = Math.min(b, i + 1) - Math.max(a, i);
+        if (w > 1e-9) list.push([i, Math.fround(w / scale)]);
+      }
+    } else {
+      const c = Math.min(src - 1, Math.max(0, (o + 0.5) * scale - 0.5));
+      const i0 = Math.floor(c), f = c - i0;
+      list.push([i0, Math.fround(1 - f)]);
+      if (f > 0 && i0 + 1 < src) list.push([i0 + 1, Math.fround(f)]);
+    }
+    return list;
+  };
+  // Rows first (sums in double precision, stored as float32), then columns
+  // (accumulated in float32, row by row).
+  const tmp = new Float32Array(width * img.height);
+  for (let y = 0; y < img.height; y++) {
+    for (let o = 0; o < width; o++) {
+      let s = 0;
+      for (const [i, w] of taps(img.width, width, o)) s += img.data[y * img.width + i] * w;
+      tmp[y * width + o] = s;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let o = 0; o < height; o++) {
+    for (const [i, w] of taps(img.height, height, o)) {
+      for (let x = 0; x < width; x++) out[o * width + x] += tmp[i * width + x] * w;
+    }
+  }
+  return out;
+}
+
+Deno.test("resize equals the spelled-out resampling exactly, shrinking and enlarging", () => {
+  const rng = createRng(4);
+  for (const [w, h] of [[1, 1], [5, 3], [64, 64], [37, 80], [200, 9]]) {
+    const img = { width: w, height: h, data: Float32Array.from({ length: w * h }, () => rng()) };
+    for (const [tw, th] of [[1, 1], [20, 20], [48, 48], [80, 80], [w * 2 + 1, 3], [7, h * 3]]) {
+      const expected = referenceResize(img, tw, th);
+      assertEquals(
+        resize(img, { width: tw, height: th }).data,
+        expected,
+        `${w}x${h} -> ${tw}x${th}`,
+      );
+    }
+  }
+});

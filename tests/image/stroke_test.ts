@@ -47,3 +47,11 @@ Deno.test("adjustStrokeWidth rejects bad targets", () => {
     "got 0.5",
   );
 });
+
+Deno.test("strokeWidth counts the image border as outline", () => {
+  // A 2x3 block filling the image: area 6, outline 2 * (2 + 3) = 10.
+  assertAlmostEquals(strokeWidth({ width: 2, height: 3, data: new Float32Array(6).fill(1) }), 1.2);
+  // NaN is not ink.
+  const data = new Float32Array([1, NaN, 1, 1]);
+  assertAlmostEquals(strokeWidth({ width: 2, height: 2, data }), 0.75);
+});

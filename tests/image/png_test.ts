@@ -1,0 +1,245 @@
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { deflateSync } from "node:zlib";
+import sharp from "sharp";
+import { ImageError } from "../../lib/errors.ts";
+import { decodeImage, toLuminance } from "../../lib/image/decode.ts";
+import { isPng, readPngHeader, tryDecodePng } from "../../lib/image/png.ts";
+import type { GrayImage } from "../../lib/image/types.ts";
+import { createRng } from "../../lib/random.ts";
+
+function crc32(bytes: Uint8Array): number {
+  let c = ~0;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * A PNG built by hand: `rows` are the raw filtered scanlines (the filter
+ * type byte is added: row y uses filter y % 5, so every filter is decoded).
+ */
+function buildPng(
+  shape: { width: number; height: number; depth: number; colorType: number; interlace?: number },
+  rows: Uint8Array[],
+  extra: Uint8Array[] = [],
+): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, shape.width);
+  view.setUint32(4, shape.height);
+  ihdr.set([shape.depth, shape.colorType, 0, 0, shape.interlace ?? 0], 8);
+  const raw = concat(rows.map((r, y) => concat([new Uint8Array([y % 5]), r])));
+  return concat([
+    SIGNATURE,
+    chunk("IHDR", ihdr),
+    ...extra,
+    chunk("IDAT", new Uint8Array(deflateSync(raw))),
+    chunk("IEND", new Uint8Array()),
+  ]);
+}
+
+/** `decodeImage`'s sharp path, verbatim. */
+async function viaSharp(bytes: Uint8Array): Promise<GrayImage> {
+  const { data, info } = await sharp(bytes, { failOn: "error" })
+    .autoOrient()
+    .toColourspace("srgb")
+    .ensureAlpha()
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  return toLuminance(data, info);
+}
+
+async function assertSameAsSharp(bytes: Uint8Array, what: string): Promise<void> {
+  const fast = tryDecodePng(bytes);
+  if (fast === null) throw new Error(`${what}: not decoded`);
+  const slow = await viaSharp(bytes);
+  assertEquals([fast.width, fast.height], [slow.width, slow.height], what);
+  for (let i = 0; i < slow.data.length; i++) {
+    if (fast.data[i] !== slow.data[i]) {
+      throw new Error(`${what}: pixel ${i} is ${fast.data[i]}, sharp gives ${slow.data[i]}`);
+    }
+  }
+  assertEquals(await decodeImage(bytes, { name: what }), fast, what);
+}
+
+function randomBytes(n: number, rng: () => number): Uint8Array {
+  return Uint8Array.from({ length: n }, () => Math.floor(rng() * 256));
+}
+
+Deno.test("tryDecodePng gives sharp's pixels for sharp's PNGs of every kind", async () => {
+  const rng = createRng(5);
+  for (const [width, height] of [[1, 1], [7, 5], [33, 17], [64, 64]]) {
+    for (const channels of [1, 2, 3, 4] as const) {
+      const raw = randomBytes(width * height * channels, rng);
+      const image = () => sharp(raw, { raw: { width, height, channels } });
+      const variants: [string, Promise<Buffer>][] = [
+        ["8-bit", image().png().toBuffer()],
+        ["gray", image().toColourspace("b-w").png().toBuffer()],
+        ["palette", image().png({ palette: true }).toBuffer()],
+        ["2-bit palette", image().png({ palette: true, colours: 4 }).toBuffer()],
+        ["16-bit", image().toColourspace(channels < 3 ? "grey16" : "rgb16").png().toBuffer()],
+      ];
+      for (const [kind, png] of variants) {
+        await assertSameAsSharp(
+          new Uint8Array(await png),
+          `${width}x${height}x${channels} ${kind}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("tryDecodePng gives sharp's pixels for low bit depths, colour keys, palette alpha and every filter", async () => {
+  const rng = createRng(9);
+  const channelsOf: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+  const cases: [number, number][] = [
+    [0, 1],
+    [0, 2],
+    [0, 4],
+    [0, 8],
+    [0, 16],
+    [2, 8],
+    [2, 16],
+    [3, 1],
+    [3, 2],
+    [3, 4],
+    [3, 8],
+    [4, 8],
+    [4, 16],
+    [6, 8],
+    [6, 16],
+  ];
+  for (const [colorType, depth] of cases) {
+    const width = 13, height = 11;
+    const stride = Math.ceil((width * depth * channelsOf[colorType]) / 8);
+    const rows = Array.from({ length: height }, () => randomBytes(stride, rng));
+    const shape = { width, height, depth, colorType };
+    const what = `colour type ${colorType}, ${depth}-bit`;
+    if (colorType === 3) {
+      const palette = chunk("PLTE", randomBytes(3 << depth, rng));
+      await assertSameAsSharp(buildPng(shape, rows, [palette]), what);
+      const alpha = chunk("tRNS", randomBytes(Math.max(1, (1 << depth) >> 1), rng));
+      await assertSameAsSharp(buildPng(shape, rows, [palette, alpha]), `${what}, tRNS`);
+      continue;
+    }
+    await assertSameAsSharp(buildPng(shape, rows), what);
+    if (colorType === 0 || colorType === 2) {
+      // A colour key equal to the first pixel's raw samples.
+      const png = tryDecodePng(buildPng(shape, rows))!;
+      assert(png !== null);
+      const samples = colorType === 0 ? 1 : 3;
+      const key = new Uint8Array(2 * samples);
+      for (let s = 0; s < samples; s++) {
+        if (depth === 16) key.set(rows[0].subarray(2 * s, 2 * s + 2), 2 * s);
+        else if (depth === 8) key[2 * s + 1] = rows[0][s];
+        else key[1] = rows[0][0] >> (8 - depth);
+      }
+      const keyed = buildPng(shape, rows, [chunk("tRNS", key)]);
+      await assertSameAsSharp(keyed, `${what}, colour key`);
+    }
+  }
+});
+
+Deno.test("tryDecodePng composites alpha onto white and ignores gamma and other ancillary chunks", async () => {
+  const rgba = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 128, 255, 0, 0, 255, 10, 20, 30, 255]);
+  const png = new Uint8Array(
+    await sharp(rgba, { raw: { width: 4, height: 1, channels: 4 } }).png().toBuffer(),
+  );
+  const img = tryDecodePng(png)!;
+  assertEquals(img.data[0], 1);
+  assert(Math.abs(img.data[1] - (1 - 128 / 255)) < 1e-6);
+  assert(Math.abs(img.data[2] - 0.299) < 1e-6);
+  const rows = [new Uint8Array([0, 60, 120, 250])];
+  const shape = { width: 4, height: 1, depth: 8, colorType: 0 };
+  const gama = chunk("gAMA", new Uint8Array([0, 0, 0x4e, 0x20]));
+  const text = chunk("tEXt", new TextEncoder().encode("Comment\0drawn on a canvas"));
+  await assertSameAsSharp(buildPng(shape, rows, [gama, text]), "gAMA + tEXt");
+});
+
+Deno.test("tryDecodePng leaves interlaced, rotated, profiled, animated and damaged files to sharp", async () => {
+  const raw = randomBytes(16 * 8 * 3, createRng(2));
+  const image = () => sharp(raw, { raw: { width: 16, height: 8, channels: 3 } });
+  const interlaced = new Uint8Array(await image().png({ progressive: true }).toBuffer());
+  const rotated = new Uint8Array(await image().withMetadata({ orientation: 6 }).png().toBuffer());
+  const plain = new Uint8Array(await image().png().toBuffer());
+  for (
+    const [what, bytes] of [["interlaced", interlaced], ["EXIF orientation", rotated]] as const
+  ) {
+    assertEquals(tryDecodePng(bytes), null, what);
+    const slow = await viaSharp(bytes);
+    assertEquals(await decodeImage(bytes), slow, what);
+  }
+  assertEquals((await decodeImage(rotated)).width, 8, "rotated by sharp");
+  const shape = { width: 2, height: 1, depth: 8, colorType: 0 };
+  const rows = [new Uint8Array([0, 255])];
+  const withChunk = (c: Uint8Array) => buildPng(shape, rows, [c]);
+  assertEquals(tryDecodePng(withChunk(chunk("iCCP", new Uint8Array(8)))), null, "ICC profile");
+  assertEquals(tryDecodePng(withChunk(chunk("acTL", new Uint8Array(8)))), null, "animation");
+  assertEquals(tryDecodePng(withChunk(chunk("QUUX", new Uint8Array(2)))), null, "unknown critical");
+  const exif = new TextEncoder().encode("Raw profile type exif\0\0\0");
+  assertEquals(tryDecodePng(withChunk(chunk("zTXt", exif))), null, "EXIF text");
+  // A bad checksum, a cut-off file, an IDAT that does not inflate.
+  const badCrc = plain.slice();
+  badCrc[badCrc.length - 20] ^= 1;
+  assertEquals(tryDecodePng(badCrc), null, "bad checksum");
+  assertEquals(tryDecodePng(plain.subarray(0, plain.length - 30)), null, "truncated");
+  const idat = concat([
+    SIGNATURE,
+    plain.subarray(8, 33),
+    chunk("IDAT", new Uint8Array([0x78, 0x9c, 1, 2, 3, 4])),
+    chunk("IEND", new Uint8Array()),
+  ]);
+  assertEquals(tryDecodePng(idat), null, "damaged stream");
+  await assertRejects(
+    () => decodeImage(idat, { name: "damaged.png" }),
+    ImageError,
+    "damaged.png: cannot decode png (16x8)",
+  );
+  assertEquals(tryDecodePng(new TextEncoder().encode("not an image")), null, "text");
+});
+
+Deno.test("readPngHeader reads the IHDR chunk and checks it", async () => {
+  const png = new Uint8Array(
+    await sharp(new Uint8Array(12), { raw: { width: 4, height: 1, channels: 3 } }).png()
+      .toBuffer(),
+  );
+  assert(isPng(png));
+  assertEquals(readPngHeader(png), {
+    width: 4,
+    height: 1,
+    bitDepth: 8,
+    colorType: 2,
+    interlaced: false,
+  });
+  const bad = png.slice();
+  bad[17] ^= 1; // width changed, checksum not
+  assertEquals(readPngHeader(bad), null);
+  assertEquals(readPngHeader(png.subarray(0, 20)), null);
+  assert(!isPng(new Uint8Array([0x42, 0x4d])));
+  const depth3 = buildPng({ width: 1, height: 1, depth: 3, colorType: 0 }, [new Uint8Array(1)]);
+  assertEquals(readPngHeader(depth3), null, "bit depth 3 does not exist");
+});
