@@ -112,7 +112,7 @@ export async function main(args: string[]): Promise<number> {
   console.log(
     `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${
       backend.simd ? "on" : "off"
-    }, ${backend.threads} thread)`,
+    }, ${backend.threads} thread per replica)`,
   );
 
   const model = buildModel(config, { seed, learningRate });

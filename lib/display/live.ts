@@ -102,12 +102,13 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
   let lastDraw = -Infinity;
   let renders = 0;
   let finished: string | undefined;
+  let threads = "";
   let bar: ProgressBar | undefined;
 
   const status = (): string => {
     const seconds = ((now() - started) / 1000).toFixed(1);
     if (finished !== undefined) {
-      return `${title}: done, ${epochLogs.length} epoch(s) in ${finished} s`;
+      return `${title}: done, ${epochLogs.length} epoch(s) in ${finished} s${threads}`;
     }
     if (!last) return `${title}: starting…`;
     return `${title}: epoch ${last.epoch}/${epochs}, batch ${last.batch}/${last.batches}, ` +
@@ -195,6 +196,9 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
     },
     async finish(history) {
       finished = (history?.seconds ?? (now() - started) / 1000).toFixed(1);
+      if (history?.threads !== undefined) {
+        threads = ` on ${history.threads} thread${history.threads === 1 ? "" : "s"}`;
+      }
       if (!target.rich) {
         await target.display({ "text/plain": status() });
         return;

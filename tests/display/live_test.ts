@@ -49,7 +49,13 @@ Deno.test("the live view shows one output and updates it in place, throttled", a
     await view.onBatchEnd(batch(1, b));
   }
   await view.onEpochEnd(epochLog(1));
-  await view.finish({ epochs: [epochLog(1)], stoppedEarly: false, bestEpoch: 1, seconds: 3.25 });
+  await view.finish({
+    epochs: [epochLog(1)],
+    stoppedEarly: false,
+    bestEpoch: 1,
+    seconds: 3.25,
+    threads: 2,
+  });
   // first batch, then batches 5 and 9 (1200 ms and 2400 ms after), the epoch, the end.
   assertEquals(target.calls.length, 5);
   assertEquals(view.renders, 5);
@@ -62,7 +68,9 @@ Deno.test("the live view shows one output and updates it in place, throttled", a
     "Training: epoch 1/2, batch 5/10, loss 0.0667, accuracy 50.0%, 1.5 s",
   );
   const last = target.calls[4].bundle;
-  assert((last["text/plain"] as string).startsWith("Training: done, 1 epoch(s) in 3.3 s"));
+  assert(
+    (last["text/plain"] as string).startsWith("Training: done, 1 epoch(s) in 3.3 s on 2 threads"),
+  );
   assert((last["text/plain"] as string).includes("epoch 1: loss 0.5000 acc 80.0% val_loss 0.4000"));
   const html = last["text/html"] as string;
   assertEquals(html.match(/<svg /g)?.length, 2, "loss and accuracy charts");
