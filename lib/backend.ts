@@ -11,7 +11,15 @@ import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError } from "./errors.ts";
 import { registerTrainingKernels } from "./kernels/mod.ts";
 
-/** What {@linkcode setupBackend} set up. */
+/**
+ * What {@linkcode setupBackend} set up.
+ *
+ * @example
+ * ```ts
+ * import type { BackendInfo } from "./backend.ts";
+ * const info: BackendInfo = { backend: "wasm", simd: true, threads: 1, tfjsVersion: "4.22.0" };
+ * ```
+ */
 export interface BackendInfo {
   /** Always `"wasm"`: Digit Lab never falls back silently. */
   backend: string;

@@ -47,7 +47,15 @@ import { createRng, permutation, type Rng } from "./random.ts";
  */
 export const SCENE_KINDS = ["drawn", "scan", "inverted", "photo", "offset"] as const;
 
-/** One single-digit scene kind. */
+/**
+ * One single-digit scene kind.
+ *
+ * @example
+ * ```ts
+ * import type { SceneKind } from "./external_eval.ts";
+ * const kind: SceneKind = "photo";
+ * ```
+ */
 export type SceneKind = typeof SCENE_KINDS[number];
 
 /**
@@ -68,7 +76,19 @@ export const SCENE_DESCRIPTIONS: Readonly<Record<SceneKind, string>> = {
   offset: "small digit far off-centre on a large white canvas (PNG)",
 };
 
-/** An image ready to be written as a file. */
+/**
+ * An image ready to be written as a file.
+ *
+ * @example
+ * ```ts
+ * import type { Scene } from "./external_eval.ts";
+ * const s: Scene = {
+ *   image: { width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) },
+ *   format: "jpeg",
+ *   quality: 85,
+ * };
+ * ```
+ */
 export interface Scene {
   /** Pixels: photo convention (1 = white), gray or RGB. */
   image: GrayImage | RgbImage;
@@ -78,7 +98,18 @@ export interface Scene {
   quality?: number;
 }
 
-/** One labelled single-digit image file. */
+/**
+ * One labelled single-digit image file.
+ *
+ * @example
+ * ```ts
+ * import type { DigitSample } from "./external_eval.ts";
+ * import { encodePng } from "./image/encode.ts";
+ * const paper = { width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) };
+ * const bytes = await encodePng(paper);
+ * const d: DigitSample = { kind: "scan", label: 7, source: 0, format: "png", bytes };
+ * ```
+ */
 export interface DigitSample {
   /** The scene kind. */
   kind: SceneKind;
@@ -92,7 +123,18 @@ export interface DigitSample {
   bytes: Uint8Array;
 }
 
-/** One labelled image file of a written number. */
+/**
+ * One labelled image file of a written number.
+ *
+ * @example
+ * ```ts
+ * import type { NumberSample } from "./external_eval.ts";
+ * import { encodePng } from "./image/encode.ts";
+ * const paper = { width: 160, height: 64, data: new Float32Array(160 * 64).fill(1) };
+ * const bytes = await encodePng(paper);
+ * const n: NumberSample = { text: "42", sources: [4, 17], photo: false, format: "png", bytes };
+ * ```
+ */
 export interface NumberSample {
   /** The true number, digits left to right. */
   text: string;
@@ -106,7 +148,20 @@ export interface NumberSample {
   bytes: Uint8Array;
 }
 
-/** A generated external test set. */
+/**
+ * A generated external test set.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalSet } from "./external_eval.ts";
+ * const empty: ExternalSet = {
+ *   seed: 1,
+ *   sources: [{ index: 0, label: 7, pixels: new Float32Array(28 * 28) }],
+ *   digits: [],
+ *   numbers: [],
+ * };
+ * ```
+ */
 export interface ExternalSet {
   /** The seed it was generated from. */
   seed: number;
@@ -118,7 +173,15 @@ export interface ExternalSet {
   numbers: NumberSample[];
 }
 
-/** Options of {@link generateExternalSet}. */
+/**
+ * Options of {@link generateExternalSet}.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalSetOptions } from "./external_eval.ts";
+ * const o: ExternalSetOptions = { perKind: 20, numbers: 10, seed: 1, kinds: ["drawn", "photo"] };
+ * ```
+ */
 export interface ExternalSetOptions {
   /** Images per scene kind (each kind renders the same source digits). */
   perKind: number;
@@ -489,7 +552,15 @@ export async function saveExternalSet(set: ExternalSet, dir: string): Promise<st
   return paths;
 }
 
-/** Accuracy of both pipelines on one scene kind (or overall). */
+/**
+ * Accuracy of both pipelines on one scene kind (or overall).
+ *
+ * @example
+ * ```ts
+ * import type { PipelineAccuracy } from "./external_eval.ts";
+ * const a: PipelineAccuracy = { count: 100, naive: 0.41, ours: 0.94, noDigit: 0.01 };
+ * ```
+ */
 export interface PipelineAccuracy {
   /** Number of images. */
   count: number;
@@ -501,13 +572,29 @@ export interface PipelineAccuracy {
   noDigit: number;
 }
 
-/** Scores of one scene kind. */
+/**
+ * Scores of one scene kind.
+ *
+ * @example
+ * ```ts
+ * import type { KindScore } from "./external_eval.ts";
+ * const k: KindScore = { kind: "inverted", count: 20, naive: 0.1, ours: 0.95, noDigit: 0 };
+ * ```
+ */
 export interface KindScore extends PipelineAccuracy {
   /** The scene kind. */
   kind: SceneKind;
 }
 
-/** Scores of the written numbers. */
+/**
+ * Scores of the written numbers.
+ *
+ * @example
+ * ```ts
+ * import type { NumberScore } from "./external_eval.ts";
+ * const n: NumberScore = { count: 10, exact: 0.8, rightLength: 0.9 };
+ * ```
+ */
 export interface NumberScore {
   /** Number of images. */
   count: number;
@@ -517,7 +604,20 @@ export interface NumberScore {
   rightLength: number;
 }
 
-/** What {@link scoreExternalSet} measured. */
+/**
+ * What {@link scoreExternalSet} measured.
+ *
+ * @example
+ * ```ts
+ * import type { ExternalScore } from "./external_eval.ts";
+ * const s: ExternalScore = {
+ *   mnist: 0.99,
+ *   kinds: [{ kind: "drawn", count: 20, naive: 0.85, ours: 0.95, noDigit: 0 }],
+ *   overall: { count: 20, naive: 0.85, ours: 0.95, noDigit: 0 },
+ *   numbers: { count: 10, exact: 0.8, rightLength: 0.9 },
+ * };
+ * ```
+ */
 export interface ExternalScore {
   /** Accuracy on the source digits as they are (28x28, no file, no pipeline): the ceiling. */
   mnist: number;
@@ -529,7 +629,15 @@ export interface ExternalScore {
   numbers: NumberScore;
 }
 
-/** Options of {@link scoreExternalSet}. */
+/**
+ * Options of {@link scoreExternalSet}.
+ *
+ * @example
+ * ```ts
+ * import type { ScoreOptions } from "./external_eval.ts";
+ * const o: ScoreOptions = { onProgress: (done, total) => console.log(`${done}/${total}`) };
+ * ```
+ */
 export interface ScoreOptions {
   /** Called after each image with the count done and the total. */
   onProgress?: (done: number, total: number) => void;

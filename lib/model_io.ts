@@ -34,7 +34,15 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
   float16: 2,
 };
 
-/** Options of {@linkcode saveModel}. */
+/**
+ * Options of {@linkcode saveModel}.
+ *
+ * @example
+ * ```ts
+ * import type { SaveModelOptions } from "./model_io.ts";
+ * const o: SaveModelOptions = { onStep: (step) => console.log("save step:", step) };
+ * ```
+ */
 export interface SaveModelOptions {
   /**
    * Called at each step of the save: `"written"` once the new files are
@@ -111,7 +119,16 @@ export async function saveModel(
   if (old !== undefined) await Deno.remove(old, { recursive: true }).catch(() => {});
 }
 
-/** What {@linkcode loadModel} returns. */
+/**
+ * What {@linkcode loadModel} returns.
+ *
+ * @example
+ * ```ts
+ * import type { LoadedModel } from "./model_io.ts";
+ * const describe = ({ model, metrics }: LoadedModel) =>
+ *   `${model.name}: test accuracy ${metrics?.test_accuracy ?? "unknown"}`;
+ * ```
+ */
 export interface LoadedModel {
   /** The model with its saved weights. The caller disposes it. */
   model: tf.LayersModel;

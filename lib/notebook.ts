@@ -47,7 +47,24 @@ import type {
   TrainingHistory,
 } from "./types.ts";
 
-/** How the notebooks run, from the environment. */
+/**
+ * How the notebooks run, from the environment.
+ *
+ * @example
+ * ```ts
+ * import type { NotebookSettings } from "./notebook.ts";
+ * const s: NotebookSettings = {
+ *   quick: false,
+ *   data: undefined,
+ *   limit: undefined,
+ *   epochs: 10,
+ *   batchSize: 128,
+ *   seed: 42,
+ *   validation: 0.1,
+ *   modelDir: "data/models/notebook",
+ * };
+ * ```
+ */
 export interface NotebookSettings {
   /** `DIGIT_LAB_QUICK=1`: a small subset and one epoch. */
   quick: boolean;
@@ -67,7 +84,16 @@ export interface NotebookSettings {
   modelDir: string;
 }
 
-/** Options of {@linkcode notebookSettings}. */
+/**
+ * Options of {@linkcode notebookSettings}.
+ *
+ * @example
+ * ```ts
+ * import type { NotebookSettingsOptions } from "./notebook.ts";
+ * const vars: Record<string, string> = { DIGIT_LAB_QUICK: "1", DIGIT_LAB_DATA: "data/mnist" };
+ * const o: NotebookSettingsOptions = { env: (name) => vars[name] };
+ * ```
+ */
 export interface NotebookSettingsOptions {
   /** Reads a variable (default `Deno.env.get`). */
   env?: (name: string) => string | undefined;
@@ -172,7 +198,15 @@ export function samplePerClass(ds: Dataset, perClass: number): Dataset {
   return subsetDataset(ds, picked.flat());
 }
 
-/** A table: column titles and rows. */
+/**
+ * A table: column titles and rows.
+ *
+ * @example
+ * ```ts
+ * import type { TableData } from "./notebook.ts";
+ * const t: TableData = { header: ["class", "train"], rows: [[0, 5923], [1, 6742]] };
+ * ```
+ */
 export interface TableData {
   /** Column titles. */
   header: string[];
@@ -297,7 +331,19 @@ export function imageAsText(ds: Dataset, index: number): string {
   return lines.join("\n");
 }
 
-/** What a batch becomes before it reaches the model. */
+/**
+ * What a batch becomes before it reaches the model.
+ *
+ * @example
+ * ```ts
+ * import type { TensorShapes } from "./notebook.ts";
+ * const s: TensorShapes = {
+ *   imageShape: [1, 28, 28, 1],
+ *   labelShape: [1, 10],
+ *   oneHot: { header: ["label", "one-hot"], rows: [[5, "[0 0 0 0 0 1 0 0 0 0]"]] },
+ * };
+ * ```
+ */
 export interface TensorShapes {
   /** Shape of the image tensor: `[batch, rows, cols, 1]`. */
   imageShape: number[];
@@ -345,7 +391,15 @@ export function tensorShapes(ds: Dataset, n: number): TensorShapes {
   };
 }
 
-/** Options of {@linkcode augmentExamples}. */
+/**
+ * Options of {@linkcode augmentExamples}.
+ *
+ * @example
+ * ```ts
+ * import type { AugmentExamplesOptions } from "./notebook.ts";
+ * const o: AugmentExamplesOptions = { count: 9, seed: 1, augment: { rotation: 15, shift: 2 } };
+ * ```
+ */
 export interface AugmentExamplesOptions {
   /** How many augmented copies (default 9). */
   count?: number;
@@ -446,7 +500,16 @@ export function modelClassifier(model: tf.LayersModel): (pixels: Float32Array) =
   return createClassifier(model);
 }
 
-/** What {@linkcode loadOrTrainModel} returns. */
+/**
+ * What {@linkcode loadOrTrainModel} returns.
+ *
+ * @example
+ * ```ts
+ * import type { NotebookModel } from "./notebook.ts";
+ * const describe = (m: NotebookModel) =>
+ *   `${m.description} (${m.origin}, ${m.model.countParams()} parameters)`;
+ * ```
+ */
 export interface NotebookModel {
   /** The model; the notebook disposes it when done. */
   model: tf.LayersModel;
@@ -458,7 +521,15 @@ export interface NotebookModel {
   description: string;
 }
 
-/** Options of {@linkcode loadOrTrainModel}. */
+/**
+ * Options of {@linkcode loadOrTrainModel}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadOrTrainOptions } from "./notebook.ts";
+ * const o: LoadOrTrainOptions = { limit: 2000, fallbackModelDir: "data/models/default" };
+ * ```
+ */
 export interface LoadOrTrainOptions {
   /** The splits to train a quick model on (loaded from the settings when absent). */
   splits?: LoadedSplits;
@@ -548,7 +619,15 @@ export async function loadOrTrainModel(
   };
 }
 
-/** Options of {@linkcode buildNotebookModel}. */
+/**
+ * Options of {@linkcode buildNotebookModel}.
+ *
+ * @example
+ * ```ts
+ * import type { BuildNotebookModelOptions } from "./notebook.ts";
+ * const o: BuildNotebookModelOptions = { learningRate: 2e-3 };
+ * ```
+ */
 export interface BuildNotebookModelOptions {
   /** Adam learning rate (default 1e-3). */
   learningRate?: number;
@@ -573,7 +652,20 @@ export async function buildNotebookModel(
   return buildModel(config, { seed: settings.seed, learningRate: options.learningRate });
 }
 
-/** What {@linkcode saveNotebookModel} needs besides the model. */
+/**
+ * What {@linkcode saveNotebookModel} needs besides the model.
+ *
+ * @example
+ * ```ts
+ * import type { NotebookSettings, SaveNotebookModelOptions } from "./notebook.ts";
+ * import type { LoadedSplits } from "./load_splits.ts";
+ * import type { TrainingHistory } from "./types.ts";
+ * declare const settings: NotebookSettings;
+ * declare const splits: LoadedSplits;
+ * declare const history: TrainingHistory;
+ * const o: SaveNotebookModelOptions = { settings, splits, history, augment: true };
+ * ```
+ */
 export interface SaveNotebookModelOptions {
   /** The run's settings (`modelDir` is where the model goes). */
   settings: NotebookSettings;
@@ -775,7 +867,19 @@ export function expectedDigits(name: string): string | undefined {
   return basename(name).match(/[_-](\d+)\.[^.]+$/)?.[1];
 }
 
-/** An example image and what it shows. */
+/**
+ * An example image and what it shows.
+ *
+ * @example
+ * ```ts
+ * import type { ExampleImage } from "./notebook.ts";
+ * const e: ExampleImage = {
+ *   path: "/work/digit-lab/data/examples/number_2024.png",
+ *   name: "number_2024.png",
+ *   expected: "2024",
+ * };
+ * ```
+ */
 export interface ExampleImage {
   /** Absolute path. */
   path: string;
@@ -785,7 +889,15 @@ export interface ExampleImage {
   expected: string | undefined;
 }
 
-/** Options of {@linkcode exampleImages}. */
+/**
+ * Options of {@linkcode exampleImages}.
+ *
+ * @example
+ * ```ts
+ * import type { ExampleImagesOptions } from "./notebook.ts";
+ * const o: ExampleImagesOptions = { dir: "data/examples", kind: "single" };
+ * ```
+ */
 export interface ExampleImagesOptions {
   /** The folder (default `data/examples`). */
   dir?: string;
@@ -825,7 +937,15 @@ export async function exampleImages(options: ExampleImagesOptions = {}): Promise
   return found.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-/** Options of {@linkcode predictImageFile}. */
+/**
+ * Options of {@linkcode predictImageFile}.
+ *
+ * @example
+ * ```ts
+ * import type { PredictImageFileOptions } from "./notebook.ts";
+ * const o: PredictImageFileOptions = { steps: true };
+ * ```
+ */
 export interface PredictImageFileOptions {
   /** Keep the intermediate images of the normalisation (default false). */
   steps?: boolean;

@@ -8,7 +8,18 @@
 import { InvalidArgumentError } from "./errors.ts";
 import type { ClassMetrics, EpochLog } from "./types.ts";
 
-/** A plotly figure as plain JSON. */
+/**
+ * A plotly figure as plain JSON.
+ *
+ * @example
+ * ```ts
+ * import type { Figure } from "./plot.ts";
+ * const f: Figure = {
+ *   data: [{ type: "scatter", mode: "lines", name: "loss", x: [1, 2, 3], y: [0.3, 0.1, 0.07] }],
+ *   layout: { title: { text: "Training loss" }, xaxis: { title: { text: "epoch" } } },
+ * };
+ * ```
+ */
 export interface Figure {
   /** The traces. */
   data: Record<string, unknown>[];
@@ -63,7 +74,29 @@ export function trainingCurvesFigure(history: EpochLog[]): Figure {
   };
 }
 
-/** Options of {@linkcode confusionMatrixFigure}. */
+/**
+ * Options of {@linkcode confusionMatrixFigure}.
+ *
+ * @example
+ * ```ts
+ * import type { ConfusionMatrixFigureOptions } from "./plot.ts";
+ * // Fashion-MNIST's class names.
+ * const o: ConfusionMatrixFigureOptions = {
+ *   labels: [
+ *     "T-shirt",
+ *     "Trouser",
+ *     "Pullover",
+ *     "Dress",
+ *     "Coat",
+ *     "Sandal",
+ *     "Shirt",
+ *     "Sneaker",
+ *     "Bag",
+ *     "Ankle boot",
+ *   ],
+ * };
+ * ```
+ */
 export interface ConfusionMatrixFigureOptions {
   /** Class names, in class order (default `"0"`, `"1"`, ...). */
   labels?: string[];

@@ -15,7 +15,15 @@ import { readImage } from "./image/decode.ts";
 import { recognizeDigit, recognizeNumber } from "./image/recognize.ts";
 import type { Box, Classify } from "./image/types.ts";
 
-/** One alternative reading of a digit. */
+/**
+ * One alternative reading of a digit.
+ *
+ * @example
+ * ```ts
+ * import type { Alternative } from "./predict.ts";
+ * const a: Alternative = { digit: 7, probability: 0.94 };
+ * ```
+ */
 export interface Alternative {
   /** The digit. */
   digit: number;
@@ -23,7 +31,24 @@ export interface Alternative {
   probability: number;
 }
 
-/** One digit read from an image. */
+/**
+ * One digit read from an image.
+ *
+ * @example
+ * ```ts
+ * import type { DigitPrediction } from "./predict.ts";
+ * const p: DigitPrediction = {
+ *   digit: 7,
+ *   confidence: 0.94,
+ *   top3: [
+ *     { digit: 7, probability: 0.94 },
+ *     { digit: 1, probability: 0.04 },
+ *     { digit: 9, probability: 0.01 },
+ *   ],
+ *   box: { x: 30, y: 12, width: 40, height: 76 },
+ * };
+ * ```
+ */
 export interface DigitPrediction {
   /** The most probable digit. */
   digit: number;
@@ -35,7 +60,29 @@ export interface DigitPrediction {
   box: Box | null;
 }
 
-/** What {@linkcode predictFile} read from one file. */
+/**
+ * What {@linkcode predictFile} read from one file.
+ *
+ * @example
+ * ```ts
+ * import type { FilePrediction } from "./predict.ts";
+ * const top3 = [
+ *   { digit: 7, probability: 0.94 },
+ *   { digit: 1, probability: 0.04 },
+ *   { digit: 9, probability: 0.01 },
+ * ];
+ * const p: FilePrediction = {
+ *   file: "data/examples/scan_7.png",
+ *   digit: 7,
+ *   number: null,
+ *   confidence: 0.94,
+ *   alternatives: top3,
+ *   digits: [{ digit: 7, confidence: 0.94, top3, box: { x: 30, y: 12, width: 40, height: 76 } }],
+ *   status: "ok",
+ *   error: null,
+ * };
+ * ```
+ */
 export interface FilePrediction {
   /** The file, as given. */
   file: string;

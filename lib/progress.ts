@@ -10,7 +10,22 @@
 
 import { InvalidArgumentError } from "./errors.ts";
 
-/** Where the bar writes: `Deno.stdout` or `Deno.stderr` fit. */
+/**
+ * Where the bar writes: `Deno.stdout` or `Deno.stderr` fit.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressWriter } from "./progress.ts";
+ * const chunks: Uint8Array[] = [];
+ * const memory: ProgressWriter = {
+ *   isTerminal: () => false,
+ *   writeSync(bytes) {
+ *     chunks.push(bytes.slice());
+ *     return bytes.length;
+ *   },
+ * };
+ * ```
+ */
 export interface ProgressWriter {
   /** Whether the output is an interactive terminal. */
   isTerminal(): boolean;
@@ -18,7 +33,15 @@ export interface ProgressWriter {
   writeSync(bytes: Uint8Array): number;
 }
 
-/** Options of {@linkcode createProgressBar}. */
+/**
+ * Options of {@linkcode createProgressBar}.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressBarOptions } from "./progress.ts";
+ * const o: ProgressBarOptions = { total: 469, label: "epoch 2/5", width: 30, writer: Deno.stderr };
+ * ```
+ */
 export interface ProgressBarOptions {
   /** Number of steps (batches) the bar counts up to. */
   total: number;
@@ -36,7 +59,15 @@ export interface ProgressBarOptions {
   noColor?: boolean;
 }
 
-/** Figures shown after the counter: `loss 0.1234 acc 0.9612 lr 0.0010`. */
+/**
+ * Figures shown after the counter: `loss 0.1234 acc 0.9612 lr 0.0010`.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressValues } from "./progress.ts";
+ * const v: ProgressValues = { loss: 0.1234, accuracy: 0.9612, lr: 0.001 };
+ * ```
+ */
 export interface ProgressValues {
   /** Shown as `loss`. */
   loss?: number;
@@ -46,7 +77,18 @@ export interface ProgressValues {
   [name: string]: number | undefined;
 }
 
-/** A progress bar made by {@linkcode createProgressBar}. */
+/**
+ * A progress bar made by {@linkcode createProgressBar}.
+ *
+ * @example
+ * ```ts
+ * import type { ProgressBar } from "./progress.ts";
+ * function finishEpoch(bar: ProgressBar, total: number, valAccuracy: number) {
+ *   bar.update(total, { loss: 0.05, accuracy: 0.98 });
+ *   bar.done(`val_acc ${valAccuracy.toFixed(4)}`);
+ * }
+ * ```
+ */
 export interface ProgressBar {
   /** Records that `done` of `total` steps are finished, redrawing when due. */
   update(done: number, values?: ProgressValues): void;

@@ -8,7 +8,15 @@
 
 import { InvalidArgumentError } from "./errors.ts";
 
-/** A source of uniform floats in [0, 1). */
+/**
+ * A source of uniform floats in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import type { Rng } from "./random.ts";
+ * const unseeded: Rng = Math.random;
+ * ```
+ */
 export type Rng = () => number;
 
 /**

@@ -17,7 +17,24 @@ import {
 } from "./plot.ts";
 import type { EpochLog, EvaluationResult, ModelMetrics } from "./types.ts";
 
-/** What {@linkcode renderReport} needs. */
+/**
+ * What {@linkcode renderReport} needs.
+ *
+ * @example
+ * ```ts
+ * import type { ReportOptions } from "./report.ts";
+ * import type { EvaluationResult, ModelMetrics } from "./types.ts";
+ * declare const metrics: ModelMetrics;
+ * declare const evaluation: EvaluationResult;
+ * const o: ReportOptions = {
+ *   title: "MNIST CNN",
+ *   metrics,
+ *   evaluation,
+ *   history: metrics.history,
+ *   mistakes: 10,
+ * };
+ * ```
+ */
 export interface ReportOptions {
   /** Page title and heading. */
   title: string;

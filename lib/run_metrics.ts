@@ -13,7 +13,24 @@ import type { LoadedSplits } from "./load_splits.ts";
 import { summarizeModel } from "./model.ts";
 import type { EvaluationResult, ModelMetrics, TrainingHistory } from "./types.ts";
 
-/** How a model was trained: what `metrics.json` records besides the results. */
+/**
+ * How a model was trained: what `metrics.json` records besides the results.
+ *
+ * @example
+ * ```ts
+ * import type { RunFacts } from "./run_metrics.ts";
+ * const facts: RunFacts = {
+ *   command: "deno task train --epochs 10 --augment",
+ *   seed: 42,
+ *   batchSize: 128,
+ *   validationFraction: 0.1,
+ *   augment: true,
+ *   modelName: "reference",
+ *   learningRate: 1e-3,
+ *   learningRateDecay: 0.9,
+ * };
+ * ```
+ */
 export interface RunFacts {
   /** The command (or notebook) that produced the model. */
   command: string;
@@ -50,7 +67,15 @@ export interface EvaluateRunOptions {
   threads?: number | "auto";
 }
 
-/** The evaluations of a run and its `metrics.json` record. */
+/**
+ * The evaluations of a run and its `metrics.json` record.
+ *
+ * @example
+ * ```ts
+ * import type { RunEvaluation } from "./run_metrics.ts";
+ * const overfit = ({ train, test }: RunEvaluation) => train.accuracy - test.accuracy;
+ * ```
+ */
 export interface RunEvaluation {
   /** The record to save next to the model. */
   metrics: ModelMetrics;

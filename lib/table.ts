@@ -7,7 +7,19 @@
 import { InvalidArgumentError } from "./errors.ts";
 import type { ClassMetrics } from "./types.ts";
 
-/** Options of {@linkcode formatTable}. */
+/**
+ * Options of {@linkcode formatTable}.
+ *
+ * @example
+ * ```ts
+ * import type { FormatTableOptions } from "./table.ts";
+ * const o: FormatTableOptions = {
+ *   header: ["epoch", "loss"],
+ *   align: ["right", "right"],
+ *   style: "ascii",
+ * };
+ * ```
+ */
 export interface FormatTableOptions {
   /** Column titles, printed above a rule. */
   header?: string[];

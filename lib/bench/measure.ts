@@ -50,7 +50,24 @@ export const BENCH_FIGURES = [
   "peak_rss_mib",
 ] as const;
 
-/** Options of {@linkcode benchModel}. */
+/**
+ * Options of {@linkcode benchModel}.
+ *
+ * @example
+ * ```ts
+ * import type { ModelBenchOptions } from "./measure.ts";
+ * import { loadEmbeddedMnist } from "../data/embedded.ts";
+ * import { REFERENCE_CNN } from "../model.ts";
+ * const o: ModelBenchOptions = {
+ *   config: REFERENCE_CNN,
+ *   data: loadEmbeddedMnist(),
+ *   batchSize: 128,
+ *   batches: 10,
+ *   repeats: 1,
+ *   e2eRuns: 50,
+ * };
+ * ```
+ */
 export interface ModelBenchOptions {
   /** Architecture to train (and, without `weightsDir`, to run inference with). */
   config: ModelConfig;
@@ -82,7 +99,28 @@ export interface ModelBenchOptions {
   threads?: number | "auto";
 }
 
-/** What {@linkcode benchModel} measured (snake_case: it is printed as JSON). */
+/**
+ * What {@linkcode benchModel} measured (snake_case: it is printed as JSON).
+ *
+ * @example
+ * ```ts
+ * import type { ModelBench } from "./measure.ts";
+ * const b: ModelBench = {
+ *   params: 34826,
+ *   weights: "trained",
+ *   train_samples_per_s: 1450,
+ *   train_epoch_s: 41.4,
+ *   train_threads: 2,
+ *   infer_b1_per_s: 820,
+ *   infer_b256_per_s: 5200,
+ *   infer_threads: 2,
+ *   e2e_p50_ms: 2.1,
+ *   e2e_p95_ms: 3.4,
+ *   peak_rss_mib: 410,
+ *   tensor_leak: 0,
+ * };
+ * ```
+ */
 export interface ModelBench {
   /** Trainable and non-trainable weights of the trained architecture. */
   params: number;

@@ -9,7 +9,22 @@
 import { DataFormatError, DigitLabError, InvalidArgumentError } from "../errors.ts";
 import type { ModelBench } from "./measure.ts";
 
-/** PyTorch's figures, from the last stdout line of the peer script. */
+/**
+ * PyTorch's figures, from the last stdout line of the peer script.
+ *
+ * @example
+ * ```ts
+ * import type { PeerResult } from "./peer.ts";
+ * const r: PeerResult = {
+ *   train_epoch_s: 18.2,
+ *   infer_b1_per_s: 2100,
+ *   infer_b256_per_s: 14000,
+ *   peak_rss_mib: 520,
+ *   data: "real_mnist",
+ *   torch: "2.1.2",
+ * };
+ * ```
+ */
 export interface PeerResult {
   /** Seconds of one real training epoch of 60,000 samples. */
   train_epoch_s: number;
@@ -25,7 +40,19 @@ export interface PeerResult {
   torch: string;
 }
 
-/** Options of {@linkcode runPeer}. */
+/**
+ * Options of {@linkcode runPeer}.
+ *
+ * @example
+ * ```ts
+ * import type { RunPeerOptions } from "./peer.ts";
+ * const o: RunPeerOptions = {
+ *   script: "../shared/anchors/torch_mnist_bench.py",
+ *   dataDir: "data/mnist",
+ *   threads: 2,
+ * };
+ * ```
+ */
 export interface RunPeerOptions {
   /** Path of `torch_mnist_bench.py`. */
   script: string;
@@ -37,7 +64,26 @@ export interface RunPeerOptions {
   threads?: number;
 }
 
-/** Our figures beside PyTorch's; every ratio is ours divided by PyTorch's. */
+/**
+ * Our figures beside PyTorch's; every ratio is ours divided by PyTorch's.
+ *
+ * @example
+ * ```ts
+ * import type { PeerComparison } from "./peer.ts";
+ * const c: PeerComparison = {
+ *   peer_train_epoch_s: 18.2,
+ *   peer_infer_b1_per_s: 2100,
+ *   peer_infer_b256_per_s: 14000,
+ *   peer_peak_rss_mib: 520,
+ *   peer_data: "real_mnist",
+ *   peer_torch: "2.1.2",
+ *   train_ratio: 2.27,
+ *   infer_b1_ratio: 0.39,
+ *   infer_b256_ratio: 0.37,
+ *   peak_rss_ratio: 0.79,
+ * };
+ * ```
+ */
 export interface PeerComparison {
   /** PyTorch's epoch seconds. */
   peer_train_epoch_s: number;

@@ -7,7 +7,15 @@
 
 import { InvalidArgumentError } from "../errors.ts";
 
-/** Bounds a numeric flag must respect. */
+/**
+ * Bounds a numeric flag must respect.
+ *
+ * @example
+ * ```ts
+ * import type { FlagBounds } from "./flags.ts";
+ * const fraction: FlagBounds = { min: 0, max: 1, exclusiveMin: true };
+ * ```
+ */
 export interface FlagBounds {
   /** Smallest allowed value. */
   min?: number;

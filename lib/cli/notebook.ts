@@ -43,7 +43,15 @@ const INSTALL_HINT = `Jupyter is not installed. Install it with one of:
 then run "deno task notebook" again. Or open the notebooks in VS Code with the
 Jupyter extension and pick the "Deno" kernel (run "deno jupyter --install" once).`;
 
-/** The result of running a command. */
+/**
+ * The result of running a command.
+ *
+ * @example
+ * ```ts
+ * import type { CommandResult } from "./notebook.ts";
+ * const r: CommandResult = { code: 0, stdout: "Selected Jupyter core packages...\n" };
+ * ```
+ */
 export interface CommandResult {
   /** Exit code (127 when the program was not found). */
   code: number;
@@ -51,7 +59,16 @@ export interface CommandResult {
   stdout: string;
 }
 
-/** Runs a program to completion (in `cwd` when given); used to probe Jupyter. */
+/**
+ * Runs a program to completion (in `cwd` when given); used to probe Jupyter.
+ *
+ * @example
+ * ```ts
+ * import type { RunCommand } from "./notebook.ts";
+ * const fake: RunCommand = (program, args) =>
+ *   Promise.resolve({ code: program === "jupyter" ? 0 : 127, stdout: args.join(" ") });
+ * ```
+ */
 export type RunCommand = (
   program: string,
   args: string[],
@@ -86,7 +103,15 @@ export async function runCommand(
   }
 }
 
-/** What {@linkcode probeJupyter} found. */
+/**
+ * What {@linkcode probeJupyter} found.
+ *
+ * @example
+ * ```ts
+ * import type { JupyterStatus } from "./notebook.ts";
+ * const s: JupyterStatus = { jupyter: true, lab: true, classic: false, denoKernel: true };
+ * ```
+ */
 export interface JupyterStatus {
   /** `jupyter` runs. */
   jupyter: boolean;
@@ -126,7 +151,19 @@ export async function probeJupyter(run: RunCommand = runCommand): Promise<Jupyte
   return { jupyter: true, lab: lab.code === 0, classic: classic.code === 0, denoKernel };
 }
 
-/** Options of {@linkcode jupyterArgs}. */
+/**
+ * Options of {@linkcode jupyterArgs}.
+ *
+ * @example
+ * ```ts
+ * import type { JupyterArgsOptions } from "./notebook.ts";
+ * const o: JupyterArgsOptions = {
+ *   frontend: "lab",
+ *   root: "/work/digit-lab",
+ *   extra: ["--no-browser"],
+ * };
+ * ```
+ */
 export interface JupyterArgsOptions {
   /** `"lab"`, `"classic"`, or `undefined` to prefer JupyterLab when installed. */
   frontend?: "lab" | "classic";
@@ -310,7 +347,21 @@ async function clear(check: boolean, dir: string): Promise<number> {
   return 0;
 }
 
-/** What {@linkcode main} uses from the system; tests replace it. */
+/**
+ * What {@linkcode main} uses from the system; tests replace it.
+ *
+ * @example
+ * ```ts
+ * import type { NotebookDeps } from "./notebook.ts";
+ * const lines: string[] = [];
+ * const deps: NotebookDeps = {
+ *   run: () => Promise.resolve({ code: 0, stdout: "" }),
+ *   start: () => Promise.resolve(0),
+ *   log: (line) => lines.push(line),
+ *   exists: () => Promise.resolve(true),
+ * };
+ * ```
+ */
 export interface NotebookDeps {
   /** Runs a program to completion. */
   run: RunCommand;

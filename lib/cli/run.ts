@@ -8,7 +8,19 @@
 import { parseArgs } from "@std/cli/parse-args";
 import { DigitLabError, InvalidArgumentError } from "../errors.ts";
 
-/** The flags a command declares (as `parseArgs` takes them). */
+/**
+ * The flags a command declares (as `parseArgs` takes them).
+ *
+ * @example
+ * ```ts
+ * import type { FlagSpec } from "./run.ts";
+ * const spec: FlagSpec<"epochs" | "data", "quick"> = {
+ *   string: ["epochs", "data"],
+ *   boolean: ["quick"],
+ *   positional: false,
+ * };
+ * ```
+ */
 export interface FlagSpec<S extends string, B extends string> {
   /** Flags that take a value. */
   string?: readonly S[];

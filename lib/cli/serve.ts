@@ -31,7 +31,15 @@ Options:
 Stop it with Ctrl+C.
 `;
 
-/** Options of {@linkcode chooseModelDir}. */
+/**
+ * Options of {@linkcode chooseModelDir}.
+ *
+ * @example
+ * ```ts
+ * import type { ModelChoice } from "./serve.ts";
+ * const c: ModelChoice = { model: "data/models/strong", defaultDir: "data/models/default" };
+ * ```
+ */
 export interface ModelChoice {
   /** The directory the user asked for with `--model`, if any. */
   model?: string;
@@ -81,7 +89,16 @@ export async function chooseModelDir(
   );
 }
 
-/** Options of {@linkcode main}. */
+/**
+ * Options of {@linkcode main}.
+ *
+ * @example
+ * ```ts
+ * import type { ServeOptions } from "./serve.ts";
+ * const stop = new AbortController();
+ * const o: ServeOptions = { signal: stop.signal };
+ * ```
+ */
 export interface ServeOptions {
   /** Aborting it stops the server; `main` then returns. */
   signal?: AbortSignal;

@@ -17,7 +17,15 @@
 
 import { InvalidArgumentError } from "../errors.ts";
 
-/** Which of the four IDX files of a dataset a file is. */
+/**
+ * Which of the four IDX files of a dataset a file is.
+ *
+ * @example
+ * ```ts
+ * import type { IdxFileRole } from "./catalog.ts";
+ * const role: IdxFileRole = "trainImages";
+ * ```
+ */
 export type IdxFileRole = "trainImages" | "trainLabels" | "testImages" | "testLabels";
 
 /**

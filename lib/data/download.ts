@@ -30,7 +30,23 @@ export interface DownloadProgress {
   total: number | undefined;
 }
 
-/** Options for {@linkcode downloadFile}. */
+/**
+ * Options for {@linkcode downloadFile}.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadFileOptions } from "./download.ts";
+ * const o: DownloadFileOptions = {
+ *   urls: [
+ *     "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
+ *     "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz",
+ *   ],
+ *   dest: "data/mnist/t10k-labels-idx1-ubyte.gz",
+ *   sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+ *   onProgress: (p) => console.log(p.received, "/", p.total ?? "?"),
+ * };
+ * ```
+ */
 export interface DownloadFileOptions {
   /** URL or mirror URLs of the file, tried in order. */
   urls: string | string[];
@@ -229,7 +245,18 @@ export interface DatasetFileOutcome {
   error?: Error;
 }
 
-/** Options for {@linkcode downloadDataset}. */
+/**
+ * Options for {@linkcode downloadDataset}.
+ *
+ * @example
+ * ```ts
+ * import type { DownloadDatasetOptions } from "./download.ts";
+ * const o: DownloadDatasetOptions = {
+ *   dir: "data/mnist",
+ *   onFile: (outcome) => console.log(outcome.file.name, outcome.status),
+ * };
+ * ```
+ */
 export interface DownloadDatasetOptions {
   /** Target directory (default `data/<name>`), created if missing. */
   dir?: string;

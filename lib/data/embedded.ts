@@ -25,6 +25,12 @@ const SIDE = 28;
 /**
  * One digit class as the `mnist` package exposes it: `length` images of
  * 28x28 pixels, concatenated in `raw` with values in [0, 1].
+ *
+ * @example
+ * ```ts
+ * import type { MnistDigit } from "./embedded.ts";
+ * const twoSevens: MnistDigit = { raw: new Float32Array(2 * 784), length: 2 };
+ * ```
  */
 export interface MnistDigit {
   /** `length * 784` pixel values in [0, 1]. */

@@ -10,10 +10,26 @@
 
 import { DataFormatError } from "../errors.ts";
 
-/** Element type of an IDX file. */
+/**
+ * Element type of an IDX file.
+ *
+ * @example
+ * ```ts
+ * import type { IdxDtype } from "./idx.ts";
+ * const dtype: IdxDtype = "uint8";
+ * ```
+ */
 export type IdxDtype = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 
-/** The typed array holding an IDX file's elements. */
+/**
+ * The typed array holding an IDX file's elements.
+ *
+ * @example
+ * ```ts
+ * import type { IdxData } from "./idx.ts";
+ * const labels: IdxData = new Uint8Array([5, 0, 4, 1, 9]);
+ * ```
+ */
 export type IdxData =
   | Uint8Array
   | Int8Array
@@ -41,7 +57,15 @@ export interface IdxArray {
   data: IdxData;
 }
 
-/** Options for {@linkcode parseIdx} and {@linkcode decodeIdx}. */
+/**
+ * Options for {@linkcode parseIdx} and {@linkcode decodeIdx}.
+ *
+ * @example
+ * ```ts
+ * import type { ParseIdxOptions } from "./idx.ts";
+ * const o: ParseIdxOptions = { name: "data/mnist/train-labels-idx1-ubyte" };
+ * ```
+ */
 export interface ParseIdxOptions {
   /** File name used in error messages (default `"IDX data"`). */
   name?: string;

@@ -38,7 +38,15 @@ export function resolveDataDir(flag?: string): string | undefined {
   return flag || Deno.env.get("DIGIT_LAB_DATA") || undefined;
 }
 
-/** Options for {@linkcode loadIdxDataset}. */
+/**
+ * Options for {@linkcode loadIdxDataset}.
+ *
+ * @example
+ * ```ts
+ * import type { LoadIdxDatasetOptions } from "./idx_dataset.ts";
+ * const o: LoadIdxDatasetOptions = { numClasses: 10 };
+ * ```
+ */
 export interface LoadIdxDatasetOptions {
   /** Number of classes; every label must be below it (default 10). */
   numClasses?: number;

@@ -60,7 +60,15 @@ export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
   return { ...ds, images, labels, count: indices.length };
 }
 
-/** Options for {@linkcode splitDataset}. */
+/**
+ * Options for {@linkcode splitDataset}.
+ *
+ * @example
+ * ```ts
+ * import type { SplitOptions } from "./split.ts";
+ * const o: SplitOptions = { validation: 0.1, test: 0.1, seed: 42, stratify: true };
+ * ```
+ */
 export interface SplitOptions {
   /** Fraction of samples for validation, in [0, 1). */
   validation: number;
@@ -150,7 +158,15 @@ export function splitDataset(ds: Dataset, options: SplitOptions): DatasetSplits 
   return { train, validation: val, test: tst };
 }
 
-/** Options for {@linkcode splitTrainValidation}. */
+/**
+ * Options for {@linkcode splitTrainValidation}.
+ *
+ * @example
+ * ```ts
+ * import type { TrainValidationOptions } from "./split.ts";
+ * const o: TrainValidationOptions = { validation: 0.1, seed: 42 };
+ * ```
+ */
 export interface TrainValidationOptions {
   /** Fraction of the training set held out for validation, in [0, 1). */
   validation: number;

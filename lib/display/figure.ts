@@ -16,7 +16,15 @@
 import type { Figure } from "../plot.ts";
 import { type MediaBundle, showBundle } from "./jupyter.ts";
 
-/** Options of {@linkcode figureBundle} and {@linkcode showFigure}. */
+/**
+ * Options of {@linkcode figureBundle} and {@linkcode showFigure}.
+ *
+ * @example
+ * ```ts
+ * import type { ShowFigureOptions } from "./figure.ts";
+ * const o: ShowFigureOptions = { height: 360 };
+ * ```
+ */
 export interface ShowFigureOptions {
   /** Height of the plot in pixels (default: the layout's height, else 420). */
   height?: number;

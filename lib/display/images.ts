@@ -12,10 +12,27 @@ import { resizeLongSide } from "../image/resize.ts";
 import type { GrayImage } from "../image/types.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
-/** One image: a {@linkcode GrayImage}, or square pixels (`28 * 28` values) in [0, 1]. */
+/**
+ * One image: a {@linkcode GrayImage}, or square pixels (`28 * 28` values) in [0, 1].
+ *
+ * @example
+ * ```ts
+ * import type { ImageInput } from "./images.ts";
+ * const blank: ImageInput = new Float32Array(28 * 28);
+ * const gray: ImageInput = { width: 2, height: 1, data: new Float32Array([0, 1]) };
+ * ```
+ */
 export type ImageInput = Float32Array | GrayImage;
 
-/** Options of {@linkcode imagesBundle} and {@linkcode showImages}. */
+/**
+ * Options of {@linkcode imagesBundle} and {@linkcode showImages}.
+ *
+ * @example
+ * ```ts
+ * import type { ShowImagesOptions } from "./images.ts";
+ * const o: ShowImagesOptions = { labels: [5, 0, 4, 1], cols: 4, scale: 3 };
+ * ```
+ */
 export interface ShowImagesOptions {
   /** A caption per image; a dataset's labels by default. */
   labels?: readonly (string | number)[];

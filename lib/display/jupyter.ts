@@ -6,10 +6,27 @@
  * @module
  */
 
-/** A Jupyter MIME bundle: media type to content (base64 for images, objects for JSON types). */
+/**
+ * A Jupyter MIME bundle: media type to content (base64 for images, objects for JSON types).
+ *
+ * @example
+ * ```ts
+ * import type { MediaBundle } from "./jupyter.ts";
+ * const b: MediaBundle = { "text/plain": "accuracy 0.99", "text/html": "<b>accuracy</b> 0.99" };
+ * ```
+ */
 export type MediaBundle = Record<string, string | object>;
 
-/** Options of {@linkcode DisplayTarget.display}. */
+/**
+ * Options of {@linkcode DisplayTarget.display}.
+ *
+ * @example
+ * ```ts
+ * import type { DisplayOptions } from "./jupyter.ts";
+ * const first: DisplayOptions = { displayId: "training" };
+ * const later: DisplayOptions = { displayId: "training", update: true };
+ * ```
+ */
 export interface DisplayOptions {
   /** Give the output this id so that later calls with `update: true` replace it in place. */
   displayId?: string;
@@ -17,7 +34,22 @@ export interface DisplayOptions {
   update?: boolean;
 }
 
-/** Where bundles go: the notebook, or plain text on a terminal. */
+/**
+ * Where bundles go: the notebook, or plain text on a terminal.
+ *
+ * @example
+ * ```ts
+ * import type { DisplayTarget } from "./jupyter.ts";
+ * const shown: string[] = [];
+ * const target: DisplayTarget = {
+ *   rich: false,
+ *   display(bundle) {
+ *     shown.push(String(bundle["text/plain"] ?? ""));
+ *     return Promise.resolve();
+ *   },
+ * };
+ * ```
+ */
 export interface DisplayTarget {
   /** `true` when bundles reach a notebook frontend (rich output), `false` for plain text. */
   readonly rich: boolean;

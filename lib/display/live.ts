@@ -13,7 +13,21 @@ import type { BatchLog, EpochLog, TrainingHistory } from "../types.ts";
 import { defaultTarget, type DisplayTarget, escapeHtml, type MediaBundle } from "./jupyter.ts";
 import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
 
-/** Options of {@linkcode createLiveTrainingView}. */
+/**
+ * Options of {@linkcode createLiveTrainingView}.
+ *
+ * @example
+ * ```ts
+ * import type { LiveTrainingViewOptions } from "./live.ts";
+ * import { textTarget } from "./jupyter.ts";
+ * const o: LiveTrainingViewOptions = {
+ *   epochs: 5,
+ *   title: "Reference CNN",
+ *   intervalMs: 500,
+ *   target: textTarget(),
+ * };
+ * ```
+ */
 export interface LiveTrainingViewOptions {
   /** Epochs planned. */
   epochs: number;
@@ -31,7 +45,20 @@ export interface LiveTrainingViewOptions {
   now?: () => number;
 }
 
-/** The callbacks to pass to `trainModel`, and the end of the view. */
+/**
+ * The callbacks to pass to `trainModel`, and the end of the view.
+ *
+ * @example
+ * ```ts
+ * import type { LiveTrainingView } from "./live.ts";
+ * import type { BatchLog } from "../types.ts";
+ * async function replay(view: LiveTrainingView, batches: BatchLog[]) {
+ *   for (const log of batches) await view.onBatchEnd(log);
+ *   await view.finish();
+ *   return view.renders;
+ * }
+ * ```
+ */
 export interface LiveTrainingView {
   /** Records a batch; redraws when `intervalMs` has passed since the last redraw. */
   onBatchEnd(log: BatchLog): Promise<void>;

@@ -12,7 +12,20 @@ import type { Box, GrayImage, PipelineStep } from "../image/types.ts";
 import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
-/** What {@linkcode predictionBundle} and {@linkcode showPrediction} show. */
+/**
+ * What {@linkcode predictionBundle} and {@linkcode showPrediction} show.
+ *
+ * @example
+ * ```ts
+ * import type { PredictionView } from "./prediction.ts";
+ * const v: PredictionView = {
+ *   input: new Float32Array(28 * 28),
+ *   probabilities: [0.01, 0, 0, 0.02, 0, 0, 0, 0.95, 0, 0.02],
+ *   label: 7,
+ *   title: "seven.png",
+ * };
+ * ```
+ */
 export interface PredictionView {
   /** The 28x28 input the model classified (ink = 1). */
   input: ImageInput;
@@ -158,7 +171,19 @@ export async function showPrediction(view: PredictionView): Promise<void> {
   await showBundle(await predictionBundle(view));
 }
 
-/** One digit of a {@linkcode DigitSequenceView}. */
+/**
+ * One digit of a {@linkcode DigitSequenceView}.
+ *
+ * @example
+ * ```ts
+ * import type { SequenceDigit } from "./prediction.ts";
+ * const d: SequenceDigit = {
+ *   input: new Float32Array(28 * 28),
+ *   probabilities: [0, 0, 0.97, 0.01, 0, 0, 0, 0.02, 0, 0],
+ *   box: { x: 12, y: 8, width: 30, height: 44 },
+ * };
+ * ```
+ */
 export interface SequenceDigit {
   /** The 28x28 input the model classified (ink = 1). */
   input: ImageInput;
@@ -168,7 +193,20 @@ export interface SequenceDigit {
   box: Box;
 }
 
-/** What {@linkcode digitSequenceBundle} and {@linkcode showDigitSequence} show. */
+/**
+ * What {@linkcode digitSequenceBundle} and {@linkcode showDigitSequence} show.
+ *
+ * @example
+ * ```ts
+ * import type { DigitSequenceView } from "./prediction.ts";
+ * const v: DigitSequenceView = {
+ *   original: { width: 120, height: 60, data: new Float32Array(120 * 60).fill(1) },
+ *   digits: [],
+ *   expected: "2024",
+ *   title: "year.png",
+ * };
+ * ```
+ */
 export interface DigitSequenceView {
   /** The image the digits were found in (photo convention, 1 = white). */
   original: GrayImage;

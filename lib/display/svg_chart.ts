@@ -9,7 +9,21 @@
 import { InvalidArgumentError } from "../errors.ts";
 import { escapeHtml } from "./jupyter.ts";
 
-/** One line of a {@linkcode lineChartSvg}. */
+/**
+ * One line of a {@linkcode lineChartSvg}.
+ *
+ * @example
+ * ```ts
+ * import type { ChartSeries } from "./svg_chart.ts";
+ * const s: ChartSeries = {
+ *   name: "validation",
+ *   color: "#d62728",
+ *   points: [[1, 0.12], [2, 0.08], [3, 0.06]],
+ *   markers: true,
+ *   dashed: true,
+ * };
+ * ```
+ */
 export interface ChartSeries {
   /** Legend text. */
   name: string;
@@ -23,7 +37,20 @@ export interface ChartSeries {
   dashed?: boolean;
 }
 
-/** Options of {@linkcode lineChartSvg}. */
+/**
+ * Options of {@linkcode lineChartSvg}.
+ *
+ * @example
+ * ```ts
+ * import type { LineChartOptions } from "./svg_chart.ts";
+ * const o: LineChartOptions = {
+ *   title: "loss",
+ *   series: [{ name: "train", color: "#1f77b4", points: [[1, 0.3], [2, 0.1], [3, 0.07]] }],
+ *   xRange: [1, 3],
+ *   yRange: [0, 0.4],
+ * };
+ * ```
+ */
 export interface LineChartOptions {
   /** Title above the plot. */
   title: string;

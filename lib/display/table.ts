@@ -8,7 +8,15 @@
 import { formatTable } from "../table.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
-/** Options of {@linkcode tableBundle} and {@linkcode showTable}. */
+/**
+ * Options of {@linkcode tableBundle} and {@linkcode showTable}.
+ *
+ * @example
+ * ```ts
+ * import type { ShowTableOptions } from "./table.ts";
+ * const o: ShowTableOptions = { header: ["class", "recall"], caption: "Per class", digits: 3 };
+ * ```
+ */
 export interface ShowTableOptions {
   /** Column titles. */
   header?: string[];

@@ -16,7 +16,15 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { GrayImage } from "./types.ts";
 
-/** Options of {@link cellPercentiles}. */
+/**
+ * Options of {@link cellPercentiles}.
+ *
+ * @example
+ * ```ts
+ * import type { CellOptions } from "./background.ts";
+ * const median16: CellOptions = { cell: 16, percentile: 0.5 };
+ * ```
+ */
 export interface CellOptions {
   /** Cell side in pixels (the last row/column of cells may be smaller). */
   cell: number;
@@ -188,7 +196,15 @@ function blendRows(
   }
 }
 
-/** Options of {@link estimateBackground}. */
+/**
+ * Options of {@link estimateBackground}.
+ *
+ * @example
+ * ```ts
+ * import type { BackgroundOptions } from "./background.ts";
+ * const o: BackgroundOptions = { cell: 32, percentile: 0.9 };
+ * ```
+ */
 export interface BackgroundOptions {
   /** Cell side in pixels. Default: a tenth of the longer side, at least 8. */
   cell?: number;

@@ -8,7 +8,20 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { Box } from "./types.ts";
 
-/** One connected component of a mask. */
+/**
+ * One connected component of a mask.
+ *
+ * @example
+ * ```ts
+ * import type { Component } from "./components.ts";
+ * const c: Component = {
+ *   label: 1,
+ *   area: 96,
+ *   box: { x: 18, y: 8, width: 4, height: 24 },
+ *   center: { x: 19.5, y: 19.5 },
+ * };
+ * ```
+ */
 export interface Component {
   /** Label in the label image (1-based; 0 is background). */
   label: number;
@@ -20,7 +33,21 @@ export interface Component {
   center: { x: number; y: number };
 }
 
-/** Result of {@link labelComponents}. */
+/**
+ * Result of {@link labelComponents}.
+ *
+ * @example
+ * ```ts
+ * import type { Labelling } from "./components.ts";
+ * // A 4x1 mask with one component in the middle two pixels.
+ * const l: Labelling = {
+ *   labels: new Int32Array([0, 1, 1, 0]),
+ *   components: [
+ *     { label: 1, area: 2, box: { x: 1, y: 0, width: 2, height: 1 }, center: { x: 1.5, y: 0 } },
+ *   ],
+ * };
+ * ```
+ */
 export interface Labelling {
   /** Per-pixel label: 0 = background, k = `components[k - 1]`. */
   labels: Int32Array;
@@ -131,7 +158,15 @@ export function labelComponents(
   return { labels, components };
 }
 
-/** Options of {@link dropSpecks}. */
+/**
+ * Options of {@link dropSpecks}.
+ *
+ * @example
+ * ```ts
+ * import type { SpeckOptions } from "./components.ts";
+ * const o: SpeckOptions = { minFraction: 0.1, nearFraction: 0.15 };
+ * ```
+ */
 export interface SpeckOptions {
   /** Components with less than this fraction of the largest one's area are specks. Default 0.1. */
   minFraction?: number;

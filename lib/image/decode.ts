@@ -68,12 +68,28 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
  */
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
-/** Formats {@link decodeImage} accepts. */
+/**
+ * Formats {@link decodeImage} accepts.
+ *
+ * @example
+ * ```ts
+ * import type { ImageFormat } from "./decode.ts";
+ * const format: ImageFormat = "jpeg";
+ * ```
+ */
 export type ImageFormat = "png" | "jpeg" | "gif" | "webp" | "tiff" | "heif" | "bmp";
 
 const SHARP_FORMATS: ReadonlySet<string> = new Set(["png", "jpeg", "gif", "webp", "tiff", "heif"]);
 
-/** What a file's header declares. */
+/**
+ * What a file's header declares.
+ *
+ * @example
+ * ```ts
+ * import type { ImageHeader } from "./decode.ts";
+ * const h: ImageHeader = { format: "jpeg", width: 4032, height: 3024 };
+ * ```
+ */
 export interface ImageHeader {
   /** The container format. */
   format: ImageFormat;
@@ -83,7 +99,15 @@ export interface ImageHeader {
   height: number;
 }
 
-/** Options of {@link decodeImage} and {@link readImageHeader}. */
+/**
+ * Options of {@link decodeImage} and {@link readImageHeader}.
+ *
+ * @example
+ * ```ts
+ * import type { DecodeOptions } from "./decode.ts";
+ * const o: DecodeOptions = { name: "photos/seven.jpg", maxPixels: 20_000_000 };
+ * ```
+ */
 export interface DecodeOptions {
   /** A name for error messages, usually the file path. Default `"<bytes>"`. */
   name?: string;

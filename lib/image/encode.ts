@@ -12,10 +12,26 @@ import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "../errors.ts";
 import type { GrayImage, RgbImage } from "./types.ts";
 
-/** Formats {@link encodeImage} writes. */
+/**
+ * Formats {@link encodeImage} writes.
+ *
+ * @example
+ * ```ts
+ * import type { EncodeFormat } from "./encode.ts";
+ * const format: EncodeFormat = "webp";
+ * ```
+ */
 export type EncodeFormat = "png" | "jpeg" | "webp" | "gif" | "bmp";
 
-/** Options of {@link encodeImage}. */
+/**
+ * Options of {@link encodeImage}.
+ *
+ * @example
+ * ```ts
+ * import type { EncodeOptions } from "./encode.ts";
+ * const o: EncodeOptions = { format: "jpeg", quality: 85, orientation: 6 };
+ * ```
+ */
 export interface EncodeOptions {
   /** File format. */
   format: EncodeFormat;

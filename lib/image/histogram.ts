@@ -16,7 +16,15 @@
  */
 export const BINS = 1024;
 
-/** Counts of values per bin (values clamped to [0, 1]). */
+/**
+ * Counts of values per bin (values clamped to [0, 1]).
+ *
+ * @example
+ * ```ts
+ * import { BINS, type Histogram } from "./histogram.ts";
+ * const empty: Histogram = { counts: new Uint32Array(BINS), total: 0 };
+ * ```
+ */
 export interface Histogram {
   /** `BINS` counts; bin `b` holds values in [b / BINS, (b + 1) / BINS). */
   counts: Uint32Array;

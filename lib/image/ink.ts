@@ -23,7 +23,20 @@ import { resizeLongSide } from "./resize.ts";
 import { chooseLevels, type InkLevels } from "./threshold.ts";
 import type { GrayImage, PipelineStep } from "./types.ts";
 
-/** Options of {@link extractInk}. */
+/**
+ * Options of {@link extractInk}.
+ *
+ * @example
+ * ```ts
+ * import type { InkOptions } from "./ink.ts";
+ * const o: InkOptions = {
+ *   maxSide: 800,
+ *   polarity: "dark-on-light",
+ *   mainOnly: false,
+ *   returnSteps: true,
+ * };
+ * ```
+ */
 export interface InkOptions {
   /** Images with a longer side above this are shrunk first. Default 800. */
   maxSide?: number;
@@ -37,7 +50,32 @@ export interface InkOptions {
   returnSteps?: boolean;
 }
 
-/** Result of {@link extractInk}. */
+/**
+ * Result of {@link extractInk}.
+ *
+ * @example
+ * ```ts
+ * import type { InkResult } from "./ink.ts";
+ * // What a blank 40x40 page gives.
+ * const blank: InkResult = {
+ *   ink: { width: 40, height: 40, data: new Float32Array(40 * 40) },
+ *   components: [],
+ *   labels: new Int32Array(40 * 40),
+ *   scale: 1,
+ *   polarity: "dark-on-light",
+ *   levels: {
+ *     noise: 0.01,
+ *     floor: 0.08,
+ *     ink: 0,
+ *     rules: null,
+ *     threshold: 0.08,
+ *     low: 0.08,
+ *     high: 0.13,
+ *   },
+ *   inkFound: false,
+ * };
+ * ```
+ */
 export interface InkResult {
   /** Ink intensities (1 = ink) of the kept strokes at working size; 0 elsewhere. */
   ink: GrayImage;

@@ -17,7 +17,15 @@
 import { InvalidArgumentError } from "../errors.ts";
 import type { GrayImage } from "./types.ts";
 
-/** Options of {@link longLineMask}. */
+/**
+ * Options of {@link longLineMask}.
+ *
+ * @example
+ * ```ts
+ * import type { LineOptions } from "./lines.ts";
+ * const o: LineOptions = { threshold: 0.085, minLength: 0.7, smooth: 2, ceiling: 0.5 };
+ * ```
+ */
 export interface LineOptions {
   /** Ink strength a rule pixel must exceed (after smoothing along the line). */
   threshold: number;

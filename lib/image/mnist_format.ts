@@ -172,7 +172,15 @@ export function placeCentered(img: GrayImage, size = MNIST_SIZE): GrayImage {
   return { width: size, height: size, data: out };
 }
 
-/** Options of {@link toMnistLayout}. */
+/**
+ * Options of {@link toMnistLayout}.
+ *
+ * @example
+ * ```ts
+ * import type { MnistLayoutOptions } from "./mnist_format.ts";
+ * const o: MnistLayoutOptions = { strokeWidth: 1.9, returnSteps: true };
+ * ```
+ */
 export interface MnistLayoutOptions {
   /**
    * Target stroke width at the 20-pixel scale, or `false` to keep strokes as
@@ -183,7 +191,15 @@ export interface MnistLayoutOptions {
   returnSteps?: boolean;
 }
 
-/** Result of {@link toMnistLayout}. */
+/**
+ * Result of {@link toMnistLayout}.
+ *
+ * @example
+ * ```ts
+ * import type { MnistLayout } from "./mnist_format.ts";
+ * const noInk: MnistLayout = { pixels: new Float32Array(28 * 28) };
+ * ```
+ */
 export interface MnistLayout {
   /** 784 values, row-major 28x28, ink = 1. All zero when there was no ink. */
   pixels: Float32Array;

@@ -19,7 +19,15 @@ import { extractInk, type InkOptions } from "./ink.ts";
 import { type MnistLayoutOptions, toMnistLayout } from "./mnist_format.ts";
 import type { Box, GrayImage, PipelineStep } from "./types.ts";
 
-/** Options of {@link normalizeImage}. */
+/**
+ * Options of {@link normalizeImage}.
+ *
+ * @example
+ * ```ts
+ * import type { NormalizeOptions } from "./normalize.ts";
+ * const o: NormalizeOptions = { maxSide: 800, strokeWidth: false, returnSteps: true };
+ * ```
+ */
 export interface NormalizeOptions extends Omit<InkOptions, "mainOnly" | "returnSteps"> {
   /** Target stroke width at the 20 px scale, or `false` to keep it. Default 1.9. */
   strokeWidth?: MnistLayoutOptions["strokeWidth"];
@@ -27,7 +35,19 @@ export interface NormalizeOptions extends Omit<InkOptions, "mainOnly" | "returnS
   returnSteps?: boolean;
 }
 
-/** Result of {@link normalizeImage}. */
+/**
+ * Result of {@link normalizeImage}.
+ *
+ * @example
+ * ```ts
+ * import type { NormalizedDigit } from "./normalize.ts";
+ * const found: NormalizedDigit = {
+ *   pixels: new Float32Array(28 * 28),
+ *   inkFound: true,
+ *   box: { x: 40, y: 25, width: 60, height: 110 },
+ * };
+ * ```
+ */
 export interface NormalizedDigit {
   /** 784 values, 28x28 row-major, ink = 1 (all 0 when no ink was found). */
   pixels: Float32Array;

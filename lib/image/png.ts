@@ -33,7 +33,15 @@
 import { inflateSync } from "node:zlib";
 import type { GrayImage } from "./types.ts";
 
-/** What a PNG's IHDR chunk declares. */
+/**
+ * What a PNG's IHDR chunk declares.
+ *
+ * @example
+ * ```ts
+ * import type { PngHeader } from "./png.ts";
+ * const h: PngHeader = { width: 28, height: 28, bitDepth: 8, colorType: 0, interlaced: false };
+ * ```
+ */
 export interface PngHeader {
   /** Width in pixels. */
   width: number;

@@ -17,10 +17,26 @@ import { histogram, quantile } from "./histogram.ts";
 import { resizeLongSide } from "./resize.ts";
 import type { GrayImage } from "./types.ts";
 
-/** Which way the ink goes in a photo-convention image (1 = white). */
+/**
+ * Which way the ink goes in a photo-convention image (1 = white).
+ *
+ * @example
+ * ```ts
+ * import type { Polarity } from "./polarity.ts";
+ * const chalkboard: Polarity = "light-on-dark";
+ * ```
+ */
 export type Polarity = "dark-on-light" | "light-on-dark";
 
-/** What {@link measurePolarity} found. */
+/**
+ * What {@link measurePolarity} found.
+ *
+ * @example
+ * ```ts
+ * import type { PolarityEvidence } from "./polarity.ts";
+ * const e: PolarityEvidence = { polarity: "dark-on-light", darkMass: 0.042, lightMass: 0.003 };
+ * ```
+ */
 export interface PolarityEvidence {
   /** The verdict; ties (blank images) go to the usual dark-on-light. */
   polarity: Polarity;

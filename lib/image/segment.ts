@@ -22,7 +22,15 @@ import { extractInk, type InkOptions } from "./ink.ts";
 import { type MnistLayoutOptions, toMnistLayout } from "./mnist_format.ts";
 import type { Box, GrayImage, PipelineStep } from "./types.ts";
 
-/** Options of {@link segmentDigits}. */
+/**
+ * Options of {@link segmentDigits}.
+ *
+ * @example
+ * ```ts
+ * import type { SegmentOptions } from "./segment.ts";
+ * const o: SegmentOptions = { maxSide: 1200, strokeWidth: 1.9, splitAspect: 1.3 };
+ * ```
+ */
 export interface SegmentOptions extends Omit<InkOptions, "mainOnly" | "returnSteps"> {
   /** Target stroke width at the 20 px scale, or `false` to keep it. Default 1.9. */
   strokeWidth?: MnistLayoutOptions["strokeWidth"];
@@ -32,7 +40,18 @@ export interface SegmentOptions extends Omit<InkOptions, "mainOnly" | "returnSte
   returnSteps?: boolean;
 }
 
-/** One digit found by {@link segmentDigits}. */
+/**
+ * One digit found by {@link segmentDigits}.
+ *
+ * @example
+ * ```ts
+ * import type { SegmentedDigit } from "./segment.ts";
+ * const d: SegmentedDigit = {
+ *   pixels: new Float32Array(28 * 28),
+ *   box: { x: 10, y: 8, width: 30, height: 48 },
+ * };
+ * ```
+ */
 export interface SegmentedDigit {
   /** 784 values, 28x28 row-major, ink = 1. */
   pixels: Float32Array;
@@ -40,7 +59,20 @@ export interface SegmentedDigit {
   box: Box;
 }
 
-/** Result of {@link segmentDigits}. */
+/**
+ * Result of {@link segmentDigits}.
+ *
+ * @example
+ * ```ts
+ * import type { Segmentation } from "./segment.ts";
+ * const s: Segmentation = {
+ *   digits: [
+ *     { pixels: new Float32Array(28 * 28), box: { x: 10, y: 8, width: 30, height: 48 } },
+ *     { pixels: new Float32Array(28 * 28), box: { x: 52, y: 9, width: 28, height: 46 } },
+ *   ],
+ * };
+ * ```
+ */
 export interface Segmentation {
   /** The digits, left to right (empty when no ink was found). */
   digits: SegmentedDigit[];

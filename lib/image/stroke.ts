@@ -46,7 +46,15 @@ export function strokeWidth(img: GrayImage, threshold = 0.5): number {
   return edges === 0 ? 0 : (2 * area) / edges;
 }
 
-/** Options of {@link adjustStrokeWidth}. */
+/**
+ * Options of {@link adjustStrokeWidth}.
+ *
+ * @example
+ * ```ts
+ * import type { StrokeOptions } from "./stroke.ts";
+ * const o: StrokeOptions = { target: 3.5, tolerance: 1.6 };
+ * ```
+ */
 export interface StrokeOptions {
   /** Width to move toward, in pixels of this image. */
   target: number;

@@ -10,10 +10,26 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { Rng } from "../random.ts";
 import type { GrayImage } from "./types.ts";
 
-/** A point in glyph space: x and y in [0, 1], y pointing down. */
+/**
+ * A point in glyph space: x and y in [0, 1], y pointing down.
+ *
+ * @example
+ * ```ts
+ * import type { Point } from "./strokes.ts";
+ * const topLeft: Point = [0.2, 0.1];
+ * ```
+ */
 export type Point = [number, number];
 
-/** A stroke: a polyline through points. */
+/**
+ * A stroke: a polyline through points.
+ *
+ * @example
+ * ```ts
+ * import type { Stroke } from "./strokes.ts";
+ * const seven: Stroke = [[0.2, 0.1], [0.8, 0.1], [0.4, 0.9]];
+ * ```
+ */
 export type Stroke = Point[];
 
 function arc(cx: number, cy: number, rx: number, ry: number, from: number, to: number): Point[] {
@@ -38,7 +54,16 @@ const GLYPHS: Stroke[][] = [
   [arc(0.5, 0.3, 0.24, 0.25, 0, 360), [[0.74, 0.3], [0.7, 0.62], [0.56, 0.95]]],
 ];
 
-/** Options of {@link digitStrokes}. */
+/**
+ * Options of {@link digitStrokes}.
+ *
+ * @example
+ * ```ts
+ * import type { GlyphOptions } from "./strokes.ts";
+ * import { createRng } from "../random.ts";
+ * const o: GlyphOptions = { rng: createRng(3), variation: 0.5 };
+ * ```
+ */
 export interface GlyphOptions {
   /** Random variation (slant, aspect, smooth wobble); none when absent. */
   rng?: Rng;
@@ -80,7 +105,15 @@ export function digitStrokes(digit: number, options: GlyphOptions = {}): Stroke[
   );
 }
 
-/** Options of {@link drawStrokes}. */
+/**
+ * Options of {@link drawStrokes}.
+ *
+ * @example
+ * ```ts
+ * import type { DrawOptions } from "./strokes.ts";
+ * const o: DrawOptions = { width: 64, height: 64, penWidth: 6, frame: { x: 8, y: 8, size: 48 } };
+ * ```
+ */
 export interface DrawOptions {
   /** Canvas width in pixels. */
   width: number;

@@ -20,7 +20,15 @@ import { resize } from "./resize.ts";
 import { digitStrokes, drawStrokes } from "./strokes.ts";
 import type { GrayImage, RgbImage } from "./types.ts";
 
-/** An RGB colour, components in [0, 1]. */
+/**
+ * An RGB colour, components in [0, 1].
+ *
+ * @example
+ * ```ts
+ * import type { Color } from "./synth.ts";
+ * const redPen: Color = [0.7, 0.1, 0.1];
+ * ```
+ */
 export type Color = [number, number, number];
 
 /**
@@ -44,7 +52,15 @@ export const BLUE_PEN: Color = [0.13, 0.2, 0.55];
  */
 export const BLACK_PEN: Color = [0.08, 0.08, 0.1];
 
-/** Options of {@link mnistToInk}. */
+/**
+ * Options of {@link mnistToInk}.
+ *
+ * @example
+ * ```ts
+ * import type { MnistToInkOptions } from "./synth.ts";
+ * const o: MnistToInkOptions = { size: 112, thicken: 1 };
+ * ```
+ */
 export interface MnistToInkOptions {
   /** Side of the square output in pixels. */
   size: number;
@@ -85,7 +101,16 @@ export function mnistToInk(pixels: ArrayLike<number>, options: MnistToInkOptions
   return t > 0 ? maxFilter(big, t) : t < 0 ? minFilter(big, -t) : big;
 }
 
-/** Options of {@link drawDigit}. */
+/**
+ * Options of {@link drawDigit}.
+ *
+ * @example
+ * ```ts
+ * import type { DrawDigitOptions } from "./synth.ts";
+ * import { createRng } from "../random.ts";
+ * const o: DrawDigitOptions = { size: 64, penWidth: 6, rng: createRng(1), variation: 0.7 };
+ * ```
+ */
 export interface DrawDigitOptions {
   /** Side of the square output in pixels. */
   size: number;
@@ -121,7 +146,15 @@ export function drawDigit(digit: number, options: DrawDigitOptions): GrayImage {
   });
 }
 
-/** Options of {@link placeOnCanvas}. */
+/**
+ * Options of {@link placeOnCanvas}.
+ *
+ * @example
+ * ```ts
+ * import type { CanvasOptions } from "./synth.ts";
+ * const o: CanvasOptions = { width: 200, height: 120, x: 40, y: 10, scale: 1.5 };
+ * ```
+ */
 export interface CanvasOptions {
   /** Canvas width. */
   width: number;
@@ -169,7 +202,15 @@ export function placeOnCanvas(ink: GrayImage, options: CanvasOptions): GrayImage
   return { width, height, data: out };
 }
 
-/** Options of {@link sideBySide}. */
+/**
+ * Options of {@link sideBySide}.
+ *
+ * @example
+ * ```ts
+ * import type { SideBySideOptions } from "./synth.ts";
+ * const o: SideBySideOptions = { gap: 8, padding: 16 };
+ * ```
+ */
 export interface SideBySideOptions {
   /** Gap between neighbours in pixels. Default a quarter of the tallest height. */
   gap?: number;
@@ -207,7 +248,15 @@ export function sideBySide(inks: GrayImage[], options: SideBySideOptions = {}): 
   return { width, height, data: out };
 }
 
-/** Options of {@link inkToGray}. */
+/**
+ * Options of {@link inkToGray}.
+ *
+ * @example
+ * ```ts
+ * import type { InkToGrayOptions } from "./synth.ts";
+ * const o: InkToGrayOptions = { paper: 0.95, pen: 0.1 };
+ * ```
+ */
 export interface InkToGrayOptions {
   /** Paper brightness. Default 1. */
   paper?: number;
@@ -231,7 +280,16 @@ export function inkToGray(ink: GrayImage, options: InkToGrayOptions = {}): GrayI
   return { ...ink, data: ink.data.map((v) => paper + (pen - paper) * v) };
 }
 
-/** Options of {@link addNoise}. */
+/**
+ * Options of {@link addNoise}.
+ *
+ * @example
+ * ```ts
+ * import type { NoiseOptions } from "./synth.ts";
+ * import { createRng } from "../random.ts";
+ * const o: NoiseOptions = { rng: createRng(2), sigma: 0.03 };
+ * ```
+ */
 export interface NoiseOptions {
   /** Random source. */
   rng: Rng;
@@ -258,7 +316,15 @@ export function addNoise<T extends GrayImage | RgbImage>(img: T, options: NoiseO
   return { ...img, data };
 }
 
-/** Squared or lined paper. */
+/**
+ * Squared or lined paper.
+ *
+ * @example
+ * ```ts
+ * import type { RulingOptions } from "./synth.ts";
+ * const lined: RulingOptions = { spacing: 24, lineWidth: 1.2, angle: 2, linedOnly: true };
+ * ```
+ */
 export interface RulingOptions {
   /** Distance between lines in pixels. */
   spacing: number;
@@ -272,7 +338,24 @@ export interface RulingOptions {
   linedOnly?: boolean;
 }
 
-/** Options of {@link synthPhoto}. */
+/**
+ * Options of {@link synthPhoto}.
+ *
+ * @example
+ * ```ts
+ * import { BLUE_PEN, type PhotoOptions } from "./synth.ts";
+ * import { createRng } from "../random.ts";
+ * const o: PhotoOptions = {
+ *   pen: BLUE_PEN,
+ *   ruling: { spacing: 24 },
+ *   gradient: 0.2,
+ *   shadow: 0.15,
+ *   blur: 1,
+ *   noise: 0.02,
+ *   rng: createRng(5),
+ * };
+ * ```
+ */
 export interface PhotoOptions {
   /** Paper colour. Default slightly warm white. */
   paper?: Color;

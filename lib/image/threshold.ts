@@ -22,7 +22,23 @@ import { BINS, countFrom, histogram, quantile } from "./histogram.ts";
 import { longLineMask } from "./lines.ts";
 import type { GrayImage } from "./types.ts";
 
-/** The levels {@link chooseLevels} found in an ink map. */
+/**
+ * The levels {@link chooseLevels} found in an ink map.
+ *
+ * @example
+ * ```ts
+ * import type { InkLevels } from "./threshold.ts";
+ * const levels: InkLevels = {
+ *   noise: 0.01,
+ *   floor: 0.085,
+ *   ink: 0.8,
+ *   rules: null,
+ *   threshold: 0.32,
+ *   low: 0.16,
+ *   high: 0.68,
+ * };
+ * ```
+ */
 export interface InkLevels {
   /** Estimated noise standard deviation of the paper. */
   noise: number;

@@ -11,7 +11,15 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError, InvalidArgumentError } from "../errors.ts";
 
-/** What the WASM backend hands a kernel function. */
+/**
+ * What the WASM backend hands a kernel function.
+ *
+ * @example
+ * ```ts
+ * import type { WasmKernelArgs } from "./wasm_kernel.ts";
+ * const inputNames = (args: WasmKernelArgs): string[] => Object.keys(args.inputs);
+ * ```
+ */
 export interface WasmKernelArgs {
   /** Named input tensors (data ids on the WASM heap). */
   inputs: Record<string, tf.TensorInfo>;
@@ -21,7 +29,16 @@ export interface WasmKernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-/** A kernel function of the WASM backend returning one tensor. */
+/**
+ * A kernel function of the WASM backend returning one tensor.
+ *
+ * @example
+ * ```ts
+ * import { runWasmKernel, type WasmKernelFunc } from "./wasm_kernel.ts";
+ * const identity: WasmKernelFunc = ({ inputs, backend }) =>
+ *   runWasmKernel("Identity", backend, { x: inputs.x });
+ * ```
+ */
 export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
 
 /**

@@ -24,7 +24,26 @@ import { type Alternative, topK } from "../predict.ts";
  */
 export const NO_DIGIT = "no digit found";
 
-/** One digit read from an uploaded image. */
+/**
+ * One digit read from an uploaded image.
+ *
+ * @example
+ * ```ts
+ * import type { DigitResult } from "./api.ts";
+ * const r: DigitResult = {
+ *   digit: 7,
+ *   confidence: 0.94,
+ *   probabilities: [0, 0.04, 0, 0, 0, 0, 0, 0.94, 0.01, 0.01],
+ *   top3: [
+ *     { digit: 7, probability: 0.94 },
+ *     { digit: 1, probability: 0.04 },
+ *     { digit: 8, probability: 0.01 },
+ *   ],
+ *   input_png: "data:image/png;base64,iVBORw0KGgo=",
+ *   error: null,
+ * };
+ * ```
+ */
 export interface DigitResult {
   /** The most probable digit, or null when no digit was found. */
   digit: number | null;
@@ -40,7 +59,15 @@ export interface DigitResult {
   error: string | null;
 }
 
-/** A number read from an uploaded image. */
+/**
+ * A number read from an uploaded image.
+ *
+ * @example
+ * ```ts
+ * import { NO_DIGIT, type NumberResult } from "./api.ts";
+ * const blank: NumberResult = { number: null, digits: [], error: NO_DIGIT };
+ * ```
+ */
 export interface NumberResult {
   /** The digits left to right, or null when none was found. */
   number: string | null;
@@ -50,7 +77,15 @@ export interface NumberResult {
   error: string | null;
 }
 
-/** Options of {@link readDigit} and {@link readNumber}. */
+/**
+ * Options of {@link readDigit} and {@link readNumber}.
+ *
+ * @example
+ * ```ts
+ * import type { ReadOptions } from "./api.ts";
+ * const o: ReadOptions = { name: "upload.png" };
+ * ```
+ */
 export interface ReadOptions {
   /** The image's name in error messages. Default `"request body"`. */
   name?: string;

@@ -24,7 +24,18 @@ import { readPage } from "./page.ts";
  */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-/** Options of {@link createHandler}. */
+/**
+ * Options of {@link createHandler}.
+ *
+ * @example
+ * ```ts
+ * import type { HandlerOptions } from "./handler.ts";
+ * const o: HandlerOptions = {
+ *   classify: () => [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+ *   maxBodyBytes: 5 * 1024 * 1024,
+ * };
+ * ```
+ */
 export interface HandlerOptions {
   /** The model: 784 ink values in, 10 probabilities out. */
   classify: Classify;
@@ -32,7 +43,15 @@ export interface HandlerOptions {
   maxBodyBytes?: number;
 }
 
-/** A request handler, as `Deno.serve` takes it. */
+/**
+ * A request handler, as `Deno.serve` takes it.
+ *
+ * @example
+ * ```ts
+ * import type { Handler } from "./handler.ts";
+ * const notFound: Handler = () => Promise.resolve(new Response("not found", { status: 404 }));
+ * ```
+ */
 export type Handler = (request: Request) => Promise<Response>;
 
 /** Keeps the page to itself: nothing loads from elsewhere, so it works offline. */

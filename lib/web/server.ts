@@ -7,7 +7,21 @@
 import type { Classify } from "../image/types.ts";
 import { createHandler } from "./handler.ts";
 
-/** Options of {@link startServer}. */
+/**
+ * Options of {@link startServer}.
+ *
+ * @example
+ * ```ts
+ * import type { ServerOptions } from "./server.ts";
+ * const stop = new AbortController();
+ * const o: ServerOptions = {
+ *   classify: () => [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+ *   port: 0,
+ *   hostname: "127.0.0.1",
+ *   signal: stop.signal,
+ * };
+ * ```
+ */
 export interface ServerOptions {
   /** The model: 784 ink values in, 10 probabilities out. */
   classify: Classify;
@@ -21,7 +35,20 @@ export interface ServerOptions {
   maxBodyBytes?: number;
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * ```ts
+ * import type { WebServer } from "./server.ts";
+ * async function stopAfterCheck(server: WebServer) {
+ *   const res = await fetch(server.url);
+ *   await res.body?.cancel();
+ *   await server.shutdown();
+ *   await server.finished;
+ * }
+ * ```
+ */
 export interface WebServer {
   /** The page's address, e.g. `http://127.0.0.1:8000/`. */
   url: string;
