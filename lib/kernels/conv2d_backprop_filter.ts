@@ -9,8 +9,7 @@
  * stride; the `[CI, KH, KW, CO]` result transposed is `dW`. XNNPACK repacks
  * a filter on every call, and with few input channels (a first layer) `dy`
  * is by far the larger operand, so there `dW` is computed instead as the
- * matrix product `patchesᵀ · dy` (im2col, transposed): the patches are small
- * and `dy` is used in place.
+ * matrix product `dyᵀ · patches` (im2col), which packs only the patches.
  *
  * @module
  */
@@ -95,11 +94,10 @@ function viaConvolution(
 }
 
 /**
- * `dW` as `patchesᵀ · dy` on XNNPACK, for few input channels (a first
- * layer): `patchesᵀ` (`[KH·KW·CI, N·OH·OW]`, one row per filter tap, each
- * a shifted copy of the input) is small and quick to write, `dy` is used
- * in place as the `[N·OH·OW, CO]` right operand, and the `[KH·KW·CI, CO]`
- * product already is `dW` in `[KH, KW, CI, CO]` order.
+ * `dW` as `dyᵀ · patches` on XNNPACK, for few input channels (a first
+ * layer): XNNPACK packs its right operand, and `patches`
+ * (`[N·OH·OW, KH·KW·CI]`) is then smaller than `dy`. Both operands are
+ * written here straight into the heap.
  */
 function viaMatMul(
   backend: BackendWasm,
@@ -112,49 +110,57 @@ function viaMatMul(
   const { strideHeight, strideWidth } = info;
   const rows = batchSize * outHeight * outWidth;
   const k = kh * kw * ci;
-  const patchesT = backend.makeOutput([1, k, rows], "float32");
-  // Views after the allocation: allocating may grow (and detach) the heap.
-  const p = backend.typedArrayFromHeap(patchesT) as Float32Array;
+  const patches = backend.makeOutput([1, rows, k], "float32");
+  const dyT = backend.makeOutput([1, co, rows], "float32");
+  // Views after the allocations: allocating may grow (and detach) the heap.
+  const p = backend.typedArrayFromHeap(patches) as Float32Array;
   const src = backend.typedArrayFromHeap(x) as Float32Array;
-  // Output columns whose input column is inside the image, for each tap column.
-  const owRange = (b: number): [number, number] => {
-    const first = Math.max(0, Math.ceil((padInfo.left - b) / strideWidth));
-    const last = Math.min(outWidth, Math.floor((inWidth - 1 + padInfo.left - b) / strideWidth) + 1);
-    return [first, Math.max(first, last)];
-  };
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      const [ow0, ow1] = owRange(b);
-      for (let c = 0; c < ci; c++) {
-        let to = ((a * kw + b) * ci + c) * rows;
-        for (let n = 0; n < batchSize; n++) {
-          for (let oh = 0; oh < outHeight; oh++, to += outWidth) {
-            const ih = oh * strideHeight - padInfo.top + a;
-            if (ih < 0 || ih >= inHeight) {
-              p.fill(0, to, to + outWidth);
+  let row = 0;
+  for (let n = 0; n < batchSize; n++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++, row += k) {
+        for (let a = 0; a < kh; a++) {
+          const ih = oh * strideHeight - padInfo.top + a;
+          for (let b = 0; b < kw; b++) {
+            const iw = ow * strideWidth - padInfo.left + b;
+            const to = row + (a * kw + b) * ci;
+            if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
+              p.fill(0, to, to + ci);
               continue;
             }
-            if (ow0 > 0) p.fill(0, to, to + ow0);
-            if (ow1 < outWidth) p.fill(0, to + ow1, to + outWidth);
-            const base = (n * inHeight + ih) * inWidth;
-            const iw0 = ow0 * strideWidth - padInfo.left + b;
-            if (strideWidth === 1 && ci === 1) {
-              p.set(src.subarray(base + iw0, base + iw0 + (ow1 - ow0)), to + ow0);
-            } else {
-              for (let ow = ow0, from = (base + iw0) * ci + c; ow < ow1; ow++) {
-                p[to + ow] = src[from];
-                from += strideWidth * ci;
-              }
-            }
+            const from = ((n * inHeight + ih) * inWidth + iw) * ci;
+            for (let c = 0; c < ci; c++) p[to + c] = src[from + c];
           }
         }
       }
     }
   }
-  const product = runWasmKernel("BatchMatMul", backend, {
-    a: patchesT,
-    b: reshaped(dy, [1, rows, co]),
-  }, { transposeA: false, transposeB: false });
-  disposeInfos(backend, patchesT);
-  return reshaped(product, [kh, kw, ci, co]);
+  transposeInto(
+    backend.typedArrayFromHeap(dy) as Float32Array,
+    backend.typedArrayFromHeap(dyT) as Float32Array,
+    rows,
+    co,
+  );
+  const product = runWasmKernel("BatchMatMul", backend, { a: dyT, b: patches }, {
+    transposeA: false,
+    transposeB: false,
+  });
+  disposeInfos(backend, patches, dyT);
+  const dw = runWasmKernel("Transpose", backend, { x: reshaped(product, [co, k]) }, {
+    perm: [1, 0],
+  });
+  disposeInfos(backend, product);
+  return reshaped(dw, [kh, kw, ci, co]);
+}
+
+/** `dst = srcᵀ` for a row-major `[rows, cols]` matrix, in cache-sized blocks. */
+function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
+  const block = 64;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(rows, r0 + block);
+    for (let c = 0; c < cols; c++) {
+      let to = c * rows + r0;
+      for (let from = r0 * cols + c; from < r1 * cols; from += cols) dst[to++] = src[from];
+    }
+  }
 }

@@ -40,16 +40,15 @@ export function maxPoolGrad(
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  dx.fill(0);
   if (
     filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     padInfo.top === 0 && padInfo.left === 0 && 2 * outHeight <= inHeight &&
     2 * outWidth <= inWidth
   ) {
-    if (2 * outHeight !== inHeight || 2 * outWidth !== inWidth) dx.fill(0);
     pool2x2Grad(x, g, dx, batchSize, inHeight, inWidth, c, outHeight, outWidth);
     return out;
   }
-  dx.fill(0);
   const best = new Float32Array(c);
   const at = new Int32Array(c);
   for (let b = 0; b < batchSize; b++) {
@@ -83,11 +82,7 @@ export function maxPoolGrad(
   return out;
 }
 
-/**
- * The common 2×2, stride-2 case: disjoint windows, unrolled; every window
- * element is written (the gradient or 0), so `dx` needs no clearing except
- * for rows or columns no window covers.
- */
+/** The common 2×2, stride-2 case: disjoint windows, unrolled. */
 function pool2x2Grad(
   x: Float32Array,
   g: Float32Array,
@@ -107,19 +102,14 @@ function pool2x2Grad(
       for (let q = 0; q < outWidth; q++, p0 += 2 * c) {
         const p1 = p0 + c, p2 = p0 + row, p3 = p2 + c;
         for (let d = 0; d < c; d++, gi++) {
-          // The first maximum wins, as in the cpu backend (NaN never does).
           let best = -Infinity, at = -1, v = x[p0 + d];
-          if (v > best) best = v, at = 0;
+          if (v > best) best = v, at = p0 + d;
           v = x[p1 + d];
-          if (v > best) best = v, at = 1;
+          if (v > best) best = v, at = p1 + d;
           v = x[p2 + d];
-          if (v > best) best = v, at = 2;
-          if (x[p3 + d] > best) at = 3;
-          const grad = g[gi];
-          dx[p0 + d] = at === 0 ? grad : 0;
-          dx[p1 + d] = at === 1 ? grad : 0;
-          dx[p2 + d] = at === 2 ? grad : 0;
-          dx[p3 + d] = at === 3 ? grad : 0;
+          if (v > best) best = v, at = p2 + d;
+          if (x[p3 + d] > best) at = p3 + d;
+          if (at >= 0) dx[at] = g[gi];
         }
       }
     }
