@@ -232,6 +232,28 @@ export function evaluateModel(
   ds: Dataset,
   options: EvaluateOptions = {},
 ): EvaluationResult {
+  checkEvaluation(ds, options);
+  return summarizePredictions(ds, predictProbabilities(model, ds, options), options);
+}
+
+/**
+ * Checks, before any prediction, what {@linkcode summarizePredictions}
+ * will require of an evaluation: a non-empty dataset and a valid `worst`.
+ *
+ * @throws {InvalidArgumentError} when the dataset is empty or `worst` is
+ *   not a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { checkEvaluation } from "./evaluate.ts";
+ * const ds = {
+ *   images: new Float32Array(1), labels: new Uint8Array([0]), count: 1,
+ *   rows: 1, cols: 1, numClasses: 2, source: "example",
+ * };
+ * checkEvaluation(ds, { worst: 5 }); // fine
+ * ```
+ */
+export function checkEvaluation(ds: Dataset, options: Pick<EvaluateOptions, "worst"> = {}): void {
   const { worst = 20 } = options;
   if (!Number.isInteger(worst) || worst < 0) {
     throw new InvalidArgumentError(`worst must be a non-negative integer, got ${worst}`);
@@ -239,7 +261,6 @@ export function evaluateModel(
   if (ds.count === 0) {
     throw new InvalidArgumentError(`dataset ${JSON.stringify(ds.source)} is empty`);
   }
-  return summarizePredictions(ds, predictProbabilities(model, ds, options), { worst });
 }
 
 /**
@@ -267,13 +288,8 @@ export function summarizePredictions(
   probs: Float32Array,
   options: Pick<EvaluateOptions, "worst"> = {},
 ): EvaluationResult {
+  checkEvaluation(ds, options);
   const { worst = 20 } = options;
-  if (!Number.isInteger(worst) || worst < 0) {
-    throw new InvalidArgumentError(`worst must be a non-negative integer, got ${worst}`);
-  }
-  if (ds.count === 0) {
-    throw new InvalidArgumentError(`dataset ${JSON.stringify(ds.source)} is empty`);
-  }
   if (probs.length !== ds.count * ds.numClasses) {
     throw new InvalidArgumentError(
       `expected ${ds.count} x ${ds.numClasses} = ${ds.count * ds.numClasses} probabilities ` +

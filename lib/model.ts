@@ -441,6 +441,28 @@ export function buildModel(config: ModelConfig, options: BuildOptions): tf.Layer
 }
 
 /**
+ * A model's dropout layers, in order, with the seed field their masks are
+ * drawn from (set it before a training step for reproducible masks; it is
+ * private in tfjs-layers, hence the narrow type).
+ *
+ * @example
+ * ```ts
+ * import { buildModel, dropoutLayers, REFERENCE_CNN } from "./model.ts";
+ * import { setupBackend } from "./backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const [dropout] = dropoutLayers(model);
+ * dropout.seed = 7;
+ * model.dispose();
+ * ```
+ */
+export function dropoutLayers(model: tf.LayersModel): { seed?: number }[] {
+  return model.layers.filter((l) => l.getClassName() === "Dropout") as unknown[] as {
+    seed?: number;
+  }[];
+}
+
+/**
  * Lists a model's layers with output shapes and parameter counts.
  *
  * @example

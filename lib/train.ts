@@ -11,7 +11,9 @@ import { augmentBatch, type AugmentOptions } from "./augment.ts";
 import type { Dataset } from "./data/types.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { assertModelFitsDataset, evaluateModel } from "./evaluate.ts";
+import { dropoutLayers } from "./model.ts";
 import { DataParallelTrainer, parallelTrainingProblem } from "./parallel/data_parallel.ts";
+import { coreThreads } from "./parallel/replicas.ts";
 import {
   type Batch,
   batchIndices,
@@ -115,8 +117,7 @@ export function autoThreads(
   model: tf.LayersModel,
   run: { batchSize: number; steps: number; cores?: number },
 ): number {
-  const cores = run.cores ?? navigator.hardwareConcurrency ?? 1;
-  const threads = Math.min(cores, 4, Math.floor(run.batchSize / 16));
+  const threads = Math.min(coreThreads(run.cores), Math.floor(run.batchSize / 16));
   if (threads < 2 || run.steps < AUTO_MIN_STEPS || parallelTrainingProblem(model)) return 1;
   return threads;
 }
@@ -171,7 +172,7 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
   }
 }
 
-/** Dropout layers keep their seed in a private field; we set it per step. */
+/** A dropout layer's private seed, set per step (see `dropoutLayers`). */
 type Seeded = { seed?: number };
 
 const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
@@ -285,9 +286,7 @@ async function runEpochs(
   const buffer = createBatchBuffer(train, Math.min(batchSize, train.count));
   const augmentRng = createRng(seed ^ 0x5bd1e995);
   const dropoutRng = createRng(seed ^ 0x27d4eb2f);
-  const dropouts = model.layers.filter((l) =>
-    l.getClassName() === "Dropout"
-  ) as unknown[] as Seeded[];
+  const dropouts = dropoutLayers(model);
   const savedSeeds = dropouts.map((l) => l.seed);
   const minDelta = earlyStopping?.minDelta ?? 0;
   const restore = earlyStopping !== undefined && earlyStopping.restoreBestWeights !== false;

@@ -4,6 +4,7 @@ import { setupBackend } from "../lib/backend.ts";
 import type { Dataset } from "../lib/data/types.ts";
 import { InvalidArgumentError } from "../lib/errors.ts";
 import {
+  checkEvaluation,
   classMetrics,
   confusionMatrix,
   evaluateModel,
@@ -134,4 +135,24 @@ Deno.test("evaluation rejects datasets that do not fit the model", async () => {
   );
   model.dispose();
   assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("checkEvaluation rejects an empty dataset and a bad worst, naming them", () => {
+  const ds: Dataset = {
+    images: new Float32Array(1),
+    labels: new Uint8Array([0]),
+    count: 1,
+    rows: 1,
+    cols: 1,
+    numClasses: 2,
+    source: "one",
+  };
+  checkEvaluation(ds);
+  checkEvaluation(ds, { worst: 0 });
+  assertThrows(() => checkEvaluation(ds, { worst: -1 }), InvalidArgumentError, "got -1");
+  assertThrows(
+    () => checkEvaluation({ ...ds, count: 0 }),
+    InvalidArgumentError,
+    'dataset "one" is empty',
+  );
 });

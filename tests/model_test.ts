@@ -10,6 +10,7 @@ import { setupBackend } from "../lib/backend.ts";
 import { InvalidArgumentError } from "../lib/errors.ts";
 import {
   buildModel,
+  dropoutLayers,
   formatSummary,
   type LayerSpec,
   type ModelConfig,
@@ -193,4 +194,15 @@ Deno.test("invalid configs are rejected naming the layer and value", () => {
     "learningRate",
   );
   assertThrows(() => buildModel(REFERENCE_CNN, { seed: 1.5 }), InvalidArgumentError, "1.5");
+});
+
+Deno.test("dropoutLayers lists the dropout layers in order, seeds settable", async () => {
+  await setupBackend();
+  const model = buildModel(STRONG_CNN, { seed: 1 });
+  const layers = dropoutLayers(model);
+  assertEquals(layers.length, STRONG_CNN.layers.filter((l) => l.type === "dropout").length);
+  layers[0].seed = 5;
+  const first = model.layers.find((l) => l.getClassName() === "Dropout")!;
+  assertEquals(first.getConfig().seed, 5);
+  model.dispose();
 });

@@ -16,6 +16,7 @@ import { normalizeImage } from "../image/normalize.ts";
 import { buildModel, type ModelConfig } from "../model.ts";
 import { loadModel } from "../model_io.ts";
 import { BatchPredictor } from "../parallel/batch_predictor.ts";
+import { coreThreads } from "../parallel/replicas.ts";
 import { createClassifier } from "../predict.ts";
 import { trainModel } from "../train.ts";
 
@@ -372,9 +373,7 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
     });
     const trainRate = percentile(rates, 50);
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
-    const inferThreads = typeof options.threads === "number"
-      ? options.threads
-      : Math.min(4, navigator.hardwareConcurrency ?? 1);
+    const inferThreads = typeof options.threads === "number" ? options.threads : coreThreads();
     using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
     const median = async (batch: number) => {
       const m = inference!;

@@ -17,7 +17,7 @@ import { ModelLoadError } from "../errors.ts";
 import { REFERENCE_CNN, STRONG_CNN } from "../model.ts";
 import { dataPath, projectRoot, resolvePath } from "../paths.ts";
 import { formatTable } from "../table.ts";
-import { intFlag } from "./flags.ts";
+import { intFlag, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task bench [options]
@@ -166,9 +166,7 @@ export async function main(args: string[]): Promise<number> {
     repeats: intFlag(flags, "repeats", 3, { min: 1 }),
     inferImages: intFlag(flags, "infer-images", 2000, { min: 1 }),
     e2eRuns: intFlag(flags, "e2e-runs", 200, { min: 1 }),
-    threads: flags.threads === undefined || flags.threads === "auto"
-      ? "auto" as const
-      : intFlag(flags, "threads", 1, { min: 1 }),
+    threads: threadsFlag(flags),
   };
   const peerScript = resolvePath(
     flags["peer-script"] ?? join(projectRoot(), "..", "shared", "anchors", "torch_mnist_bench.py"),

@@ -93,6 +93,23 @@ export function intFlag(
 }
 
 /**
+ * Reads `--threads` as `"auto"` (also when absent) or a positive integer.
+ *
+ * @throws {InvalidArgumentError} naming the flag and the value otherwise.
+ *
+ * @example
+ * ```ts
+ * import { threadsFlag } from "./flags.ts";
+ * console.assert(threadsFlag({}) === "auto" && threadsFlag({ threads: "2" }) === 2);
+ * ```
+ */
+export function threadsFlag(flags: Flags): number | "auto" {
+  return flags.threads === undefined || flags.threads === "auto"
+    ? "auto"
+    : intFlag(flags, "threads", 1, { min: 1 });
+}
+
+/**
  * Formats a fraction in [0, 1] as a percentage with two decimals.
  *
  * @example

@@ -10,6 +10,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
 import { buildModel, MODEL_CONFIGS } from "../model.ts";
 import { parallelTrainingProblem } from "../parallel/data_parallel.ts";
+import { coreThreads } from "../parallel/replicas.ts";
 import { intFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -58,12 +59,7 @@ export async function main(args: string[]): Promise<number> {
   }
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
   const steps = intFlag(flags, "steps", 3, { min: 1 });
-  const threads = intFlag(
-    flags,
-    "threads",
-    Math.min(4, navigator.hardwareConcurrency ?? 1),
-    { min: 1 },
-  );
+  const threads = intFlag(flags, "threads", coreThreads(), { min: 1 });
   await setupBackend();
   const model = buildModel(config, { seed: 1 });
   try {

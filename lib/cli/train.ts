@@ -19,7 +19,7 @@ import { renderReport, writeReport } from "../report.ts";
 import { formatClassMetrics, formatTable } from "../table.ts";
 import { evaluateRun } from "../run_metrics.ts";
 import { trainModel } from "../train.ts";
-import { intFlag, numberFlag, percent } from "./flags.ts";
+import { intFlag, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task train [options]
@@ -93,9 +93,7 @@ export async function main(args: string[]): Promise<number> {
   const patience = flags.patience === undefined
     ? undefined
     : intFlag(flags, "patience", 0, { min: 1 });
-  const threads = flags.threads === undefined || flags.threads === "auto"
-    ? "auto"
-    : intFlag(flags, "threads", 1, { min: 1 });
+  const threads = threadsFlag(flags);
   const out = resolvePath(flags.out ?? dataPath("models", "latest"));
 
   const backend = await setupBackend();

@@ -249,6 +249,31 @@ function decodeBmpPixels(bytes: Uint8Array, name: string): GrayImage {
 }
 
 /**
+ * The general decoder behind {@linkcode decodeImage}: libvips through
+ * `sharp`, EXIF orientation applied, sRGB, alpha composited onto white by
+ * `toLuminance`. Errors are sharp's own; `decodeImage` names the file.
+ *
+ * @example
+ * ```ts
+ * import { decodeWithSharp } from "./decode.ts";
+ * const img = await decodeWithSharp(await Deno.readFile("data/examples/photo_4.jpg"));
+ * console.log(img.width, img.height);
+ * ```
+ */
+export async function decodeWithSharp(
+  bytes: Uint8Array,
+  maxPixels: number = DEFAULT_MAX_PIXELS,
+): Promise<GrayImage> {
+  const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
+    .autoOrient()
+    .toColourspace("srgb")
+    .ensureAlpha()
+    .raw({ depth: "uchar" })
+    .toBuffer({ resolveWithObject: true });
+  return toLuminance(data, info);
+}
+
+/**
  * Decodes an image file's bytes into luminance (0 = black, 1 = white), with
  * EXIF orientation applied and transparency composited onto white. Only
  * the first frame of an animated GIF/WebP is read.
@@ -285,13 +310,7 @@ export async function decodeImage(
     if (img !== null) return img;
   }
   try {
-    const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
-      .autoOrient()
-      .toColourspace("srgb")
-      .ensureAlpha()
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
-    return toLuminance(data, info);
+    return await decodeWithSharp(bytes, maxPixels);
   } catch (e) {
     throw new ImageError(
       `${name}: cannot decode ${header.format} (${header.width}x${header.height}): ${errorText(e)}`,

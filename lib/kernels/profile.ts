@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { createRng } from "../random.ts";
-import { buildModel, REFERENCE_CNN } from "../model.ts";
+import { buildModel, dropoutLayers, REFERENCE_CNN } from "../model.ts";
 import { DataParallelTrainer, type StepTimings } from "../parallel/data_parallel.ts";
 
 /**
@@ -237,7 +237,7 @@ async function profileParallel(
     labels: Uint8Array.from(labels),
     count: labels.length,
   };
-  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout").length;
+  const dropouts = dropoutLayers(model).length;
   const seeds = Array.from({ length: o.threads }, (_, k) => new Array(dropouts).fill(k + 1));
   using trainer = await DataParallelTrainer.start(model, { threads: o.threads });
   for (let i = 0; i < Math.max(1, o.warmupSteps); i++) await trainer.step(batch, seeds);

@@ -12,13 +12,15 @@ import type { Dataset } from "../data/types.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import {
   assertModelFitsDataset,
+  checkEvaluation,
   type EvaluateOptions,
   predictProbabilities,
   summarizePredictions,
 } from "../evaluate.ts";
 import { validateDataset } from "../preprocess.ts";
 import type { EvaluationResult } from "../types.ts";
-import { ReplicaPool } from "./replicas.ts";
+import { modelVariables, readFlat } from "./flat_weights.ts";
+import { coreThreads, ReplicaPool } from "./replicas.ts";
 
 /** Images per request to a replica, and between the main thread's pauses. */
 const CHUNK = 2048;
@@ -50,11 +52,8 @@ const AUTO_MIN_IMAGES = 16384;
  * console.assert(autoInferenceThreads(70000, 16) === 4);
  * ```
  */
-export function autoInferenceThreads(
-  images: number,
-  cores = navigator.hardwareConcurrency ?? 1,
-): number {
-  return images >= AUTO_MIN_IMAGES ? Math.max(1, Math.min(4, cores)) : 1;
+export function autoInferenceThreads(images: number, cores?: number): number {
+  return images >= AUTO_MIN_IMAGES ? coreThreads(cores) : 1;
 }
 
 /** Lets queued messages (replica answers, new requests) through. */
@@ -151,18 +150,17 @@ export class BatchPredictor {
     }
     validateDataset(ds);
     assertModelFitsDataset(this.#model, ds);
-    const out = new Float32Array(ds.count * ds.numClasses);
     const pool = this.#pool;
     if (pool === undefined || ds.count < 2 * batchSize) {
-      out.set(predictProbabilities(this.#model, ds, { batchSize }));
-      return out;
+      return predictProbabilities(this.#model, ds, { batchSize });
     }
+    const out = new Float32Array(ds.count * ds.numClasses);
     const threads = this.threads;
     const bounds = Array.from(
       { length: threads + 1 },
       (_, k) => Math.round(k * ds.count / threads),
     );
-    const weights = flatWeights(this.#model);
+    const weights = readFlat(modelVariables(this.#model));
     const size = ds.rows * ds.cols;
     const remote = async (k: number) => {
       let first = true;
@@ -207,9 +205,7 @@ export class BatchPredictor {
    * @throws {BackendError} when a replica fails.
    */
   async evaluate(ds: Dataset, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-    if (ds.count === 0) {
-      throw new InvalidArgumentError(`dataset ${JSON.stringify(ds.source)} is empty`);
-    }
+    checkEvaluation(ds, options);
     return summarizePredictions(ds, await this.predict(ds, options), options);
   }
 
@@ -221,16 +217,4 @@ export class BatchPredictor {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** All of `model.weights`' values, flattened in order. */
-function flatWeights(m: tf.LayersModel): Float32Array {
-  const values = m.weights.map((w) => w.read().dataSync() as Float32Array);
-  const out = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-  let at = 0;
-  for (const v of values) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out;
 }

@@ -10,8 +10,10 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
+import { dropoutLayers } from "../model.ts";
 import type { Batch } from "../preprocess.ts";
 import { BatchPredictor } from "./batch_predictor.ts";
+import { readFlat } from "./flat_weights.ts";
 import { ReplicaPool } from "./replicas.ts";
 import {
   type Shard,
@@ -141,9 +143,7 @@ export class DataParallelTrainer {
     this.#pool = pool;
     this.#vars = trainableVariables(model);
     this.#weights = new Float32Array(this.#vars.reduce((n, v) => n + v.size, 0));
-    this.#dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown[] as {
-      seed?: number;
-    }[];
+    this.#dropouts = dropoutLayers(model);
   }
 
   /**
@@ -225,11 +225,7 @@ export class DataParallelTrainer {
       (_, k) => Math.round(k * batch.count / shards),
     );
     const t0 = performance.now();
-    let at = 0;
-    for (const v of this.#vars) {
-      this.#weights.set(v.dataSync() as Float32Array, at);
-      at += v.size;
-    }
+    readFlat(this.#vars, this.#weights);
     const remote = Array.from({ length: shards - 1 }, (_, k) =>
       this.#pool.gradients(
         k,

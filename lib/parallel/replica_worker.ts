@@ -11,52 +11,40 @@
 import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../backend.ts";
 import { compileInference } from "../inference_chain.ts";
+import { dropoutLayers } from "../model.ts";
+import { assignFlat, modelVariables } from "./flat_weights.ts";
 import type { FromReplica, ToReplica } from "./protocol.ts";
 import { shardGradients, trainableVariables } from "./shard_gradients.ts";
 
-let model: tf.LayersModel | undefined;
+/** The replica's model and its inference function, once built. */
+let replica: { model: tf.LayersModel; infer: (x: tf.Tensor) => tf.Tensor } | undefined;
 
 function reply(message: FromReplica, transfer: Transferable[] = []): void {
   self.postMessage(message, transfer);
 }
 
-/** Writes flattened values into `vars` (in order), replacing their values. */
-function assignFlat(vars: tf.Variable[], flat: Float32Array): void {
-  let at = 0;
-  tf.tidy(() => {
-    for (const v of vars) {
-      v.assign(tf.tensor(flat.subarray(at, at + v.size), v.shape, "float32"));
-      at += v.size;
-    }
-  });
-}
-
-function allVariables(m: tf.LayersModel): tf.Variable[] {
-  return m.weights.map((w) => w.read() as tf.Variable);
-}
-
 async function handle(message: ToReplica): Promise<void> {
   if (message.type === "init") {
     await setupBackend();
-    model?.dispose();
-    model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(message.topology) });
+    replica?.model.dispose();
+    const model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(message.topology) });
+    replica = { model, infer: compileInference(model) };
     reply({ type: "ready", id: 0 });
     return;
   }
-  if (model === undefined) throw new Error("the replica got work before its model");
+  if (replica === undefined) throw new Error("the replica got work before its model");
+  const { model, infer } = replica;
   if (message.type === "gradients") {
     const start = performance.now();
     if (message.weights) assignFlat(trainableVariables(model), message.weights);
-    const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout");
-    dropouts.forEach((l, i) => (l as unknown as { seed?: number }).seed = message.seeds[i]);
+    dropoutLayers(model).forEach((l, i) => l.seed = message.seeds[i]);
     const r = shardGradients(model, message, message.total);
     const computeMs = performance.now() - start;
     reply({ type: "gradients", id: message.id, ...r, computeMs }, [r.grads.buffer as ArrayBuffer]);
     return;
   }
-  if (message.weights) assignFlat(allVariables(model), message.weights);
+  if (message.weights) assignFlat(modelVariables(model), message.weights);
   const [, rows, cols, channels] = model.inputs[0].shape as number[];
-  const infer = compileInference(model);
   const size = rows * cols * channels;
   const classes = model.outputs[0].shape[1] as number;
   const probs = new Float32Array(message.count * classes);

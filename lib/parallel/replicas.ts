@@ -12,6 +12,24 @@ import { BackendError, InvalidArgumentError } from "../errors.ts";
 import type { FromReplica, ToReplica } from "./protocol.ts";
 import type { Shard, ShardResult } from "./shard_gradients.ts";
 
+/** Most threads `"auto"` settings use, however many cores there are. */
+const MAX_AUTO_THREADS = 4;
+
+/**
+ * Threads worth running on this machine: its cores, at least 1 and at most
+ * 4 (beyond that, shards get small and each replica costs memory). What
+ * every `"auto"` thread setting starts from.
+ *
+ * @example
+ * ```ts
+ * import { coreThreads } from "./replicas.ts";
+ * console.assert(coreThreads(2) === 2 && coreThreads(16) === 4 && coreThreads(0) === 1);
+ * ```
+ */
+export function coreThreads(cores: number = navigator.hardwareConcurrency ?? 1): number {
+  return Math.max(1, Math.min(MAX_AUTO_THREADS, cores));
+}
+
 type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
 
 /** One worker holding a copy of the model. */

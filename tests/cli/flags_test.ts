@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/errors.ts";
-import { intFlag, numberFlag, percent } from "../../lib/cli/flags.ts";
+import { intFlag, numberFlag, percent, threadsFlag } from "../../lib/cli/flags.ts";
 
 Deno.test("numberFlag: parses, defaults and checks bounds naming the flag and value", () => {
   assertEquals(numberFlag({ lr: "0.5" }, "lr", 1), 0.5);
@@ -31,4 +31,12 @@ Deno.test("intFlag: rejects fractions and out-of-range values", () => {
 Deno.test("percent: two decimals", () => {
   assertEquals(percent(0.98765), "98.77%");
   assertEquals(percent(1), "100.00%");
+});
+
+Deno.test("threadsFlag: auto when absent or auto, else a positive integer", () => {
+  assertEquals(threadsFlag({}), "auto");
+  assertEquals(threadsFlag({ threads: "auto" }), "auto");
+  assertEquals(threadsFlag({ threads: "3" }), 3);
+  assertThrows(() => threadsFlag({ threads: "0" }), InvalidArgumentError, "--threads");
+  assertThrows(() => threadsFlag({ threads: "two" }), InvalidArgumentError, '"two"');
 });

@@ -2,9 +2,8 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { ImageError } from "../../lib/errors.ts";
-import { decodeImage, toLuminance } from "../../lib/image/decode.ts";
+import { decodeImage, decodeWithSharp } from "../../lib/image/decode.ts";
 import { isPng, readPngHeader, tryDecodePng } from "../../lib/image/png.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
 import { createRng } from "../../lib/random.ts";
 
 function crc32(bytes: Uint8Array): number {
@@ -62,21 +61,10 @@ function buildPng(
   ]);
 }
 
-/** `decodeImage`'s sharp path, verbatim. */
-async function viaSharp(bytes: Uint8Array): Promise<GrayImage> {
-  const { data, info } = await sharp(bytes, { failOn: "error" })
-    .autoOrient()
-    .toColourspace("srgb")
-    .ensureAlpha()
-    .raw({ depth: "uchar" })
-    .toBuffer({ resolveWithObject: true });
-  return toLuminance(data, info);
-}
-
 async function assertSameAsSharp(bytes: Uint8Array, what: string): Promise<void> {
   const fast = tryDecodePng(bytes);
   if (fast === null) throw new Error(`${what}: not decoded`);
-  const slow = await viaSharp(bytes);
+  const slow = await decodeWithSharp(bytes);
   assertEquals([fast.width, fast.height], [slow.width, slow.height], what);
   for (let i = 0; i < slow.data.length; i++) {
     if (fast.data[i] !== slow.data[i]) {
@@ -190,7 +178,7 @@ Deno.test("tryDecodePng leaves interlaced, rotated, profiled, animated and damag
     const [what, bytes] of [["interlaced", interlaced], ["EXIF orientation", rotated]] as const
   ) {
     assertEquals(tryDecodePng(bytes), null, what);
-    const slow = await viaSharp(bytes);
+    const slow = await decodeWithSharp(bytes);
     assertEquals(await decodeImage(bytes), slow, what);
   }
   assertEquals((await decodeImage(rotated)).width, 8, "rotated by sharp");

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { buildModel, type ModelConfig, REFERENCE_CNN } from "../../lib/model.ts";
+import { buildModel, dropoutLayers, type ModelConfig, REFERENCE_CNN } from "../../lib/model.ts";
 import type { Batch } from "../../lib/preprocess.ts";
 import { seededValues } from "../kernels/_compare.ts";
 
@@ -34,7 +34,5 @@ export function twin(config: ModelConfig, seed: number): tf.LayersModel {
 
 /** Sets every dropout layer's seed. */
 export function seedDropouts(model: tf.LayersModel, seeds: number[]): void {
-  model.layers.filter((l) => l.getClassName() === "Dropout").forEach((l, i) =>
-    (l as unknown as { seed?: number }).seed = seeds[i]
-  );
+  dropoutLayers(model).forEach((l, i) => l.seed = seeds[i]);
 }

@@ -3,20 +3,11 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import { BackendError, InvalidArgumentError } from "../../lib/errors.ts";
 import { buildModel, REFERENCE_CNN } from "../../lib/model.ts";
-import { ReplicaPool } from "../../lib/parallel/replicas.ts";
+import { modelVariables, readFlat } from "../../lib/parallel/flat_weights.ts";
+import { coreThreads, ReplicaPool } from "../../lib/parallel/replicas.ts";
 import { shardGradients, trainableVariables } from "../../lib/parallel/shard_gradients.ts";
 import { maxAbsDiff } from "../kernels/_compare.ts";
 import { seedDropouts, seededBatch } from "./_fixtures.ts";
-
-function flat(vars: tf.Variable[]): Float32Array {
-  const out = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
-  let at = 0;
-  for (const v of vars) {
-    out.set(v.dataSync() as Float32Array, at);
-    at += v.size;
-  }
-  return out;
-}
 
 Deno.test("a worker replica computes the same shard gradient as this thread", async () => {
   await setupBackend();
@@ -26,7 +17,7 @@ Deno.test("a worker replica computes the same shard gradient as this thread", as
   try {
     assertEquals(pool.size, 2);
     const batch = seededBatch(8, 4);
-    const weights = flat(trainableVariables(model));
+    const weights = readFlat(trainableVariables(model));
     const [a, b] = await Promise.all([
       pool.gradients(0, weights, batch, 16, [21]),
       pool.gradients(1, weights, batch, 16, [22]),
@@ -61,7 +52,7 @@ Deno.test("a worker replica predicts what the model predicts", async () => {
   const model = buildModel(REFERENCE_CNN, { seed: 10 });
   using pool = await ReplicaPool.start(model, { replicas: 1 });
   const batch = seededBatch(5, 5);
-  const weights = flat(model.weights.map((w) => w.read() as tf.Variable));
+  const weights = readFlat(modelVariables(model));
   const probs = await pool.predict(0, weights, batch.pixels, 5, 2);
   const want = tf.tidy(() =>
     (model.predict(tf.tensor4d(batch.pixels, [5, 28, 28, 1])) as tf.Tensor).dataSync()
@@ -100,4 +91,9 @@ Deno.test("the pool rejects bad sizes and indices, and work after close", async 
     "closed",
   );
   model.dispose();
+});
+
+Deno.test("coreThreads is the cores, at least 1 and at most 4", () => {
+  assertEquals([0, 1, 2, 3, 4, 16].map((c) => coreThreads(c)), [1, 1, 2, 3, 4, 4]);
+  assertEquals(coreThreads(), Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
 });
