@@ -8,21 +8,16 @@
  * `[CI, H, W, N]`), and `dy` as an `[OH, OW, N, CO]` filter dilated by the
  * stride; the `[CI, KH, KW, CO]` result transposed is `dW`. XNNPACK repacks
  * a filter on every call, and with few input channels (a first layer) `dy`
- * is by far the larger operand, so there `dW` is computed instead as the
- * matrix product `dyᵀ · patches` (im2col), which packs only the patches.
+ * is by far the larger operand, so there `dW` is instead accumulated
+ * directly by a WASM SIMD kernel of ours (`simd/kernels.c`).
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import {
-  disposeInfos,
-  requireNhwc,
-  reshaped,
-  runWasmKernel,
-  type WasmKernelArgs,
-} from "./wasm_kernel.ts";
+import { simdKernels } from "./simd.ts";
+import { disposeInfos, requireNhwc, runWasmKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Conv2DBackpropFilter` (NHWC, any strides
@@ -53,7 +48,7 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
   );
   const patchSize = info.filterHeight * info.filterWidth * info.inChannels;
   return patchSize < info.outChannels
-    ? viaMatMul(backend, x, dy, info)
+    ? direct(backend, x, dy, info)
     : viaConvolution(backend, x, dy, info);
 }
 
@@ -94,73 +89,17 @@ function viaConvolution(
 }
 
 /**
- * `dW` as `dyᵀ · patches` on XNNPACK, for few input channels (a first
- * layer): XNNPACK packs its right operand, and `patches`
- * (`[N·OH·OW, KH·KW·CI]`) is then smaller than `dy`. Both operands are
- * written here straight into the heap.
+ * `dW` accumulated in place by the WASM SIMD kernel (`simd/kernels.c`),
+ * for few input channels (a first layer): there the `[KH, KW, CI, CO]`
+ * gradient stays in L1 cache while `x` and `dy` are read once each.
  */
-function viaMatMul(
+function direct(
   backend: BackendWasm,
   x: tf.TensorInfo,
   dy: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth } = info;
-  const { filterHeight: kh, filterWidth: kw, outChannels: co, padInfo } = info;
-  const { strideHeight, strideWidth } = info;
-  const rows = batchSize * outHeight * outWidth;
-  const k = kh * kw * ci;
-  const patches = backend.makeOutput([1, rows, k], "float32");
-  const dyT = backend.makeOutput([1, co, rows], "float32");
-  // Views after the allocations: allocating may grow (and detach) the heap.
-  const p = backend.typedArrayFromHeap(patches) as Float32Array;
-  const src = backend.typedArrayFromHeap(x) as Float32Array;
-  let row = 0;
-  for (let n = 0; n < batchSize; n++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      for (let ow = 0; ow < outWidth; ow++, row += k) {
-        for (let a = 0; a < kh; a++) {
-          const ih = oh * strideHeight - padInfo.top + a;
-          for (let b = 0; b < kw; b++) {
-            const iw = ow * strideWidth - padInfo.left + b;
-            const to = row + (a * kw + b) * ci;
-            if (ih < 0 || ih >= inHeight || iw < 0 || iw >= inWidth) {
-              p.fill(0, to, to + ci);
-              continue;
-            }
-            const from = ((n * inHeight + ih) * inWidth + iw) * ci;
-            for (let c = 0; c < ci; c++) p[to + c] = src[from + c];
-          }
-        }
-      }
-    }
-  }
-  transposeInto(
-    backend.typedArrayFromHeap(dy) as Float32Array,
-    backend.typedArrayFromHeap(dyT) as Float32Array,
-    rows,
-    co,
-  );
-  const product = runWasmKernel("BatchMatMul", backend, { a: dyT, b: patches }, {
-    transposeA: false,
-    transposeB: false,
-  });
-  disposeInfos(backend, patches, dyT);
-  const dw = runWasmKernel("Transpose", backend, { x: reshaped(product, [co, k]) }, {
-    perm: [1, 0],
-  });
-  disposeInfos(backend, product);
-  return reshaped(dw, [kh, kw, ci, co]);
-}
-
-/** `dst = srcᵀ` for a row-major `[rows, cols]` matrix, in cache-sized blocks. */
-function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
-  const block = 64;
-  for (let r0 = 0; r0 < rows; r0 += block) {
-    const r1 = Math.min(rows, r0 + block);
-    for (let c = 0; c < cols; c++) {
-      let to = c * rows + r0;
-      for (let from = r0 * cols + c; from < r1 * cols; from += cols) dst[to++] = src[from];
-    }
-  }
+  const dw = backend.makeOutput(info.filterShape, "float32");
+  simdKernels(backend).conv2dFilterGrad({ x, dy, dw }, info);
+  return dw;
 }

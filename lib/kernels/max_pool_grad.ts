@@ -1,12 +1,15 @@
 /**
  * A faster `MaxPoolGrad` for the WASM backend: one pass over the pooling
  * windows that sends each output's gradient to the first maximum of its
- * window (the cpu backend's rule), written straight into the WASM heap.
+ * window (the cpu backend's rule), written straight into the WASM heap. The
+ * common 2×2, stride-2 pool runs in WASM SIMD (`simd/kernels.c`), any other
+ * window in JavaScript.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { simdKernels } from "./simd.ts";
 import type { WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**
@@ -36,19 +39,26 @@ export function maxPoolGrad(
   const { strideHeight, strideWidth, filterHeight, filterWidth, padInfo } = info;
 
   const out = backend.makeOutput(input.shape, "float32");
-  // Views after the allocation: allocating may grow (and detach) the heap.
-  const dx = backend.typedArrayFromHeap(out) as Float32Array;
-  const x = backend.typedArrayFromHeap(input) as Float32Array;
-  const g = backend.typedArrayFromHeap(dy) as Float32Array;
-  dx.fill(0);
   if (
     filterHeight === 2 && filterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     padInfo.top === 0 && padInfo.left === 0 && 2 * outHeight <= inHeight &&
     2 * outWidth <= inWidth
   ) {
-    pool2x2Grad(x, g, dx, batchSize, inHeight, inWidth, c, outHeight, outWidth);
+    simdKernels(backend).maxPoolGrad2x2({ x: input, dy, dx: out }, {
+      batch: batchSize,
+      inHeight,
+      inWidth,
+      channels: c,
+      outHeight,
+      outWidth,
+    });
     return out;
   }
+  // Views after the allocation: allocating may grow (and detach) the heap.
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  dx.fill(0);
   const best = new Float32Array(c);
   const at = new Int32Array(c);
   for (let b = 0; b < batchSize; b++) {
@@ -80,38 +90,4 @@ export function maxPoolGrad(
     }
   }
   return out;
-}
-
-/** The common 2×2, stride-2 case: disjoint windows, unrolled. */
-function pool2x2Grad(
-  x: Float32Array,
-  g: Float32Array,
-  dx: Float32Array,
-  batchSize: number,
-  inHeight: number,
-  inWidth: number,
-  c: number,
-  outHeight: number,
-  outWidth: number,
-): void {
-  const row = inWidth * c;
-  let gi = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let r = 0; r < outHeight; r++) {
-      let p0 = (b * inHeight + 2 * r) * row;
-      for (let q = 0; q < outWidth; q++, p0 += 2 * c) {
-        const p1 = p0 + c, p2 = p0 + row, p3 = p2 + c;
-        for (let d = 0; d < c; d++, gi++) {
-          let best = -Infinity, at = -1, v = x[p0 + d];
-          if (v > best) best = v, at = p0 + d;
-          v = x[p1 + d];
-          if (v > best) best = v, at = p1 + d;
-          v = x[p2 + d];
-          if (v > best) best = v, at = p2 + d;
-          if (x[p3 + d] > best) at = p3 + d;
-          if (at >= 0) dx[at] = g[gi];
-        }
-      }
-    }
-  }
 }

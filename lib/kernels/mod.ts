@@ -6,6 +6,7 @@
  */
 
 import { batchMatMul } from "./batch_mat_mul.ts";
+import { conv2d, fusedConv2d } from "./conv2d.ts";
 import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
 import { identity } from "./identity.ts";
@@ -17,7 +18,8 @@ import { registerWasmKernel } from "./wasm_kernel.ts";
 
 /**
  * Registers Digit Lab's training kernels on the `wasm` backend: the missing
- * `Conv2DBackpropFilter`, and faster `Conv2DBackpropInput`, `MaxPoolGrad`,
+ * `Conv2DBackpropFilter`, and faster `Conv2D` and `FusedConv2D` (one input
+ * channel, 3×3), `Conv2DBackpropInput`, `MaxPoolGrad`,
  * `Sum` and `Mean` (over leading axes), `BatchMatMul` (with a transposed
  * operand), `Tile` (the batch-norm gradient's broadcast) and a copy-free
  * `Identity` (the engine's clones of tensors saved for the backward pass),
@@ -31,6 +33,8 @@ import { registerWasmKernel } from "./wasm_kernel.ts";
  * ```
  */
 export function registerTrainingKernels(): void {
+  registerWasmKernel("Conv2D", conv2d);
+  registerWasmKernel("FusedConv2D", fusedConv2d);
   registerWasmKernel("Conv2DBackpropFilter", conv2dBackpropFilter);
   registerWasmKernel("Conv2DBackpropInput", conv2dBackpropInput);
   registerWasmKernel("MaxPoolGrad", maxPoolGrad);

@@ -17,7 +17,9 @@ const PEER_JSON = {
   torch: "1.13.1",
   runs: [{
     data: "real_mnist",
-    train_epoch1_s: 12.5,
+    train_epoch1_s: 19,
+    // The steady epoch is the fastest after the first.
+    epochs: [{ seconds: 19 }, { seconds: 13 }, { seconds: 12.5 }],
     peak_rss_mib: 640,
     inference: { batch_1: { samples_per_s: 2500 }, batch_256: { samples_per_s: 40000 } },
   }],
@@ -49,6 +51,7 @@ Deno.test("parsePeerOutput reads the figures of the last line", () => {
   const peer = parsePeerOutput(`log line\n${JSON.stringify(PEER_JSON)}\n`);
   assertEquals(peer, {
     train_epoch_s: 12.5,
+    train_epoch1_s: 19,
     infer_b1_per_s: 2500,
     infer_b256_per_s: 40000,
     peak_rss_mib: 640,
@@ -64,6 +67,13 @@ Deno.test("parsePeerOutput reads the figures of the last line", () => {
     DataFormatError,
     "runs[0].inference.batch_256.samples_per_s is 0",
   );
+  const oneEpoch = structuredClone(PEER_JSON);
+  oneEpoch.runs[0].epochs = [{ seconds: 19 }];
+  assertThrows(
+    () => parsePeerOutput(JSON.stringify(oneEpoch)),
+    DataFormatError,
+    "needs a second epoch",
+  );
 });
 
 Deno.test("compareWithPeer divides ours by PyTorch's", () => {
@@ -72,6 +82,7 @@ Deno.test("compareWithPeer divides ours by PyTorch's", () => {
     parsePeerOutput(JSON.stringify(PEER_JSON)),
   );
   assertEquals(c.train_ratio, 2);
+  assertEquals(c.train_ratio_epoch1, 25 / 19);
   assertEquals(c.infer_b1_ratio, 0.4);
   assertEquals(c.infer_b256_ratio, 0.25);
   assertEquals(c.peak_rss_ratio, 0.5);
@@ -86,7 +97,7 @@ Deno.test("runPeer spawns the script with the peer flags and parses its output",
     assertEquals(peer.train_epoch_s, 12.5);
     assertEquals(
       JSON.parse(await Deno.readTextFile(`${dir}/argv.json`)),
-      ["--threads", "2", "--epochs", "1", "--wait-quiet", "0", "--data-dir", "/some/mnist"],
+      ["--threads", "2", "--epochs", "2", "--wait-quiet", "0", "--data-dir", "/some/mnist"],
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

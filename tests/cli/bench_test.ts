@@ -34,7 +34,8 @@ Deno.test("bench: a tiny run with a fake peer prints tables and one JSON line", 
     await Deno.writeTextFile(
       script,
       `import json\nprint(json.dumps({"torch": "9.9", "runs": [{"data": "real_mnist", ` +
-        `"train_epoch1_s": 4.0, "peak_rss_mib": 100.0, "inference": {"batch_1": ` +
+        `"train_epoch1_s": 6.0, "epochs": [{"seconds": 6.0}, {"seconds": 4.0}], ` +
+        `"peak_rss_mib": 100.0, "inference": {"batch_1": ` +
         `{"samples_per_s": 50.0}, "batch_256": {"samples_per_s": 800.0}}}]}))\n`,
     );
     await setupBackend();
@@ -59,8 +60,11 @@ Deno.test("bench: a tiny run with a fake peer prints tables and one JSON line", 
     assertEquals(json.models.strong.tensor_leak, 0);
     assertEquals(json.train_samples_per_s, json.models.reference.train_samples_per_s);
     assertEquals([json.models.reference.params, json.models.strong.params], [34826, 198762]);
-    assertEquals([json.peer_train_epoch_s, json.peer_infer_b1_per_s], [4, 50]);
+    assertEquals([json.peer_train_epoch_s, json.peer_train_epoch1_s], [4, 6]);
+    assertEquals(json.peer_infer_b1_per_s, 50);
     assertAlmostEquals(json.train_ratio, json.train_epoch_s / 4);
+    assertAlmostEquals(json.train_ratio_epoch1, json.train_epoch_s / 6);
+    assertStringIncludes(out, "vs PyTorch's first epoch");
     assertAlmostEquals(json.infer_b256_ratio, json.infer_b256_per_s / 800);
     assertAlmostEquals(json.peak_rss_ratio, json.peak_rss_mib / 100);
   } finally {

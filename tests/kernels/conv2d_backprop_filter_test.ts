@@ -22,6 +22,10 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [3, 9, 8, 1], f: [3, 3, 1, 16], strides: 2, pad: "same" },
   { x: [2, 10, 9, 1], f: [5, 5, 1, 32], strides: 1, pad: 2 },
   { x: [2, 11, 10, 2], f: [3, 3, 2, 20], strides: [1, 2], pad: "valid" },
+  // The SIMD kernel's 3×3 single-channel path (a first layer), with a tail
+  // of channels past the last four, and at the reference model's size.
+  { x: [2, 9, 8, 1], f: [3, 3, 1, 14], strides: 1, pad: "valid" },
+  { x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: "valid" },
 ];
 
 for (const { x, f, strides, pad } of cases) {

@@ -11,6 +11,10 @@ const cases: { x: number[]; size: number | [number, number]; strides: number; pa
   { x: [2, 8, 8, 3], size: 3, strides: 1, pad: "same" },
   { x: [2, 9, 9, 2], size: 3, strides: 2, pad: "valid" },
   { x: [1, 10, 11, 5], size: [2, 3], strides: 1, pad: 1 },
+  // The SIMD 2×2 path: channels in fours, with a scalar tail, odd sizes.
+  { x: [2, 26, 26, 32], size: 2, strides: 2, pad: "valid" },
+  { x: [2, 11, 11, 6], size: 2, strides: 2, pad: "valid" },
+  { x: [1, 7, 9, 5], size: 2, strides: 2, pad: "valid" },
 ];
 
 for (const { x, size, strides, pad } of cases) {
@@ -64,4 +68,39 @@ Deno.test("MaxPoolGrad on wasm does not leak over repeated calls", async () => {
   }
   assertEquals(liveCounts(), before);
   tf.dispose([input, output, dy]);
+});
+
+Deno.test("MaxPoolGrad on wasm gives no gradient to windows of -Infinity or NaN, as cpu", async () => {
+  await setupBackend();
+  // Four 2×2 windows per channel over 6 channels (four SIMD lanes and a tail
+  // of two): all -Infinity, all NaN, NaN then a number, a number then NaN.
+  const shape: [number, number, number, number] = [1, 4, 4, 6];
+  const xv = new Float32Array(96);
+  for (let r = 0; r < 4; r++) {
+    for (let q = 0; q < 4; q++) {
+      for (let d = 0; d < 6; d++) {
+        const window = (r >> 1) * 2 + (q >> 1), first = r % 2 === 0 && q % 2 === 0;
+        xv[(r * 4 + q) * 6 + d] = [
+          -Infinity,
+          NaN,
+          first ? NaN : d + q,
+          first ? d : NaN,
+        ][window];
+      }
+    }
+  }
+  const { wasm, cpu } = await onBothBackends(() =>
+    tf.tidy(() => {
+      const input = tf.tensor4d(xv, shape);
+      const dy = tf.tensor4d(seededValues([1, 2, 2, 6], 4), [1, 2, 2, 6]);
+      return tf.engine().runKernel("MaxPoolGrad", { dy, input, output: dy }, {
+        filterSize: 2,
+        strides: 2,
+        pad: "valid",
+      }) as tf.Tensor;
+    })
+  );
+  assertEquals(Array.from(wasm), Array.from(cpu));
+  // The first two windows get nothing; the other two get each gradient once.
+  assertEquals(wasm.filter((v) => v !== 0).length, 2 * 6);
 });

@@ -6,6 +6,8 @@ import { buildModel, REFERENCE_CNN } from "../../lib/model.ts";
 import { liveCounts, maxAbsDiff, scaleOf, seededValues } from "./_compare.ts";
 
 const KERNELS = [
+  "Conv2D",
+  "FusedConv2D",
   "Conv2DBackpropFilter",
   "Conv2DBackpropInput",
   "MaxPoolGrad",

@@ -1,0 +1,261 @@
+/**
+ * Kernels of our own in WASM SIMD (`simd/kernels.c`, built by
+ * `deno task build:simd` into `simd/kernels_wasm.ts`), instantiated on the
+ * WASM backend's own memory: they read and write tensors where they lie on
+ * the tfjs heap, with no copies. One instance per backend memory (each
+ * Worker has its own backend).
+ *
+ * The wrappers take tensors, check dtypes and sizes against the shapes they
+ * are given (the C code trusts them), and pass heap offsets.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { BackendError, InvalidArgumentError } from "../errors.ts";
+import { KERNELS_WASM_BASE64 } from "./simd/kernels_wasm.ts";
+
+/**
+ * Shapes of a 2×2, stride-2, unpadded max-pool gradient (NHWC).
+ *
+ * @example
+ * ```ts
+ * import type { Pool2x2Shape } from "./simd.ts";
+ * const shape: Pool2x2Shape = {
+ *   batch: 2, inHeight: 26, inWidth: 26, channels: 32, outHeight: 13, outWidth: 13,
+ * };
+ * ```
+ */
+export interface Pool2x2Shape {
+  /** Images. */
+  batch: number;
+  /** Input rows. */
+  inHeight: number;
+  /** Input columns. */
+  inWidth: number;
+  /** Channels. */
+  channels: number;
+  /** Output rows (at most `inHeight / 2`). */
+  outHeight: number;
+  /** Output columns (at most `inWidth / 2`). */
+  outWidth: number;
+}
+
+/**
+ * Shapes of a 3×3, stride-1, unpadded convolution of one input channel.
+ *
+ * @example
+ * ```ts
+ * import type { Conv3x3Shape } from "./simd.ts";
+ * const shape: Conv3x3Shape = { batch: 1, inHeight: 28, inWidth: 28, outChannels: 32, relu: true };
+ * ```
+ */
+export interface Conv3x3Shape {
+  /** Images. */
+  batch: number;
+  /** Input rows (at least 3). */
+  inHeight: number;
+  /** Input columns (at least 3). */
+  inWidth: number;
+  /** Filters. */
+  outChannels: number;
+  /** Whether to apply ReLU after the bias. */
+  relu: boolean;
+}
+
+/**
+ * The kernels of `simd/kernels.c`, bound to one backend's memory.
+ *
+ * @example
+ * ```ts
+ * import type { SimdKernels } from "./simd.ts";
+ * const names = (k: SimdKernels): string[] => Object.keys(k);
+ * ```
+ */
+export interface SimdKernels {
+  /**
+   * Writes into `dx` (shaped like `x`) the gradient of a 2×2, stride-2,
+   * unpadded max pool: each window's `dy` goes to its first maximum, every
+   * other element gets 0.
+   */
+  maxPoolGrad2x2(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; dx: tf.TensorInfo },
+    shape: Pool2x2Shape,
+  ): void;
+  /**
+   * Writes into `dw` (`[KH, KW, CI, CO]`) the filter gradient of a
+   * convolution (dilation 1) with the geometry `info`.
+   */
+  conv2dFilterGrad(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; dw: tf.TensorInfo },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+  /**
+   * Writes into `y` (`[N, H - 2, W - 2, CO]`) a 3×3, stride-1, unpadded
+   * convolution of `x` (`[N, H, W, 1]`) with `filter` (`[3, 3, 1, CO]`),
+   * plus `bias` (`[CO]`) when given, then ReLU when `shape.relu`.
+   */
+  conv2d3x3SingleChannel(
+    tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; y: tf.TensorInfo },
+    shape: Conv3x3Shape,
+  ): void;
+}
+
+interface Exports {
+  max_pool_grad_2x2(...args: number[]): void;
+  conv2d_filter_grad(...args: number[]): void;
+  conv2d_3x3_c1(...args: number[]): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const bound = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The compiled module (compiled once per isolate). */
+function simdModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/** The backend's `WebAssembly.Memory` (the heap its tensors live on). */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory {
+  const wasm = backend.wasm as unknown as {
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+  };
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new BackendError(
+      "the wasm backend does not expose its WebAssembly.Memory (looked for asm.memory and wasmMemory)",
+    );
+  }
+  return memory;
+}
+
+/**
+ * The SIMD kernels bound to `backend`'s memory (instantiated on first use,
+ * then cached per memory).
+ *
+ * @throws {BackendError} when the backend's memory cannot be found or the
+ *   module does not instantiate on it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { setupBackend } from "../backend.ts";
+ * import { simdKernels } from "./simd.ts";
+ *
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * const x = tf.tensor4d([1, 4, 3, 2], [1, 2, 2, 1]);
+ * const dy = tf.tensor4d([5], [1, 1, 1, 1]);
+ * const dx = backend.makeOutput([1, 2, 2, 1], "float32");
+ * simdKernels(backend).maxPoolGrad2x2({ x, dy, dx }, {
+ *   batch: 1, inHeight: 2, inWidth: 2, channels: 1, outHeight: 1, outWidth: 1,
+ * });
+ * const grad = tf.engine().makeTensorFromTensorInfo(dx);
+ * console.log(grad.dataSync()); // [0, 5, 0, 0]
+ * tf.dispose([x, dy, grad]);
+ * ```
+ */
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  const memory = backendMemory(backend);
+  let kernels = bound.get(memory);
+  if (kernels !== undefined) return kernels;
+  let exports: Exports;
+  try {
+    const instance = new WebAssembly.Instance(simdModule(), { env: { memory } });
+    exports = instance.exports as unknown as Exports;
+  } catch (error) {
+    throw new BackendError(
+      `the SIMD kernels did not instantiate on the wasm backend's memory: ${
+        (error as Error).message
+      }`,
+    );
+  }
+  const at = (info: tf.TensorInfo, name: string, size: number): number => {
+    const elements = info.shape.reduce((a, b) => a * b, 1);
+    if (info.dtype !== "float32" || elements !== size) {
+      throw new InvalidArgumentError(
+        `${name} must be float32 with ${size} elements, got ${info.dtype} shape [${info.shape}]`,
+      );
+    }
+    return backend.dataIdMap.get(info.dataId).memoryOffset;
+  };
+  kernels = {
+    maxPoolGrad2x2({ x, dy, dx }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = s;
+      if (2 * outHeight > inHeight || 2 * outWidth > inWidth) {
+        throw new InvalidArgumentError(
+          `a 2x2 pool of ${inHeight}x${inWidth} has at most ${Math.floor(inHeight / 2)}x${
+            Math.floor(inWidth / 2)
+          } windows, got ${outHeight}x${outWidth}`,
+        );
+      }
+      const inSize = batch * inHeight * inWidth * channels;
+      exports.max_pool_grad_2x2(
+        at(x, "x", inSize),
+        at(dy, "dy", batch * outHeight * outWidth * channels),
+        at(dx, "dx", inSize),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    conv2dFilterGrad({ x, dy, dw }, info) {
+      const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+      const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
+      if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+        throw new InvalidArgumentError(
+          `conv2dFilterGrad needs dilation 1, got ${info.dilationHeight}x${info.dilationWidth}`,
+        );
+      }
+      exports.conv2d_filter_grad(
+        at(x, "x", batchSize * inHeight * inWidth * inChannels),
+        at(dy, "dy", batchSize * outHeight * outWidth * outChannels),
+        at(dw, "dw", filterHeight * filterWidth * inChannels * outChannels),
+        batchSize,
+        inHeight,
+        inWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        outChannels,
+        filterHeight,
+        filterWidth,
+        strideHeight,
+        strideWidth,
+        padInfo.top,
+        padInfo.left,
+      );
+    },
+    conv2d3x3SingleChannel({ x, filter, bias, y }, s) {
+      const { batch, inHeight, inWidth, outChannels, relu } = s;
+      if (inHeight < 3 || inWidth < 3) {
+        throw new InvalidArgumentError(
+          `a 3x3 unpadded convolution needs at least 3x3 pixels, got ${inHeight}x${inWidth}`,
+        );
+      }
+      exports.conv2d_3x3_c1(
+        at(x, "x", batch * inHeight * inWidth),
+        at(filter, "filter", 9 * outChannels),
+        bias === undefined ? 0 : at(bias, "bias", outChannels),
+        at(y, "y", batch * (inHeight - 2) * (inWidth - 2) * outChannels),
+        batch,
+        inHeight,
+        inWidth,
+        outChannels,
+        relu ? 1 : 0,
+      );
+    },
+  };
+  bound.set(memory, kernels);
+  return kernels;
+}

@@ -1,0 +1,240 @@
+// Training kernels for the TensorFlow.js WASM backend, in C with 128-bit
+// WASM SIMD. They run on the backend's own memory (imported as env.memory):
+// every pointer is a byte offset of a tensor on the tfjs heap, so nothing is
+// copied. The module has no data, no stack and no globals of its own, which
+// `deno task build:simd` checks; the JavaScript wrappers in ../simd.ts check
+// shapes before calling in.
+//
+// Build: deno task build:simd (clang and wasm-ld from Debian's clang, lld).
+
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+// Zeroes n floats.
+static void zero(float *p, int32_t n) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) wasm_v128_store(p + i, z);
+  for (; i < n; i++) p[i] = 0.0f;
+}
+
+// MaxPoolGrad for 2x2 windows with stride 2 and no padding, NHWC.
+//
+// dx[window argmax] = dy[window] and 0 elsewhere, where the argmax is the
+// first maximum in row-major window order under a strict `>` from -Infinity
+// (as on the tfjs cpu backend: a window of NaN or -Infinity only gets no
+// gradient). Input rows and columns no window covers get 0.
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch,
+                       int32_t in_h, int32_t in_w, int32_t c, int32_t out_h,
+                       int32_t out_w) {
+  const int32_t row = in_w * c;
+  const v128_t neg_inf = wasm_f32x4_splat(-__builtin_inff());
+  const float *g = dy;
+  for (int32_t b = 0; b < batch; b++) {
+    const float *xb = x + b * in_h * row;
+    float *db = dx + b * in_h * row;
+    for (int32_t r = 0; r < out_h; r++) {
+      const float *x0 = xb + 2 * r * row, *x1 = x0 + row;
+      float *d0 = db + 2 * r * row, *d1 = d0 + row;
+      for (int32_t q = 0; q < out_w; q++, g += c) {
+        const float *p0 = x0 + 2 * q * c, *p1 = p0 + c;
+        const float *p2 = x1 + 2 * q * c, *p3 = p2 + c;
+        float *e0 = d0 + 2 * q * c, *e1 = e0 + c;
+        float *e2 = d1 + 2 * q * c, *e3 = e2 + c;
+        int32_t d = 0;
+        for (; d + 4 <= c; d += 4) {
+          const v128_t v0 = wasm_v128_load(p0 + d), v1 = wasm_v128_load(p1 + d);
+          const v128_t v2 = wasm_v128_load(p2 + d), v3 = wasm_v128_load(p3 + d);
+          const v128_t m0 = wasm_f32x4_gt(v0, neg_inf);
+          v128_t best = wasm_v128_bitselect(v0, neg_inf, m0);
+          const v128_t m1 = wasm_f32x4_gt(v1, best);
+          best = wasm_v128_bitselect(v1, best, m1);
+          const v128_t m2 = wasm_f32x4_gt(v2, best);
+          best = wasm_v128_bitselect(v2, best, m2);
+          const v128_t m3 = wasm_f32x4_gt(v3, best);
+          // The last window element that raised the maximum is the first
+          // maximum: later ones win only when strictly greater.
+          const v128_t w3 = m3;
+          const v128_t w2 = wasm_v128_andnot(m2, w3);
+          const v128_t later1 = wasm_v128_or(m2, m3);
+          const v128_t w1 = wasm_v128_andnot(m1, later1);
+          const v128_t w0 = wasm_v128_andnot(m0, wasm_v128_or(m1, later1));
+          const v128_t gv = wasm_v128_load(g + d);
+          wasm_v128_store(e0 + d, wasm_v128_and(gv, w0));
+          wasm_v128_store(e1 + d, wasm_v128_and(gv, w1));
+          wasm_v128_store(e2 + d, wasm_v128_and(gv, w2));
+          wasm_v128_store(e3 + d, wasm_v128_and(gv, w3));
+        }
+        for (; d < c; d++) {
+          float best = -__builtin_inff();
+          int32_t at = -1;
+          if (p0[d] > best) best = p0[d], at = 0;
+          if (p1[d] > best) best = p1[d], at = 1;
+          if (p2[d] > best) best = p2[d], at = 2;
+          if (p3[d] > best) at = 3;
+          e0[d] = at == 0 ? g[d] : 0.0f;
+          e1[d] = at == 1 ? g[d] : 0.0f;
+          e2[d] = at == 2 ? g[d] : 0.0f;
+          e3[d] = at == 3 ? g[d] : 0.0f;
+        }
+      }
+      // Columns past the last window, on both rows of this window row.
+      if (2 * out_w < in_w) {
+        zero(d0 + 2 * out_w * c, (in_w - 2 * out_w) * c);
+        zero(d1 + 2 * out_w * c, (in_w - 2 * out_w) * c);
+      }
+    }
+    // Rows past the last window.
+    zero(db + 2 * out_h * row, (in_h - 2 * out_h) * row);
+  }
+}
+
+// Conv2DBackpropFilter, NHWC, dilation 1, any strides and padding:
+// dw[a, b, i, o] = sum over (n, r, q) of x[n, r*sh - pt + a, q*sw - pl + b, i]
+// * dy[n, r, q, o], with x = 0 outside the input. Accumulates in place over
+// the whole batch, so it suits small filters (a first layer: few input
+// channels), whose [kh, kw, ci, co] gradient stays in L1 cache.
+// The filter gradient of a 3x3, stride-1, unpadded convolution of a single
+// input channel (a first layer on grey images), dw [3, 3, 1, co] (zeroed by
+// the caller): per input row, each 4-channel slice of dw sits in nine
+// registers while the row's gradients stream past.
+static void filter_grad_3x3_c1(const float *x, const float *dy, float *dw, int32_t batch,
+                               int32_t in_h, int32_t in_w, int32_t out_h, int32_t out_w,
+                               int32_t co) {
+  for (int32_t n = 0; n < batch; n++) {
+    for (int32_t r = 0; r < out_h; r++) {
+      const float *x0 = x + (n * in_h + r) * in_w, *x1 = x0 + in_w, *x2 = x1 + in_w;
+      const float *g = dy + (n * out_h + r) * out_w * co;
+      int32_t o = 0;
+      for (; o + 4 <= co; o += 4) {
+        float *w = dw + o;
+        v128_t a0 = wasm_v128_load(w), a1 = wasm_v128_load(w + co);
+        v128_t a2 = wasm_v128_load(w + 2 * co), a3 = wasm_v128_load(w + 3 * co);
+        v128_t a4 = wasm_v128_load(w + 4 * co), a5 = wasm_v128_load(w + 5 * co);
+        v128_t a6 = wasm_v128_load(w + 6 * co), a7 = wasm_v128_load(w + 7 * co);
+        v128_t a8 = wasm_v128_load(w + 8 * co);
+        for (int32_t q = 0; q < out_w; q++) {
+          const v128_t gv = wasm_v128_load(g + q * co + o);
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(x0[q]), gv));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 1]), gv));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 2]), gv));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_splat(x1[q]), gv));
+          a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 1]), gv));
+          a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 2]), gv));
+          a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_f32x4_splat(x2[q]), gv));
+          a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 1]), gv));
+          a8 = wasm_f32x4_add(a8, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 2]), gv));
+        }
+        wasm_v128_store(w, a0), wasm_v128_store(w + co, a1);
+        wasm_v128_store(w + 2 * co, a2), wasm_v128_store(w + 3 * co, a3);
+        wasm_v128_store(w + 4 * co, a4), wasm_v128_store(w + 5 * co, a5);
+        wasm_v128_store(w + 6 * co, a6), wasm_v128_store(w + 7 * co, a7);
+        wasm_v128_store(w + 8 * co, a8);
+      }
+      for (; o < co; o++) {
+        for (int32_t q = 0; q < out_w; q++) {
+          const float gs = g[q * co + o];
+          for (int32_t b = 0; b < 3; b++) {
+            dw[b * co + o] += x0[q + b] * gs;
+            dw[(3 + b) * co + o] += x1[q + b] * gs;
+            dw[(6 + b) * co + o] += x2[q + b] * gs;
+          }
+        }
+      }
+    }
+  }
+}
+
+EXPORT(conv2d_filter_grad)
+void conv2d_filter_grad(const float *x, const float *dy, float *dw, int32_t batch,
+                        int32_t in_h, int32_t in_w, int32_t ci, int32_t out_h,
+                        int32_t out_w, int32_t co, int32_t kh, int32_t kw,
+                        int32_t sh, int32_t sw, int32_t pt, int32_t pl) {
+  zero(dw, kh * kw * ci * co);
+  if (ci == 1 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && pt == 0 && pl == 0 &&
+      out_h == in_h - 2 && out_w == in_w - 2) {
+    filter_grad_3x3_c1(x, dy, dw, batch, in_h, in_w, out_h, out_w, co);
+    return;
+  }
+  const float *g = dy;
+  for (int32_t n = 0; n < batch; n++) {
+    const float *xn = x + n * in_h * in_w * ci;
+    for (int32_t r = 0; r < out_h; r++) {
+      for (int32_t q = 0; q < out_w; q++, g += co) {
+        for (int32_t a = 0; a < kh; a++) {
+          const int32_t ih = r * sh - pt + a;
+          if (ih < 0 || ih >= in_h) continue;
+          for (int32_t b = 0; b < kw; b++) {
+            const int32_t iw = q * sw - pl + b;
+            if (iw < 0 || iw >= in_w) continue;
+            const float *xp = xn + (ih * in_w + iw) * ci;
+            float *wp = dw + (a * kw + b) * ci * co;
+            for (int32_t i = 0; i < ci; i++, wp += co) {
+              const float xs = xp[i];
+              const v128_t xv = wasm_f32x4_splat(xs);
+              int32_t o = 0;
+              for (; o + 4 <= co; o += 4) {
+                const v128_t acc = wasm_v128_load(wp + o);
+                wasm_v128_store(wp + o, wasm_f32x4_add(acc, wasm_f32x4_mul(xv, wasm_v128_load(g + o))));
+              }
+              for (; o < co; o++) wp[o] += xs * g[o];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// A 3x3, stride-1, unpadded convolution of a single input channel (a first
+// layer on grey images), NHWC: y[n, r, q, o] = bias[o] + sum over (a, b) of
+// x[n, r + a, q + b] * w[a, b, 0, o], then max(0, .) when relu is set. bias
+// may be 0 (none). Per input row, each 4-channel slice of the filter sits in
+// nine registers while the row streams past.
+EXPORT(conv2d_3x3_c1)
+void conv2d_3x3_c1(const float *x, const float *w, const float *bias, float *y, int32_t batch,
+                   int32_t in_h, int32_t in_w, int32_t co, int32_t relu) {
+  const int32_t out_h = in_h - 2, out_w = in_w - 2;
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  for (int32_t n = 0; n < batch; n++) {
+    for (int32_t r = 0; r < out_h; r++) {
+      const float *x0 = x + (n * in_h + r) * in_w, *x1 = x0 + in_w, *x2 = x1 + in_w;
+      float *out = y + (n * out_h + r) * out_w * co;
+      int32_t o = 0;
+      for (; o + 4 <= co; o += 4) {
+        const float *f = w + o;
+        const v128_t w0 = wasm_v128_load(f), w1 = wasm_v128_load(f + co);
+        const v128_t w2 = wasm_v128_load(f + 2 * co), w3 = wasm_v128_load(f + 3 * co);
+        const v128_t w4 = wasm_v128_load(f + 4 * co), w5 = wasm_v128_load(f + 5 * co);
+        const v128_t w6 = wasm_v128_load(f + 6 * co), w7 = wasm_v128_load(f + 7 * co);
+        const v128_t w8 = wasm_v128_load(f + 8 * co);
+        const v128_t b = bias ? wasm_v128_load(bias + o) : zero4;
+        for (int32_t q = 0; q < out_w; q++) {
+          v128_t acc = wasm_f32x4_add(b, wasm_f32x4_mul(wasm_f32x4_splat(x0[q]), w0));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 1]), w1));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 2]), w2));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q]), w3));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 1]), w4));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 2]), w5));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q]), w6));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 1]), w7));
+          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 2]), w8));
+          if (relu) acc = wasm_f32x4_pmax(zero4, acc);
+          wasm_v128_store(out + q * co + o, acc);
+        }
+      }
+      for (; o < co; o++) {
+        for (int32_t q = 0; q < out_w; q++) {
+          float acc = bias ? bias[o] : 0.0f;
+          for (int32_t b = 0; b < 3; b++) acc += x0[q + b] * w[b * co + o];
+          for (int32_t b = 0; b < 3; b++) acc += x1[q + b] * w[(3 + b) * co + o];
+          for (int32_t b = 0; b < 3; b++) acc += x2[q + b] * w[(6 + b) * co + o];
+          out[q * co + o] = relu && !(acc > 0.0f) ? 0.0f : acc;
+        }
+      }
+    }
+  }
+}

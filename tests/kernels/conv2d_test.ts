@@ -1,0 +1,75 @@
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals } from "@std/assert";
+import { setupBackend } from "../../lib/backend.ts";
+import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
+
+type Pad = "valid" | "same" | number;
+// The first three take the SIMD path (one channel, 3×3, stride 1, no
+// padding; channels in fours and with a tail); the others fall back.
+const cases: { x: number[]; f: number[]; strides: number; pad: Pad }[] = [
+  { x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: "valid" },
+  { x: [2, 5, 9, 1], f: [3, 3, 1, 6], strides: 1, pad: "valid" },
+  { x: [1, 3, 3, 1], f: [3, 3, 1, 3], strides: 1, pad: 0 },
+  { x: [2, 9, 8, 1], f: [3, 3, 1, 8], strides: 1, pad: "same" },
+  { x: [2, 9, 8, 1], f: [3, 3, 1, 8], strides: 2, pad: "valid" },
+  { x: [2, 9, 8, 2], f: [3, 3, 2, 8], strides: 1, pad: "valid" },
+  { x: [2, 9, 8, 1], f: [5, 5, 1, 8], strides: 1, pad: "valid" },
+];
+
+for (const { x, f, strides, pad } of cases) {
+  for (const fused of [false, true]) {
+    const name = fused ? "FusedConv2D (bias, relu)" : "Conv2D";
+    Deno.test(`${name} matches cpu: x ${x} filter ${f} strides ${strides} pad ${pad}`, async () => {
+      await setupBackend();
+      const before = liveCounts();
+      const { wasm, cpu, wasmShape, cpuShape } = await onBothBackends(() =>
+        tf.tidy(() => {
+          const xt = tf.tensor4d(seededValues(x, 1), x as [number, number, number, number]);
+          const ft = tf.tensor4d(seededValues(f, 2), f as [number, number, number, number]);
+          if (!fused) return tf.conv2d(xt, ft, strides, pad);
+          const bias = tf.tensor1d(seededValues([f[3]], 3));
+          return tf.fused.conv2d({ x: xt, filter: ft, strides, pad, bias, activation: "relu" });
+        })
+      );
+      assertEquals(wasmShape, cpuShape);
+      const diff = maxAbsDiff(wasm, cpu);
+      assert(diff < 1e-5 * scaleOf(cpu), `max abs diff ${diff}`);
+      if (fused && cpu.length >= 32) {
+        assert(cpu.some((v) => v === 0) && cpu.some((v) => v > 0), "relu had no effect");
+      }
+      assertEquals(liveCounts(), before);
+    });
+  }
+}
+
+Deno.test("FusedConv2D's fast path takes no bias and a linear activation, as cpu", async () => {
+  await setupBackend();
+  const { wasm, cpu } = await onBothBackends(() =>
+    tf.tidy(() =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(seededValues([2, 6, 7, 1], 4), [2, 6, 7, 1]),
+        filter: tf.tensor4d(seededValues([3, 3, 1, 5], 5), [3, 3, 1, 5]),
+        strides: 1,
+        pad: "valid",
+        activation: "linear",
+      })
+    )
+  );
+  assert(maxAbsDiff(wasm, cpu) < 1e-5, `max abs diff ${maxAbsDiff(wasm, cpu)}`);
+  assert(cpu.some((v) => v < 0), "a linear activation keeps negative values");
+});
+
+Deno.test("Conv2D's fast path keeps its gradients equal to cpu's", async () => {
+  await setupBackend();
+  const { wasm, cpu } = await onBothBackends(() =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(seededValues([2, 8, 8, 1], 6), [2, 8, 8, 1]);
+      const f = tf.tensor4d(seededValues([3, 3, 1, 4], 7), [3, 3, 1, 4]);
+      const g = tf.grad((w: tf.Tensor) =>
+        tf.conv2d(x, w as tf.Tensor4D, 1, "valid").square().sum()
+      );
+      return g(f);
+    })
+  );
+  assert(maxAbsDiff(wasm, cpu) < 1e-4 * scaleOf(cpu), `max abs diff ${maxAbsDiff(wasm, cpu)}`);
+});
