@@ -10,6 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { simdKernels } from "./simd.ts";
 import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
@@ -42,6 +43,24 @@ function singleChannel3x3(
     : null;
 }
 
+/** Runs the single-channel 3×3 case (`info`) in WASM SIMD into a new output. */
+function viaSimd(
+  backend: BackendWasm,
+  tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo },
+  info: tf.backend_util.Conv2DInfo,
+  relu: boolean,
+): tf.TensorInfo {
+  const y = backend.makeOutput(info.outShape, "float32");
+  simdKernels(backend).conv2d3x3SingleChannel({ ...tensors, y }, {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    outChannels: info.outChannels,
+    relu,
+  });
+  return y;
+}
+
 /**
  * The `wasm` kernel function of `Conv2D`.
  *
@@ -56,15 +75,7 @@ export function conv2d(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
   const info = singleChannel3x3(x, filter, attrs);
   if (info === null) return originalKernel("Conv2D")(args);
-  const y = backend.makeOutput(info.outShape, "float32");
-  simdKernels(backend).conv2d3x3SingleChannel({ x, filter, y }, {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    outChannels: info.outChannels,
-    relu: false,
-  });
-  return y;
+  return viaSimd(backend, { x, filter }, info, false);
 }
 
 /**
@@ -90,13 +101,5 @@ export function fusedConv2d(args: WasmKernelArgs): tf.TensorInfo {
   ) {
     return originalKernel("FusedConv2D")(args);
   }
-  const y = backend.makeOutput(info.outShape, "float32");
-  simdKernels(backend).conv2d3x3SingleChannel({ x, filter, bias: bias ?? undefined, y }, {
-    batch: info.batchSize,
-    inHeight: info.inHeight,
-    inWidth: info.inWidth,
-    outChannels: info.outChannels,
-    relu: activation === "relu",
-  });
-  return y;
+  return viaSimd(backend, { x, filter, bias: bias ?? undefined }, info, activation === "relu");
 }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError, InvalidArgumentError } from "../errors.ts";
 import { KERNELS_WASM_BASE64 } from "./simd/kernels_wasm.ts";
@@ -178,8 +178,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
     );
   }
   const at = (info: tf.TensorInfo, name: string, size: number): number => {
-    const elements = info.shape.reduce((a, b) => a * b, 1);
-    if (info.dtype !== "float32" || elements !== size) {
+    if (info.dtype !== "float32" || tf.util.sizeFromShape(info.shape) !== size) {
       throw new InvalidArgumentError(
         `${name} must be float32 with ${size} elements, got ${info.dtype} shape [${info.shape}]`,
       );
