@@ -6,10 +6,12 @@
  * ow·s + kw − p, ci] · dy[n, oh, ow, co]` is itself a convolution: take the
  * input channels as the batch and the batch as the channels (`x` as
  * `[CI, H, W, N]`), and `dy` as an `[OH, OW, N, CO]` filter dilated by the
- * stride; the `[CI, KH, KW, CO]` result transposed is `dW`. XNNPACK repacks
- * a filter on every call, and with few input channels (a first layer) `dy`
- * is by far the larger operand, so there `dW` is instead accumulated
- * directly by a WASM SIMD kernel of ours (`simd/kernels.c`).
+ * stride; the `[CI, KH, KW, CO]` result transposed is `dW`. That costs
+ * three transposes, and XNNPACK repacks `dy` as a filter on every call, so
+ * the common cases accumulate `dW` directly in a WASM SIMD kernel of ours
+ * (`simd/kernels.c`): few input channels (a first layer), and stride 1 with
+ * input channels a multiple of 4 and filters a multiple of 8 (hidden
+ * layers: 4 × 8 blocks of `dW` in registers).
  *
  * @module
  */
@@ -47,7 +49,9 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
     dimRoundingMode,
   );
   const patchSize = info.filterHeight * info.filterWidth * info.inChannels;
-  return patchSize < info.outChannels
+  const blocked = info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.inChannels % 4 === 0 && info.outChannels % 8 === 0;
+  return blocked || patchSize < info.outChannels
     ? direct(backend, x, dy, info)
     : viaConvolution(backend, x, dy, info);
 }
@@ -89,9 +93,11 @@ function viaConvolution(
 }
 
 /**
- * `dW` accumulated in place by the WASM SIMD kernel (`simd/kernels.c`),
- * for few input channels (a first layer): there the `[KH, KW, CI, CO]`
- * gradient stays in L1 cache while `x` and `dy` are read once each.
+ * `dW` accumulated in place by the WASM SIMD kernel (`simd/kernels.c`):
+ * for few input channels (a first layer) the `[KH, KW, CI, CO]` gradient
+ * stays in L1 cache while `x` and `dy` are read once each; for stride 1
+ * with 4-channel by 8-filter blocks it is accumulated block by block, image
+ * by image.
  */
 function direct(
   backend: BackendWasm,

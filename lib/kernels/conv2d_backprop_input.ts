@@ -2,16 +2,21 @@
  * A faster `Conv2DBackpropInput` for the WASM backend, whose own kernel is a
  * plain loop that does not use XNNPACK.
  *
- * With stride 1 the input gradient is a convolution: `dy` padded by
- * `K − 1 − pad` on each side, convolved with the filter rotated 180° and with
- * its in/out channels swapped. That runs on the backend's XNNPACK Conv2D;
- * other cases (strides above 1, padding wider than the filter) go to the
- * backend's own kernel.
+ * With stride 1 and input channels a multiple of 4 (hidden layers), a WASM
+ * SIMD kernel of ours (`simd/kernels.c`) sums each input pixel's gradient
+ * over the filter taps that reach it, with no padded copy of `dy`. Other
+ * stride-1 cases use that the input gradient is a convolution: `dy` padded
+ * by `K − 1 − pad` on each side, convolved with the filter rotated 180° and
+ * with its in/out channels swapped, on the backend's XNNPACK Conv2D. The
+ * rest (strides above 1, padding wider than the filter) go to the backend's
+ * own kernel.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { simdKernels } from "./simd.ts";
 import {
   disposeInfos,
   originalKernel,
@@ -46,13 +51,18 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
     pad,
     dimRoundingMode,
   );
+  if (info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]) {
+    return originalKernel("Conv2DBackpropInput")(args);
+  }
+  if (info.strideHeight === 1 && info.strideWidth === 1 && info.inChannels % 4 === 0) {
+    return viaSimd(backend, dy, filter, info);
+  }
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, padInfo } = info;
   const top = kh - 1 - padInfo.top, bottom = kh - 1 - padInfo.bottom;
   const left = kw - 1 - padInfo.left, right = kw - 1 - padInfo.right;
   if (
     info.strideHeight !== 1 || info.strideWidth !== 1 ||
-    Math.min(top, bottom, left, right) < 0 ||
-    info.outHeight !== dy.shape[1] || info.outWidth !== dy.shape[2]
+    Math.min(top, bottom, left, right) < 0
   ) {
     return originalKernel("Conv2DBackpropInput")(args);
   }
@@ -77,5 +87,23 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
     dilations: 1,
   });
   disposeInfos(backend, rotated);
+  return dx;
+}
+
+/**
+ * The stride-1 case with input channels a multiple of 4, computed directly
+ * by the WASM SIMD kernel (`simd/kernels.c`): no padded copy of `dy` and no
+ * multiplications by the padding's zeros.
+ */
+function viaSimd(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const dx = backend.makeOutput(info.inShape, "float32");
+  const scratch = backend.makeOutput(filter.shape, "float32");
+  simdKernels(backend).conv2dInputGrad({ dy, filter, scratch, dx }, info);
+  disposeInfos(backend, scratch);
   return dx;
 }

@@ -100,12 +100,27 @@ export interface SimdKernels {
     tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; y: tf.TensorInfo },
     shape: Conv3x3Shape,
   ): void;
+  /**
+   * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a stride-1
+   * convolution (dilation 1, `CI` a multiple of 4) with the geometry
+   * `info`; `scratch` (as many elements as `filter`) is overwritten.
+   */
+  conv2dInputGrad(
+    tensors: {
+      dy: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+    },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
 }
 
 interface Exports {
   max_pool_grad_2x2(...args: number[]): void;
   conv2d_filter_grad(...args: number[]): void;
   conv2d_3x3_c1(...args: number[]): void;
+  conv2d_input_grad_s1(...args: number[]): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -252,6 +267,36 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         inWidth,
         outChannels,
         relu ? 1 : 0,
+      );
+    },
+    conv2dInputGrad({ dy, filter, scratch, dx }, info) {
+      const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+      const { filterHeight, filterWidth, padInfo } = info;
+      if (
+        info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
+        info.dilationWidth !== 1 || inChannels % 4 !== 0
+      ) {
+        throw new InvalidArgumentError(
+          `conv2dInputGrad needs stride 1, dilation 1 and input channels a multiple of 4, got stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${inChannels} channels`,
+        );
+      }
+      const filterSize = filterHeight * filterWidth * inChannels * outChannels;
+      exports.conv2d_input_grad_s1(
+        at(dy, "dy", batchSize * outHeight * outWidth * outChannels),
+        at(filter, "filter", filterSize),
+        at(scratch, "scratch", filterSize),
+        at(dx, "dx", batchSize * inHeight * inWidth * inChannels),
+        batchSize,
+        inHeight,
+        inWidth,
+        inChannels,
+        outHeight,
+        outWidth,
+        outChannels,
+        filterHeight,
+        filterWidth,
+        padInfo.top,
+        padInfo.left,
       );
     },
   };

@@ -5,7 +5,9 @@ import { InvalidArgumentError } from "../../lib/errors.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;
-// Cases with KH·KW·CI < CO take the matmul path, the others the convolution path.
+// Stride-1 cases with input channels a multiple of 4 and filters a multiple
+// of 8, and cases with KH·KW·CI < CO, run in the SIMD kernel; the others
+// take the convolution path.
 const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad }[] = [
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: "valid" },
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 2, pad: "valid" },
@@ -18,6 +20,13 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [3, 10, 11, 2], f: [3, 3, 2, 3], strides: [2, 1], pad: "same" },
   { x: [3, 10, 11, 2], f: [3, 5, 2, 3], strides: [1, 2], pad: "valid" },
   { x: [4, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [2, 7, 9, 4], f: [3, 3, 4, 8], strides: 1, pad: "valid" },
+  { x: [2, 8, 8, 8], f: [3, 3, 8, 16], strides: 1, pad: "same" },
+  { x: [2, 9, 10, 12], f: [5, 5, 12, 8], strides: 1, pad: 1 },
+  { x: [2, 6, 7, 4], f: [3, 3, 4, 8], strides: 1, pad: 3 },
+  { x: [2, 5, 6, 8], f: [4, 2, 8, 16], strides: 1, pad: "same" },
+  { x: [2, 7, 9, 4], f: [3, 3, 4, 12], strides: 1, pad: "valid" },
+  { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
   { x: [4, 12, 12, 1], f: [3, 3, 1, 16], strides: 1, pad: "valid" },
   { x: [3, 9, 8, 1], f: [3, 3, 1, 16], strides: 2, pad: "same" },
   { x: [2, 10, 9, 1], f: [5, 5, 1, 32], strides: 1, pad: 2 },

@@ -5,7 +5,10 @@ import { InvalidArgumentError } from "../../lib/errors.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;
-// Stride 1 runs as an XNNPACK convolution; the others reach the backend's own kernel.
+// Stride 1 with input channels a multiple of 4 runs in the SIMD kernel
+// (16-channel blocks, 4-channel tails, pixel pairs and an odd last pixel);
+// other stride-1 cases run as an XNNPACK convolution; the others reach the
+// backend's own kernel.
 const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad }[] = [
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: "valid" },
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: "same" },
@@ -15,6 +18,12 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [3, 10, 11, 2], f: [5, 5, 2, 3], strides: 1, pad: 1 },
   { x: [2, 6, 7, 2], f: [3, 3, 2, 3], strides: 1, pad: 3 },
   { x: [4, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [2, 7, 9, 4], f: [3, 3, 4, 5], strides: 1, pad: "valid" },
+  { x: [2, 8, 8, 16], f: [3, 3, 16, 8], strides: 1, pad: "same" },
+  { x: [2, 9, 10, 20], f: [5, 5, 20, 6], strides: 1, pad: 1 },
+  { x: [2, 6, 7, 8], f: [3, 3, 8, 3], strides: 1, pad: 3 },
+  { x: [2, 5, 6, 12], f: [4, 2, 12, 7], strides: 1, pad: "same" },
+  { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 2, pad: "same" },
   { x: [2, 11, 10, 3], f: [3, 3, 3, 2], strides: 2, pad: "valid" },
 ];

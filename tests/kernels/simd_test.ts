@@ -69,7 +69,28 @@ Deno.test("the SIMD wrappers refuse wrong sizes and dtypes, naming them", async 
     InvalidArgumentError,
     "dilation 1, got 2x2",
   );
-  tf.dispose([x, dy, small, ints, dw]);
+  const c4 = tf.backend_util.computeConv2DInfo([1, 4, 4, 4], [3, 3, 4, 2], 2, 1, "valid");
+  const f4 = tf.zeros([3, 3, 4, 2]);
+  const dx4 = tf.zeros([1, 4, 4, 4]);
+  assertThrows(
+    () => k.conv2dInputGrad({ dy: tf.zeros([1, 1, 1, 2]), filter: f4, scratch: f4, dx: dx4 }, c4),
+    InvalidArgumentError,
+    "needs stride 1, dilation 1 and input channels a multiple of 4, got stride 2x2",
+  );
+  const c3 = tf.backend_util.computeConv2DInfo([1, 4, 4, 3], [3, 3, 3, 2], 1, 1, "valid");
+  const f3 = tf.zeros([3, 3, 3, 2]);
+  assertThrows(
+    () => k.conv2dInputGrad({ dy: tf.zeros([1, 2, 2, 2]), filter: f3, scratch: f3, dx: f3 }, c3),
+    InvalidArgumentError,
+    "3 channels",
+  );
+  const s1 = tf.backend_util.computeConv2DInfo([1, 4, 4, 4], [3, 3, 4, 2], 1, 1, "valid");
+  assertThrows(
+    () => k.conv2dInputGrad({ dy: tf.zeros([1, 2, 2, 2]), filter: f4, scratch: x, dx: dx4 }, s1),
+    InvalidArgumentError,
+    "scratch must be float32 with 72 elements",
+  );
+  tf.dispose([x, dy, small, ints, dw, f4, dx4, f3]);
 });
 
 Deno.test("conv2dFilterGrad sums x·dy over the batch for every filter tap", async () => {
@@ -102,4 +123,41 @@ Deno.test("conv2dFilterGrad sums x·dy over the batch for every filter tap", asy
   }
   assertEquals(Array.from(dw.dataSync()), expected);
   tf.dispose([x, dy, dw]);
+});
+
+Deno.test("conv2dInputGrad spreads dy back through every filter tap", async () => {
+  await setupBackend();
+  const backend = tf.backend() as BackendWasm;
+  const before = liveCounts();
+  // One 3×3 image with 4 channels, a 2×2 filter with 2 output channels,
+  // stride 1, no padding: dx[y, x, i] = Σ dy[y - a, x - b, o] · w[a, b, i, o].
+  const wv = Array.from({ length: 32 }, (_, i) => (i % 5) - 2);
+  const dyv = Array.from({ length: 8 }, (_, i) => i + 1);
+  const filter = tf.tensor4d(wv, [2, 2, 4, 2]);
+  const dy = tf.tensor4d(dyv, [1, 2, 2, 2]);
+  const scratch = tf.zeros([2, 2, 4, 2]);
+  const dx = tf.fill([1, 3, 3, 4], 9); // junk: every element must be written
+  const info = tf.backend_util.computeConv2DInfo([1, 3, 3, 4], [2, 2, 4, 2], 1, 1, "valid");
+  simdKernels(backend).conv2dInputGrad({ dy, filter, scratch, dx }, info);
+  const expected: number[] = [];
+  for (let y = 0; y < 3; y++) {
+    for (let x = 0; x < 3; x++) {
+      for (let i = 0; i < 4; i++) {
+        let sum = 0;
+        for (let a = 0; a < 2; a++) {
+          for (let b = 0; b < 2; b++) {
+            const r = y - a, q = x - b;
+            if (r < 0 || r > 1 || q < 0 || q > 1) continue;
+            for (let o = 0; o < 2; o++) {
+              sum += dyv[(r * 2 + q) * 2 + o] * wv[((a * 2 + b) * 4 + i) * 2 + o];
+            }
+          }
+        }
+        expected.push(sum);
+      }
+    }
+  }
+  assertEquals(Array.from(dx.dataSync()), expected);
+  tf.dispose([filter, dy, scratch, dx]);
+  assertEquals(liveCounts(), before);
 });

@@ -92,11 +92,6 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
   }
 }
 
-// Conv2DBackpropFilter, NHWC, dilation 1, any strides and padding:
-// dw[a, b, i, o] = sum over (n, r, q) of x[n, r*sh - pt + a, q*sw - pl + b, i]
-// * dy[n, r, q, o], with x = 0 outside the input. Accumulates in place over
-// the whole batch, so it suits small filters (a first layer: few input
-// channels), whose [kh, kw, ci, co] gradient stays in L1 cache.
 // The filter gradient of a 3x3, stride-1, unpadded convolution of a single
 // input channel (a first layer on grey images), dw [3, 3, 1, co] (zeroed by
 // the caller): per input row, each 4-channel slice of dw sits in nine
@@ -148,6 +143,70 @@ static void filter_grad_3x3_c1(const float *x, const float *dy, float *dw, int32
   }
 }
 
+// The filter gradient of a stride-1 convolution with input channels a
+// multiple of 4 and filters a multiple of 8 (a hidden layer), dw zeroed by
+// the caller. Per image, a block of 4 input channels by 8 filters of one
+// filter tap sits in eight registers while the tap's valid positions stream
+// past: one pair of dy loads and four broadcasts of x feed 16 multiply-adds.
+// The loops run filters, then input channels, then taps, so the dy and x
+// lines in use stay in L1 cache.
+static void filter_grad_s1_4x8(const float *x, const float *dy, float *dw, int32_t batch,
+                               int32_t in_h, int32_t in_w, int32_t ci, int32_t out_h,
+                               int32_t out_w, int32_t co, int32_t kh, int32_t kw, int32_t pt,
+                               int32_t pl) {
+  for (int32_t n = 0; n < batch; n++) {
+    const float *xn = x + n * in_h * in_w * ci;
+    const float *gn = dy + n * out_h * out_w * co;
+    for (int32_t o = 0; o < co; o += 8) {
+      for (int32_t i = 0; i < ci; i += 4) {
+        for (int32_t a = 0; a < kh; a++) {
+          const int32_t r0 = pt - a > 0 ? pt - a : 0;
+          const int32_t r1 = in_h + pt - a < out_h ? in_h + pt - a : out_h;
+          for (int32_t b = 0; b < kw; b++) {
+            const int32_t q0 = pl - b > 0 ? pl - b : 0;
+            const int32_t q1 = in_w + pl - b < out_w ? in_w + pl - b : out_w;
+            if (r0 >= r1 || q0 >= q1) continue;
+            float *w = dw + ((a * kw + b) * ci + i) * co + o;
+            v128_t s00 = wasm_v128_load(w), s01 = wasm_v128_load(w + 4);
+            v128_t s10 = wasm_v128_load(w + co), s11 = wasm_v128_load(w + co + 4);
+            v128_t s20 = wasm_v128_load(w + 2 * co), s21 = wasm_v128_load(w + 2 * co + 4);
+            v128_t s30 = wasm_v128_load(w + 3 * co), s31 = wasm_v128_load(w + 3 * co + 4);
+            for (int32_t r = r0; r < r1; r++) {
+              const float *xp = xn + ((r + a - pt) * in_w + q0 + b - pl) * ci + i;
+              const float *g = gn + (r * out_w + q0) * co + o;
+              for (int32_t q = q0; q < q1; q++, xp += ci, g += co) {
+                const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+                v128_t v = wasm_v128_load32_splat(xp);
+                s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(v, g0));
+                s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(v, g1));
+                v = wasm_v128_load32_splat(xp + 1);
+                s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(v, g0));
+                s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(v, g1));
+                v = wasm_v128_load32_splat(xp + 2);
+                s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(v, g0));
+                s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(v, g1));
+                v = wasm_v128_load32_splat(xp + 3);
+                s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(v, g0));
+                s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(v, g1));
+              }
+            }
+            wasm_v128_store(w, s00), wasm_v128_store(w + 4, s01);
+            wasm_v128_store(w + co, s10), wasm_v128_store(w + co + 4, s11);
+            wasm_v128_store(w + 2 * co, s20), wasm_v128_store(w + 2 * co + 4, s21);
+            wasm_v128_store(w + 3 * co, s30), wasm_v128_store(w + 3 * co + 4, s31);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Conv2DBackpropFilter, NHWC, dilation 1, any strides and padding:
+// dw[a, b, i, o] = sum over (n, r, q) of x[n, r*sh - pt + a, q*sw - pl + b, i]
+// * dy[n, r, q, o], with x = 0 outside the input. Two shapes have blocked
+// paths above; the general loop accumulates in place over the whole batch,
+// so it suits small filters (few input channels), whose [kh, kw, ci, co]
+// gradient stays in L1 cache.
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float *x, const float *dy, float *dw, int32_t batch,
                         int32_t in_h, int32_t in_w, int32_t ci, int32_t out_h,
@@ -157,6 +216,10 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, int32_t batc
   if (ci == 1 && kh == 3 && kw == 3 && sh == 1 && sw == 1 && pt == 0 && pl == 0 &&
       out_h == in_h - 2 && out_w == in_w - 2) {
     filter_grad_3x3_c1(x, dy, dw, batch, in_h, in_w, out_h, out_w, co);
+    return;
+  }
+  if (sh == 1 && sw == 1 && ci % 4 == 0 && co % 8 == 0) {
+    filter_grad_s1_4x8(x, dy, dw, batch, in_h, in_w, ci, out_h, out_w, co, kh, kw, pt, pl);
     return;
   }
   const float *g = dy;
@@ -181,6 +244,95 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, int32_t batc
                 wasm_v128_store(wp + o, wasm_f32x4_add(acc, wasm_f32x4_mul(xv, wasm_v128_load(g + o))));
               }
               for (; o < co; o++) wp[o] += xs * g[o];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Conv2DBackpropInput of a stride-1 convolution (dilation 1) with input
+// channels a multiple of 4, NHWC: dx[n, y, x, i] = sum over (a, b, o) of
+// dy[n, y + pt - a, x + pl - b, o] * w[a, b, i, o], over the dy positions
+// that exist. wt (kh * kw * co * ci floats, the caller's scratch) receives
+// the filter with each tap's channels swapped, so that a tap's row of input
+// channels is contiguous. Per image and tap, the tap's wt (co * ci floats)
+// stays in L1 cache while each dx pixel accumulates in up to eight registers.
+EXPORT(conv2d_input_grad_s1)
+void conv2d_input_grad_s1(const float *dy, const float *w, float *wt, float *dx, int32_t batch,
+                          int32_t in_h, int32_t in_w, int32_t ci, int32_t out_h, int32_t out_w,
+                          int32_t co, int32_t kh, int32_t kw, int32_t pt, int32_t pl) {
+  for (int32_t t = 0; t < kh * kw; t++) {
+    for (int32_t i = 0; i < ci; i++) {
+      for (int32_t o = 0; o < co; o++) wt[(t * co + o) * ci + i] = w[(t * ci + i) * co + o];
+    }
+  }
+  zero(dx, batch * in_h * in_w * ci);
+  for (int32_t n = 0; n < batch; n++) {
+    for (int32_t a = 0; a < kh; a++) {
+      const int32_t y0 = a - pt > 0 ? a - pt : 0;
+      const int32_t y1 = out_h + a - pt < in_h ? out_h + a - pt : in_h;
+      for (int32_t b = 0; b < kw; b++) {
+        const int32_t x0 = b - pl > 0 ? b - pl : 0;
+        const int32_t x1 = out_w + b - pl < in_w ? out_w + b - pl : in_w;
+        const float *wab = wt + (a * kw + b) * co * ci;
+        for (int32_t y = y0; y < y1; y++) {
+          float *d = dx + ((n * in_h + y) * in_w + x0) * ci;
+          const float *g = dy + ((n * out_h + y + pt - a) * out_w + x0 + pl - b) * co;
+          int32_t xx = x0;
+          // Two pixels at a time, 16 channels at a time: each load of wt
+          // feeds both pixels.
+          for (; xx + 2 <= x1; xx += 2, d += 2 * ci, g += 2 * co) {
+            const float *g2 = g + co;
+            float *d2 = d + ci;
+            int32_t i = 0;
+            for (; i + 16 <= ci; i += 16) {
+              v128_t s0 = wasm_v128_load(d + i), s1 = wasm_v128_load(d + i + 4);
+              v128_t s2 = wasm_v128_load(d + i + 8), s3 = wasm_v128_load(d + i + 12);
+              v128_t t0 = wasm_v128_load(d2 + i), t1 = wasm_v128_load(d2 + i + 4);
+              v128_t t2 = wasm_v128_load(d2 + i + 8), t3 = wasm_v128_load(d2 + i + 12);
+              const float *f = wab + i;
+              for (int32_t o = 0; o < co; o++, f += ci) {
+                const v128_t f0 = wasm_v128_load(f), f1 = wasm_v128_load(f + 4);
+                const v128_t f2 = wasm_v128_load(f + 8), f3 = wasm_v128_load(f + 12);
+                const v128_t u = wasm_v128_load32_splat(g + o);
+                const v128_t v = wasm_v128_load32_splat(g2 + o);
+                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(u, f0));
+                s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(u, f1));
+                s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(u, f2));
+                s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(u, f3));
+                t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(v, f0));
+                t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(v, f1));
+                t2 = wasm_f32x4_add(t2, wasm_f32x4_mul(v, f2));
+                t3 = wasm_f32x4_add(t3, wasm_f32x4_mul(v, f3));
+              }
+              wasm_v128_store(d + i, s0), wasm_v128_store(d + i + 4, s1);
+              wasm_v128_store(d + i + 8, s2), wasm_v128_store(d + i + 12, s3);
+              wasm_v128_store(d2 + i, t0), wasm_v128_store(d2 + i + 4, t1);
+              wasm_v128_store(d2 + i + 8, t2), wasm_v128_store(d2 + i + 12, t3);
+            }
+            for (; i < ci; i += 4) {
+              v128_t s0 = wasm_v128_load(d + i), t0 = wasm_v128_load(d2 + i);
+              const float *f = wab + i;
+              for (int32_t o = 0; o < co; o++, f += ci) {
+                const v128_t f0 = wasm_v128_load(f);
+                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o), f0));
+                t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(wasm_v128_load32_splat(g2 + o), f0));
+              }
+              wasm_v128_store(d + i, s0), wasm_v128_store(d2 + i, t0);
+            }
+          }
+          // The last pixel of an odd row.
+          if (xx < x1) {
+            for (int32_t i = 0; i < ci; i += 4) {
+              v128_t s0 = wasm_v128_load(d + i);
+              const float *f = wab + i;
+              for (int32_t o = 0; o < co; o++, f += ci) {
+                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o),
+                                                       wasm_v128_load(f)));
+              }
+              wasm_v128_store(d + i, s0);
             }
           }
         }
