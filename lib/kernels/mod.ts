@@ -5,6 +5,7 @@
  * @module
  */
 
+import { add } from "./add.ts";
 import { batchMatMul } from "./batch_mat_mul.ts";
 import { conv2d, fusedConv2d } from "./conv2d.ts";
 import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
@@ -12,6 +13,7 @@ import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
 import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
 import { mean } from "./mean.ts";
+import { step } from "./step.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
 import { registerWasmKernel } from "./wasm_kernel.ts";
@@ -39,6 +41,8 @@ export function registerTrainingKernels(): void {
   registerWasmKernel("Conv2DBackpropInput", conv2dBackpropInput);
   registerWasmKernel("MaxPoolGrad", maxPoolGrad);
   registerWasmKernel("Sum", sum);
+  registerWasmKernel("Add", add);
+  registerWasmKernel("Step", step);
   registerWasmKernel("BatchMatMul", batchMatMul);
   registerWasmKernel("Tile", tile);
   registerWasmKernel("Mean", mean);

@@ -105,6 +105,28 @@ export interface SimdKernels {
    * convolution (dilation 1, `CI` a multiple of 4) with the geometry
    * `info`; `scratch` (as many elements as `filter`) is overwritten.
    */
+  /**
+   * Writes into `y` the sum of `x` (`rows × cols`) and `bias` (`cols`),
+   * the bias repeated on every row.
+   */
+  addBias(
+    tensors: { x: tf.TensorInfo; bias: tf.TensorInfo; y: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
+   * Writes into `y` (as many elements as `x`) 1 where `x > 0`, NaN where
+   * `x` is NaN and `alpha` elsewhere.
+   */
+  step(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, alpha: number): void;
+  /**
+   * Writes into `out` (`cols`) the column sums of `x` (`rows × cols`),
+   * accumulated in double precision in `scratch` (`2 × cols` float32
+   * elements, overwritten).
+   */
+  sumRows(
+    tensors: { x: tf.TensorInfo; scratch: tf.TensorInfo; out: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): void;
   conv2dInputGrad(
     tensors: {
       dy: tf.TensorInfo;
@@ -121,6 +143,9 @@ interface Exports {
   conv2d_filter_grad(...args: number[]): void;
   conv2d_3x3_c1(...args: number[]): void;
   conv2d_input_grad_s1(...args: number[]): void;
+  add_bias(...args: number[]): void;
+  step(...args: number[]): void;
+  sum_rows(...args: number[]): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -267,6 +292,28 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         inWidth,
         outChannels,
         relu ? 1 : 0,
+      );
+    },
+    addBias({ x, bias, y }, { rows, cols }) {
+      exports.add_bias(
+        at(x, "x", rows * cols),
+        at(bias, "bias", cols),
+        at(y, "y", rows * cols),
+        rows,
+        cols,
+      );
+    },
+    step({ x, y }, alpha) {
+      const n = tf.util.sizeFromShape(x.shape);
+      exports.step(at(x, "x", n), at(y, "y", n), n, alpha);
+    },
+    sumRows({ x, scratch, out }, { rows, cols }) {
+      exports.sum_rows(
+        at(x, "x", rows * cols),
+        at(scratch, "scratch", 2 * cols),
+        at(out, "out", cols),
+        rows,
+        cols,
       );
     },
     conv2dInputGrad({ dy, filter, scratch, dx }, info) {

@@ -3,15 +3,15 @@
  * ones (a bias gradient: `dy` of shape `[N, H, W, C]` summed to `[C]`). The
  * backend's own kernel first transposes the reduced axes to the end, which
  * costs more than the sum; this sums rows straight off the WASM heap into
- * double-precision accumulators. Other reductions go to the backend's own
- * kernel.
+ * double-precision accumulators, in WASM SIMD (`simd/kernels.c`). Other
+ * reductions go to the backend's own kernel.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { sumRows } from "./sum_rows.ts";
-import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { simdKernels } from "./simd.ts";
+import { disposeInfos, originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Sum`.
@@ -38,7 +38,8 @@ export function sum(args: WasmKernelArgs): tf.TensorInfo {
     keepDims ? [...axes.map(() => 1), ...kept] : kept,
     "float32",
   );
-  const src = backend.typedArrayFromHeap(x) as Float32Array;
-  (backend.typedArrayFromHeap(out) as Float32Array).set(sumRows(src, rows, cols));
+  const scratch = backend.makeOutput([2 * cols], "float32");
+  simdKernels(backend).sumRows({ x, scratch, out }, { rows, cols });
+  disposeInfos(backend, scratch);
   return out;
 }

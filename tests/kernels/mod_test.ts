@@ -12,6 +12,8 @@ const KERNELS = [
   "Conv2DBackpropInput",
   "MaxPoolGrad",
   "Sum",
+  "Add",
+  "Step",
   "BatchMatMul",
   "Tile",
   "Mean",

@@ -90,6 +90,21 @@ Deno.test("the SIMD wrappers refuse wrong sizes and dtypes, naming them", async 
     InvalidArgumentError,
     "scratch must be float32 with 72 elements",
   );
+  assertThrows(
+    () => k.addBias({ x, bias: x, y: x }, { rows: 4, cols: 4 }),
+    InvalidArgumentError,
+    "bias must be float32 with 4 elements, got float32 shape [1,4,4,1]",
+  );
+  assertThrows(
+    () => k.step({ x, y: small }, 0),
+    InvalidArgumentError,
+    "y must be float32 with 16 elements",
+  );
+  assertThrows(
+    () => k.sumRows({ x, scratch: dy, out: dy }, { rows: 4, cols: 4 }),
+    InvalidArgumentError,
+    "scratch must be float32 with 8 elements",
+  );
   tf.dispose([x, dy, small, ints, dw, f4, dx4, f3]);
 });
 

@@ -390,3 +390,64 @@ void conv2d_3x3_c1(const float *x, const float *w, const float *bias, float *y, 
     }
   }
 }
+
+// y[r, c] = x[r, c] + bias[c] for rows of cols floats (a bias added to the
+// last axis: the forward pass of every layer with a bias).
+EXPORT(add_bias)
+void add_bias(const float *x, const float *bias, float *y, int32_t rows, int32_t cols) {
+  for (int32_t r = 0; r < rows; r++, x += cols, y += cols) {
+    int32_t c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const v128_t v0 = wasm_v128_load(x + c), v1 = wasm_v128_load(x + c + 4);
+      const v128_t v2 = wasm_v128_load(x + c + 8), v3 = wasm_v128_load(x + c + 12);
+      wasm_v128_store(y + c, wasm_f32x4_add(v0, wasm_v128_load(bias + c)));
+      wasm_v128_store(y + c + 4, wasm_f32x4_add(v1, wasm_v128_load(bias + c + 4)));
+      wasm_v128_store(y + c + 8, wasm_f32x4_add(v2, wasm_v128_load(bias + c + 8)));
+      wasm_v128_store(y + c + 12, wasm_f32x4_add(v3, wasm_v128_load(bias + c + 12)));
+    }
+    for (; c + 4 <= cols; c += 4) {
+      wasm_v128_store(y + c, wasm_f32x4_add(wasm_v128_load(x + c), wasm_v128_load(bias + c)));
+    }
+    for (; c < cols; c++) y[c] = x[c] + bias[c];
+  }
+}
+
+// y = 1 where x > 0, NaN where x is NaN, alpha elsewhere (tfjs's Step: the
+// gradient mask of ReLU).
+EXPORT(step)
+void step(const float *x, float *y, int32_t n, float alpha) {
+  const v128_t one = wasm_f32x4_splat(1.0f), low = wasm_f32x4_splat(alpha);
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  int32_t i = 0;
+#pragma clang loop unroll_count(4)
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t r = wasm_v128_bitselect(one, low, wasm_f32x4_gt(v, zero4));
+    wasm_v128_store(y + i, wasm_v128_bitselect(r, v, wasm_f32x4_eq(v, v)));
+  }
+  for (; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > 0.0f ? 1.0f : alpha;
+}
+
+// out[c] = sum over r of x[r, c], accumulated in double precision in acc
+// (cols doubles, the caller's scratch): a bias's gradient, summed over
+// every position of every image.
+EXPORT(sum_rows)
+void sum_rows(const float *x, double *acc, float *out, int32_t rows, int32_t cols) {
+  const v128_t z = wasm_f64x2_splat(0.0);
+  int32_t c = 0;
+  for (; c + 2 <= cols; c += 2) wasm_v128_store(acc + c, z);
+  for (; c < cols; c++) acc[c] = 0.0;
+  for (int32_t r = 0; r < rows; r++, x += cols) {
+    c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t v = wasm_v128_load(x + c);
+      const v128_t hi = wasm_i32x4_shuffle(v, v, 2, 3, 2, 3);
+      wasm_v128_store(acc + c, wasm_f64x2_add(wasm_v128_load(acc + c),
+                                              wasm_f64x2_promote_low_f32x4(v)));
+      wasm_v128_store(acc + c + 2, wasm_f64x2_add(wasm_v128_load(acc + c + 2),
+                                                  wasm_f64x2_promote_low_f32x4(hi)));
+    }
+    for (; c < cols; c++) acc[c] += (double)x[c];
+  }
+  for (c = 0; c < cols; c++) out[c] = (float)acc[c];
+}
