@@ -101,11 +101,6 @@ export interface SimdKernels {
     shape: Conv3x3Shape,
   ): void;
   /**
-   * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a stride-1
-   * convolution (dilation 1, `CI` a multiple of 4) with the geometry
-   * `info`; `scratch` (as many elements as `filter`) is overwritten.
-   */
-  /**
    * Writes into `y` the sum of `x` (`rows × cols`) and `bias` (`cols`),
    * the bias repeated on every row.
    */
@@ -127,6 +122,11 @@ export interface SimdKernels {
     tensors: { x: tf.TensorInfo; scratch: tf.TensorInfo; out: tf.TensorInfo },
     shape: { rows: number; cols: number },
   ): void;
+  /**
+   * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a stride-1
+   * convolution (dilation 1, `CI` a multiple of 4) with the geometry
+   * `info`; `scratch` (as many elements as `filter`) is overwritten.
+   */
   conv2dInputGrad(
     tensors: {
       dy: tf.TensorInfo;
@@ -146,6 +146,31 @@ interface Exports {
   add_bias(...args: number[]): void;
   step(...args: number[]): void;
   sum_rows(...args: number[]): void;
+}
+
+/**
+ * A convolution's element counts and the leading arguments its C kernels
+ * share: batch, in_h, in_w, ci, out_h, out_w, co, kh, kw.
+ */
+function convGeometry(info: tf.backend_util.Conv2DInfo) {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth } = info;
+  return {
+    xSize: batchSize * inHeight * inWidth * inChannels,
+    ySize: batchSize * outHeight * outWidth * outChannels,
+    filterSize: filterHeight * filterWidth * inChannels * outChannels,
+    args: [
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+    ],
+  };
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -249,30 +274,21 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv2dFilterGrad({ x, dy, dw }, info) {
-      const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-      const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
       if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
         throw new InvalidArgumentError(
           `conv2dFilterGrad needs dilation 1, got ${info.dilationHeight}x${info.dilationWidth}`,
         );
       }
+      const g = convGeometry(info);
       exports.conv2d_filter_grad(
-        at(x, "x", batchSize * inHeight * inWidth * inChannels),
-        at(dy, "dy", batchSize * outHeight * outWidth * outChannels),
-        at(dw, "dw", filterHeight * filterWidth * inChannels * outChannels),
-        batchSize,
-        inHeight,
-        inWidth,
-        inChannels,
-        outHeight,
-        outWidth,
-        outChannels,
-        filterHeight,
-        filterWidth,
-        strideHeight,
-        strideWidth,
-        padInfo.top,
-        padInfo.left,
+        at(x, "x", g.xSize),
+        at(dy, "dy", g.ySize),
+        at(dw, "dw", g.filterSize),
+        ...g.args,
+        info.strideHeight,
+        info.strideWidth,
+        info.padInfo.top,
+        info.padInfo.left,
       );
     },
     conv2d3x3SingleChannel({ x, filter, bias, y }, s) {
@@ -317,8 +333,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv2dInputGrad({ dy, filter, scratch, dx }, info) {
-      const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-      const { filterHeight, filterWidth, padInfo } = info;
+      const { inChannels } = info;
       if (
         info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
         info.dilationWidth !== 1 || inChannels % 4 !== 0
@@ -327,23 +342,15 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv2dInputGrad needs stride 1, dilation 1 and input channels a multiple of 4, got stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${inChannels} channels`,
         );
       }
-      const filterSize = filterHeight * filterWidth * inChannels * outChannels;
+      const g = convGeometry(info);
       exports.conv2d_input_grad_s1(
-        at(dy, "dy", batchSize * outHeight * outWidth * outChannels),
-        at(filter, "filter", filterSize),
-        at(scratch, "scratch", filterSize),
-        at(dx, "dx", batchSize * inHeight * inWidth * inChannels),
-        batchSize,
-        inHeight,
-        inWidth,
-        inChannels,
-        outHeight,
-        outWidth,
-        outChannels,
-        filterHeight,
-        filterWidth,
-        padInfo.top,
-        padInfo.left,
+        at(dy, "dy", g.ySize),
+        at(filter, "filter", g.filterSize),
+        at(scratch, "scratch", g.filterSize),
+        at(dx, "dx", g.xSize),
+        ...g.args,
+        info.padInfo.top,
+        info.padInfo.left,
       );
     },
   };
