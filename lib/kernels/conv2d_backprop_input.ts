@@ -2,9 +2,11 @@
  * A faster `Conv2DBackpropInput` for the WASM backend, whose own kernel is a
  * plain loop that does not use XNNPACK.
  *
- * With stride 1 and input channels a multiple of 4 (hidden layers), a WASM
- * SIMD kernel of ours (`simd/kernels.c`) sums each input pixel's gradient
- * over the filter taps that reach it, with no padded copy of `dy`. Other
+ * With stride 1 and input channels a multiple of 4 (hidden layers), WASM
+ * SIMD kernels of ours (`simd/kernels.c`) run it with no padded copy of
+ * `dy`: by Winograd F(2×2, 3×3) for 3×3 filters with input channels a
+ * multiple of 8 and filters a multiple of 4, else summing each input
+ * pixel's gradient over the filter taps that reach it. Other
  * stride-1 cases use that the input gradient is a convolution: `dy` padded
  * by `K − 1 − pad` on each side, convolved with the filter rotated 180° and
  * with its in/out channels swapped, on the backend's XNNPACK Conv2D. The
@@ -16,7 +18,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels } from "./simd.ts";
+import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd.ts";
 import {
   disposeInfos,
   originalKernel,
@@ -55,7 +57,9 @@ export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
     return originalKernel("Conv2DBackpropInput")(args);
   }
   if (info.strideHeight === 1 && info.strideWidth === 1 && info.inChannels % 4 === 0) {
-    return viaSimd(backend, dy, filter, info);
+    return winogradApplies(info)
+      ? viaWinograd(backend, dy, filter, info)
+      : viaSimd(backend, dy, filter, info);
   }
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, padInfo } = info;
   const top = kh - 1 - padInfo.top, bottom = kh - 1 - padInfo.bottom;
@@ -105,5 +109,49 @@ function viaSimd(
   const scratch = backend.makeOutput(filter.shape, "float32");
   simdKernels(backend).conv2dInputGrad({ dy, filter, scratch, dx }, info);
   disposeInfos(backend, scratch);
+  return dx;
+}
+
+/**
+ * Whether the input gradient of `info` (stride 1) is a convolution that
+ * Winograd F(2×2, 3×3) runs: a 3×3 filter, its output channels (the
+ * gradient's inputs) a multiple of 4 and its input channels a multiple of 8.
+ */
+function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 3 && info.filterWidth === 3 && info.dilationHeight === 1 &&
+    info.dilationWidth === 1 && info.outChannels % 4 === 0 && info.inChannels % 8 === 0;
+}
+
+/**
+ * The input gradient as the convolution of `dy`, padded by `2 − pad`, with
+ * the filter rotated 180° and its channels swapped, by Winograd F(2×2, 3×3)
+ * (`simd/kernels.c`); the padding is never materialised.
+ */
+function viaWinograd(
+  backend: BackendWasm,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const shape: WinogradShape = {
+    batch: info.batchSize,
+    inHeight: info.outHeight,
+    inWidth: info.outWidth,
+    inChannels: info.outChannels,
+    outHeight: info.inHeight,
+    outWidth: info.inWidth,
+    outChannels: info.inChannels,
+    padTop: 2 - info.padInfo.top,
+    padLeft: 2 - info.padInfo.left,
+    relu: false,
+    flipFilter: true,
+  };
+  const dx = backend.makeOutput(info.inShape, "float32");
+  const scratch = backend.makeOutput([winogradScratchSize(shape)], "float32");
+  try {
+    simdKernels(backend).conv3x3Winograd({ x: dy, filter, scratch, y: dx }, shape);
+  } finally {
+    disposeInfos(backend, scratch);
+  }
   return dx;
 }

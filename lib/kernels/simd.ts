@@ -65,6 +65,69 @@ export interface Conv3x3Shape {
 }
 
 /**
+ * Shapes of a 3×3, stride-1 convolution run by Winograd F(2×2, 3×3)
+ * ({@linkcode SimdKernels.conv3x3Winograd}), NHWC.
+ *
+ * @example
+ * ```ts
+ * import type { WinogradShape } from "./simd.ts";
+ * // conv2 of the reference model: 13×13×32 in, 11×11×64 out, no padding.
+ * const shape: WinogradShape = {
+ *   batch: 64, inHeight: 13, inWidth: 13, inChannels: 32, outHeight: 11, outWidth: 11,
+ *   outChannels: 64, padTop: 0, padLeft: 0, relu: false, flipFilter: false,
+ * };
+ * ```
+ */
+export interface WinogradShape {
+  /** Images. */
+  batch: number;
+  /** Input rows. */
+  inHeight: number;
+  /** Input columns. */
+  inWidth: number;
+  /** Input channels (a multiple of 4). */
+  inChannels: number;
+  /** Output rows. */
+  outHeight: number;
+  /** Output columns. */
+  outWidth: number;
+  /** Output channels (a multiple of 8). */
+  outChannels: number;
+  /** Zero rows above the input (output row `r` reads input rows `r − padTop` to `r − padTop + 2`). */
+  padTop: number;
+  /** Zero columns left of the input. */
+  padLeft: number;
+  /** Whether to apply ReLU after the bias. */
+  relu: boolean;
+  /**
+   * Whether `filter` is `[3, 3, outChannels, inChannels]` to be rotated by
+   * 180° (a forward filter, for the input gradient) rather than
+   * `[3, 3, inChannels, outChannels]`.
+   */
+  flipFilter: boolean;
+}
+
+/**
+ * Float32 elements of the scratch tensor that
+ * {@linkcode SimdKernels.conv3x3Winograd} needs for `shape`: the
+ * transformed filter, and one image's transformed input and products.
+ *
+ * @example
+ * ```ts
+ * import { winogradScratchSize } from "./simd.ts";
+ * const n = winogradScratchSize({ inChannels: 4, outChannels: 8, outHeight: 2, outWidth: 2 });
+ * console.assert(n === 16 * (4 * 8 + 4 + 8));
+ * ```
+ */
+export function winogradScratchSize(
+  shape: Pick<WinogradShape, "inChannels" | "outChannels" | "outHeight" | "outWidth">,
+): number {
+  const { inChannels: c, outChannels: o, outHeight, outWidth } = shape;
+  const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+  return 16 * (c * o + tiles * c + tiles * o);
+}
+
+/**
  * The kernels of `simd/kernels.c`, bound to one backend's memory.
  *
  * @example
@@ -136,6 +199,35 @@ export interface SimdKernels {
     },
     info: tf.backend_util.Conv2DInfo,
   ): void;
+  /**
+   * Writes into `y` (`[N, outHeight, outWidth, outChannels]`) the 3×3,
+   * stride-1 convolution of `x` (`[N, inHeight, inWidth, inChannels]`,
+   * zero outside) with `filter` (see {@linkcode WinogradShape.flipFilter}),
+   * plus `bias` (`[outChannels]`) when given, then ReLU when `shape.relu`,
+   * by Winograd F(2×2, 3×3). `scratch` ({@linkcode winogradScratchSize}
+   * elements) is overwritten.
+   */
+  conv3x3Winograd(
+    tensors: {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      y: tf.TensorInfo;
+    },
+    shape: WinogradShape,
+  ): void;
+  /**
+   * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
+   * stride-1 convolution (dilation 1, `CI` a multiple of 4, `CO` a multiple
+   * of 8) with the geometry `info`, by Winograd F(2×2, 3×3) transposed.
+   * `scratch` ({@linkcode winogradScratchSize} elements for the forward
+   * convolution's shape) is overwritten.
+   */
+  conv3x3WinogradFilterGrad(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; scratch: tf.TensorInfo; dw: tf.TensorInfo },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
 }
 
 interface Exports {
@@ -146,6 +238,9 @@ interface Exports {
   add_bias(...args: number[]): void;
   step(...args: number[]): void;
   sum_rows(...args: number[]): void;
+  winograd_filter(...args: number[]): void;
+  conv3x3_winograd(...args: number[]): void;
+  conv3x3_winograd_filter_grad(...args: number[]): void;
 }
 
 /**
@@ -349,6 +444,65 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         at(scratch, "scratch", g.filterSize),
         at(dx, "dx", g.xSize),
         ...g.args,
+        info.padInfo.top,
+        info.padInfo.left,
+      );
+    },
+    conv3x3Winograd({ x, filter, bias, scratch, y }, s) {
+      const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: o } = s;
+      if (c % 4 !== 0 || o % 8 !== 0 || c < 4 || o < 8) {
+        throw new InvalidArgumentError(
+          `conv3x3Winograd needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
+        );
+      }
+      const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+      const u = at(scratch, "scratch", winogradScratchSize(s));
+      const v = u + 16 * c * o * 4;
+      const m = v + 16 * tiles * c * 4;
+      exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
+      exports.conv3x3_winograd(
+        at(x, "x", batch * inHeight * inWidth * c),
+        u,
+        bias === undefined ? 0 : at(bias, "bias", o),
+        at(y, "y", batch * outHeight * outWidth * o),
+        v,
+        m,
+        batch,
+        inHeight,
+        inWidth,
+        c,
+        outHeight,
+        outWidth,
+        o,
+        s.padTop,
+        s.padLeft,
+        s.relu ? 1 : 0,
+      );
+    },
+    conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
+      const { inChannels: c, outChannels: o, outHeight, outWidth } = info;
+      if (
+        info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
+        info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
+        c % 4 !== 0 || o % 8 !== 0
+      ) {
+        throw new InvalidArgumentError(
+          `conv3x3WinogradFilterGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 4 and filters a multiple of 8, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
+        );
+      }
+      const g = convGeometry(info);
+      const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+      const v = at(scratch, "scratch", winogradScratchSize(info));
+      const grads = v + 16 * tiles * c * 4;
+      const m = grads + 16 * tiles * o * 4;
+      exports.conv3x3_winograd_filter_grad(
+        at(x, "x", g.xSize),
+        at(dy, "dy", g.ySize),
+        at(dw, "dw", g.filterSize),
+        v,
+        grads,
+        m,
+        ...g.args.slice(0, 7),
         info.padInfo.top,
         info.padInfo.left,
       );

@@ -3,7 +3,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/backend.ts";
 import { InvalidArgumentError } from "../../lib/errors.ts";
-import { simdKernels } from "../../lib/kernels/simd.ts";
+import { simdKernels, winogradScratchSize } from "../../lib/kernels/simd.ts";
 import { liveCounts } from "./_compare.ts";
 
 const pool = { batch: 1, inHeight: 4, inWidth: 4, channels: 1, outHeight: 2, outWidth: 2 };
@@ -175,4 +175,139 @@ Deno.test("conv2dInputGrad spreads dy back through every filter tap", async () =
   assertEquals(Array.from(dx.dataSync()), expected);
   tf.dispose([filter, dy, scratch, dx]);
   assertEquals(liveCounts(), before);
+});
+
+/** A Winograd shape with the given sizes and no padding, ReLU or flip. */
+function winograd(c: number, o: number, inSize: number, outSize: number) {
+  return {
+    batch: 1,
+    inHeight: inSize,
+    inWidth: inSize,
+    inChannels: c,
+    outHeight: outSize,
+    outWidth: outSize,
+    outChannels: o,
+    padTop: 0,
+    padLeft: 0,
+    relu: false,
+    flipFilter: false,
+  };
+}
+
+Deno.test("conv3x3Winograd sums every tap and channel, adds the bias, then applies ReLU", async () => {
+  await setupBackend();
+  const backend = tf.backend() as BackendWasm;
+  const before = liveCounts();
+  // One 3×3 image whose channel k holds k + 1 everywhere; filter j holds
+  // j + 1 everywhere: y[j] = 9 taps · (1 + 2 + 3 + 4) · (j + 1) = 90 (j + 1).
+  // With bias −200 j, y[j] = 90 − 110 j: 90 for j = 0, negative (so 0
+  // after ReLU) for the others.
+  const shape = { ...winograd(4, 8, 3, 1), relu: true };
+  const x = tf.tensor4d(Array.from({ length: 36 }, (_, i) => (i % 4) + 1), [1, 3, 3, 4]);
+  const filter = tf.tensor4d(Array.from({ length: 288 }, (_, i) => (i % 8) + 1), [3, 3, 4, 8]);
+  const bias = tf.tensor1d(Array.from({ length: 8 }, (_, j) => -200 * j));
+  const scratch = tf.zeros([winogradScratchSize(shape)]);
+  const y = tf.fill([1, 1, 1, 8], 9); // junk: every element must be written
+  const k = simdKernels(backend);
+  k.conv3x3Winograd({ x, filter, bias, scratch, y }, shape);
+  assertEquals(Array.from(y.dataSync()), [90, 0, 0, 0, 0, 0, 0, 0]);
+  k.conv3x3Winograd({ x, filter, scratch, y }, { ...shape, relu: false });
+  assertEquals(Array.from(y.dataSync()), [90, 180, 270, 360, 450, 540, 630, 720]);
+  tf.dispose([x, filter, bias, scratch, y]);
+  assertEquals(liveCounts(), before);
+});
+
+Deno.test("conv3x3Winograd with flipFilter convolves with the filter rotated and transposed", async () => {
+  await setupBackend();
+  const backend = tf.backend() as BackendWasm;
+  const before = liveCounts();
+  // A 3×3 image, 4 channels, zero but for 1 at the centre of channel 0;
+  // padding 1. The filter is [3, 3, O = 8, C = 4] with f[a, b, j, k] =
+  // 10 (3a + b) + j + k. Rotated 180° and transposed, output (r, q) sees
+  // the centre through tap (2 − r, 2 − q), whose rotated value is f[r, q,
+  // j, 0]: y[r, q, j] = 10 (3r + q) + j, the filter laid out unrotated.
+  const shape = { ...winograd(4, 8, 3, 3), padTop: 1, padLeft: 1, flipFilter: true };
+  const xv = new Float32Array(36);
+  xv[(1 * 3 + 1) * 4] = 1;
+  const fv = Array.from({ length: 288 }, (_, i) => {
+    const k = i % 4, j = Math.floor(i / 4) % 8, tap = Math.floor(i / 32);
+    return 10 * tap + j + k;
+  });
+  const x = tf.tensor4d(xv, [1, 3, 3, 4]);
+  const filter = tf.tensor4d(fv, [3, 3, 8, 4]);
+  const scratch = tf.zeros([winogradScratchSize(shape)]);
+  const y = tf.fill([1, 3, 3, 8], 9);
+  simdKernels(backend).conv3x3Winograd({ x, filter, scratch, y }, shape);
+  const expected = Array.from({ length: 72 }, (_, i) => 10 * Math.floor(i / 8) + (i % 8));
+  assertEquals(Array.from(y.dataSync()), expected);
+  tf.dispose([x, filter, scratch, y]);
+  assertEquals(liveCounts(), before);
+});
+
+Deno.test("conv3x3WinogradFilterGrad gives x·dy at every tap, summed over the batch", async () => {
+  await setupBackend();
+  const backend = tf.backend() as BackendWasm;
+  const before = liveCounts();
+  // Two 3×3 images of 4 channels, each with a single output position (a
+  // valid 3×3 convolution): dw[a, b, k, j] = Σ_n x[n, a, b, k] · dy[n, j].
+  // x[n, a, b, k] = 1 + 3a + b + 10k on image 0 and 2 on image 1, dy[0, j]
+  // = j, dy[1, j] = 1: dw[a, b, k, j] = (1 + 3a + b + 10k) j + 2.
+  const xv = Array.from({ length: 72 }, (_, i) => {
+    const k = i % 4, tap = Math.floor(i / 4) % 9;
+    return i < 36 ? 1 + tap + 10 * k : 2;
+  });
+  const dyv = Array.from({ length: 16 }, (_, i) => (i < 8 ? i : 1));
+  const x = tf.tensor4d(xv, [2, 3, 3, 4]);
+  const dy = tf.tensor4d(dyv, [2, 1, 1, 8]);
+  const dw = tf.fill([3, 3, 4, 8], 9);
+  const info = tf.backend_util.computeConv2DInfo([2, 3, 3, 4], [3, 3, 4, 8], 1, 1, "valid");
+  const scratch = tf.zeros([winogradScratchSize(info)]);
+  simdKernels(backend).conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info);
+  const expected = Array.from({ length: 288 }, (_, i) => {
+    const j = i % 8, k = Math.floor(i / 8) % 4, tap = Math.floor(i / 32);
+    return (1 + tap + 10 * k) * j + 2;
+  });
+  assertEquals(Array.from(dw.dataSync()), expected);
+  tf.dispose([x, dy, dw, scratch]);
+  assertEquals(liveCounts(), before);
+});
+
+Deno.test("the Winograd wrappers refuse unsupported shapes and wrong sizes, naming them", async () => {
+  await setupBackend();
+  const k = simdKernels(tf.backend() as BackendWasm);
+  const x = tf.zeros([1, 3, 3, 4]);
+  const y = tf.zeros([1, 1, 1, 8]);
+  const filter = tf.zeros([3, 3, 4, 8]);
+  const shape = winograd(4, 8, 3, 1);
+  const scratch = tf.zeros([winogradScratchSize(shape)]);
+  assertThrows(
+    () => k.conv3x3Winograd({ x, filter, scratch, y }, { ...shape, inChannels: 6 }),
+    InvalidArgumentError,
+    "input channels a multiple of 4 and output channels a multiple of 8, got 6 and 8",
+  );
+  assertThrows(
+    () => k.conv3x3Winograd({ x, filter, scratch: y, y }, shape),
+    InvalidArgumentError,
+    `scratch must be float32 with ${
+      winogradScratchSize(shape)
+    } elements, got float32 shape [1,1,1,8]`,
+  );
+  assertThrows(
+    () => k.conv3x3Winograd({ x: y, filter, scratch, y }, shape),
+    InvalidArgumentError,
+    "x must be float32 with 36 elements",
+  );
+  const strided = tf.backend_util.computeConv2DInfo([1, 3, 3, 4], [3, 3, 4, 8], 2, 1, "valid");
+  assertThrows(
+    () => k.conv3x3WinogradFilterGrad({ x, dy: y, scratch, dw: filter }, strided),
+    InvalidArgumentError,
+    "stride 2x2",
+  );
+  const five = tf.backend_util.computeConv2DInfo([1, 5, 5, 4], [5, 5, 4, 8], 1, 1, "valid");
+  assertThrows(
+    () => k.conv3x3WinogradFilterGrad({ x, dy: y, scratch, dw: filter }, five),
+    InvalidArgumentError,
+    "filter 5x5",
+  );
+  tf.dispose([x, y, filter, scratch]);
 });
