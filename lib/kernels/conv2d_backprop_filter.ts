@@ -11,7 +11,7 @@
  * the common cases accumulate `dW` directly in a WASM SIMD kernel of ours
  * (`simd/kernels.c`): few input channels (a first layer), and stride 1 with
  * input channels a multiple of 4 and filters a multiple of 8 (hidden
- * layers: by Winograd F(2×2, 3×3) transposed for 3×3 filters, else in 4 × 8
+ * layers: by Winograd F(4×4, 3×3) transposed for 3×3 filters, else in 4 × 8
  * blocks of `dW` in registers).
  *
  * @module
@@ -61,9 +61,9 @@ export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs)
 }
 
 /**
- * A 3×3 stride-1 filter gradient by Winograd F(2×2, 3×3) transposed
- * (`simd/kernels.c`): 16 multiplications per 2×2 block of `dy` where the
- * direct sum needs 36.
+ * A 3×3 stride-1 filter gradient by Winograd F(4×4, 3×3) transposed
+ * (`simd/kernels.c`): 36 multiplications per 4×4 block of `dy` where the
+ * direct sum needs 144.
  */
 function viaWinograd(
   backend: BackendWasm,
@@ -72,7 +72,14 @@ function viaWinograd(
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
   const dw = backend.makeOutput(info.filterShape, "float32");
-  const scratch = backend.makeOutput([winogradScratchSize(info)], "float32");
+  const shape = {
+    batch: info.batchSize,
+    inChannels: info.inChannels,
+    outChannels: info.outChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+  };
+  const scratch = backend.makeOutput([winogradScratchSize(shape)], "float32");
   try {
     simdKernels(backend).conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info);
   } finally {

@@ -4,7 +4,7 @@
  *
  * With stride 1 and input channels a multiple of 4 (hidden layers), WASM
  * SIMD kernels of ours (`simd/kernels.c`) run it with no padded copy of
- * `dy`: by Winograd F(2×2, 3×3) for 3×3 filters with input channels a
+ * `dy`: by Winograd F(4×4, 3×3) for 3×3 filters with input channels a
  * multiple of 8 and filters a multiple of 4, else summing each input
  * pixel's gradient over the filter taps that reach it. Other
  * stride-1 cases use that the input gradient is a convolution: `dy` padded
@@ -114,7 +114,7 @@ function viaSimd(
 
 /**
  * Whether the input gradient of `info` (stride 1) is a convolution that
- * Winograd F(2×2, 3×3) runs: a 3×3 filter, its output channels (the
+ * Winograd F(4×4, 3×3) runs: a 3×3 filter, its output channels (the
  * gradient's inputs) a multiple of 4 and its input channels a multiple of 8.
  */
 function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
@@ -124,7 +124,7 @@ function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
 
 /**
  * The input gradient as the convolution of `dy`, padded by `2 − pad`, with
- * the filter rotated 180° and its channels swapped, by Winograd F(2×2, 3×3)
+ * the filter rotated 180° and its channels swapped, by Winograd F(4×4, 3×3)
  * (`simd/kernels.c`); the padding is never materialised.
  */
 function viaWinograd(

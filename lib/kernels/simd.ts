@@ -65,7 +65,7 @@ export interface Conv3x3Shape {
 }
 
 /**
- * Shapes of a 3×3, stride-1 convolution run by Winograd F(2×2, 3×3)
+ * Shapes of a 3×3, stride-1 convolution run by Winograd F(4×4, 3×3)
  * ({@linkcode SimdKernels.conv3x3Winograd}), NHWC.
  *
  * @example
@@ -107,24 +107,41 @@ export interface WinogradShape {
   flipFilter: boolean;
 }
 
+/** Tiles per image of a Winograd F(4×4, 3×3) output, and images per block of tiles. */
+function winogradBlocks(
+  shape: Pick<WinogradShape, "batch" | "outHeight" | "outWidth">,
+): { tiles: number; group: number } {
+  const tiles = Math.ceil(shape.outHeight / 4) * Math.ceil(shape.outWidth / 4);
+  // Enough images per block for 32 tiles: the products then run in full
+  // register blocks of four tiles, and the block's scratch stays in L2.
+  return { tiles, group: Math.max(1, Math.min(shape.batch, Math.ceil(32 / tiles))) };
+}
+
 /**
  * Float32 elements of the scratch tensor that
- * {@linkcode SimdKernels.conv3x3Winograd} needs for `shape`: the
- * transformed filter, and one image's transformed input and products.
+ * {@linkcode SimdKernels.conv3x3Winograd} and
+ * {@linkcode SimdKernels.conv3x3WinogradFilterGrad} need for a convolution
+ * of `shape` (the forward convolution's, for a filter gradient): the
+ * transformed filter (or its gradient), and one block of images'
+ * transformed inputs and products.
  *
  * @example
  * ```ts
  * import { winogradScratchSize } from "./simd.ts";
- * const n = winogradScratchSize({ inChannels: 4, outChannels: 8, outHeight: 2, outWidth: 2 });
- * console.assert(n === 16 * (4 * 8 + 4 + 8));
+ * // One image with a 4×4 output is one tile: 36 planes of (4·8 + 16)
+ * // filter values, (4 + 16) input values and (8 + 16) products.
+ * const n = winogradScratchSize({
+ *   batch: 1, inChannels: 4, outChannels: 8, outHeight: 4, outWidth: 4,
+ * });
+ * console.assert(n === 36 * (32 + 12 + 48));
  * ```
  */
 export function winogradScratchSize(
-  shape: Pick<WinogradShape, "inChannels" | "outChannels" | "outHeight" | "outWidth">,
+  shape: Pick<WinogradShape, "batch" | "inChannels" | "outChannels" | "outHeight" | "outWidth">,
 ): number {
-  const { inChannels: c, outChannels: o, outHeight, outWidth } = shape;
-  const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-  return 16 * (c * o + tiles * c + tiles * o);
+  const { inChannels: c, outChannels: o } = shape;
+  const { tiles, group } = winogradBlocks(shape);
+  return 36 * (c * o + group * tiles * (c + o) + 48);
 }
 
 /**
@@ -204,7 +221,7 @@ export interface SimdKernels {
    * stride-1 convolution of `x` (`[N, inHeight, inWidth, inChannels]`,
    * zero outside) with `filter` (see {@linkcode WinogradShape.flipFilter}),
    * plus `bias` (`[outChannels]`) when given, then ReLU when `shape.relu`,
-   * by Winograd F(2×2, 3×3). `scratch` ({@linkcode winogradScratchSize}
+   * by Winograd F(4×4, 3×3). `scratch` ({@linkcode winogradScratchSize}
    * elements) is overwritten.
    */
   conv3x3Winograd(
@@ -220,7 +237,7 @@ export interface SimdKernels {
   /**
    * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
    * stride-1 convolution (dilation 1, `CI` a multiple of 4, `CO` a multiple
-   * of 8) with the geometry `info`, by Winograd F(2×2, 3×3) transposed.
+   * of 8) with the geometry `info`, by Winograd F(4×4, 3×3) transposed.
    * `scratch` ({@linkcode winogradScratchSize} elements for the forward
    * convolution's shape) is overwritten.
    */
@@ -455,10 +472,10 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv3x3Winograd needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
         );
       }
-      const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
+      const { tiles, group } = winogradBlocks(s);
       const u = at(scratch, "scratch", winogradScratchSize(s));
-      const v = u + 16 * c * o * 4;
-      const m = v + 16 * tiles * c * 4;
+      const v = u + 36 * (c * o + 16) * 4;
+      const m = v + 36 * (group * tiles * c + 16) * 4;
       exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
       exports.conv3x3_winograd(
         at(x, "x", batch * inHeight * inWidth * c),
@@ -477,6 +494,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         s.padTop,
         s.padLeft,
         s.relu ? 1 : 0,
+        group,
       );
     },
     conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
@@ -491,10 +509,11 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         );
       }
       const g = convGeometry(info);
-      const tiles = Math.ceil(outHeight / 2) * Math.ceil(outWidth / 2);
-      const v = at(scratch, "scratch", winogradScratchSize(info));
-      const grads = v + 16 * tiles * c * 4;
-      const m = grads + 16 * tiles * o * 4;
+      const shape = { batch: info.batchSize, inChannels: c, outChannels: o, outHeight, outWidth };
+      const { tiles, group } = winogradBlocks(shape);
+      const v = at(scratch, "scratch", winogradScratchSize(shape));
+      const grads = v + 36 * (group * tiles * c + 16) * 4;
+      const m = grads + 36 * (group * tiles * o + 16) * 4;
       exports.conv3x3_winograd_filter_grad(
         at(x, "x", g.xSize),
         at(dy, "dy", g.ySize),
@@ -505,6 +524,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         ...g.args.slice(0, 7),
         info.padInfo.top,
         info.padInfo.left,
+        group,
       );
     },
   };

@@ -29,6 +29,8 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [2, 5, 6, 8], f: [4, 2, 8, 16], strides: 1, pad: "same" },
   { x: [2, 7, 9, 4], f: [3, 3, 4, 12], strides: 1, pad: "valid" },
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
+  { x: [5, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
   { x: [2, 10, 11, 12], f: [3, 3, 12, 24], strides: 1, pad: 1 },
   { x: [1, 3, 3, 4], f: [3, 3, 4, 8], strides: 1, pad: "valid" },
   { x: [4, 12, 12, 1], f: [3, 3, 1, 16], strides: 1, pad: "valid" },

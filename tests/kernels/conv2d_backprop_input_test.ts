@@ -27,6 +27,8 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [2, 6, 7, 8], f: [3, 3, 8, 3], strides: 1, pad: 3 },
   { x: [2, 5, 6, 12], f: [4, 2, 12, 7], strides: 1, pad: "same" },
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
+  { x: [5, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
   { x: [2, 6, 7, 8], f: [3, 3, 8, 4], strides: 1, pad: 3 },
   { x: [2, 9, 8, 8], f: [3, 3, 8, 12], strides: 1, pad: 1 },
   { x: [2, 8, 8, 16], f: [3, 3, 16, 6], strides: 1, pad: "same" },

@@ -74,7 +74,12 @@ Deno.test("data-parallel steps update the weights as trainOnBatch does", async (
   const a = serial.getWeights().map((w) => w.dataSync());
   const b = parallel.getWeights().map((w) => w.dataSync());
   for (let i = 0; i < a.length; i++) {
-    assert(maxAbsDiff(a[i], b[i]) < 1e-5, `weight ${i}: diff ${maxAbsDiff(a[i], b[i])}`);
+    // The shards sum the same terms in another order, and Adam scales each
+    // weight's step by its own gradient's size, so where a gradient is near
+    // 0 rounding moves the step by up to the learning rate. 1e-4 is 1/300 of
+    // the most three steps can move a weight (3 × 0.01); wrong gradients
+    // move weights by that much.
+    assert(maxAbsDiff(a[i], b[i]) < 1e-4, `weight ${i}: diff ${maxAbsDiff(a[i], b[i])}`);
   }
   serial.dispose();
   parallel.dispose();

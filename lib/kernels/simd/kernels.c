@@ -453,203 +453,247 @@ void sum_rows(const float *x, double *acc, float *out, int32_t rows, int32_t col
 }
 
 // ---------------------------------------------------------------------------
-// Winograd F(2x2, 3x3) (Lavin and Gray, 2016): a 3x3, stride-1 convolution
-// computed on 4x4 input tiles that give 2x2 outputs, with 16 multiplications
+// Winograd F(4x4, 3x3) (Lavin and Gray, 2016): a 3x3, stride-1 convolution
+// computed on 6x6 input tiles that give 4x4 outputs, with 36 multiplications
 // per (input channel, filter) pair and tile where direct convolution needs
-// 36. With U = G g G^T (filter), V = B^T d B (input tile) and M = U . V
-// summed over input channels, the outputs are A^T M A, where
-//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
-//   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
-//   A^T = [1 1 1 0; 0 1 -1 -1].
-// The 16 element-wise products become 16 matrix products over channels,
-// [tiles x C] by [C x O], which run in registers like the kernels above.
+// 144. With U = G g G^T (filter), V = B^T d B (input tile) and M = U . V
+// summed over input channels, the outputs are A^T M A; the 36 element-wise
+// products become 36 matrix products over channels, [tiles x C] by [C x O],
+// which run in registers like the kernels above. With the points 0, 1, -1,
+// 2, -2 and infinity:
+//   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+//          0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1],
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+//        1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
+//   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+// The transforms run in two passes (columns, then rows) through the
+// scratch planes, so that no more than a dozen vectors are live at once.
+// Several images share one block of tiles, so that the products run over
+// enough tiles to keep their registers busy.
 
-// One row of G g applied on the right by G^T: four values from three.
-static inline void winograd_filter_row(float g0, float g1, float g2, float *u, int32_t stride) {
-  u[0] = g0;
-  u[stride] = 0.5f * (g0 + g1 + g2);
-  u[2 * stride] = 0.5f * (g0 - g1 + g2);
-  u[3 * stride] = g2;
+// The 36 products of a block: m[e, t, j] = sum over k of v[e, t, k] *
+// u[e, k, j] for t < tiles, plane strides vs (v) and ms (m), four tiles by
+// eight output channels at a time.
+static void winograd_block_products(const float *v, const float *u, float *m, int32_t planes,
+                                    int32_t tiles, int32_t vs, int32_t ms, int32_t c,
+                                    int32_t o) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t e = 0; e < planes; e++) {
+    const float *ve = v + e * vs, *ue = u + e * (c * o + 16);
+    float *me = m + e * ms;
+    for (int32_t j = 0; j < o; j += 8) {
+      int32_t t = 0;
+      for (; t + 4 <= tiles; t += 4) {
+        const float *a0 = ve + t * c, *a1 = a0 + c, *a2 = a1 + c, *a3 = a2 + c;
+        const float *b = ue + j;
+        v128_t s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+        for (int32_t k = 0; k < c; k++, b += o) {
+          const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+          v128_t s = wasm_v128_load32_splat(a0 + k);
+          s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, b0));
+          s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, b1));
+          s = wasm_v128_load32_splat(a1 + k);
+          s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(s, b0));
+          s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(s, b1));
+          s = wasm_v128_load32_splat(a2 + k);
+          s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(s, b0));
+          s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(s, b1));
+          s = wasm_v128_load32_splat(a3 + k);
+          s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(s, b0));
+          s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(s, b1));
+        }
+        float *p = me + t * o + j;
+        wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
+        wasm_v128_store(p + o, s10), wasm_v128_store(p + o + 4, s11);
+        wasm_v128_store(p + 2 * o, s20), wasm_v128_store(p + 2 * o + 4, s21);
+        wasm_v128_store(p + 3 * o, s30), wasm_v128_store(p + 3 * o + 4, s31);
+      }
+      for (; t < tiles; t++) {
+        const float *a0 = ve + t * c, *b = ue + j;
+        v128_t s00 = z, s01 = z;
+        for (int32_t k = 0; k < c; k++, b += o) {
+          const v128_t s = wasm_v128_load32_splat(a0 + k);
+          s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, wasm_v128_load(b)));
+          s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, wasm_v128_load(b + 4)));
+        }
+        wasm_v128_store(me + t * o + j, s00), wasm_v128_store(me + t * o + j + 4, s01);
+      }
+    }
+  }
 }
 
-// u[e, k, j] (e = 4 * row + column of the 4x4 transform, k < c, j < o) =
-// (G g G^T)[e] of the 3x3 filter g joining input channel k to output
-// channel j. w is [3, 3, c, o] or, with flip set, [3, 3, o, c] rotated by
-// 180 degrees: the filter of an input gradient, g[a][b] = w[2-a][2-b][j][k].
+// B^T applied to six vectors d0..d5 (a column or a row of a 6x6 tile),
+// results stored at p[0], p[stride], ..., p[5 * stride].
+static inline void f43_input_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, v128_t d4,
+                                v128_t d5, float *p, int32_t stride) {
+  const v128_t four = wasm_f32x4_splat(4.0f), five = wasm_f32x4_splat(5.0f);
+  const v128_t two = wasm_f32x4_splat(2.0f);
+  const v128_t a = wasm_f32x4_add(d3, d4), b = wasm_f32x4_add(d1, d2);
+  const v128_t c = wasm_f32x4_sub(d4, d3), d = wasm_f32x4_sub(d1, d2);
+  const v128_t e = wasm_f32x4_sub(d4, d2), f = wasm_f32x4_mul(two, wasm_f32x4_sub(d3, d1));
+  wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d0),
+                                                   wasm_f32x4_mul(five, d2)), d4));
+  wasm_v128_store(p + stride, wasm_f32x4_sub(a, wasm_f32x4_mul(four, b)));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_add(c, wasm_f32x4_mul(four, d)));
+  wasm_v128_store(p + 3 * stride, wasm_f32x4_add(e, f));
+  wasm_v128_store(p + 4 * stride, wasm_f32x4_sub(e, f));
+  wasm_v128_store(p + 5 * stride, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d1),
+                                                               wasm_f32x4_mul(five, d3)), d5));
+}
+
+// The th x tw 6x6 input tiles of one image xn (in_h x in_w x c, c a
+// multiple of 4), tile (ty, tx) starting at row 4 ty - pt and column
+// 4 tx - pl (zero outside the image), transformed: v[e * vs + t * c + k] =
+// (B^T d B)[e] for tile t = ty * tw + tx and channel k.
+static void f43_inputs(const float *xn, float *v, int32_t vs, int32_t in_h, int32_t in_w,
+                       int32_t c, int32_t th, int32_t tw, int32_t pt, int32_t pl) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    const int32_t r = 4 * ty - pt;
+    for (int32_t tx = 0; tx < tw; tx++) {
+      const int32_t q = 4 * tx - pl;
+      float *pv = v + (ty * tw + tx) * c;
+      for (int32_t k = 0; k < c; k += 4) {
+        // Columns: B^T d, into the planes.
+        for (int32_t b = 0; b < 6; b++) {
+          const int32_t col = q + b;
+          if (col < 0 || col >= in_w) {
+            for (int32_t a = 0; a < 6; a++) wasm_v128_store(pv + k + (6 * a + b) * vs, z);
+            continue;
+          }
+          const float *px = xn + col * c + k;
+#define LD(a) (r + (a) >= 0 && r + (a) < in_h ? wasm_v128_load(px + (r + (a)) * in_w * c) : z)
+          f43_input_1d(LD(0), LD(1), LD(2), LD(3), LD(4), LD(5), pv + k + b * vs, 6 * vs);
+#undef LD
+        }
+        // Rows: (B^T d) B, in place.
+        for (int32_t a = 0; a < 6; a++) {
+          float *pa = pv + k + 6 * a * vs;
+          f43_input_1d(wasm_v128_load(pa), wasm_v128_load(pa + vs), wasm_v128_load(pa + 2 * vs),
+                       wasm_v128_load(pa + 3 * vs), wasm_v128_load(pa + 4 * vs),
+                       wasm_v128_load(pa + 5 * vs), pa, vs);
+        }
+      }
+    }
+  }
+}
+
+// u[e * (c * o + 16) + k * o + j] (e = 6 * row + column of the 6x6
+// transform) = (G g G^T)[e] of the 3x3 filter g joining input channel k to
+// output channel j. w is [3, 3, c, o] or, with flip set, [3, 3, o, c]
+// rotated by 180 degrees: the filter of an input gradient, g[a][b] =
+// w[2-a][2-b][j][k].
+static inline void f43_filter_row(float g0, float g1, float g2, float *u, int32_t stride) {
+  u[0] = 0.25f * g0;
+  u[stride] = -(g0 + g1 + g2) / 6.0f;
+  u[2 * stride] = -(g0 - g1 + g2) / 6.0f;
+  u[3 * stride] = (g0 + 2.0f * g1 + 4.0f * g2) / 24.0f;
+  u[4 * stride] = (g0 - 2.0f * g1 + 4.0f * g2) / 24.0f;
+  u[5 * stride] = g2;
+}
+
 EXPORT(winograd_filter)
 void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t flip) {
 #define TAP(a, b)                                                                  \
   (flip ? w[(((2 - (a)) * 3 + 2 - (b)) * o + j) * c + k]                           \
         : w[(((a) * 3 + (b)) * c + k) * o + j])
-  const int32_t stride = c * o;
+  const int32_t stride = c * o + 16;
   for (int32_t k = 0; k < c; k++) {
     for (int32_t j = 0; j < o; j++) {
-      const float g00 = TAP(0, 0), g01 = TAP(0, 1), g02 = TAP(0, 2);
-      const float g10 = TAP(1, 0), g11 = TAP(1, 1), g12 = TAP(1, 2);
-      const float g20 = TAP(2, 0), g21 = TAP(2, 1), g22 = TAP(2, 2);
       float *p = u + k * o + j;
-      winograd_filter_row(g00, g01, g02, p, stride);
-      winograd_filter_row(0.5f * (g00 + g10 + g20), 0.5f * (g01 + g11 + g21),
-                          0.5f * (g02 + g12 + g22), p + 4 * stride, stride);
-      winograd_filter_row(0.5f * (g00 - g10 + g20), 0.5f * (g01 - g11 + g21),
-                          0.5f * (g02 - g12 + g22), p + 8 * stride, stride);
-      winograd_filter_row(g20, g21, g22, p + 12 * stride, stride);
+      // Columns b of G g, one row a at a time, each row then times G^T.
+#define ROW(a, c0, c1, c2)                                                         \
+  f43_filter_row((c0) * TAP(0, 0) + (c1) * TAP(1, 0) + (c2) * TAP(2, 0),           \
+                 (c0) * TAP(0, 1) + (c1) * TAP(1, 1) + (c2) * TAP(2, 1),           \
+                 (c0) * TAP(0, 2) + (c1) * TAP(1, 2) + (c2) * TAP(2, 2),           \
+                 p + 6 * (a) * stride, stride)
+      ROW(0, 0.25f, 0.0f, 0.0f);
+      ROW(1, -1.0f / 6.0f, -1.0f / 6.0f, -1.0f / 6.0f);
+      ROW(2, -1.0f / 6.0f, 1.0f / 6.0f, -1.0f / 6.0f);
+      ROW(3, 1.0f / 24.0f, 1.0f / 12.0f, 1.0f / 6.0f);
+      ROW(4, 1.0f / 24.0f, -1.0f / 12.0f, 1.0f / 6.0f);
+      ROW(5, 0.0f, 0.0f, 1.0f);
+#undef ROW
     }
   }
 #undef TAP
 }
 
-// B^T d B of one row-major 4x4 tile of 4-channel vectors, stored at
-// v[e * stride] for e = 0..15.
-static inline void winograd_input_tile(v128_t d00, v128_t d01, v128_t d02, v128_t d03,
-                                       v128_t d10, v128_t d11, v128_t d12, v128_t d13,
-                                       v128_t d20, v128_t d21, v128_t d22, v128_t d23,
-                                       v128_t d30, v128_t d31, v128_t d32, v128_t d33,
-                                       float *v, int32_t stride) {
-#define ROW(a, t0, t1, t2, t3)                                                     \
-  wasm_v128_store(v + (4 * (a)) * stride, wasm_f32x4_sub(t0, t2));                 \
-  wasm_v128_store(v + (4 * (a) + 1) * stride, wasm_f32x4_add(t1, t2));             \
-  wasm_v128_store(v + (4 * (a) + 2) * stride, wasm_f32x4_sub(t2, t1));             \
-  wasm_v128_store(v + (4 * (a) + 3) * stride, wasm_f32x4_sub(t1, t3))
-  ROW(0, wasm_f32x4_sub(d00, d20), wasm_f32x4_sub(d01, d21), wasm_f32x4_sub(d02, d22),
-      wasm_f32x4_sub(d03, d23));
-  ROW(1, wasm_f32x4_add(d10, d20), wasm_f32x4_add(d11, d21), wasm_f32x4_add(d12, d22),
-      wasm_f32x4_add(d13, d23));
-  ROW(2, wasm_f32x4_sub(d20, d10), wasm_f32x4_sub(d21, d11), wasm_f32x4_sub(d22, d12),
-      wasm_f32x4_sub(d23, d13));
-  ROW(3, wasm_f32x4_sub(d10, d30), wasm_f32x4_sub(d11, d31), wasm_f32x4_sub(d12, d32),
-      wasm_f32x4_sub(d13, d33));
-#undef ROW
-}
+// A^T applied to six vectors m0..m5: four results.
+#define F43_OUT_1D(m0, m1, m2, m3, m4, m5, y0, y1, y2, y3)                         \
+  const v128_t y0##p = wasm_f32x4_add(m1, m2), y0##q = wasm_f32x4_sub(m1, m2);     \
+  const v128_t y0##r = wasm_f32x4_add(m3, m4), y0##s = wasm_f32x4_sub(m3, m4);     \
+  const v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(m0, y0##p), y0##r);              \
+  const v128_t y1 = wasm_f32x4_add(y0##q, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), y0##s)); \
+  const v128_t y2 = wasm_f32x4_add(y0##p, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), y0##r)); \
+  const v128_t y3 = wasm_f32x4_add(wasm_f32x4_add(y0##q,                            \
+                                                  wasm_f32x4_mul(wasm_f32x4_splat(8.0f), y0##s)), m5)
 
-// The th x tw input tiles of one image xn (in_h x in_w x c, c a multiple of
-// 4), tile (ty, tx) starting at row 2 ty - pt and column 2 tx - pl (zero
-// outside the image), transformed: v[e, t, k] = (B^T d B)[e] for tile
-// t = ty * tw + tx and channel k.
-static void winograd_inputs(const float *xn, float *v, int32_t in_h, int32_t in_w, int32_t c,
-                            int32_t th, int32_t tw, int32_t pt, int32_t pl) {
-  const v128_t z = wasm_f32x4_splat(0.0f);
-  const int32_t tiles = th * tw;
-  for (int32_t ty = 0; ty < th; ty++) {
-    const int32_t r = 2 * ty - pt;
-    const int32_t r0 = r >= 0 && r < in_h, r1 = r + 1 >= 0 && r + 1 < in_h;
-    const int32_t r2 = r + 2 >= 0 && r + 2 < in_h, r3 = r + 3 >= 0 && r + 3 < in_h;
-    for (int32_t tx = 0; tx < tw; tx++) {
-      const int32_t q = 2 * tx - pl;
-      const int32_t q0 = q >= 0 && q < in_w, q1 = q + 1 >= 0 && q + 1 < in_w;
-      const int32_t q2 = q + 2 >= 0 && q + 2 < in_w, q3 = q + 3 >= 0 && q + 3 < in_w;
-      const int32_t base = (r * in_w + q) * c;
-      float *pv = v + (ty * tw + tx) * c;
-      for (int32_t k = 0; k < c; k += 4) {
-#define LD(a, b) (r##a && q##b ? wasm_v128_load(xn + base + ((a) * in_w + (b)) * c + k) : z)
-        winograd_input_tile(LD(0, 0), LD(0, 1), LD(0, 2), LD(0, 3), LD(1, 0), LD(1, 1),
-                            LD(1, 2), LD(1, 3), LD(2, 0), LD(2, 1), LD(2, 2), LD(2, 3),
-                            LD(3, 0), LD(3, 1), LD(3, 2), LD(3, 3), pv + k, tiles * c);
-#undef LD
-      }
-    }
-  }
-}
-
-// A 3x3, stride-1 convolution by Winograd F(2x2, 3x3), NHWC, c input
+// A 3x3, stride-1 convolution by Winograd F(4x4, 3x3), NHWC, c input
 // channels (a multiple of 4) and o output channels (a multiple of 8):
 // y[n, r, q, j] = bias[j] + sum over (a, b, k) of x[n, r + a - pt, q + b - pl, k]
 // * g[a, b, k, j], with x = 0 outside the input, then max(0, .) when relu is
 // set; bias may be 0 (none). u holds the filter transformed by
-// winograd_filter. Per image, v (16 * tiles * c floats) and m (16 * tiles *
-// o floats) are the caller's scratch, tiles = ceil(out_h / 2) *
-// ceil(out_w / 2): both stay in L2 cache, and each of the 16 products keeps
-// its slices of v, u and m in L1.
+// winograd_filter. group images share a block of tiles; v (36 * (group *
+// tiles * c + 16) floats) and m (36 * (group * tiles * o + 16)), tiles =
+// ceil(out_h / 4) * ceil(out_w / 4), are the caller's scratch: both stay in
+// L2 cache, and each of the 36 products keeps its slices of v, u and m in L1.
 EXPORT(conv3x3_winograd)
 void conv3x3_winograd(const float *x, const float *u, const float *bias, float *y, float *v,
-                      float *m, int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
-                      int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
-                      int32_t relu) {
-  const int32_t th = (out_h + 1) / 2, tw = (out_w + 1) / 2, tiles = th * tw;
+                          float *m, int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                          int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
+                          int32_t relu, int32_t group) {
+  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
+  // Planes 16 floats apart beyond their size: strides of a power of two
+  // would put a tile's 36 values in one set of the L1 cache.
+  const int32_t vs = group * tiles * c + 16, ms = group * tiles * o + 16;
   const v128_t z = wasm_f32x4_splat(0.0f);
-  for (int32_t n = 0; n < batch; n++) {
-    float *yn = y + n * out_h * out_w * o;
-    winograd_inputs(x + n * in_h * in_w * c, v, in_h, in_w, c, th, tw, pt, pl);
-    // The 16 products: m[e, t, j] = sum over k of v[e, t, k] * u[e, k, j],
-    // four tiles by eight output channels at a time.
-    for (int32_t e = 0; e < 16; e++) {
-      const float *ve = v + e * tiles * c, *ue = u + e * c * o;
-      float *me = m + e * tiles * o;
-      for (int32_t j = 0; j < o; j += 8) {
-        int32_t t = 0;
-        for (; t + 4 <= tiles; t += 4) {
-          const float *a0 = ve + t * c, *a1 = a0 + c, *a2 = a1 + c, *a3 = a2 + c;
-          const float *b = ue + j;
-          v128_t s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
-          for (int32_t k = 0; k < c; k++, b += o) {
-            const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-            v128_t s = wasm_v128_load32_splat(a0 + k);
-            s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, b0));
-            s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a1 + k);
-            s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(s, b0));
-            s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a2 + k);
-            s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(s, b0));
-            s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a3 + k);
-            s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(s, b0));
-            s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(s, b1));
-          }
-          float *p = me + t * o + j;
-          wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
-          wasm_v128_store(p + o, s10), wasm_v128_store(p + o + 4, s11);
-          wasm_v128_store(p + 2 * o, s20), wasm_v128_store(p + 2 * o + 4, s21);
-          wasm_v128_store(p + 3 * o, s30), wasm_v128_store(p + 3 * o + 4, s31);
-        }
-        for (; t < tiles; t++) {
-          const float *a0 = ve + t * c, *b = ue + j;
-          v128_t s00 = z, s01 = z;
-          for (int32_t k = 0; k < c; k++, b += o) {
-            const v128_t s = wasm_v128_load32_splat(a0 + k);
-            s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, wasm_v128_load(b)));
-            s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, wasm_v128_load(b + 4)));
-          }
-          wasm_v128_store(me + t * o + j, s00), wasm_v128_store(me + t * o + j + 4, s01);
-        }
-      }
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
+                 pt, pl);
     }
-    // Output tiles: A^T m A, plus the bias, then ReLU; the last row and
-    // column of tiles may reach past the output.
-    const int32_t plane = tiles * o;
-    for (int32_t ty = 0; ty < th; ty++) {
-      const int32_t has_r1 = 2 * ty + 1 < out_h;
-      for (int32_t tx = 0; tx < tw; tx++) {
-        const int32_t has_q1 = 2 * tx + 1 < out_w;
-        const float *pm = m + (ty * tw + tx) * o;
-        float *py = yn + (2 * ty * out_w + 2 * tx) * o;
-        for (int32_t j = 0; j < o; j += 4) {
-#define M(e) wasm_v128_load(pm + (e) * plane + j)
-          // Rows: A^T m.
-          const v128_t s00 = wasm_f32x4_add(wasm_f32x4_add(M(0), M(4)), M(8));
-          const v128_t s01 = wasm_f32x4_add(wasm_f32x4_add(M(1), M(5)), M(9));
-          const v128_t s02 = wasm_f32x4_add(wasm_f32x4_add(M(2), M(6)), M(10));
-          const v128_t s03 = wasm_f32x4_add(wasm_f32x4_add(M(3), M(7)), M(11));
-          const v128_t s10 = wasm_f32x4_sub(wasm_f32x4_sub(M(4), M(8)), M(12));
-          const v128_t s11 = wasm_f32x4_sub(wasm_f32x4_sub(M(5), M(9)), M(13));
-          const v128_t s12 = wasm_f32x4_sub(wasm_f32x4_sub(M(6), M(10)), M(14));
-          const v128_t s13 = wasm_f32x4_sub(wasm_f32x4_sub(M(7), M(11)), M(15));
-#undef M
-          const v128_t b = bias ? wasm_v128_load(bias + j) : z;
-          // Columns: (A^T m) A.
-          v128_t y00 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(s00, s01), s02), b);
-          v128_t y01 = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_sub(s01, s02), s03), b);
-          v128_t y10 = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(s10, s11), s12), b);
-          v128_t y11 = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_sub(s11, s12), s13), b);
-          if (relu) {
-            y00 = wasm_f32x4_pmax(z, y00), y01 = wasm_f32x4_pmax(z, y01);
-            y10 = wasm_f32x4_pmax(z, y10), y11 = wasm_f32x4_pmax(z, y11);
-          }
-          wasm_v128_store(py + j, y00);
-          if (has_q1) wasm_v128_store(py + o + j, y01);
-          if (has_r1) {
-            wasm_v128_store(py + out_w * o + j, y10);
-            if (has_q1) wasm_v128_store(py + (out_w + 1) * o + j, y11);
+    winograd_block_products(v, u, m, 36, images * tiles, vs, ms, c, o);
+    for (int32_t i = 0; i < images; i++) {
+      float *yn = y + (n0 + i) * out_h * out_w * o;
+      for (int32_t ty = 0; ty < th; ty++) {
+        for (int32_t tx = 0; tx < tw; tx++) {
+          float *pm = m + (i * tiles + ty * tw + tx) * o;
+          const int32_t rows = out_h - 4 * ty < 4 ? out_h - 4 * ty : 4;
+          const int32_t cols = out_w - 4 * tx < 4 ? out_w - 4 * tx : 4;
+          float *py = yn + (4 * ty * out_w + 4 * tx) * o;
+          for (int32_t j = 0; j < o; j += 4) {
+            float *pj = pm + j;
+            // Columns: A^T m, into planes 6 a + b for a < 4 (in place).
+            for (int32_t b = 0; b < 6; b++) {
+              float *pb = pj + b * ms;
+              F43_OUT_1D(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ms),
+                         wasm_v128_load(pb + 12 * ms), wasm_v128_load(pb + 18 * ms),
+                         wasm_v128_load(pb + 24 * ms), wasm_v128_load(pb + 30 * ms), s0, s1, s2,
+                         s3);
+              wasm_v128_store(pb, s0), wasm_v128_store(pb + 6 * ms, s1);
+              wasm_v128_store(pb + 12 * ms, s2), wasm_v128_store(pb + 18 * ms, s3);
+            }
+            const v128_t bj = bias ? wasm_v128_load(bias + j) : z;
+            // Rows: (A^T m) A, plus the bias, then ReLU.
+            for (int32_t a = 0; a < rows; a++) {
+              const float *pa = pj + 6 * a * ms;
+              F43_OUT_1D(wasm_v128_load(pa), wasm_v128_load(pa + ms), wasm_v128_load(pa + 2 * ms),
+                         wasm_v128_load(pa + 3 * ms), wasm_v128_load(pa + 4 * ms),
+                         wasm_v128_load(pa + 5 * ms), y0, y1, y2, y3);
+              v128_t r0 = wasm_f32x4_add(y0, bj), r1 = wasm_f32x4_add(y1, bj);
+              v128_t r2 = wasm_f32x4_add(y2, bj), r3 = wasm_f32x4_add(y3, bj);
+              if (relu) {
+                r0 = wasm_f32x4_pmax(z, r0), r1 = wasm_f32x4_pmax(z, r1);
+                r2 = wasm_f32x4_pmax(z, r2), r3 = wasm_f32x4_pmax(z, r3);
+              }
+              float *pr = py + a * out_w * o + j;
+              wasm_v128_store(pr, r0);
+              if (cols > 1) wasm_v128_store(pr + o, r1);
+              if (cols > 2) wasm_v128_store(pr + 2 * o, r2);
+              if (cols > 3) wasm_v128_store(pr + 3 * o, r3);
+            }
           }
         }
       }
@@ -657,59 +701,96 @@ void conv3x3_winograd(const float *x, const float *u, const float *bias, float *
   }
 }
 
-// A dy A^T of a 2x2 tile of 4-channel vectors [p q; r s], with
-// A = [1 0; 1 1; 1 -1; 0 -1], stored at g[e * stride] for e = 0..15.
-static inline void winograd_grad_tile(v128_t p, v128_t q, v128_t r, v128_t s, float *g,
-                                      int32_t stride) {
-#define ROW(a, u, w)                                                               \
-  wasm_v128_store(g + (4 * (a)) * stride, u);                                      \
-  wasm_v128_store(g + (4 * (a) + 1) * stride, wasm_f32x4_add(u, w));               \
-  wasm_v128_store(g + (4 * (a) + 2) * stride, wasm_f32x4_sub(u, w));               \
-  wasm_v128_store(g + (4 * (a) + 3) * stride, wasm_f32x4_neg(w))
-  ROW(0, p, q);
-  ROW(1, wasm_f32x4_add(p, r), wasm_f32x4_add(q, s));
-  ROW(2, wasm_f32x4_sub(p, r), wasm_f32x4_sub(q, s));
-  ROW(3, wasm_f32x4_neg(r), wasm_f32x4_neg(s));
-#undef ROW
+// A applied to four vectors d0..d3 (a column or row of a 4x4 tile of dy),
+// A = [1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 0 0 0 1]: six
+// results at p[0], p[stride], ..., p[5 * stride].
+static inline void f43_grad_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, float *p,
+                               int32_t stride) {
+  const v128_t two = wasm_f32x4_splat(2.0f), four = wasm_f32x4_splat(4.0f);
+  const v128_t eight = wasm_f32x4_splat(8.0f);
+  const v128_t a = wasm_f32x4_add(d0, d2), b = wasm_f32x4_add(d1, d3);
+  const v128_t c = wasm_f32x4_add(d0, wasm_f32x4_mul(four, d2));
+  const v128_t d = wasm_f32x4_add(wasm_f32x4_mul(two, d1), wasm_f32x4_mul(eight, d3));
+  wasm_v128_store(p, d0);
+  wasm_v128_store(p + stride, wasm_f32x4_add(a, b));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_sub(a, b));
+  wasm_v128_store(p + 3 * stride, wasm_f32x4_add(c, d));
+  wasm_v128_store(p + 4 * stride, wasm_f32x4_sub(c, d));
+  wasm_v128_store(p + 5 * stride, d3);
+}
+
+// G^T applied to six vectors m0..m5: three results at p[0], p[stride],
+// p[2 * stride].
+static inline void f43_filter_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3, v128_t m4,
+                                      v128_t m5, float *p, int32_t stride) {
+  const v128_t sixth = wasm_f32x4_splat(1.0f / 6.0f);
+  const v128_t s12 = wasm_f32x4_mul(sixth, wasm_f32x4_add(m1, m2));
+  const v128_t s34 = wasm_f32x4_mul(sixth, wasm_f32x4_add(m3, m4));
+  wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(0.25f), m0),
+                                                   s12),
+                                    wasm_f32x4_mul(wasm_f32x4_splat(0.25f), s34)));
+  wasm_v128_store(p + stride,
+                  wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(m2, m1)),
+                                 wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 12.0f),
+                                                wasm_f32x4_sub(m3, m4))));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_add(wasm_f32x4_sub(s34, s12), m5));
 }
 
 // The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
-// channels a multiple of 4, o filters a multiple of 8), by the transpose of
-// Winograd F(2x2, 3x3): with the input tiles transformed as in the forward
-// pass, v = B^T d B, and the matching 2x2 tiles of dy as g = A dy A^T (zero
+// channels a multiple of 4, o filters a multiple of 8) by the transpose of
+// Winograd F(4x4, 3x3): with the input tiles transformed as in the forward
+// pass, v = B^T d B, and the matching 4x4 tiles of dy as g = A dy A^T (zero
 // past the output), m[e, k, j] = sum over images and tiles of v[e, t, k] *
-// g[e, t, j], and dw[a, b, k, j] = (G^T m G)[a, b]. v (16 * tiles * c
-// floats), g (16 * tiles * o) and m (16 * c * o) are the caller's scratch,
-// tiles = ceil(out_h / 2) * ceil(out_w / 2).
+// g[e, t, j], and dw[a, b, k, j] = (G^T m G)[a, b]. group images share a
+// block of tiles; v (36 * (group * tiles * c + 16) floats), g (36 * (group *
+// tiles * o + 16)) and m (36 * (c * o + 16)), tiles = ceil(out_h / 4) *
+// ceil(out_w / 4), are the caller's scratch.
 EXPORT(conv3x3_winograd_filter_grad)
 void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, float *v,
-                                  float *g, float *m, int32_t batch, int32_t in_h,
-                                  int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
-                                  int32_t o, int32_t pt, int32_t pl) {
-  const int32_t th = (out_h + 1) / 2, tw = (out_w + 1) / 2, tiles = th * tw;
+                                      float *g, float *m, int32_t batch, int32_t in_h,
+                                      int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
+                                      int32_t o, int32_t pt, int32_t pl, int32_t group) {
+  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
+  const int32_t vs = group * tiles * c + 16, gs = group * tiles * o + 16, ms = c * o + 16;
   const v128_t z = wasm_f32x4_splat(0.0f);
-  zero(m, 16 * c * o);
-  for (int32_t n = 0; n < batch; n++) {
-    winograd_inputs(x + n * in_h * in_w * c, v, in_h, in_w, c, th, tw, pt, pl);
-    const float *gn = dy + n * out_h * out_w * o;
-    for (int32_t ty = 0; ty < th; ty++) {
-      const int32_t has_r1 = 2 * ty + 1 < out_h;
-      for (int32_t tx = 0; tx < tw; tx++) {
-        const int32_t has_q1 = 2 * tx + 1 < out_w;
-        const float *pd = gn + (2 * ty * out_w + 2 * tx) * o;
-        float *pg = g + (ty * tw + tx) * o;
-        for (int32_t j = 0; j < o; j += 4) {
-          winograd_grad_tile(wasm_v128_load(pd + j), has_q1 ? wasm_v128_load(pd + o + j) : z,
-                             has_r1 ? wasm_v128_load(pd + out_w * o + j) : z,
-                             has_r1 && has_q1 ? wasm_v128_load(pd + (out_w + 1) * o + j) : z,
-                             pg + j, tiles * o);
+  for (int32_t e = 0; e < 36; e++) zero(m + e * ms, c * o);
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
+                 pt, pl);
+      const float *gn = dy + (n0 + i) * out_h * out_w * o;
+      for (int32_t ty = 0; ty < th; ty++) {
+        for (int32_t tx = 0; tx < tw; tx++) {
+          float *pg = g + (i * tiles + ty * tw + tx) * o;
+          for (int32_t j = 0; j < o; j += 4) {
+            // Columns: A dy, into planes 6 a + b for b < 4.
+            for (int32_t b = 0; b < 4; b++) {
+              const int32_t col = 4 * tx + b;
+              if (col >= out_w) {
+                for (int32_t a = 0; a < 6; a++) wasm_v128_store(pg + j + (6 * a + b) * gs, z);
+                continue;
+              }
+              const float *pd = gn + (4 * ty * out_w + col) * o + j;
+#define LD(a) (4 * ty + (a) < out_h ? wasm_v128_load(pd + (a) * out_w * o) : z)
+              f43_grad_1d(LD(0), LD(1), LD(2), LD(3), pg + j + b * gs, 6 * gs);
+#undef LD
+            }
+            // Rows: (A dy) A^T, in place.
+            for (int32_t a = 0; a < 6; a++) {
+              float *pa = pg + j + 6 * a * gs;
+              f43_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + gs), wasm_v128_load(pa + 2 * gs),
+                          wasm_v128_load(pa + 3 * gs), pa, gs);
+            }
+          }
         }
       }
     }
     // m[e] += v[e]^T g[e], four input channels by eight filters at a time.
-    for (int32_t e = 0; e < 16; e++) {
-      const float *ve = v + e * tiles * c, *ge = g + e * tiles * o;
-      float *me = m + e * c * o;
+    const int32_t k_tiles = images * tiles;
+    for (int32_t e = 0; e < 36; e++) {
+      const float *ve = v + e * vs, *ge = g + e * gs;
+      float *me = m + e * ms;
       for (int32_t k = 0; k < c; k += 4) {
         for (int32_t j = 0; j < o; j += 8) {
           float *p = me + k * o + j;
@@ -718,7 +799,7 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
           v128_t s20 = wasm_v128_load(p + 2 * o), s21 = wasm_v128_load(p + 2 * o + 4);
           v128_t s30 = wasm_v128_load(p + 3 * o), s31 = wasm_v128_load(p + 3 * o + 4);
           const float *a = ve + k, *b = ge + j;
-          for (int32_t t = 0; t < tiles; t++, a += c, b += o) {
+          for (int32_t t = 0; t < k_tiles; t++, a += c, b += o) {
             const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
             v128_t s = wasm_v128_load32_splat(a);
             s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, b0));
@@ -741,37 +822,23 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
       }
     }
   }
-  // dw = G^T m G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
-  const v128_t half = wasm_f32x4_splat(0.5f);
-  const int32_t plane = c * o;
+  // dw = G^T m G: columns into planes 6 a + b for a < 3 (in place), then rows.
   for (int32_t k = 0; k < c; k++) {
     for (int32_t j = 0; j < o; j += 4) {
-      const float *pm = m + k * o + j;
-      float *pw = dw + k * o + j;
-#define M(e) wasm_v128_load(pm + (e) * plane)
-#define ROWS(b, t0, t1, t2)                                                        \
-  const v128_t sum##b = wasm_f32x4_mul(half, wasm_f32x4_add(M(4 + b), M(8 + b)));  \
-  const v128_t t0 = wasm_f32x4_add(M(b), sum##b);                                  \
-  const v128_t t1 = wasm_f32x4_mul(half, wasm_f32x4_sub(M(4 + b), M(8 + b)));      \
-  const v128_t t2 = wasm_f32x4_add(sum##b, M(12 + b))
-      ROWS(0, t00, t10, t20);
-      ROWS(1, t01, t11, t21);
-      ROWS(2, t02, t12, t22);
-      ROWS(3, t03, t13, t23);
-#undef ROWS
-#undef M
-#define COLS(a, u0, u1, u2, u3)                                                    \
-  {                                                                                \
-    const v128_t h = wasm_f32x4_mul(half, wasm_f32x4_add(u1, u2));                 \
-    wasm_v128_store(pw + (3 * (a)) * plane, wasm_f32x4_add(u0, h));                \
-    wasm_v128_store(pw + (3 * (a) + 1) * plane,                                    \
-                    wasm_f32x4_mul(half, wasm_f32x4_sub(u1, u2)));                 \
-    wasm_v128_store(pw + (3 * (a) + 2) * plane, wasm_f32x4_add(h, u3));            \
-  }
-      COLS(0, t00, t01, t02, t03);
-      COLS(1, t10, t11, t12, t13);
-      COLS(2, t20, t21, t22, t23);
-#undef COLS
+      float *pm = m + k * o + j;
+      for (int32_t b = 0; b < 6; b++) {
+        float *pb = pm + b * ms;
+        f43_filter_grad_1d(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ms),
+                           wasm_v128_load(pb + 12 * ms), wasm_v128_load(pb + 18 * ms),
+                           wasm_v128_load(pb + 24 * ms), wasm_v128_load(pb + 30 * ms), pb,
+                           6 * ms);
+      }
+      for (int32_t a = 0; a < 3; a++) {
+        const float *pa = pm + 6 * a * ms;
+        f43_filter_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ms), wasm_v128_load(pa + 2 * ms),
+                           wasm_v128_load(pa + 3 * ms), wasm_v128_load(pa + 4 * ms),
+                           wasm_v128_load(pa + 5 * ms), dw + (3 * a * c + k) * o + j, c * o);
+      }
     }
   }
 }
