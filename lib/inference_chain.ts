@@ -27,8 +27,17 @@ interface ChannelNorm {
   monotone: boolean;
 }
 
-/** A channels-last 2-D convolution with a fusable activation, as the layer computes it. */
-interface Convolution {
+/**
+ * A channels-last 2-D convolution with a fusable activation, as the layer
+ * computes it.
+ *
+ * @example
+ * ```ts
+ * import type { Convolution } from "./inference_chain.ts";
+ * const strides = (c: Convolution): [number, number] => c.strides;
+ * ```
+ */
+export interface Convolution {
   kernel: tf.LayerVariable;
   bias: tf.LayerVariable | null;
   strides: [number, number];
@@ -67,8 +76,24 @@ function padding(value: unknown): "valid" | "same" | null {
   return value === "valid" || value === "same" ? value : null;
 }
 
-/** The op a Conv2D layer runs (`conv2dWithBiasActivation` in tfjs-layers), when it is one fused op. */
-function convolution(layer: tf.layers.Layer): Convolution | null {
+/**
+ * The op a Conv2D layer runs (`conv2dWithBiasActivation` in tfjs-layers)
+ * when it is one fused op (channels last, a linear, ReLU or ELU
+ * activation), else null.
+ *
+ * @example
+ * ```ts
+ * import { convolution } from "./inference_chain.ts";
+ * import { buildModel, REFERENCE_CNN } from "./model.ts";
+ * import { setupBackend } from "./backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(convolution(model.layers[0])?.activation === "relu");
+ * console.assert(convolution(model.layers[1]) === null); // a max-pooling
+ * model.dispose();
+ * ```
+ */
+export function convolution(layer: tf.layers.Layer): Convolution | null {
   if (layer.getClassName() !== "Conv2D") return null;
   const config = layer.getConfig();
   const strides = pair(config.strides), dilations = pair(config.dilationRate);

@@ -10,6 +10,7 @@ import { batchMatMul } from "./batch_mat_mul.ts";
 import { conv2d, fusedConv2d } from "./conv2d.ts";
 import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
+import { fusedConv2dGrad } from "./fused_conv2d_grad.ts";
 import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
 import { mean } from "./mean.ts";
@@ -17,6 +18,7 @@ import { step } from "./step.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
 import { registerWasmKernel } from "./wasm_kernel.ts";
+import * as tf from "@tensorflow/tfjs";
 
 /**
  * Registers Digit Lab's training kernels on the `wasm` backend: the missing
@@ -26,7 +28,8 @@ import { registerWasmKernel } from "./wasm_kernel.ts";
  * operand), `Tile` (the batch-norm gradient's broadcast) and a copy-free
  * `Identity` (the engine's clones of tensors saved for the backward pass),
  * each agreeing with the cpu backend and falling back to the backend's own
- * kernel for cases it does not cover. Idempotent.
+ * kernel for cases it does not cover; and, for every backend, the gradient
+ * of `FusedConv2D`, which tfjs-core lacks. Idempotent.
  *
  * @example
  * ```ts
@@ -47,4 +50,5 @@ export function registerTrainingKernels(): void {
   registerWasmKernel("Tile", tile);
   registerWasmKernel("Mean", mean);
   registerWasmKernel("Identity", identity);
+  tf.registerGradient(fusedConv2dGrad);
 }

@@ -1,7 +1,10 @@
 /**
  * Measures where a training step's time goes, kernel by kernel, so kernel
- * changes are judged on numbers (`tf.profile` over a few steps of
- * `trainOnBatch` on seeded random data).
+ * changes are judged on numbers (`tf.profile` over a few steps on seeded
+ * random data). A step is what training runs on one thread: for models
+ * that train data-parallel, the batch's gradient as each shard computes it
+ * (`shardGradients`, fused convolutions) and the optimizer's update; for
+ * the others, `trainOnBatch`.
  *
  * @module
  */
@@ -10,7 +13,13 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { createRng } from "../random.ts";
 import { buildModel, dropoutLayers, REFERENCE_CNN } from "../model.ts";
-import { DataParallelTrainer, type StepTimings } from "../parallel/data_parallel.ts";
+import {
+  applyFlatGradients,
+  DataParallelTrainer,
+  parallelTrainingProblem,
+  type StepTimings,
+} from "../parallel/data_parallel.ts";
+import { shardGradients } from "../parallel/shard_gradients.ts";
 
 /**
  * Options for {@linkcode profileTrainingStep}.
@@ -181,7 +190,17 @@ export async function profileTrainingStep(
   });
   const labels = Array.from({ length: batchSize }, () => Math.floor(rng() * classes));
   const y = tf.tidy(() => tf.oneHot(labels, classes));
-  const step = () => model.trainOnBatch(x, y);
+  const shard = {
+    pixels: x.dataSync() as Float32Array,
+    labels: Uint8Array.from(labels),
+    count: batchSize,
+  };
+  const step = parallelTrainingProblem(model) === undefined
+    ? () => {
+      applyFlatGradients(model, shardGradients(model, shard, batchSize).grads);
+      return Promise.resolve();
+    }
+    : () => model.trainOnBatch(x, y);
   try {
     for (let i = 0; i < warmupSteps; i++) await step();
     const stepTimes: number[] = [];

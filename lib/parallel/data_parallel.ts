@@ -24,9 +24,9 @@ import {
 
 /**
  * Why `model` cannot be trained data-parallel with exact gradients, or
- * `undefined` when it can: batch normalisation (its statistics would be
- * per shard), regularisation losses, or a loss other than categorical
- * cross-entropy.
+ * `undefined` when it can: inputs other than one batch of images, batch
+ * normalisation (its statistics would be per shard), regularisation
+ * losses, or a loss other than categorical cross-entropy.
  *
  * @example
  * ```ts
@@ -43,6 +43,11 @@ import {
  * ```
  */
 export function parallelTrainingProblem(model: tf.LayersModel): string | undefined {
+  if (model.inputs.length !== 1 || model.inputs[0].shape.length !== 4) {
+    return `the model does not take one batch of [rows, cols, channels] images (its inputs: ${
+      JSON.stringify(model.inputs.map((i) => i.shape))
+    })`;
+  }
   const bn = model.layers.find((l) => l.getClassName() === "BatchNormalization");
   if (bn) {
     return `layer ${JSON.stringify(bn.name)} is BatchNormalization, whose batch statistics ` +
@@ -108,6 +113,47 @@ export interface StepTimings {
   applyMs: number;
   /** The slowest worker's own time on its shard (weights, gradient), for comparison. */
   workerMs: number;
+}
+
+/**
+ * Applies a flat gradient (all trainable values in `model.trainableWeights`
+ * order, as {@linkcode DataParallelTrainer.gradients} and `shardGradients`
+ * give it) with the model's optimizer. No tensor outlives the call.
+ *
+ * @throws {InvalidArgumentError} when `grads` does not hold one value per
+ *   trainable weight.
+ *
+ * @example
+ * ```ts
+ * import { applyFlatGradients } from "./data_parallel.ts";
+ * import { shardGradients, trainableSize } from "./shard_gradients.ts";
+ * import { buildModel, REFERENCE_CNN } from "../model.ts";
+ * import { setupBackend } from "../backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const shard = { pixels: new Float32Array(2 * 784), labels: new Uint8Array([1, 2]), count: 2 };
+ * applyFlatGradients(model, shardGradients(model, shard, 2).grads);
+ * console.assert(trainableSize(model) === 34826);
+ * model.dispose();
+ * ```
+ */
+export function applyFlatGradients(model: tf.LayersModel, grads: Float32Array): void {
+  const vars = trainableVariables(model);
+  const size = vars.reduce((n, v) => n + v.size, 0);
+  if (grads.length !== size) {
+    throw new InvalidArgumentError(
+      `the model has ${size} trainable values, got a gradient of ${grads.length}`,
+    );
+  }
+  tf.tidy(() => {
+    const named: tf.NamedTensorMap = {};
+    let offset = 0;
+    for (const v of vars) {
+      named[v.name] = tf.tensor(grads.subarray(offset, offset + v.size), v.shape, "float32");
+      offset += v.size;
+    }
+    model.optimizer.applyGradients(named);
+  });
 }
 
 /** Examples of `batch` from `start` (inclusive) to `end` (exclusive). */
@@ -275,15 +321,7 @@ export class DataParallelTrainer {
   async step(batch: Batch, seeds: number[][]): Promise<StepResult> {
     const { grads, loss, accuracy } = await this.gradients(batch, seeds);
     const start = performance.now();
-    tf.tidy(() => {
-      const named: tf.NamedTensorMap = {};
-      let offset = 0;
-      for (const v of this.#vars) {
-        named[v.name] = tf.tensor(grads.subarray(offset, offset + v.size), v.shape, "float32");
-        offset += v.size;
-      }
-      this.#model.optimizer.applyGradients(named);
-    });
+    applyFlatGradients(this.#model, grads);
     this.#timings.applyMs = performance.now() - start;
     return { loss, accuracy };
   }

@@ -12,6 +12,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { oneHot } from "../preprocess.ts";
+import { compileTraining } from "../training_chain.ts";
+
+/** Each model's training forward pass, compiled once. */
+const forwards = new WeakMap<tf.LayersModel, (x: tf.Tensor) => tf.Tensor>();
 
 /**
  * A shard of a training batch.
@@ -136,6 +140,8 @@ export function shardGradients(model: tf.LayersModel, shard: Shard, total: numbe
   }
   const vars = trainableVariables(model);
   const grads = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
+  let forward = forwards.get(model);
+  if (forward === undefined) forwards.set(model, forward = compileTraining(model));
   let lossSum = 0;
   let correct = 0;
   tf.tidy(() => {
@@ -148,7 +154,7 @@ export function shardGradients(model: tf.LayersModel, shard: Shard, total: numbe
     const ys = oneHot(labels.subarray(0, count), numClasses);
     let stats: tf.Tensor | undefined;
     const { grads: named } = tf.variableGrads(() => {
-      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      const probs = forward!(xs) as tf.Tensor2D;
       const losses = tf.metrics.categoricalCrossentropy(ys, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
       stats = tf.keep(tf.stack([tf.sum(losses), hits]));

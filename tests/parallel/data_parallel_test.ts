@@ -103,8 +103,17 @@ Deno.test("parallelTrainingProblem names what prevents exact data-parallel train
     InvalidArgumentError,
     "BatchNormalization",
   );
+  const flat = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: "softmax" })],
+  });
+  flat.compile({ optimizer: "sgd", loss: "categoricalCrossentropy" });
+  assertEquals(
+    parallelTrainingProblem(flat),
+    "the model does not take one batch of [rows, cols, channels] images (its inputs: [[null,3]])",
+  );
   reference.dispose();
   strong.dispose();
+  flat.dispose();
 });
 
 Deno.test("the trainer rejects bad thread counts, small batches and wrong seeds", async () => {

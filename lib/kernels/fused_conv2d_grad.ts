@@ -1,0 +1,67 @@
+/**
+ * The gradient of `FusedConv2D` (a convolution with its bias and a linear
+ * or ReLU activation in one kernel), which tfjs-core does not register: its
+ * `tf.fused.conv2d` splits into separate ops whenever gradients are
+ * recorded. With this gradient, training runs the fused kernel forward
+ * (the bias and ReLU applied as the convolution's outputs are written, no
+ * separate passes over them) and the usual kernels backward: the ReLU mask,
+ * `Conv2DBackpropInput`, `Conv2DBackpropFilter` and a `Sum` for the bias,
+ * each computed only when its input needs a gradient.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../errors.ts";
+
+/**
+ * The gradient config of `FusedConv2D` for the linear and ReLU activations
+ * with dilation 1 (others throw when differentiated).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { fusedConv2dGrad } from "./fused_conv2d_grad.ts";
+ * tf.registerGradient(fusedConv2dGrad);
+ * ```
+ */
+export const fusedConv2dGrad: tf.GradConfig = {
+  kernelName: "FusedConv2D",
+  inputsToSave: ["x", "filter"],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, y] = saved;
+    const { strides, pad, dataFormat, dilations, dimRoundingMode, activation } =
+      attrs as unknown as tf.FusedConv2DAttrs;
+    if (activation !== "linear" && activation !== "relu") {
+      throw new InvalidArgumentError(
+        `FusedConv2D's gradient takes a linear or relu activation, got ${
+          JSON.stringify(activation)
+        }`,
+      );
+    }
+    if (!tf.backend_util.tupleValuesAreOne(dilations)) {
+      throw new InvalidArgumentError(
+        `FusedConv2D's gradient needs dilation 1, got ${JSON.stringify(dilations)}`,
+      );
+    }
+    const dyTensor = dy as tf.Tensor;
+    // ReLU passes the gradient where its output is positive (Step of the
+    // output: 1 above 0, 0 at and below, as tfjs's Relu gradient).
+    const dz = activation === "relu" ? tf.mul(dyTensor, tf.step(y)) : dyTensor;
+    const conv = { strides, pad, dataFormat, dimRoundingMode };
+    return {
+      x: () =>
+        tf.engine().runKernel("Conv2DBackpropInput", { dy: dz, filter }, {
+          ...conv,
+          inputShape: x.shape,
+        }) as tf.Tensor,
+      filter: () =>
+        tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dz }, {
+          ...conv,
+          filterShape: filter.shape,
+        }) as tf.Tensor,
+      bias: () => tf.sum(dz, dataFormat === "NCHW" ? [0, 2, 3] : [0, 1, 2]),
+    };
+  },
+};
