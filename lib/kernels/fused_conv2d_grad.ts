@@ -4,15 +4,17 @@
  * `tf.fused.conv2d` splits into separate ops whenever gradients are
  * recorded. With this gradient, training runs the fused kernel forward
  * (the bias and ReLU applied as the convolution's outputs are written, no
- * separate passes over them) and the usual kernels backward: the ReLU mask,
- * `Conv2DBackpropInput`, `Conv2DBackpropFilter` and a `Sum` for the bias,
- * each computed only when its input needs a gradient.
+ * separate passes over them) and the usual kernels backward: the ReLU mask
+ * and the bias's `Sum` (on wasm, one kernel of ours for both:
+ * `relu_grad_bias.ts`), `Conv2DBackpropInput` and `Conv2DBackpropFilter`,
+ * each convolution computed only when its input needs a gradient.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
+import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
 
 /**
  * The gradient config of `FusedConv2D` for the linear and ReLU activations
@@ -46,9 +48,18 @@ export const fusedConv2dGrad: tf.GradConfig = {
       );
     }
     const dyTensor = dy as tf.Tensor;
+    const axes = dataFormat === "NCHW" ? [0, 2, 3] : [0, 1, 2];
     // ReLU passes the gradient where its output is positive (Step of the
-    // output: 1 above 0, 0 at and below, as tfjs's Relu gradient).
-    const dz = activation === "relu" ? tf.mul(dyTensor, tf.step(y)) : dyTensor;
+    // output: 1 above 0, 0 at and below, as tfjs's Relu gradient). On wasm,
+    // one kernel gives that and the bias's gradient in one pass.
+    let dz = dyTensor, db: tf.Tensor | undefined;
+    if (activation === "relu") {
+      if (tf.getBackend() === "wasm" && dataFormat !== "NCHW") {
+        [dz, db] = tf.engine().runKernel(RELU_GRAD_BIAS, { dy: dyTensor, y }) as tf.Tensor[];
+      } else {
+        dz = tf.mul(dyTensor, tf.step(y));
+      }
+    }
     const conv = { strides, pad, dataFormat, dimRoundingMode };
     return {
       x: () =>
@@ -61,7 +72,7 @@ export const fusedConv2dGrad: tf.GradConfig = {
           ...conv,
           filterShape: filter.shape,
         }) as tf.Tensor,
-      bias: () => tf.sum(dz, dataFormat === "NCHW" ? [0, 2, 3] : [0, 1, 2]),
+      bias: () => db ?? tf.sum(dz, axes),
     };
   },
 };

@@ -14,6 +14,7 @@ import { fusedConv2dGrad } from "./fused_conv2d_grad.ts";
 import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
 import { mean } from "./mean.ts";
+import { RELU_GRAD_BIAS, reluGradBias } from "./relu_grad_bias.ts";
 import { step } from "./step.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
@@ -28,8 +29,9 @@ import * as tf from "@tensorflow/tfjs";
  * operand), `Tile` (the batch-norm gradient's broadcast) and a copy-free
  * `Identity` (the engine's clones of tensors saved for the backward pass),
  * each agreeing with the cpu backend and falling back to the backend's own
- * kernel for cases it does not cover; and, for every backend, the gradient
- * of `FusedConv2D`, which tfjs-core lacks. Idempotent.
+ * kernel for cases it does not cover; a kernel of ours for ReLU's and a
+ * bias's gradient in one pass; and, for every backend, the gradient of
+ * `FusedConv2D`, which tfjs-core lacks. Idempotent.
  *
  * @example
  * ```ts
@@ -50,5 +52,12 @@ export function registerTrainingKernels(): void {
   registerWasmKernel("Tile", tile);
   registerWasmKernel("Mean", mean);
   registerWasmKernel("Identity", identity);
+  if (tf.getKernel(RELU_GRAD_BIAS, "wasm") === undefined) {
+    tf.registerKernel({
+      kernelName: RELU_GRAD_BIAS,
+      backendName: "wasm",
+      kernelFunc: reluGradBias as unknown as tf.KernelFunc,
+    });
+  }
   tf.registerGradient(fusedConv2dGrad);
 }

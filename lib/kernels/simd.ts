@@ -203,6 +203,23 @@ export interface SimdKernels {
     shape: { rows: number; cols: number },
   ): void;
   /**
+   * Writes into `dz` the gradient through a ReLU, `dy · step(y)` (`y` the
+   * ReLU's output; 1 above 0, NaN for NaN, else 0; `dy`, `y`, `dz` of
+   * `rows × cols`), and into `db` (`cols`) its column sums, the gradient of
+   * a bias added before the ReLU, accumulated in double precision in
+   * `scratch` (`2 × cols` float32 elements, overwritten).
+   */
+  reluGradBias(
+    tensors: {
+      dy: tf.TensorInfo;
+      y: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dz: tf.TensorInfo;
+      db: tf.TensorInfo;
+    },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
    * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a stride-1
    * convolution (dilation 1, `CI` a multiple of 4) with the geometry
    * `info`; `scratch` (as many elements as `filter`) is overwritten.
@@ -255,6 +272,7 @@ interface Exports {
   add_bias(...args: number[]): void;
   step(...args: number[]): void;
   sum_rows(...args: number[]): void;
+  relu_grad_bias(...args: number[]): void;
   winograd_filter(...args: number[]): void;
   conv3x3_winograd(...args: number[]): void;
   conv3x3_winograd_filter_grad(...args: number[]): void;
@@ -440,6 +458,17 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         at(x, "x", rows * cols),
         at(scratch, "scratch", 2 * cols),
         at(out, "out", cols),
+        rows,
+        cols,
+      );
+    },
+    reluGradBias({ dy, y, scratch, dz, db }, { rows, cols }) {
+      exports.relu_grad_bias(
+        at(dy, "dy", rows * cols),
+        at(y, "y", rows * cols),
+        at(dz, "dz", rows * cols),
+        at(scratch, "scratch", 2 * cols),
+        at(db, "db", cols),
         rows,
         cols,
       );

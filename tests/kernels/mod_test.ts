@@ -18,6 +18,7 @@ const KERNELS = [
   "Tile",
   "Mean",
   "Identity",
+  "DigitLabReluGradBias",
 ];
 
 /** Gradients of the reference CNN's loss on one batch, flattened per variable. */
@@ -79,6 +80,7 @@ Deno.test("registerTrainingKernels is idempotent and keeps the kernels registere
     const again = KERNELS.map((k) => tf.getKernel(k, "wasm")?.kernelFunc);
     assertEquals(again, first);
     assert(first.every((f) => f !== undefined));
+    assertEquals(tf.getGradient("FusedConv2D")?.kernelName, "FusedConv2D");
   } finally {
     console.warn = warn;
   }

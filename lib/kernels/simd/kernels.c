@@ -452,6 +452,43 @@ void sum_rows(const float *x, double *acc, float *out, int32_t rows, int32_t col
   for (c = 0; c < cols; c++) out[c] = (float)acc[c];
 }
 
+// ReLU's gradient and its bias's in one pass, for rows of cols floats:
+// dz = dy * step(y) (y the ReLU's output: 1 where y > 0, NaN where y is
+// NaN, 0 elsewhere, as tfjs's Relu gradient), and db[c] = sum over r of
+// dz[r, c], accumulated in double precision in acc (cols doubles, the
+// caller's scratch).
+EXPORT(relu_grad_bias)
+void relu_grad_bias(const float *dy, const float *y, float *dz, double *acc, float *db,
+                    int32_t rows, int32_t cols) {
+  const v128_t one = wasm_f32x4_splat(1.0f), zero4 = wasm_f32x4_splat(0.0f);
+  const v128_t z2 = wasm_f64x2_splat(0.0);
+  int32_t c = 0;
+  for (; c + 2 <= cols; c += 2) wasm_v128_store(acc + c, z2);
+  for (; c < cols; c++) acc[c] = 0.0;
+  for (int32_t r = 0; r < rows; r++, dy += cols, y += cols, dz += cols) {
+    c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t v = wasm_v128_load(y + c);
+      v128_t s = wasm_v128_bitselect(one, zero4, wasm_f32x4_gt(v, zero4));
+      s = wasm_v128_bitselect(s, v, wasm_f32x4_eq(v, v));
+      const v128_t d = wasm_f32x4_mul(wasm_v128_load(dy + c), s);
+      wasm_v128_store(dz + c, d);
+      const v128_t hi = wasm_i32x4_shuffle(d, d, 2, 3, 2, 3);
+      wasm_v128_store(acc + c, wasm_f64x2_add(wasm_v128_load(acc + c),
+                                              wasm_f64x2_promote_low_f32x4(d)));
+      wasm_v128_store(acc + c + 2, wasm_f64x2_add(wasm_v128_load(acc + c + 2),
+                                                  wasm_f64x2_promote_low_f32x4(hi)));
+    }
+    for (; c < cols; c++) {
+      const float v = y[c];
+      const float d = dy[c] * (v != v ? v : v > 0.0f ? 1.0f : 0.0f);
+      dz[c] = d;
+      acc[c] += (double)d;
+    }
+  }
+  for (c = 0; c < cols; c++) db[c] = (float)acc[c];
+}
+
 // ---------------------------------------------------------------------------
 // Winograd F(4x4, 3x3) (Lavin and Gray, 2016): a 3x3, stride-1 convolution
 // computed on 6x6 input tiles that give 4x4 outputs, with 36 multiplications
