@@ -74,6 +74,31 @@ function mixed(): tf.LayersModel {
   return model;
 }
 
+/**
+ * A ReLU convolution and 2×2 pool on wasm's fused ReLU-pool: odd sizes (a
+ * row and a column past the last window) and channels past the last four.
+ */
+function pooled(): tf.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.conv2d({
+    inputShape: [9, 11, 3],
+    filters: 6,
+    kernelSize: 3,
+    padding: "same",
+    activation: "relu",
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: 8 }),
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }),
+  }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({
+    units: 4,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 10 }),
+  }));
+  return model;
+}
+
 /** A functional (non-sequential) model: the chain falls back to `model.apply`. */
 function functional(): tf.LayersModel {
   const input = tf.input({ shape: [6, 6, 1] });
@@ -94,6 +119,7 @@ function functional(): tf.LayersModel {
 const models: [string, () => tf.LayersModel][] = [
   ["the reference CNN (dropout active, same seed)", () => buildModel(REFERENCE_CNN, { seed: 3 })],
   ["convolutions linear without bias, strided, and ELU", mixed],
+  ["a ReLU convolution and pool of odd sizes", pooled],
   ["a functional model", functional],
 ];
 

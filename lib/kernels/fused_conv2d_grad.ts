@@ -15,6 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
+import { maskedBiasGradient } from "./relu_max_pool.ts";
 
 /**
  * The gradient config of `FusedConv2D` for the linear and ReLU activations
@@ -54,7 +55,11 @@ export const fusedConv2dGrad: tf.GradConfig = {
     // one kernel gives that and the bias's gradient in one pass.
     let dz = dyTensor, db: tf.Tensor | undefined;
     if (activation === "relu") {
-      if (tf.getBackend() === "wasm" && dataFormat !== "NCHW") {
+      const masked = dataFormat !== "NCHW" ? maskedBiasGradient(dyTensor) : undefined;
+      if (masked !== undefined) {
+        // A ReLU-max-pool's gradient, already masked, with its bias sums.
+        db = masked;
+      } else if (tf.getBackend() === "wasm" && dataFormat !== "NCHW") {
         [dz, db] = tf.engine().runKernel(RELU_GRAD_BIAS, { dy: dyTensor, y }) as tf.Tensor[];
       } else {
         dz = tf.mul(dyTensor, tf.step(y));

@@ -15,6 +15,7 @@ import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max_pool_grad.ts";
 import { mean } from "./mean.ts";
 import { RELU_GRAD_BIAS, reluGradBias } from "./relu_grad_bias.ts";
+import { registerReluMaxPool } from "./relu_max_pool.ts";
 import { step } from "./step.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
@@ -29,9 +30,10 @@ import * as tf from "@tensorflow/tfjs";
  * operand), `Tile` (the batch-norm gradient's broadcast) and a copy-free
  * `Identity` (the engine's clones of tensors saved for the backward pass),
  * each agreeing with the cpu backend and falling back to the backend's own
- * kernel for cases it does not cover; a kernel of ours for ReLU's and a
- * bias's gradient in one pass; and, for every backend, the gradient of
- * `FusedConv2D`, which tfjs-core lacks. Idempotent.
+ * kernel for cases it does not cover; kernels of ours for ReLU's and a
+ * bias's gradient in one pass and for a ReLU-then-2×2-max-pool with its
+ * gradient; and, for every backend, the gradient of `FusedConv2D`, which
+ * tfjs-core lacks. Idempotent.
  *
  * @example
  * ```ts
@@ -59,5 +61,6 @@ export function registerTrainingKernels(): void {
       kernelFunc: reluGradBias as unknown as tf.KernelFunc,
     });
   }
+  registerReluMaxPool();
   tf.registerGradient(fusedConv2dGrad);
 }

@@ -164,6 +164,30 @@ export interface SimdKernels {
     shape: Pool2x2Shape,
   ): void;
   /**
+   * Writes into `y` (`[N, outHeight, outWidth, C]`) the 2×2, stride-2,
+   * unpadded max pool of `relu(x)`: each window's largest value, or 0 when
+   * none is above 0.
+   */
+  reluMaxPool2x2(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, shape: Pool2x2Shape): void;
+  /**
+   * Writes into `dx` (shaped like `x`) the gradient of
+   * {@linkcode SimdKernels.reluMaxPool2x2}: each window's `dy` at its first
+   * maximum when that is above 0, 0 everywhere else; and into `db` (`[C]`)
+   * the sums of `dx` over all but the channel axis (the gradient of a bias
+   * added before the ReLU), accumulated in double precision in `scratch`
+   * (`2 × C` float32 elements, overwritten).
+   */
+  reluMaxPoolGrad2x2(
+    tensors: {
+      x: tf.TensorInfo;
+      dy: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+      db: tf.TensorInfo;
+    },
+    shape: Pool2x2Shape,
+  ): void;
+  /**
    * Writes into `dw` (`[KH, KW, CI, CO]`) the filter gradient of a
    * convolution (dilation 1) with the geometry `info`.
    */
@@ -273,6 +297,8 @@ interface Exports {
   step(...args: number[]): void;
   sum_rows(...args: number[]): void;
   relu_grad_bias(...args: number[]): void;
+  relu_max_pool_2x2(...args: number[]): void;
+  relu_max_pool_grad_2x2(...args: number[]): void;
   winograd_filter(...args: number[]): void;
   conv3x3_winograd(...args: number[]): void;
   conv3x3_winograd_filter_grad(...args: number[]): void;
@@ -301,6 +327,23 @@ function convGeometry(info: tf.backend_util.Conv2DInfo) {
       filterWidth,
     ],
   };
+}
+
+/**
+ * `shape`, when its windows fit its input.
+ *
+ * @throws {InvalidArgumentError} when they do not.
+ */
+function checkPool2x2(shape: Pool2x2Shape): Pool2x2Shape {
+  const { inHeight, inWidth, outHeight, outWidth } = shape;
+  if (2 * outHeight > inHeight || 2 * outWidth > inWidth) {
+    throw new InvalidArgumentError(
+      `a 2x2 pool of ${inHeight}x${inWidth} has at most ${Math.floor(inHeight / 2)}x${
+        Math.floor(inWidth / 2)
+      } windows, got ${outHeight}x${outWidth}`,
+    );
+  }
+  return shape;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -382,19 +425,42 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
   };
   kernels = {
     maxPoolGrad2x2({ x, dy, dx }, s) {
-      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = s;
-      if (2 * outHeight > inHeight || 2 * outWidth > inWidth) {
-        throw new InvalidArgumentError(
-          `a 2x2 pool of ${inHeight}x${inWidth} has at most ${Math.floor(inHeight / 2)}x${
-            Math.floor(inWidth / 2)
-          } windows, got ${outHeight}x${outWidth}`,
-        );
-      }
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
       const inSize = batch * inHeight * inWidth * channels;
       exports.max_pool_grad_2x2(
         at(x, "x", inSize),
         at(dy, "dy", batch * outHeight * outWidth * channels),
         at(dx, "dx", inSize),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    reluMaxPool2x2({ x, y }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
+      exports.relu_max_pool_2x2(
+        at(x, "x", batch * inHeight * inWidth * channels),
+        at(y, "y", batch * outHeight * outWidth * channels),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    reluMaxPoolGrad2x2({ x, dy, scratch, dx, db }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
+      const inSize = batch * inHeight * inWidth * channels;
+      exports.relu_max_pool_grad_2x2(
+        at(x, "x", inSize),
+        at(dy, "dy", batch * outHeight * outWidth * channels),
+        at(dx, "dx", inSize),
+        at(scratch, "scratch", 2 * channels),
+        at(db, "db", channels),
         batch,
         inHeight,
         inWidth,

@@ -15,7 +15,12 @@ Deno.test("profileTrainingStep times the kernels of reference CNN training steps
   // Two conv layers: one filter gradient each, one input gradient (for the second).
   assertEquals(byName.get("Conv2DBackpropFilter")?.calls, 2);
   assertEquals(byName.get("Conv2DBackpropInput")?.calls, 1);
-  assertEquals(byName.get("MaxPoolGrad")?.calls, 2);
+  // Both convolutions run fused with their bias and ReLU, and each 2×2 pool
+  // after them as our ReLU-pool, whose gradient also does the ReLU's part.
+  assertEquals(byName.get("FusedConv2D")?.calls, 2);
+  assertEquals(byName.get("DigitLabReluMaxPool2x2Grad")?.calls, 2);
+  assertEquals(byName.get("MaxPoolGrad"), undefined);
+  assertEquals(byName.get("Relu"), undefined);
   for (let i = 1; i < profile.kernels.length; i++) {
     assert(profile.kernels[i - 1].ms >= profile.kernels[i].ms);
   }

@@ -92,6 +92,130 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
   }
 }
 
+// Max pooling of ReLU's output over 2x2 windows with stride 2 and no
+// padding, NHWC: y[window] = max(0, x[window's first maximum]), the first
+// maximum in row-major window order under a strict `>` from -Infinity (a
+// window of NaN or values <= 0 gives 0). Input rows and columns no window
+// covers are ignored.
+EXPORT(relu_max_pool_2x2)
+void relu_max_pool_2x2(const float *x, float *y, int32_t batch, int32_t in_h, int32_t in_w,
+                       int32_t c, int32_t out_h, int32_t out_w) {
+  const int32_t row = in_w * c;
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  for (int32_t b = 0; b < batch; b++) {
+    const float *xb = x + b * in_h * row;
+    for (int32_t r = 0; r < out_h; r++) {
+      const float *x0 = xb + 2 * r * row, *x1 = x0 + row;
+      for (int32_t q = 0; q < out_w; q++, y += c) {
+        const float *p0 = x0 + 2 * q * c, *p1 = p0 + c;
+        const float *p2 = x1 + 2 * q * c, *p3 = p2 + c;
+        int32_t d = 0;
+        for (; d + 4 <= c; d += 4) {
+          // Starting from 0 instead of -Infinity applies the ReLU; `>`
+          // skips NaN.
+          v128_t best = zero4;
+          v128_t v = wasm_v128_load(p0 + d);
+          best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+          v = wasm_v128_load(p1 + d);
+          best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+          v = wasm_v128_load(p2 + d);
+          best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+          v = wasm_v128_load(p3 + d);
+          best = wasm_v128_bitselect(v, best, wasm_f32x4_gt(v, best));
+          wasm_v128_store(y + d, best);
+        }
+        for (; d < c; d++) {
+          float best = 0.0f;
+          if (p0[d] > best) best = p0[d];
+          if (p1[d] > best) best = p1[d];
+          if (p2[d] > best) best = p2[d];
+          if (p3[d] > best) best = p3[d];
+          y[d] = best;
+        }
+      }
+    }
+  }
+}
+
+// The gradient of relu_max_pool_2x2, and of a bias added before the ReLU:
+// dx[window's first maximum] = dy[window] where that maximum is above 0,
+// and 0 everywhere else (the rows and columns no window covers included);
+// db[c] = sum of dx over everything but the channel, accumulated in double
+// precision in acc (c doubles, the caller's scratch).
+EXPORT(relu_max_pool_grad_2x2)
+void relu_max_pool_grad_2x2(const float *x, const float *dy, float *dx, double *acc, float *db,
+                            int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                            int32_t out_h, int32_t out_w) {
+  const int32_t row = in_w * c;
+  const v128_t neg_inf = wasm_f32x4_splat(-__builtin_inff());
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  for (int32_t d = 0; d < c; d++) acc[d] = 0.0;
+  const float *g = dy;
+  for (int32_t b = 0; b < batch; b++) {
+    const float *xb = x + b * in_h * row;
+    float *dbx = dx + b * in_h * row;
+    for (int32_t r = 0; r < out_h; r++) {
+      const float *x0 = xb + 2 * r * row, *x1 = x0 + row;
+      float *d0 = dbx + 2 * r * row, *d1 = d0 + row;
+      for (int32_t q = 0; q < out_w; q++, g += c) {
+        const float *p0 = x0 + 2 * q * c, *p1 = p0 + c;
+        const float *p2 = x1 + 2 * q * c, *p3 = p2 + c;
+        float *e0 = d0 + 2 * q * c, *e1 = e0 + c;
+        float *e2 = d1 + 2 * q * c, *e3 = e2 + c;
+        int32_t d = 0;
+        for (; d + 4 <= c; d += 4) {
+          const v128_t v0 = wasm_v128_load(p0 + d), v1 = wasm_v128_load(p1 + d);
+          const v128_t v2 = wasm_v128_load(p2 + d), v3 = wasm_v128_load(p3 + d);
+          const v128_t m0 = wasm_f32x4_gt(v0, neg_inf);
+          v128_t best = wasm_v128_bitselect(v0, neg_inf, m0);
+          const v128_t m1 = wasm_f32x4_gt(v1, best);
+          best = wasm_v128_bitselect(v1, best, m1);
+          const v128_t m2 = wasm_f32x4_gt(v2, best);
+          best = wasm_v128_bitselect(v2, best, m2);
+          const v128_t m3 = wasm_f32x4_gt(v3, best);
+          best = wasm_v128_bitselect(v3, best, m3);
+          // As in max_pool_grad_2x2, then only where the maximum is above 0.
+          const v128_t gv = wasm_v128_and(wasm_v128_load(g + d), wasm_f32x4_gt(best, zero4));
+          const v128_t w3 = m3;
+          const v128_t w2 = wasm_v128_andnot(m2, w3);
+          const v128_t later1 = wasm_v128_or(m2, m3);
+          const v128_t w1 = wasm_v128_andnot(m1, later1);
+          const v128_t w0 = wasm_v128_andnot(m0, wasm_v128_or(m1, later1));
+          wasm_v128_store(e0 + d, wasm_v128_and(gv, w0));
+          wasm_v128_store(e1 + d, wasm_v128_and(gv, w1));
+          wasm_v128_store(e2 + d, wasm_v128_and(gv, w2));
+          wasm_v128_store(e3 + d, wasm_v128_and(gv, w3));
+          const v128_t hi = wasm_i32x4_shuffle(gv, gv, 2, 3, 2, 3);
+          wasm_v128_store(acc + d, wasm_f64x2_add(wasm_v128_load(acc + d),
+                                                  wasm_f64x2_promote_low_f32x4(gv)));
+          wasm_v128_store(acc + d + 2, wasm_f64x2_add(wasm_v128_load(acc + d + 2),
+                                                      wasm_f64x2_promote_low_f32x4(hi)));
+        }
+        for (; d < c; d++) {
+          float best = -__builtin_inff();
+          int32_t at = -1;
+          if (p0[d] > best) best = p0[d], at = 0;
+          if (p1[d] > best) best = p1[d], at = 1;
+          if (p2[d] > best) best = p2[d], at = 2;
+          if (p3[d] > best) best = p3[d], at = 3;
+          if (!(best > 0.0f)) at = -1;
+          e0[d] = at == 0 ? g[d] : 0.0f;
+          e1[d] = at == 1 ? g[d] : 0.0f;
+          e2[d] = at == 2 ? g[d] : 0.0f;
+          e3[d] = at == 3 ? g[d] : 0.0f;
+          if (at >= 0) acc[d] += (double)g[d];
+        }
+      }
+      if (2 * out_w < in_w) {
+        zero(d0 + 2 * out_w * c, (in_w - 2 * out_w) * c);
+        zero(d1 + 2 * out_w * c, (in_w - 2 * out_w) * c);
+      }
+    }
+    zero(dbx + 2 * out_h * row, (in_h - 2 * out_h) * row);
+  }
+  for (int32_t d = 0; d < c; d++) db[d] = (float)acc[d];
+}
+
 // The filter gradient of a 3x3, stride-1, unpadded convolution of a single
 // input channel (a first layer on grey images), dw [3, 3, 1, co] (zeroed by
 // the caller): per input row, each 4-channel slice of dw sits in nine
