@@ -20,18 +20,19 @@ static void zero(float *p, int32_t n) {
   for (; i < n; i++) p[i] = 0.0f;
 }
 
-// MaxPoolGrad for 2x2 windows with stride 2 and no padding, NHWC.
-//
-// dx[window argmax] = dy[window] and 0 elsewhere, where the argmax is the
-// first maximum in row-major window order under a strict `>` from -Infinity
-// (as on the tfjs cpu backend: a window of NaN or -Infinity only gets no
-// gradient). Input rows and columns no window covers get 0.
-EXPORT(max_pool_grad_2x2)
-void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch,
-                       int32_t in_h, int32_t in_w, int32_t c, int32_t out_h,
-                       int32_t out_w) {
+// The gradient of a 2x2, stride-2, unpadded max pool, NHWC: dx[window's
+// first maximum] = dy[window] and 0 elsewhere, the first maximum in
+// row-major window order under a strict `>` from -Infinity (as on the tfjs
+// cpu backend: a window of NaN or -Infinity only gets no gradient); input
+// rows and columns no window covers get 0. With relu set, the pool is of a
+// ReLU's output: only maxima above 0 get their gradient, and acc[d] (c
+// doubles, zeroed by the caller) sums what channel d gets.
+static inline void pool_grad_2x2(const float *x, const float *dy, float *dx, double *acc,
+                                 int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                                 int32_t out_h, int32_t out_w, int32_t relu) {
   const int32_t row = in_w * c;
   const v128_t neg_inf = wasm_f32x4_splat(-__builtin_inff());
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
   const float *g = dy;
   for (int32_t b = 0; b < batch; b++) {
     const float *xb = x + b * in_h * row;
@@ -55,6 +56,7 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
           const v128_t m2 = wasm_f32x4_gt(v2, best);
           best = wasm_v128_bitselect(v2, best, m2);
           const v128_t m3 = wasm_f32x4_gt(v3, best);
+          best = wasm_v128_bitselect(v3, best, m3);
           // The last window element that raised the maximum is the first
           // maximum: later ones win only when strictly greater.
           const v128_t w3 = m3;
@@ -62,7 +64,15 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
           const v128_t later1 = wasm_v128_or(m2, m3);
           const v128_t w1 = wasm_v128_andnot(m1, later1);
           const v128_t w0 = wasm_v128_andnot(m0, wasm_v128_or(m1, later1));
-          const v128_t gv = wasm_v128_load(g + d);
+          v128_t gv = wasm_v128_load(g + d);
+          if (relu) {
+            gv = wasm_v128_and(gv, wasm_f32x4_gt(best, zero4));
+            const v128_t hi = wasm_i32x4_shuffle(gv, gv, 2, 3, 2, 3);
+            wasm_v128_store(acc + d, wasm_f64x2_add(wasm_v128_load(acc + d),
+                                                    wasm_f64x2_promote_low_f32x4(gv)));
+            wasm_v128_store(acc + d + 2, wasm_f64x2_add(wasm_v128_load(acc + d + 2),
+                                                        wasm_f64x2_promote_low_f32x4(hi)));
+          }
           wasm_v128_store(e0 + d, wasm_v128_and(gv, w0));
           wasm_v128_store(e1 + d, wasm_v128_and(gv, w1));
           wasm_v128_store(e2 + d, wasm_v128_and(gv, w2));
@@ -74,11 +84,13 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
           if (p0[d] > best) best = p0[d], at = 0;
           if (p1[d] > best) best = p1[d], at = 1;
           if (p2[d] > best) best = p2[d], at = 2;
-          if (p3[d] > best) at = 3;
+          if (p3[d] > best) best = p3[d], at = 3;
+          if (relu && !(best > 0.0f)) at = -1;
           e0[d] = at == 0 ? g[d] : 0.0f;
           e1[d] = at == 1 ? g[d] : 0.0f;
           e2[d] = at == 2 ? g[d] : 0.0f;
           e3[d] = at == 3 ? g[d] : 0.0f;
+          if (relu && at >= 0) acc[d] += (double)g[d];
         }
       }
       // Columns past the last window, on both rows of this window row.
@@ -90,6 +102,15 @@ void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch
     // Rows past the last window.
     zero(db + 2 * out_h * row, (in_h - 2 * out_h) * row);
   }
+}
+
+// MaxPoolGrad for 2x2 windows with stride 2 and no padding, NHWC (see
+// pool_grad_2x2).
+EXPORT(max_pool_grad_2x2)
+void max_pool_grad_2x2(const float *x, const float *dy, float *dx, int32_t batch,
+                       int32_t in_h, int32_t in_w, int32_t c, int32_t out_h,
+                       int32_t out_w) {
+  pool_grad_2x2(x, dy, dx, 0, batch, in_h, in_w, c, out_h, out_w, 0);
 }
 
 // Max pooling of ReLU's output over 2x2 windows with stride 2 and no
@@ -146,73 +167,8 @@ EXPORT(relu_max_pool_grad_2x2)
 void relu_max_pool_grad_2x2(const float *x, const float *dy, float *dx, double *acc, float *db,
                             int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
                             int32_t out_h, int32_t out_w) {
-  const int32_t row = in_w * c;
-  const v128_t neg_inf = wasm_f32x4_splat(-__builtin_inff());
-  const v128_t zero4 = wasm_f32x4_splat(0.0f);
   for (int32_t d = 0; d < c; d++) acc[d] = 0.0;
-  const float *g = dy;
-  for (int32_t b = 0; b < batch; b++) {
-    const float *xb = x + b * in_h * row;
-    float *dbx = dx + b * in_h * row;
-    for (int32_t r = 0; r < out_h; r++) {
-      const float *x0 = xb + 2 * r * row, *x1 = x0 + row;
-      float *d0 = dbx + 2 * r * row, *d1 = d0 + row;
-      for (int32_t q = 0; q < out_w; q++, g += c) {
-        const float *p0 = x0 + 2 * q * c, *p1 = p0 + c;
-        const float *p2 = x1 + 2 * q * c, *p3 = p2 + c;
-        float *e0 = d0 + 2 * q * c, *e1 = e0 + c;
-        float *e2 = d1 + 2 * q * c, *e3 = e2 + c;
-        int32_t d = 0;
-        for (; d + 4 <= c; d += 4) {
-          const v128_t v0 = wasm_v128_load(p0 + d), v1 = wasm_v128_load(p1 + d);
-          const v128_t v2 = wasm_v128_load(p2 + d), v3 = wasm_v128_load(p3 + d);
-          const v128_t m0 = wasm_f32x4_gt(v0, neg_inf);
-          v128_t best = wasm_v128_bitselect(v0, neg_inf, m0);
-          const v128_t m1 = wasm_f32x4_gt(v1, best);
-          best = wasm_v128_bitselect(v1, best, m1);
-          const v128_t m2 = wasm_f32x4_gt(v2, best);
-          best = wasm_v128_bitselect(v2, best, m2);
-          const v128_t m3 = wasm_f32x4_gt(v3, best);
-          best = wasm_v128_bitselect(v3, best, m3);
-          // As in max_pool_grad_2x2, then only where the maximum is above 0.
-          const v128_t gv = wasm_v128_and(wasm_v128_load(g + d), wasm_f32x4_gt(best, zero4));
-          const v128_t w3 = m3;
-          const v128_t w2 = wasm_v128_andnot(m2, w3);
-          const v128_t later1 = wasm_v128_or(m2, m3);
-          const v128_t w1 = wasm_v128_andnot(m1, later1);
-          const v128_t w0 = wasm_v128_andnot(m0, wasm_v128_or(m1, later1));
-          wasm_v128_store(e0 + d, wasm_v128_and(gv, w0));
-          wasm_v128_store(e1 + d, wasm_v128_and(gv, w1));
-          wasm_v128_store(e2 + d, wasm_v128_and(gv, w2));
-          wasm_v128_store(e3 + d, wasm_v128_and(gv, w3));
-          const v128_t hi = wasm_i32x4_shuffle(gv, gv, 2, 3, 2, 3);
-          wasm_v128_store(acc + d, wasm_f64x2_add(wasm_v128_load(acc + d),
-                                                  wasm_f64x2_promote_low_f32x4(gv)));
-          wasm_v128_store(acc + d + 2, wasm_f64x2_add(wasm_v128_load(acc + d + 2),
-                                                      wasm_f64x2_promote_low_f32x4(hi)));
-        }
-        for (; d < c; d++) {
-          float best = -__builtin_inff();
-          int32_t at = -1;
-          if (p0[d] > best) best = p0[d], at = 0;
-          if (p1[d] > best) best = p1[d], at = 1;
-          if (p2[d] > best) best = p2[d], at = 2;
-          if (p3[d] > best) best = p3[d], at = 3;
-          if (!(best > 0.0f)) at = -1;
-          e0[d] = at == 0 ? g[d] : 0.0f;
-          e1[d] = at == 1 ? g[d] : 0.0f;
-          e2[d] = at == 2 ? g[d] : 0.0f;
-          e3[d] = at == 3 ? g[d] : 0.0f;
-          if (at >= 0) acc[d] += (double)g[d];
-        }
-      }
-      if (2 * out_w < in_w) {
-        zero(d0 + 2 * out_w * c, (in_w - 2 * out_w) * c);
-        zero(d1 + 2 * out_w * c, (in_w - 2 * out_w) * c);
-      }
-    }
-    zero(dbx + 2 * out_h * row, (in_h - 2 * out_h) * row);
-  }
+  pool_grad_2x2(x, dy, dx, acc, batch, in_h, in_w, c, out_h, out_w, 1);
   for (int32_t d = 0; d < c; d++) db[d] = (float)acc[d];
 }
 
