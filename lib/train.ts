@@ -12,7 +12,12 @@ import type { Dataset } from "./data/types.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { assertModelFitsDataset, evaluateModel } from "./evaluate.ts";
 import { dropoutLayers } from "./model.ts";
-import { DataParallelTrainer, parallelTrainingProblem } from "./parallel/data_parallel.ts";
+import {
+  applyFlatGradients,
+  DataParallelTrainer,
+  parallelTrainingProblem,
+} from "./parallel/data_parallel.ts";
+import { shardGradients } from "./parallel/shard_gradients.ts";
 import { coreThreads } from "./parallel/replicas.ts";
 import {
   type Batch,
@@ -177,7 +182,11 @@ type Seeded = { seed?: number };
 
 const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
 
-/** One step on this thread; returns the batch's loss and accuracy. */
+/**
+ * One step on this thread; returns the batch's loss and accuracy. Models
+ * that could train data-parallel take the same path as each shard there
+ * (fused layers, `shardGradients`), the others `trainOnBatch`.
+ */
 async function singleStep(
   model: tf.LayersModel,
   batch: Batch,
@@ -186,6 +195,11 @@ async function singleStep(
   dropoutRng: () => number,
 ): Promise<number[]> {
   for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
+  if (parallelTrainingProblem(model) === undefined) {
+    const { grads, lossSum, correct, count } = shardGradients(model, batch, batch.count);
+    applyFlatGradients(model, grads);
+    return [lossSum / count, correct / count];
+  }
   const { xs, ys } = batchToTensors(batch, train);
   try {
     return await model.trainOnBatch(xs, ys) as number[];
