@@ -47,24 +47,26 @@ function stride1x3x3(
     : null;
 }
 
+/** Our kernel for a convolution, with its geometry. */
+type FastPath = { path: "single-channel" | "winograd"; info: tf.backend_util.Conv2DInfo };
+
 /** Which of our kernels runs a convolution of geometry `info`, if any. */
-function fastPath(info: tf.backend_util.Conv2DInfo | null): "single-channel" | "winograd" | null {
+function fastPath(info: tf.backend_util.Conv2DInfo | null): FastPath | null {
   if (info === null) return null;
   const { padInfo, inChannels, outChannels } = info;
   const unpadded = padInfo.top === 0 && padInfo.left === 0 && padInfo.bottom === 0 &&
     padInfo.right === 0;
   if (inChannels === 1 && unpadded && info.inHeight >= 3 && info.inWidth >= 3) {
-    return "single-channel";
+    return { path: "single-channel", info };
   }
-  return inChannels % 4 === 0 && outChannels % 8 === 0 ? "winograd" : null;
+  return inChannels % 4 === 0 && outChannels % 8 === 0 ? { path: "winograd", info } : null;
 }
 
-/** Runs `info` on our kernel `path` into a new output. */
+/** Runs the convolution on our kernel `path` into a new output. */
 function viaSimd(
   backend: BackendWasm,
   tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo },
-  info: tf.backend_util.Conv2DInfo,
-  path: "single-channel" | "winograd",
+  { path, info }: FastPath,
   relu: boolean,
 ): tf.TensorInfo {
   const y = backend.makeOutput(info.outShape, "float32");
@@ -112,10 +114,9 @@ function viaSimd(
  */
 export function conv2d(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
-  const info = stride1x3x3(x, filter, attrs);
-  const path = fastPath(info);
-  if (path === null) return originalKernel("Conv2D")(args);
-  return viaSimd(backend, { x, filter }, info!, path, false);
+  const fast = fastPath(stride1x3x3(x, filter, attrs));
+  if (fast === null) return originalKernel("Conv2D")(args);
+  return viaSimd(backend, { x, filter }, fast, false);
 }
 
 /**
@@ -132,21 +133,16 @@ export function conv2d(args: WasmKernelArgs): tf.TensorInfo {
 export function fusedConv2d(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
   const { activation } = attrs as unknown as tf.FusedConv2DAttrs;
-  const info = preluActivationWeights == null && (activation === "linear" || activation === "relu")
-    ? stride1x3x3(x, filter, attrs)
-    : null;
-  const path = fastPath(info);
+  const fast = fastPath(
+    preluActivationWeights == null && (activation === "linear" || activation === "relu")
+      ? stride1x3x3(x, filter, attrs)
+      : null,
+  );
   if (
-    path === null ||
-    (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== info!.outChannels))
+    fast === null ||
+    (bias != null && (bias.shape.length !== 1 || bias.shape[0] !== fast.info.outChannels))
   ) {
     return originalKernel("FusedConv2D")(args);
   }
-  return viaSimd(
-    backend,
-    { x, filter, bias: bias ?? undefined },
-    info!,
-    path,
-    activation === "relu",
-  );
+  return viaSimd(backend, { x, filter, bias: bias ?? undefined }, fast, activation === "relu");
 }
