@@ -46,8 +46,16 @@ export interface Convolution {
   activation: "relu" | "linear" | "elu";
 }
 
-/** A channels-last max-pooling, as the layer computes it. */
-interface MaxPooling {
+/**
+ * A channels-last max-pooling, as the layer computes it.
+ *
+ * @example
+ * ```ts
+ * import type { MaxPooling } from "./inference_chain.ts";
+ * const pool: MaxPooling = { poolSize: [2, 2], strides: [2, 2], pad: "valid" };
+ * ```
+ */
+export interface MaxPooling {
   poolSize: [number, number];
   strides: [number, number];
   pad: "valid" | "same";
@@ -136,8 +144,23 @@ function isFlatten(layer: tf.layers.Layer): boolean {
   return layer.getClassName() === "Flatten" && layer.getConfig().dataFormat !== "channelsFirst";
 }
 
-/** The op a MaxPooling2D layer runs (`pool2d` in tfjs-layers). */
-function maxPooling(layer: tf.layers.Layer): MaxPooling | null {
+/**
+ * The op a MaxPooling2D layer runs (`pool2d` in tfjs-layers) when it pools
+ * channels-last images, else null.
+ *
+ * @example
+ * ```ts
+ * import { maxPooling } from "./inference_chain.ts";
+ * import { buildModel, REFERENCE_CNN } from "./model.ts";
+ * import { setupBackend } from "./backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(maxPooling(model.layers[1])?.pad === "valid");
+ * console.assert(maxPooling(model.layers[0]) === null); // a convolution
+ * model.dispose();
+ * ```
+ */
+export function maxPooling(layer: tf.layers.Layer): MaxPooling | null {
   if (layer.getClassName() !== "MaxPooling2D") return null;
   const config = layer.getConfig();
   const poolSize = pair(config.poolSize), strides = pair(config.strides);

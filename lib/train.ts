@@ -184,8 +184,8 @@ const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
 
 /**
  * One step on this thread; returns the batch's loss and accuracy. Models
- * that could train data-parallel take the same path as each shard there
- * (fused layers, `shardGradients`), the others `trainOnBatch`.
+ * that could train data-parallel (`asShard`) take the same path as each
+ * shard there (fused layers, `shardGradients`), the others `trainOnBatch`.
  */
 async function singleStep(
   model: tf.LayersModel,
@@ -193,9 +193,10 @@ async function singleStep(
   train: Dataset,
   dropouts: Seeded[],
   dropoutRng: () => number,
+  asShard: boolean,
 ): Promise<number[]> {
   for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
-  if (parallelTrainingProblem(model) === undefined) {
+  if (asShard) {
     const { grads, lossSum, correct, count } = shardGradients(model, batch, batch.count);
     applyFlatGradients(model, grads);
     return [lossSum / count, correct / count];
@@ -301,6 +302,7 @@ async function runEpochs(
   const augmentRng = createRng(seed ^ 0x5bd1e995);
   const dropoutRng = createRng(seed ^ 0x27d4eb2f);
   const dropouts = dropoutLayers(model);
+  const asShard = parallelTrainingProblem(model) === undefined;
   const savedSeeds = dropouts.map((l) => l.seed);
   const minDelta = earlyStopping?.minDelta ?? 0;
   const restore = earlyStopping !== undefined && earlyStopping.restoreBestWeights !== false;
@@ -332,7 +334,7 @@ async function runEpochs(
         }
         const [loss, accuracy] = parallel && batch.count >= parallel.threads
           ? await parallelStep(parallel, batch, dropouts.length, dropoutRng)
-          : await singleStep(model, batch, train, dropouts, dropoutRng);
+          : await singleStep(model, batch, train, dropouts, dropoutRng, asShard);
         lossSum += loss * batch.count;
         accuracySum += accuracy * batch.count;
         if (onBatchEnd && ((b + 1) % batchLogEvery === 0 || b + 1 === batches.length)) {

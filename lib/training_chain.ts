@@ -15,7 +15,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { type Convolution, convolution } from "./inference_chain.ts";
+import { type Convolution, convolution, maxPooling } from "./inference_chain.ts";
 import { RELU_MAX_POOL } from "./kernels/relu_max_pool.ts";
 
 /** A fused convolution with a linear or ReLU activation. */
@@ -40,11 +40,9 @@ function fusedConvolution(layer: tf.layers.Layer): FusedConvolution | null {
 
 /** Whether `layer` is a 2×2, stride-2, unpadded channels-last max pooling. */
 function isPool2x2(layer: tf.layers.Layer | undefined): boolean {
-  if (layer?.getClassName() !== "MaxPooling2D") return false;
-  const c = layer.getConfig();
-  const two = (v: unknown) => Array.isArray(v) && v.length === 2 && v[0] === 2 && v[1] === 2;
-  return two(c.poolSize) && two(c.strides) && c.padding === "valid" &&
-    c.dataFormat === "channelsLast";
+  const pool = layer === undefined ? null : maxPooling(layer);
+  return pool !== null && pool.pad === "valid" &&
+    [...pool.poolSize, ...pool.strides].every((v) => v === 2);
 }
 
 function convolve(conv: FusedConvolution, x: tf.Tensor): tf.Tensor {

@@ -19,7 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd.ts";
-import { disposeInfos, originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /** The geometry of a 3×3 convolution with stride and dilation 1 (NHWC), else null. */
 function stride1x3x3(
@@ -93,12 +93,11 @@ function viaSimd(
     relu,
     flipFilter: false,
   };
-  const scratch = backend.makeOutput([winogradScratchSize(shape)], "float32");
-  try {
-    simdKernels(backend).conv3x3Winograd({ ...tensors, scratch, y }, shape);
-  } finally {
-    disposeInfos(backend, scratch);
-  }
+  withScratch(
+    backend,
+    [winogradScratchSize(shape)],
+    (scratch) => simdKernels(backend).conv3x3Winograd({ ...tensors, scratch, y }, shape),
+  );
   return y;
 }
 

@@ -20,7 +20,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { simdKernels, winogradScratchSize } from "./simd.ts";
-import { disposeInfos, requireNhwc, runWasmKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import {
+  disposeInfos,
+  requireNhwc,
+  runWasmKernel,
+  type WasmKernelArgs,
+  withScratch,
+} from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Conv2DBackpropFilter` (NHWC, any strides
@@ -72,19 +78,11 @@ function viaWinograd(
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
   const dw = backend.makeOutput(info.filterShape, "float32");
-  const shape = {
-    batch: info.batchSize,
-    inChannels: info.inChannels,
-    outChannels: info.outChannels,
-    outHeight: info.outHeight,
-    outWidth: info.outWidth,
-  };
-  const scratch = backend.makeOutput([winogradScratchSize(shape)], "float32");
-  try {
-    simdKernels(backend).conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info);
-  } finally {
-    disposeInfos(backend, scratch);
-  }
+  withScratch(
+    backend,
+    [winogradScratchSize({ ...info, batch: info.batchSize })],
+    (scratch) => simdKernels(backend).conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info),
+  );
   return dw;
 }
 

@@ -25,6 +25,7 @@ import {
   requireNhwc,
   runWasmKernel,
   type WasmKernelArgs,
+  withScratch,
 } from "./wasm_kernel.ts";
 
 /**
@@ -106,9 +107,11 @@ function viaSimd(
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
   const dx = backend.makeOutput(info.inShape, "float32");
-  const scratch = backend.makeOutput(filter.shape, "float32");
-  simdKernels(backend).conv2dInputGrad({ dy, filter, scratch, dx }, info);
-  disposeInfos(backend, scratch);
+  withScratch(
+    backend,
+    filter.shape,
+    (scratch) => simdKernels(backend).conv2dInputGrad({ dy, filter, scratch, dx }, info),
+  );
   return dx;
 }
 
@@ -147,11 +150,10 @@ function viaWinograd(
     flipFilter: true,
   };
   const dx = backend.makeOutput(info.inShape, "float32");
-  const scratch = backend.makeOutput([winogradScratchSize(shape)], "float32");
-  try {
-    simdKernels(backend).conv3x3Winograd({ x: dy, filter, scratch, y: dx }, shape);
-  } finally {
-    disposeInfos(backend, scratch);
-  }
+  withScratch(
+    backend,
+    [winogradScratchSize(shape)],
+    (scratch) => simdKernels(backend).conv3x3Winograd({ x: dy, filter, scratch, y: dx }, shape),
+  );
   return dx;
 }

@@ -55,11 +55,12 @@ export const fusedConv2dGrad: tf.GradConfig = {
     // one kernel gives that and the bias's gradient in one pass.
     let dz = dyTensor, db: tf.Tensor | undefined;
     if (activation === "relu") {
-      const masked = dataFormat !== "NCHW" ? maskedBiasGradient(dyTensor) : undefined;
+      const nhwc = dataFormat !== "NCHW";
+      const masked = nhwc ? maskedBiasGradient(dyTensor) : undefined;
       if (masked !== undefined) {
         // A ReLU-max-pool's gradient, already masked, with its bias sums.
         db = masked;
-      } else if (tf.getBackend() === "wasm" && dataFormat !== "NCHW") {
+      } else if (nhwc && tf.getBackend() === "wasm") {
         [dz, db] = tf.engine().runKernel(RELU_GRAD_BIAS, { dy: dyTensor, y }) as tf.Tensor[];
       } else {
         dz = tf.mul(dyTensor, tf.step(y));

@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as tf from "@tensorflow/tfjs";
 import { add } from "./add.ts";
 import { batchMatMul } from "./batch_mat_mul.ts";
 import { conv2d, fusedConv2d } from "./conv2d.ts";
@@ -20,7 +21,6 @@ import { step } from "./step.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
 import { registerWasmKernel } from "./wasm_kernel.ts";
-import * as tf from "@tensorflow/tfjs";
 
 /**
  * Registers Digit Lab's training kernels on the `wasm` backend: the missing
@@ -54,13 +54,7 @@ export function registerTrainingKernels(): void {
   registerWasmKernel("Tile", tile);
   registerWasmKernel("Mean", mean);
   registerWasmKernel("Identity", identity);
-  if (tf.getKernel(RELU_GRAD_BIAS, "wasm") === undefined) {
-    tf.registerKernel({
-      kernelName: RELU_GRAD_BIAS,
-      backendName: "wasm",
-      kernelFunc: reluGradBias as unknown as tf.KernelFunc,
-    });
-  }
+  registerWasmKernel(RELU_GRAD_BIAS, reluGradBias);
   registerReluMaxPool();
   tf.registerGradient(fusedConv2dGrad);
 }

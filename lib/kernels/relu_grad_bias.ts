@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { simdKernels } from "./simd.ts";
-import { disposeInfos, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**
  * The kernel's name. Inputs `dy` and `y` (the ReLU's output, channels
@@ -41,13 +41,9 @@ export const RELU_GRAD_BIAS = "DigitLabReluGradBias";
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
  * import { RELU_GRAD_BIAS, reluGradBias } from "./relu_grad_bias.ts";
- * tf.registerKernel({
- *   kernelName: RELU_GRAD_BIAS,
- *   backendName: "wasm",
- *   kernelFunc: reluGradBias as unknown as tf.KernelFunc,
- * });
+ * import { registerWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel(RELU_GRAD_BIAS, reluGradBias);
  * ```
  */
 export function reluGradBias({ inputs: { dy, y }, backend }: WasmKernelArgs): tf.TensorInfo[] {
@@ -63,11 +59,10 @@ export function reluGradBias({ inputs: { dy, y }, backend }: WasmKernelArgs): tf
   const rows = cols === 0 ? 0 : tf.util.sizeFromShape(y.shape) / cols;
   const dz = backend.makeOutput(y.shape, "float32");
   const db = backend.makeOutput([cols], "float32");
-  const scratch = backend.makeOutput([2 * cols], "float32");
-  try {
-    simdKernels(backend).reluGradBias({ dy, y, scratch, dz, db }, { rows, cols });
-  } finally {
-    disposeInfos(backend, scratch);
-  }
+  withScratch(
+    backend,
+    [2 * cols],
+    (scratch) => simdKernels(backend).reluGradBias({ dy, y, scratch, dz, db }, { rows, cols }),
+  );
   return [dz, db];
 }

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../errors.ts";
 import { type Pool2x2Shape, simdKernels } from "./simd.ts";
-import { disposeInfos, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { registerWasmKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**
  * The kernel's name. Input `x` (float32 NHWC); output the 2×2, stride-2,
@@ -62,13 +62,9 @@ function poolShape(x: tf.TensorInfo): Pool2x2Shape {
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
  * import { RELU_MAX_POOL, reluMaxPool } from "./relu_max_pool.ts";
- * tf.registerKernel({
- *   kernelName: RELU_MAX_POOL,
- *   backendName: "wasm",
- *   kernelFunc: reluMaxPool as unknown as tf.KernelFunc,
- * });
+ * import { registerWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel(RELU_MAX_POOL, reluMaxPool);
  * ```
  */
 export function reluMaxPool({ inputs: { x }, backend }: WasmKernelArgs): tf.TensorInfo {
@@ -89,25 +85,20 @@ export function reluMaxPool({ inputs: { x }, backend }: WasmKernelArgs): tf.Tens
  *
  * @example
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
  * import { reluMaxPoolGrad } from "./relu_max_pool.ts";
- * tf.registerKernel({
- *   kernelName: "DigitLabReluMaxPool2x2Grad",
- *   backendName: "wasm",
- *   kernelFunc: reluMaxPoolGrad as unknown as tf.KernelFunc,
- * });
+ * import { registerWasmKernel } from "./wasm_kernel.ts";
+ * registerWasmKernel("DigitLabReluMaxPool2x2Grad", reluMaxPoolGrad);
  * ```
  */
 export function reluMaxPoolGrad({ inputs: { x, dy }, backend }: WasmKernelArgs): tf.TensorInfo[] {
   const shape = poolShape(x);
   const dx = backend.makeOutput(x.shape, "float32");
   const db = backend.makeOutput([shape.channels], "float32");
-  const scratch = backend.makeOutput([2 * shape.channels], "float32");
-  try {
-    simdKernels(backend).reluMaxPoolGrad2x2({ x, dy, scratch, dx, db }, shape);
-  } finally {
-    disposeInfos(backend, scratch);
-  }
+  withScratch(
+    backend,
+    [2 * shape.channels],
+    (scratch) => simdKernels(backend).reluMaxPoolGrad2x2({ x, dy, scratch, dx, db }, shape),
+  );
   return [dx, db];
 }
 
@@ -169,19 +160,7 @@ export const reluMaxPoolGradConfig: tf.GradConfig = {
  * ```
  */
 export function registerReluMaxPool(): void {
-  for (
-    const [kernelName, kernelFunc] of [
-      [RELU_MAX_POOL, reluMaxPool],
-      [RELU_MAX_POOL_GRAD, reluMaxPoolGrad],
-    ] as const
-  ) {
-    if (tf.getKernel(kernelName, "wasm") === undefined) {
-      tf.registerKernel({
-        kernelName,
-        backendName: "wasm",
-        kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-      });
-    }
-  }
+  registerWasmKernel(RELU_MAX_POOL, reluMaxPool);
+  registerWasmKernel(RELU_MAX_POOL_GRAD, reluMaxPoolGrad);
   tf.registerGradient(reluMaxPoolGradConfig);
 }

@@ -593,7 +593,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
-      const { inChannels: c, outChannels: o, outHeight, outWidth } = info;
+      const { inChannels: c, outChannels: o } = info;
       if (
         info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
         info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
@@ -604,7 +604,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         );
       }
       const g = convGeometry(info);
-      const shape = { batch: info.batchSize, inChannels: c, outChannels: o, outHeight, outWidth };
+      const shape = { ...info, batch: info.batchSize };
       const { tiles, group } = winogradBlocks(shape);
       const v = at(scratch, "scratch", winogradScratchSize(shape));
       const grads = v + 36 * (group * tiles * c + 16) * 4;

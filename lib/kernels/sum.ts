@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { simdKernels } from "./simd.ts";
-import { disposeInfos, originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `Sum`.
@@ -38,8 +38,10 @@ export function sum(args: WasmKernelArgs): tf.TensorInfo {
     keepDims ? [...axes.map(() => 1), ...kept] : kept,
     "float32",
   );
-  const scratch = backend.makeOutput([2 * cols], "float32");
-  simdKernels(backend).sumRows({ x, scratch, out }, { rows, cols });
-  disposeInfos(backend, scratch);
+  withScratch(
+    backend,
+    [2 * cols],
+    (scratch) => simdKernels(backend).sumRows({ x, scratch, out }, { rows, cols }),
+  );
   return out;
 }

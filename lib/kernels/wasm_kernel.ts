@@ -86,6 +86,35 @@ export function disposeInfos(backend: BackendWasm, ...infos: tf.TensorInfo[]): v
 }
 
 /**
+ * Runs `use` with a float32 scratch tensor of `shape` on the WASM heap and
+ * frees the scratch afterwards, also when `use` throws.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { setupBackend } from "../backend.ts";
+ * import { withScratch } from "./wasm_kernel.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * const size = withScratch(backend, [2, 8], (scratch) => scratch.shape[0] * scratch.shape[1]);
+ * console.assert(size === 16);
+ * ```
+ */
+export function withScratch<T>(
+  backend: BackendWasm,
+  shape: number[],
+  use: (scratch: tf.TensorInfo) => T,
+): T {
+  const scratch = backend.makeOutput(shape, "float32");
+  try {
+    return use(scratch);
+  } finally {
+    disposeInfos(backend, scratch);
+  }
+}
+
+/**
  * A view of `info` under another shape of the same size (no copy, no new
  * data id): what a Reshape kernel would give, without the reference count.
  * Only pass it to kernels as an input; never dispose it.
@@ -105,8 +134,9 @@ const ours = new Set<tf.KernelFunc>();
 const originals = new Map<string, tf.KernelFunc>();
 
 /**
- * Registers `kernelFunc` as the `wasm` kernel `name`, replacing any kernel
- * registered under that name without a warning. Idempotent: the kernel it
+ * Registers `kernelFunc` (one output or several) as the `wasm` kernel
+ * `name`, replacing any kernel registered under that name without a
+ * warning. Idempotent: the kernel it
  * first replaced stays available from {@linkcode originalKernel}.
  *
  * @example
@@ -116,7 +146,10 @@ const originals = new Map<string, tf.KernelFunc>();
  *   runWasmKernel("Identity", backend, { x: inputs.x }));
  * ```
  */
-export function registerWasmKernel(name: string, kernelFunc: WasmKernelFunc): void {
+export function registerWasmKernel(
+  name: string,
+  kernelFunc: (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[],
+): void {
   const func = kernelFunc as unknown as tf.KernelFunc;
   ours.add(func);
   const current = tf.getKernel(name, "wasm");

@@ -223,13 +223,46 @@ static void filter_grad_3x3_c1(const float *x, const float *dy, float *dw, int32
   }
 }
 
+// p[i * ld + j] += sum over t < n of a[t * a_step + i * a_row] *
+// b[t * b_step + j], for i < 4 and j < 8 (from 0 instead of p when fresh is
+// set): a 4x8 block of a matrix product in eight registers, where each
+// step's pair of b loads and four broadcasts of a feed 16 multiply-adds.
+static inline void block_4x8(float *p, int32_t ld, int32_t fresh, const float *a, int32_t a_row,
+                             int32_t a_step, const float *b, int32_t b_step, int32_t n) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  v128_t s00 = fresh ? z : wasm_v128_load(p), s01 = fresh ? z : wasm_v128_load(p + 4);
+  v128_t s10 = fresh ? z : wasm_v128_load(p + ld), s11 = fresh ? z : wasm_v128_load(p + ld + 4);
+  v128_t s20 = fresh ? z : wasm_v128_load(p + 2 * ld);
+  v128_t s21 = fresh ? z : wasm_v128_load(p + 2 * ld + 4);
+  v128_t s30 = fresh ? z : wasm_v128_load(p + 3 * ld);
+  v128_t s31 = fresh ? z : wasm_v128_load(p + 3 * ld + 4);
+  for (int32_t t = 0; t < n; t++, a += a_step, b += b_step) {
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t v = wasm_v128_load32_splat(a);
+    s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(v, b0));
+    s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(v, b1));
+    v = wasm_v128_load32_splat(a + a_row);
+    s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(v, b0));
+    s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(v, b1));
+    v = wasm_v128_load32_splat(a + 2 * a_row);
+    s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(v, b0));
+    s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(v, b1));
+    v = wasm_v128_load32_splat(a + 3 * a_row);
+    s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(v, b0));
+    s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(v, b1));
+  }
+  wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
+  wasm_v128_store(p + ld, s10), wasm_v128_store(p + ld + 4, s11);
+  wasm_v128_store(p + 2 * ld, s20), wasm_v128_store(p + 2 * ld + 4, s21);
+  wasm_v128_store(p + 3 * ld, s30), wasm_v128_store(p + 3 * ld + 4, s31);
+}
+
 // The filter gradient of a stride-1 convolution with input channels a
 // multiple of 4 and filters a multiple of 8 (a hidden layer), dw zeroed by
 // the caller. Per image, a block of 4 input channels by 8 filters of one
-// filter tap sits in eight registers while the tap's valid positions stream
-// past: one pair of dy loads and four broadcasts of x feed 16 multiply-adds.
-// The loops run filters, then input channels, then taps, so the dy and x
-// lines in use stay in L1 cache.
+// filter tap sits in eight registers while each row of the tap's valid
+// positions streams past (block_4x8). The loops run filters, then input
+// channels, then taps, so the dy and x lines in use stay in L1 cache.
 static void filter_grad_s1_4x8(const float *x, const float *dy, float *dw, int32_t batch,
                                int32_t in_h, int32_t in_w, int32_t ci, int32_t out_h,
                                int32_t out_w, int32_t co, int32_t kh, int32_t kw, int32_t pt,
@@ -247,33 +280,10 @@ static void filter_grad_s1_4x8(const float *x, const float *dy, float *dw, int32
             const int32_t q1 = in_w + pl - b < out_w ? in_w + pl - b : out_w;
             if (r0 >= r1 || q0 >= q1) continue;
             float *w = dw + ((a * kw + b) * ci + i) * co + o;
-            v128_t s00 = wasm_v128_load(w), s01 = wasm_v128_load(w + 4);
-            v128_t s10 = wasm_v128_load(w + co), s11 = wasm_v128_load(w + co + 4);
-            v128_t s20 = wasm_v128_load(w + 2 * co), s21 = wasm_v128_load(w + 2 * co + 4);
-            v128_t s30 = wasm_v128_load(w + 3 * co), s31 = wasm_v128_load(w + 3 * co + 4);
             for (int32_t r = r0; r < r1; r++) {
-              const float *xp = xn + ((r + a - pt) * in_w + q0 + b - pl) * ci + i;
-              const float *g = gn + (r * out_w + q0) * co + o;
-              for (int32_t q = q0; q < q1; q++, xp += ci, g += co) {
-                const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-                v128_t v = wasm_v128_load32_splat(xp);
-                s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(v, g0));
-                s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(v, g1));
-                v = wasm_v128_load32_splat(xp + 1);
-                s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(v, g0));
-                s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(v, g1));
-                v = wasm_v128_load32_splat(xp + 2);
-                s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(v, g0));
-                s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(v, g1));
-                v = wasm_v128_load32_splat(xp + 3);
-                s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(v, g0));
-                s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(v, g1));
-              }
+              block_4x8(w, co, 0, xn + ((r + a - pt) * in_w + q0 + b - pl) * ci + i, 1, ci,
+                        gn + (r * out_w + q0) * co + o, co, q1 - q0);
             }
-            wasm_v128_store(w, s00), wasm_v128_store(w + 4, s01);
-            wasm_v128_store(w + co, s10), wasm_v128_store(w + co + 4, s11);
-            wasm_v128_store(w + 2 * co, s20), wasm_v128_store(w + 2 * co + 4, s21);
-            wasm_v128_store(w + 3 * co, s30), wasm_v128_store(w + 3 * co + 4, s31);
           }
         }
       }
@@ -591,39 +601,16 @@ void relu_grad_bias(const float *dy, const float *y, float *dz, double *acc, flo
 // The 36 products of a block: m[e, t, j] = sum over k of v[e, t, k] *
 // u[e, k, j] for t < tiles, plane strides vs (v) and ms (m), four tiles by
 // eight output channels at a time.
-static void winograd_block_products(const float *v, const float *u, float *m, int32_t planes,
-                                    int32_t tiles, int32_t vs, int32_t ms, int32_t c,
-                                    int32_t o) {
+static void winograd_block_products(const float *v, const float *u, float *m, int32_t tiles,
+                                    int32_t vs, int32_t ms, int32_t c, int32_t o) {
   const v128_t z = wasm_f32x4_splat(0.0f);
-  for (int32_t e = 0; e < planes; e++) {
+  for (int32_t e = 0; e < 36; e++) {
     const float *ve = v + e * vs, *ue = u + e * (c * o + 16);
     float *me = m + e * ms;
     for (int32_t j = 0; j < o; j += 8) {
       int32_t t = 0;
       for (; t + 4 <= tiles; t += 4) {
-        const float *a0 = ve + t * c, *a1 = a0 + c, *a2 = a1 + c, *a3 = a2 + c;
-        const float *b = ue + j;
-        v128_t s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
-        for (int32_t k = 0; k < c; k++, b += o) {
-          const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-          v128_t s = wasm_v128_load32_splat(a0 + k);
-          s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, b0));
-          s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, b1));
-          s = wasm_v128_load32_splat(a1 + k);
-          s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(s, b0));
-          s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(s, b1));
-          s = wasm_v128_load32_splat(a2 + k);
-          s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(s, b0));
-          s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(s, b1));
-          s = wasm_v128_load32_splat(a3 + k);
-          s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(s, b0));
-          s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(s, b1));
-        }
-        float *p = me + t * o + j;
-        wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
-        wasm_v128_store(p + o, s10), wasm_v128_store(p + o + 4, s11);
-        wasm_v128_store(p + 2 * o, s20), wasm_v128_store(p + 2 * o + 4, s21);
-        wasm_v128_store(p + 3 * o, s30), wasm_v128_store(p + 3 * o + 4, s31);
+        block_4x8(me + t * o + j, o, 1, ve + t * c, c, 1, ue + j, o, c);
       }
       for (; t < tiles; t++) {
         const float *a0 = ve + t * c, *b = ue + j;
@@ -771,7 +758,7 @@ void conv3x3_winograd(const float *x, const float *u, const float *bias, float *
       f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
                  pt, pl);
     }
-    winograd_block_products(v, u, m, 36, images * tiles, vs, ms, c, o);
+    winograd_block_products(v, u, m, images * tiles, vs, ms, c, o);
     for (int32_t i = 0; i < images; i++) {
       float *yn = y + (n0 + i) * out_h * out_w * o;
       for (int32_t ty = 0; ty < th; ty++) {
@@ -910,31 +897,7 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
       float *me = m + e * ms;
       for (int32_t k = 0; k < c; k += 4) {
         for (int32_t j = 0; j < o; j += 8) {
-          float *p = me + k * o + j;
-          v128_t s00 = wasm_v128_load(p), s01 = wasm_v128_load(p + 4);
-          v128_t s10 = wasm_v128_load(p + o), s11 = wasm_v128_load(p + o + 4);
-          v128_t s20 = wasm_v128_load(p + 2 * o), s21 = wasm_v128_load(p + 2 * o + 4);
-          v128_t s30 = wasm_v128_load(p + 3 * o), s31 = wasm_v128_load(p + 3 * o + 4);
-          const float *a = ve + k, *b = ge + j;
-          for (int32_t t = 0; t < k_tiles; t++, a += c, b += o) {
-            const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-            v128_t s = wasm_v128_load32_splat(a);
-            s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, b0));
-            s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a + 1);
-            s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(s, b0));
-            s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a + 2);
-            s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(s, b0));
-            s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(s, b1));
-            s = wasm_v128_load32_splat(a + 3);
-            s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(s, b0));
-            s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(s, b1));
-          }
-          wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
-          wasm_v128_store(p + o, s10), wasm_v128_store(p + o + 4, s11);
-          wasm_v128_store(p + 2 * o, s20), wasm_v128_store(p + 2 * o + 4, s21);
-          wasm_v128_store(p + 3 * o, s30), wasm_v128_store(p + 3 * o + 4, s31);
+          block_4x8(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
         }
       }
     }
