@@ -8,17 +8,17 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "../data/types.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { decodeImage } from "../image/decode.ts";
-import { encodePng } from "../image/encode.ts";
-import { normalizeImage } from "../image/normalize.ts";
-import { buildModel, type ModelConfig } from "../model.ts";
-import { loadModel } from "../model_io.ts";
-import { BatchPredictor } from "../parallel/batch_predictor.ts";
-import { coreThreads } from "../parallel/replicas.ts";
-import { createClassifier } from "../predict.ts";
-import { trainModel } from "../train.ts";
+import type { Dataset } from "../data/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { decodeImage } from "../image/mod.ts";
+import { encodePng } from "../image/mod.ts";
+import { normalizeImage } from "../image/mod.ts";
+import { buildModel, type ModelConfig } from "../model/mod.ts";
+import { loadModel } from "../model/mod.ts";
+import { BatchPredictor } from "../train/parallel/mod.ts";
+import { coreThreads } from "../train/parallel/mod.ts";
+import { createClassifier } from "../eval/mod.ts";
+import { trainModel } from "../train/mod.ts";
 
 /**
  * Samples in one MNIST training epoch: the implied epoch time is for this many.
@@ -58,7 +58,7 @@ export const BENCH_FIGURES = [
  * ```ts
  * import type { ModelBenchOptions } from "./measure.ts";
  * import { loadEmbeddedMnist } from "../data/embedded.ts";
- * import { REFERENCE_CNN } from "../model.ts";
+ * import { REFERENCE_CNN } from "../model/architecture.ts";
  * const o: ModelBenchOptions = {
  *   config: REFERENCE_CNN,
  *   data: loadEmbeddedMnist(),
@@ -331,9 +331,9 @@ async function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): 
  * @example
  * ```ts ignore
  * import { benchModel } from "./measure.ts";
- * import { setupBackend } from "../backend.ts";
+ * import { setupBackend } from "../kernels/backend.ts";
  * import { loadEmbeddedMnist } from "../data/embedded.ts";
- * import { REFERENCE_CNN } from "../model.ts";
+ * import { REFERENCE_CNN } from "../model/architecture.ts";
  * await setupBackend();
  * const result = await benchModel({ config: REFERENCE_CNN, data: loadEmbeddedMnist() });
  * console.log(result.train_samples_per_s, result.e2e_p50_ms);

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { DataFormatError, DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { DataFormatError, DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 import type { ModelBench } from "./measure.ts";
 
 /**

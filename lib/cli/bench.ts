@@ -8,15 +8,15 @@
  */
 
 import { join } from "@std/path";
-import { setupBackend } from "../backend.ts";
-import { benchModel, EPOCH_SAMPLES, type ModelBench } from "../bench/measure.ts";
-import { checkPeerScript, compareWithPeer, type PeerComparison, runPeer } from "../bench/peer.ts";
-import { loadEmbeddedMnist } from "../data/embedded.ts";
-import { loadIdxDataset, resolveDataDir } from "../data/idx_dataset.ts";
-import { ModelLoadError } from "../errors.ts";
-import { REFERENCE_CNN, STRONG_CNN } from "../model.ts";
-import { dataPath, projectRoot, resolvePath } from "../paths.ts";
-import { formatTable } from "../table.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { benchModel, EPOCH_SAMPLES, type ModelBench } from "../bench/mod.ts";
+import { checkPeerScript, compareWithPeer, type PeerComparison, runPeer } from "../bench/mod.ts";
+import { loadEmbeddedMnist } from "../data/mod.ts";
+import { loadIdxDataset, resolveDataDir } from "../data/mod.ts";
+import { ModelLoadError } from "../core/mod.ts";
+import { REFERENCE_CNN, STRONG_CNN } from "../model/mod.ts";
+import { dataPath, projectRoot, resolvePath } from "../core/mod.ts";
+import { formatTable } from "../display/mod.ts";
 import { intFlag, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

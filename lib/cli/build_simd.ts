@@ -1,13 +1,13 @@
 /**
  * `deno task build:simd`: compiles `lib/kernels/simd/kernels.c` to
  * WebAssembly with Debian's clang and writes `lib/kernels/simd/kernels_wasm.ts`
- * (see `../kernels/simd_build.ts`). With `--check` it writes nothing and
+ * (see `./wasm_build.ts`). With `--check` it writes nothing and
  * fails when the committed module differs from a fresh build.
  *
  * @module
  */
 
-import { buildSimdWasm, renderKernelsModule, SIMD_OUTPUT } from "../kernels/simd_build.ts";
+import { buildSimdWasm, renderKernelsModule, SIMD_OUTPUT } from "./wasm_build.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task build:simd [--check]

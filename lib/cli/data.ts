@@ -6,9 +6,9 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { CATALOG } from "../data/catalog.ts";
-import { type DatasetFileOutcome, downloadDataset } from "../data/download.ts";
-import { DownloadError } from "../errors.ts";
+import { CATALOG } from "../data/mod.ts";
+import { type DatasetFileOutcome, downloadDataset } from "../data/mod.ts";
+import { DownloadError } from "../core/mod.ts";
 
 /**
  * What {@linkcode main} talks to, replaceable in tests.

@@ -6,12 +6,12 @@
  * @module
  */
 
-import { setupBackend } from "../backend.ts";
-import { autoInferenceThreads, BatchPredictor } from "../parallel/batch_predictor.ts";
-import { loadSplits } from "../load_splits.ts";
-import { loadModel } from "../model_io.ts";
-import { dataPath, resolvePath } from "../paths.ts";
-import { formatClassMetrics, formatTable } from "../table.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { autoInferenceThreads, BatchPredictor } from "../train/parallel/mod.ts";
+import { loadSplits } from "../data/mod.ts";
+import { loadModel } from "../model/mod.ts";
+import { dataPath, resolvePath } from "../core/mod.ts";
+import { formatClassMetrics, formatTable } from "../display/mod.ts";
 import { percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

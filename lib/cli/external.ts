@@ -10,8 +10,8 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { setupBackend } from "../backend.ts";
-import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
 import {
   type ExternalScore,
   generateExternalSet,
@@ -19,12 +19,12 @@ import {
   SCENE_DESCRIPTIONS,
   SCENE_KINDS,
   scoreExternalSet,
-} from "../external_eval.ts";
-import { loadSplits } from "../load_splits.ts";
-import { loadModel } from "../model_io.ts";
-import { dataPath, resolvePath } from "../paths.ts";
-import { createClassifier } from "../predict.ts";
-import { formatTable } from "../table.ts";
+} from "../eval/mod.ts";
+import { loadSplits } from "../data/mod.ts";
+import { loadModel } from "../model/mod.ts";
+import { dataPath, resolvePath } from "../core/mod.ts";
+import { createClassifier } from "../eval/mod.ts";
+import { formatTable } from "../display/mod.ts";
 import { intFlag, percent } from "./flags.ts";
 import { runCli } from "./run.ts";
 

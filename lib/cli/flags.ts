@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * Bounds a numeric flag must respect.

@@ -14,8 +14,8 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
-import { DigitLabError, InvalidArgumentError } from "../errors.ts";
-import { projectRoot } from "../paths.ts";
+import { DigitLabError, InvalidArgumentError } from "../core/mod.ts";
+import { projectRoot } from "../core/mod.ts";
 import { runCli } from "./run.ts";
 
 const HELP = `Usage:

@@ -6,17 +6,17 @@
  * @module
  */
 
-import { setupBackend } from "../backend.ts";
-import { InvalidArgumentError, ModelLoadError } from "../errors.ts";
-import { loadModel } from "../model_io.ts";
-import { dataPath, resolvePath } from "../paths.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
+import { loadModel } from "../model/mod.ts";
+import { dataPath, resolvePath } from "../core/mod.ts";
 import {
   collectImageFiles,
   createClassifier,
   type FilePrediction,
   predictFile,
-} from "../predict.ts";
-import { formatTable } from "../table.ts";
+} from "../eval/mod.ts";
+import { formatTable } from "../display/mod.ts";
 import { percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { setupBackend } from "../backend.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { formatProfile, profileTrainingStep } from "../kernels/profile.ts";
-import { buildModel, MODEL_CONFIGS } from "../model.ts";
-import { parallelTrainingProblem } from "../parallel/data_parallel.ts";
-import { coreThreads } from "../parallel/replicas.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { formatProfile, profileTrainingStep } from "../bench/mod.ts";
+import { buildModel, MODEL_CONFIGS } from "../model/mod.ts";
+import { parallelTrainingProblem } from "../train/parallel/mod.ts";
+import { coreThreads } from "../train/parallel/mod.ts";
 import { intFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

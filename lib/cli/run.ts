@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { DigitLabError, InvalidArgumentError } from "../errors.ts";
+import { DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * The flags a command declares (as `parseArgs` takes them).

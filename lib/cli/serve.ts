@@ -6,13 +6,12 @@
  */
 
 import { parseArgs } from "@std/cli/parse-args";
-import { join } from "@std/path";
-import { setupBackend } from "../backend.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../errors.ts";
-import { loadModel } from "../model_io.ts";
-import { dataPath, resolvePath } from "../paths.ts";
-import { createClassifier } from "../predict.ts";
-import { startServer, type WebServer } from "../web/server.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
+import { hasSavedModel, loadModel } from "../model/mod.ts";
+import { dataPath, resolvePath } from "../core/mod.ts";
+import { createClassifier } from "../eval/mod.ts";
+import { startServer, type WebServer } from "../web/mod.ts";
 import { intFlag } from "./flags.ts";
 
 const HELP = `Usage: deno task serve [--model DIR] [--port N] [--host HOST]
@@ -49,13 +48,6 @@ export interface ModelChoice {
   fallbackDir?: string;
 }
 
-async function hasModel(dir: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(join(dir, "model.json"))).isFile;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Picks the model directory to serve: `--model` when given, else the
@@ -76,8 +68,8 @@ export async function chooseModelDir(
   if (choice.model !== undefined) return { dir: resolvePath(choice.model), note: null };
   const defaultDir = choice.defaultDir ?? dataPath("models", "default");
   const fallbackDir = choice.fallbackDir ?? dataPath("models", "latest");
-  if (await hasModel(defaultDir)) return { dir: defaultDir, note: null };
-  if (await hasModel(fallbackDir)) {
+  if (await hasSavedModel(defaultDir)) return { dir: defaultDir, note: null };
+  if (await hasSavedModel(fallbackDir)) {
     return {
       dir: fallbackDir,
       note: `note: no model in ${defaultDir}; serving the last trained model in ${fallbackDir}`,

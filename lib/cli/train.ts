@@ -8,17 +8,17 @@
  */
 
 import { join } from "@std/path";
-import { setupBackend } from "../backend.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { loadSplits } from "../load_splits.ts";
-import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model.ts";
-import { saveModel } from "../model_io.ts";
-import { dataPath, resolvePath } from "../paths.ts";
-import { createProgressBar } from "../progress.ts";
-import { renderReport, writeReport } from "../report.ts";
-import { formatClassMetrics, formatTable } from "../table.ts";
-import { evaluateRun } from "../run_metrics.ts";
-import { trainModel } from "../train.ts";
+import { setupBackend } from "../kernels/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { loadSplits } from "../data/mod.ts";
+import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model/mod.ts";
+import { saveModel } from "../model/mod.ts";
+import { dataPath, resolvePath } from "../core/mod.ts";
+import { createProgressBar } from "../display/mod.ts";
+import { renderReport, writeReport } from "../display/mod.ts";
+import { formatClassMetrics, formatTable } from "../display/mod.ts";
+import { evaluateRun } from "../train/mod.ts";
+import { trainModel } from "../train/mod.ts";
 import { intFlag, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * Which of the four IDX files of a dataset a file is.

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DownloadError, InvalidArgumentError } from "../errors.ts";
+import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
 import { catalogEntry, type CatalogFile } from "./catalog.ts";
 
 /**

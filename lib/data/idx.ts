@@ -8,7 +8,7 @@
  * @module
  */
 
-import { DataFormatError } from "../errors.ts";
+import { DataFormatError } from "../core/mod.ts";
 
 /**
  * Element type of an IDX file.

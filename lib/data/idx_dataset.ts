@@ -4,9 +4,9 @@
  * @module
  */
 
-import { DataFormatError } from "../errors.ts";
+import { DataFormatError } from "../core/mod.ts";
 import { type IdxArray, readIdxFile } from "./idx.ts";
-import type { Dataset } from "./types.ts";
+import type { Dataset } from "./dataset.ts";
 
 /**
  * Pixels scaled from 0..255 to floats in [0, 1].

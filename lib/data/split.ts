@@ -4,9 +4,9 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import { createRng, permutation, type Rng } from "../random.ts";
-import type { Dataset, DatasetSplits } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { createRng, permutation, type Rng } from "../core/mod.ts";
+import type { Dataset, DatasetSplits } from "./dataset.ts";
 
 /**
  * The number of samples of each class, indexed by label.

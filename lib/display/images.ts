@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { Dataset } from "../data/types.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { encodePng } from "../image/encode.ts";
-import { resizeLongSide } from "../image/resize.ts";
-import type { GrayImage } from "../image/types.ts";
+import type { Dataset } from "../data/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { encodePng } from "../image/mod.ts";
+import { resizeLongSide } from "../image/mod.ts";
+import type { GrayImage } from "../image/mod.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import { createProgressBar, type ProgressBar, type ProgressWriter } from "../progress.ts";
-import type { BatchLog, EpochLog, TrainingHistory } from "../types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { createProgressBar, type ProgressBar, type ProgressWriter } from "./progress_bar.ts";
+import type { BatchLog, EpochLog, TrainingHistory } from "../core/mod.ts";
 import { defaultTarget, type DisplayTarget, escapeHtml, type MediaBundle } from "./jupyter.ts";
 import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
 
@@ -51,7 +51,7 @@ export interface LiveTrainingViewOptions {
  * @example
  * ```ts
  * import type { LiveTrainingView } from "./live.ts";
- * import type { BatchLog } from "../types.ts";
+ * import type { BatchLog } from "../core/records.ts";
  * async function replay(view: LiveTrainingView, batches: BatchLog[]) {
  *   for (const log of batches) await view.onBatchEnd(log);
  *   await view.finish();
@@ -98,7 +98,7 @@ function bucketed(points: [number, number][], buckets: number): [number, number]
  * @example
  * ```ts ignore
  * import { createLiveTrainingView } from "./live.ts";
- * import { trainModel } from "../train.ts";
+ * import { trainModel } from "../train/loop.ts";
  * const view = createLiveTrainingView({ epochs: 3 });
  * const history = await trainModel(model, {
  *   train, validation, epochs: 3, seed: 42,

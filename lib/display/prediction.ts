@@ -6,9 +6,9 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import { resizeLongSide } from "../image/resize.ts";
-import type { Box, GrayImage, PipelineStep } from "../image/types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { resizeLongSide } from "../image/mod.ts";
+import type { Box, GrayImage, PipelineStep } from "../image/mod.ts";
 import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import { escapeHtml } from "./jupyter.ts";
 
 /**

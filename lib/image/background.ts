@@ -13,8 +13,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import type { GrayImage } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * Options of {@link cellPercentiles}.

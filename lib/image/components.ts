@@ -5,8 +5,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import type { Box } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import type { Box } from "./raster.ts";
 
 /**
  * One connected component of a mask.

@@ -42,9 +42,9 @@
 import sharp from "sharp";
 import { decode as decodeBmp } from "bmp-ts";
 import { Buffer } from "node:buffer";
-import { ImageError } from "../errors.ts";
+import { ImageError } from "../core/mod.ts";
 import { readPngHeader, tryDecodePng } from "./png.ts";
-import type { GrayImage } from "./types.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * Largest pixel count a header may declare by default (40 megapixels).

@@ -9,8 +9,8 @@
 import sharp from "sharp";
 import { encode as encodeBmpLib } from "bmp-ts";
 import { Buffer } from "node:buffer";
-import { InvalidArgumentError } from "../errors.ts";
-import type { GrayImage, RgbImage } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import type { GrayImage, RgbImage } from "./raster.ts";
 
 /**
  * Formats {@link encodeImage} writes.

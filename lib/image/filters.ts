@@ -6,8 +6,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import type { GrayImage } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import type { GrayImage } from "./raster.ts";
 
 function checkRadius(radius: number): void {
   if (!Number.isInteger(radius) || radius < 0) {

@@ -21,7 +21,7 @@ import { type Component, dropSpecks, labelComponents } from "./components.ts";
 import { invert, measurePolarity, type Polarity } from "./polarity.ts";
 import { resizeLongSide } from "./resize.ts";
 import { chooseLevels, type InkLevels } from "./threshold.ts";
-import type { GrayImage, PipelineStep } from "./types.ts";
+import type { GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link extractInk}.

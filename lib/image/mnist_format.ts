@@ -13,10 +13,10 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import { resizeLongSide } from "./resize.ts";
-import { adjustStrokeWidth } from "./stroke.ts";
-import type { Box, GrayImage, PipelineStep } from "./types.ts";
+import { adjustStrokeWidth } from "./stroke_width.ts";
+import type { Box, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Side of an MNIST image.

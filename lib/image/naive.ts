@@ -7,7 +7,7 @@
  */
 
 import { resize } from "./resize.ts";
-import type { GrayImage } from "./types.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * Squashes a photo-convention image (1 = white) to 28x28 (area resampling)

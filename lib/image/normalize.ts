@@ -17,7 +17,7 @@
 import { scaleBox, unionBox } from "./components.ts";
 import { extractInk, type InkOptions } from "./ink.ts";
 import { type MnistLayoutOptions, toMnistLayout } from "./mnist_format.ts";
-import type { Box, GrayImage, PipelineStep } from "./types.ts";
+import type { Box, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link normalizeImage}.

@@ -31,7 +31,7 @@
  */
 
 import { inflateSync } from "node:zlib";
-import type { GrayImage } from "./types.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * What a PNG's IHDR chunk declares.

@@ -15,7 +15,7 @@
 import { cellPercentiles, upsampleCells } from "./background.ts";
 import { histogram, quantile } from "./histogram.ts";
 import { resizeLongSide } from "./resize.ts";
-import type { GrayImage } from "./types.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * Which way the ink goes in a photo-convention image (1 = white).

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import { naiveNormalize } from "./naive.ts";
 import { normalizeImage, type NormalizeOptions } from "./normalize.ts";
 import { segmentDigits, type SegmentOptions } from "./segment.ts";
-import type { Box, Classify, GrayImage } from "./types.ts";
+import type { Box, Classify, GrayImage } from "./raster.ts";
 
 /**
  * What {@link recognizeDigit} read.
@@ -179,7 +179,7 @@ export interface PipelineComparison {
  * @example
  * ```ts
  * import { comparePipelines } from "./recognize.ts";
- * import { drawDigit, inkToGray } from "./synth.ts";
+ * import { drawDigit, inkToGray } from "./synth/scenes.ts";
  * const samples = [{ image: inkToGray(drawDigit(1, { size: 64 })), label: 1 }];
  * const r = await comparePipelines(samples, () => [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
  * console.log(r.naive, r.normalized); // 1 1

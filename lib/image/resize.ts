@@ -8,8 +8,8 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
-import type { GrayImage } from "./types.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import type { GrayImage } from "./raster.ts";
 
 /** Sparse resampling weights: for each output index, source indices and weights. */
 interface AxisWeights {

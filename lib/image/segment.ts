@@ -16,11 +16,11 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import { type Component, scaleBox } from "./components.ts";
 import { extractInk, type InkOptions } from "./ink.ts";
 import { type MnistLayoutOptions, toMnistLayout } from "./mnist_format.ts";
-import type { Box, GrayImage, PipelineStep } from "./types.ts";
+import type { Box, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link segmentDigits}.

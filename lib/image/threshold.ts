@@ -20,7 +20,7 @@
 
 import { BINS, countFrom, histogram, quantile } from "./histogram.ts";
 import { longLineMask } from "./lines.ts";
-import type { GrayImage } from "./types.ts";
+import type { GrayImage } from "./raster.ts";
 
 /**
  * The levels {@link chooseLevels} found in an ink map.

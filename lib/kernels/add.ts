@@ -10,7 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd.ts";
+import { simdKernels } from "./simd/mod.ts";
 import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
 /** Whether `bias` broadcasts along the last axis of `x` only. */

@@ -18,7 +18,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd.ts";
+import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd/mod.ts";
 import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /** The geometry of a 3×3 convolution with stride and dilation 1 (NHWC), else null. */

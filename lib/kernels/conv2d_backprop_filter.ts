@@ -19,7 +19,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels, winogradScratchSize } from "./simd.ts";
+import { simdKernels, winogradScratchSize } from "./simd/mod.ts";
 import {
   disposeInfos,
   requireNhwc,

@@ -13,7 +13,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../errors.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
 import { maskedBiasGradient } from "./relu_max_pool.ts";
 

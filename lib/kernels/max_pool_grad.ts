@@ -9,7 +9,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd.ts";
+import { simdKernels } from "./simd/mod.ts";
 import type { WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**

@@ -9,8 +9,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../errors.ts";
-import { simdKernels } from "./simd.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { simdKernels } from "./simd/mod.ts";
 import { type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**
@@ -22,7 +22,7 @@ import { type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
- * import { setupBackend } from "../backend.ts";
+ * import { setupBackend } from "./backend.ts";
  * await setupBackend();
  * const dy = tf.tensor2d([[1, 2], [3, 4]]);
  * const y = tf.tensor2d([[0.5, 0], [2, 1]]);

@@ -11,8 +11,8 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../errors.ts";
-import { type Pool2x2Shape, simdKernels } from "./simd.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { type Pool2x2Shape, simdKernels } from "./simd/mod.ts";
 import { registerWasmKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**
@@ -24,7 +24,7 @@ import { registerWasmKernel, type WasmKernelArgs, withScratch } from "./wasm_ker
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { RELU_MAX_POOL } from "./relu_max_pool.ts";
- * import { setupBackend } from "../backend.ts";
+ * import { setupBackend } from "./backend.ts";
  * await setupBackend();
  * const x = tf.tensor4d([-1, -2, -3, -4, 1, 5, 2, 3], [2, 2, 2, 1]);
  * const y = tf.engine().runKernel(RELU_MAX_POOL, { x }) as tf.Tensor;

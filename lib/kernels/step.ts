@@ -7,7 +7,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd.ts";
+import { simdKernels } from "./simd/mod.ts";
 import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
 
 /**

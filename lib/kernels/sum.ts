@@ -10,7 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { simdKernels } from "./simd.ts";
+import { simdKernels } from "./simd/mod.ts";
 import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
 
 /**

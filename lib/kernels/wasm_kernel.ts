@@ -9,7 +9,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { BackendError, InvalidArgumentError } from "../errors.ts";
+import { BackendError, InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * What the WASM backend hands a kernel function.
@@ -93,7 +93,7 @@ export function disposeInfos(backend: BackendWasm, ...infos: tf.TensorInfo[]): v
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
- * import { setupBackend } from "../backend.ts";
+ * import { setupBackend } from "./backend.ts";
  * import { withScratch } from "./wasm_kernel.ts";
  * await setupBackend();
  * const backend = tf.backend() as BackendWasm;

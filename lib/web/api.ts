@@ -7,11 +7,11 @@
  */
 
 import { Buffer } from "node:buffer";
-import { decodeImage } from "../image/decode.ts";
-import { encodePng } from "../image/encode.ts";
-import { recognizeDigit, recognizeNumber } from "../image/recognize.ts";
-import type { Classify } from "../image/types.ts";
-import { type Alternative, topK } from "../predict.ts";
+import { decodeImage } from "../image/mod.ts";
+import { encodePng } from "../image/mod.ts";
+import { recognizeDigit, recognizeNumber } from "../image/mod.ts";
+import type { Classify } from "../image/mod.ts";
+import { type Alternative, topK } from "../eval/mod.ts";
 
 /**
  * The message of a reading that found no ink.
@@ -143,7 +143,7 @@ function recording(classify: Classify): { classify: Classify; inputs: Float32Arr
  * ```ts
  * import { readDigit } from "./api.ts";
  * import { encodePng } from "../image/encode.ts";
- * import { drawDigit, inkToGray } from "../image/synth.ts";
+ * import { drawDigit, inkToGray } from "../image/synth/scenes.ts";
  * const png = await encodePng(inkToGray(drawDigit(4, { size: 64 })));
  * const r = await readDigit(png, () => [0, 0, 0, 0, 0.9, 0, 0, 0.1, 0, 0]);
  * console.log(r.digit, r.confidence); // 4 0.9

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { ImageError } from "../errors.ts";
-import type { Classify } from "../image/types.ts";
+import { ImageError } from "../core/mod.ts";
+import type { Classify } from "../image/mod.ts";
 import { readDigit, readNumber } from "./api.ts";
 import { readPage } from "./page.ts";
 

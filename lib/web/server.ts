@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Classify } from "../image/types.ts";
+import type { Classify } from "../image/mod.ts";
 import { createHandler } from "./handler.ts";
 
 /**

@@ -5,7 +5,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { ModelMetrics } from "../../lib/types.ts";
+import type { ModelMetrics } from "../../lib/core/records.ts";
 
 /**
  * Runs `fn` with `console.log` captured (and `console.error` silenced when

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import {
   BENCH_FIGURES,
   benchModel,
@@ -11,11 +11,11 @@ import {
   percentile,
 } from "../../lib/bench/measure.ts";
 import { loadEmbeddedMnist } from "../../lib/data/embedded.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { decodeImage } from "../../lib/image/decode.ts";
-import { buildModel, REFERENCE_CNN } from "../../lib/model.ts";
-import { saveModel } from "../../lib/model_io.ts";
-import type { ModelMetrics } from "../../lib/types.ts";
+import { buildModel, REFERENCE_CNN } from "../../lib/model/architecture.ts";
+import { saveModel } from "../../lib/model/save_load.ts";
+import type { ModelMetrics } from "../../lib/core/records.ts";
 
 const TINY = {
   batchSize: 8,

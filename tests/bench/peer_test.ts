@@ -11,7 +11,7 @@ import {
   parsePeerOutput,
   runPeer,
 } from "../../lib/bench/peer.ts";
-import { DataFormatError, DigitLabError, InvalidArgumentError } from "../../lib/errors.ts";
+import { DataFormatError, DigitLabError, InvalidArgumentError } from "../../lib/core/errors.ts";
 
 const PEER_JSON = {
   torch: "1.13.1",

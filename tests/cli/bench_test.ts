@@ -7,10 +7,10 @@ import {
   assertRejects,
   assertStringIncludes,
 } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { BENCH_FIGURES } from "../../lib/bench/measure.ts";
 import { main } from "../../lib/cli/bench.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 
 const TINY = [
   "--batch-size",

@@ -1,7 +1,7 @@
 import { captureLog } from "../_helpers/cli.ts";
 import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { main } from "../../lib/cli/build_simd.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 Deno.test("build:simd --help says what it needs", async () => {
   const out = await captureLog(async () => assertEquals(await main(["--help"]), 0));

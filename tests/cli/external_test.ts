@@ -2,14 +2,14 @@ import { captureLog, stubMetrics } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { join } from "@std/path";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/external.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
-import { SCENE_KINDS } from "../../lib/external_eval.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
+import { SCENE_KINDS } from "../../lib/eval/external.ts";
 import { normalizeImage } from "../../lib/image/normalize.ts";
-import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
-import { saveModel } from "../../lib/model_io.ts";
-import { createRng } from "../../lib/random.ts";
+import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
+import { saveModel } from "../../lib/model/save_load.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 function idx(magic: number, dims: number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + data.length);

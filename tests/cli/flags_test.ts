@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { intFlag, numberFlag, percent, threadsFlag } from "../../lib/cli/flags.ts";
 
 Deno.test("numberFlag: parses, defaults and checks bounds naming the flag and value", () => {

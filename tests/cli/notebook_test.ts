@@ -8,8 +8,8 @@ import {
   notebookProblems,
   probeJupyter,
 } from "../../lib/cli/notebook.ts";
-import { DigitLabError, InvalidArgumentError } from "../../lib/errors.ts";
-import { projectRoot } from "../../lib/paths.ts";
+import { DigitLabError, InvalidArgumentError } from "../../lib/core/errors.ts";
+import { projectRoot } from "../../lib/core/paths.ts";
 
 /** A fake system where the given `jupyter` subcommands succeed. */
 function fakeSystem(

@@ -1,11 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/predict.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
-import { readMetrics } from "../../lib/model_io.ts";
-import { dataPath } from "../../lib/paths.ts";
-import type { FilePrediction } from "../../lib/predict.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
+import { readMetrics } from "../../lib/model/save_load.ts";
+import { dataPath } from "../../lib/core/paths.ts";
+import type { FilePrediction } from "../../lib/eval/predict.ts";
 import { captureLog } from "../_helpers/cli.ts";
 
 const EXAMPLES = dataPath("examples");

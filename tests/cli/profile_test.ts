@@ -1,9 +1,9 @@
 import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/profile.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 Deno.test("profile: prints the kernel table of a reference training step", async () => {
   await setupBackend();

@@ -1,6 +1,6 @@
 import { fromFileUrl } from "@std/path";
 import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { parseFlags } from "../../lib/cli/run.ts";
 
 Deno.test("parseFlags: values, booleans, help and positionals", () => {
@@ -29,7 +29,7 @@ Deno.test("runCli: exit code of main; a Digit Lab error is one line and exit cod
   const dir = await Deno.makeTempDir({ prefix: "run_cli_" });
   try {
     const runUrl = new URL("../../lib/cli/run.ts", import.meta.url).href;
-    const errorsUrl = new URL("../../lib/errors.ts", import.meta.url).href;
+    const errorsUrl = new URL("../../lib/core/errors.ts", import.meta.url).href;
     const config = fromFileUrl(new URL("../../deno.json", import.meta.url));
     const script = `${dir}/cmd.ts`;
     await Deno.writeTextFile(

@@ -8,12 +8,12 @@ import {
   assertStringIncludes,
 } from "@std/assert";
 import { join } from "@std/path";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { chooseModelDir, main } from "../../lib/cli/serve.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
+import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { encodePng } from "../../lib/image/encode.ts";
-import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
-import { saveModel } from "../../lib/model_io.ts";
+import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
+import { saveModel } from "../../lib/model/save_load.ts";
 
 const METRICS = stubMetrics();
 

@@ -1,11 +1,11 @@
 import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main as evaluateMain } from "../../lib/cli/evaluate.ts";
 import { main } from "../../lib/cli/train.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/errors.ts";
-import type { ModelMetrics } from "../../lib/types.ts";
+import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
+import type { ModelMetrics } from "../../lib/core/records.ts";
 
 Deno.test("train: a quick run saves model, metrics.json and report; evaluate reproduces it", async () => {
   const out = await Deno.makeTempDir({ prefix: "train_cli_" });

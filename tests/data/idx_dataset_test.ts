@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals, assertRejects } from "@std/assert";
-import { DataFormatError } from "../../lib/errors.ts";
+import { DataFormatError } from "../../lib/core/errors.ts";
 import { loadIdxDataset, normalizePixels, resolveDataDir } from "../../lib/data/idx_dataset.ts";
 
 function idx(typeCode: number, dims: number[], data: Uint8Array): Uint8Array {

@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { DataFormatError } from "../../lib/errors.ts";
+import { DataFormatError } from "../../lib/core/errors.ts";
 import { decodeIdx, gunzip, isGzip, parseIdx, readIdxFile } from "../../lib/data/idx.ts";
 
 /** Writes an IDX file: magic, big-endian dims, big-endian elements. */

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
-import type { Dataset } from "../../lib/data/types.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
+import type { Dataset } from "../../lib/data/dataset.ts";
 import {
   classCounts,
   splitDataset,

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import type { Dataset } from "../../lib/data/types.ts";
+import type { Dataset } from "../../lib/data/dataset.ts";
 import {
   gridImage,
   imagesBundle,
@@ -8,9 +8,9 @@ import {
   toGrayImage,
   upscale,
 } from "../../lib/display/images.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage } from "../../lib/image/decode.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 function fromBase64(text: string): Uint8Array {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));

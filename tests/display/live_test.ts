@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import type { DisplayOptions, DisplayTarget, MediaBundle } from "../../lib/display/jupyter.ts";
 import { createLiveTrainingView } from "../../lib/display/live.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
-import type { BatchLog, EpochLog } from "../../lib/types.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
+import type { BatchLog, EpochLog } from "../../lib/core/records.ts";
 
 interface Call {
   bundle: MediaBundle;

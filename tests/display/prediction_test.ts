@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { argMax, digitSequenceBundle, predictionBundle } from "../../lib/display/prediction.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 const PROBS = [0.01, 0.02, 0.02, 0.05, 0.1, 0.05, 0.05, 0.6, 0.05, 0.05];
 

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { lineChartSvg } from "../../lib/display/svg_chart.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 function polylines(svg: string): [number, number][][] {
   return [...svg.matchAll(/<polyline[^>]* points="([^"]*)"/g)].map((m) =>

@@ -6,8 +6,8 @@
  */
 
 import { normalizeImage } from "../../lib/image/normalize.ts";
-import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
-import type { Classify } from "../../lib/image/types.ts";
+import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
+import type { Classify } from "../../lib/image/raster.ts";
 
 const templates = Array.from(
   { length: 10 },

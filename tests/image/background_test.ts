@@ -1,13 +1,13 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import {
   cellPercentiles,
   estimateBackground,
   inkStrength,
   upsampleCells,
 } from "../../lib/image/background.ts";
-import { drawDigit } from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
+import { drawDigit } from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 Deno.test("cellPercentiles takes the percentile of each cell, edge cells included", () => {
   const data = Float32Array.from({ length: 5 * 2 }, (_, i) => (i % 5) / 4); // columns 0, .25, .5, .75, 1

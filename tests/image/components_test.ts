@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { dropSpecks, labelComponents, scaleBox, unionBox } from "../../lib/image/components.ts";
 
 function maskFrom(rows: string[]): { mask: Uint8Array; width: number; height: number } {

@@ -1,8 +1,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { ImageError } from "../../lib/errors.ts";
+import { ImageError } from "../../lib/core/errors.ts";
 import { decodeImage, readImage, readImageHeader, toLuminance } from "../../lib/image/decode.ts";
 import { encodeImage } from "../../lib/image/encode.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 /** 16x8: left half black, right half white. */
 function halves(): GrayImage {

@@ -1,8 +1,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage, readImageHeader } from "../../lib/image/decode.ts";
 import { encodeImage, encodePng } from "../../lib/image/encode.ts";
-import type { RgbImage } from "../../lib/image/types.ts";
+import type { RgbImage } from "../../lib/image/raster.ts";
 
 Deno.test("encodePng is lossless for 8-bit gray levels", async () => {
   const data = Float32Array.from({ length: 12 * 5 }, (_, i) => (i * 17 % 256) / 255);

@@ -1,8 +1,8 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { boxBlur, maxFilter, minFilter } from "../../lib/image/filters.ts";
-import { createRng } from "../../lib/random.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+import { createRng } from "../../lib/core/random.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 /** Brute force reference: reduce over the clipped (2r+1)^2 window. */
 function reference(img: GrayImage, r: number, reduce: (vs: number[]) => number): Float32Array {

@@ -1,6 +1,6 @@
 import { assertAlmostEquals, assertEquals } from "@std/assert";
 import { BINS, countFrom, histogram, quantile } from "../../lib/image/histogram.ts";
-import { createRng } from "../../lib/random.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 Deno.test("quantile agrees with sorting to within one bin", () => {
   const rng = createRng(2);

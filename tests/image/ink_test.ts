@@ -9,9 +9,9 @@ import {
   placeOnCanvas,
   rgbToGray,
   synthPhoto,
-} from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+} from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 const W = 260, H = 220;
 const digitOn = (d: number) =>

@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { longLineMask } from "../../lib/image/lines.ts";
-import { drawDigit, placeOnCanvas, rgbToGray, synthPhoto } from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
+import { drawDigit, placeOnCanvas, rgbToGray, synthPhoto } from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 Deno.test("longLineMask with a ceiling finds tilted squared-paper rules but not the digit on them", () => {
   const rng = createRng(3);

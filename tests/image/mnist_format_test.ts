@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import {
   centerOfMass,
   crop,
@@ -8,8 +8,8 @@ import {
   placeCentered,
   toMnistLayout,
 } from "../../lib/image/mnist_format.ts";
-import { drawDigit, placeOnCanvas } from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
+import { drawDigit, placeOnCanvas } from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 const asImage = (pixels: Float32Array) => ({ width: 28, height: 28, data: pixels });
 

@@ -13,9 +13,9 @@ import {
   jpegRoundTrip,
   placeOnCanvas,
   synthPhoto,
-} from "../../lib/image/synth.ts";
-import { createRng, type Rng } from "../../lib/random.ts";
-import type { Box, GrayImage } from "../../lib/image/types.ts";
+} from "../../lib/image/synth/scenes.ts";
+import { createRng, type Rng } from "../../lib/core/random.ts";
+import type { Box, GrayImage } from "../../lib/image/raster.ts";
 import { templateDigit } from "./_templates.ts";
 
 type Scene = (digit: number, rng: Rng) => GrayImage | Promise<GrayImage>;

@@ -1,10 +1,10 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { ImageError } from "../../lib/errors.ts";
+import { ImageError } from "../../lib/core/errors.ts";
 import { decodeImage, decodeWithSharp } from "../../lib/image/decode.ts";
 import { isPng, readPngHeader, tryDecodePng } from "../../lib/image/png.ts";
-import { createRng } from "../../lib/random.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 function crc32(bytes: Uint8Array): number {
   let c = ~0;

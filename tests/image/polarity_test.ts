@@ -1,7 +1,7 @@
 import { assertEquals } from "@std/assert";
 import { detectPolarity, invert, measurePolarity } from "../../lib/image/polarity.ts";
-import { drawDigit, inkToGray, placeOnCanvas } from "../../lib/image/synth.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+import { drawDigit, inkToGray, placeOnCanvas } from "../../lib/image/synth/scenes.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 function withGradient(img: GrayImage, strength: number): GrayImage {
   return {

@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertRejects } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { comparePipelines, recognizeDigit, recognizeNumber } from "../../lib/image/recognize.ts";
-import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
+import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
 import { templateClassify } from "./_templates.ts";
 
 Deno.test("recognizeDigit classifies the normalised digit and returns null for a blank page", async () => {

@@ -1,7 +1,7 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { resize, resizeLongSide } from "../../lib/image/resize.ts";
-import { createRng } from "../../lib/random.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 Deno.test("resize averages areas exactly when shrinking by a whole factor", () => {
   const data = Float32Array.from({ length: 16 }, (_, i) => i);

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { labelComponents } from "../../lib/image/components.ts";
 import { readImage } from "../../lib/image/decode.ts";
 import { crop, inkBox } from "../../lib/image/mnist_format.ts";
@@ -10,9 +10,9 @@ import {
   jpegRoundTrip,
   sideBySide,
   synthPhoto,
-} from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+} from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 import { templateDigit } from "./_templates.ts";
 
 /** Connected pieces of ink in an ink image. */

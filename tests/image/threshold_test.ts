@@ -7,9 +7,9 @@ import {
   placeOnCanvas,
   rgbToGray,
   synthPhoto,
-} from "../../lib/image/synth.ts";
-import { createRng } from "../../lib/random.ts";
-import type { GrayImage } from "../../lib/image/types.ts";
+} from "../../lib/image/synth/scenes.ts";
+import { createRng } from "../../lib/core/random.ts";
+import type { GrayImage } from "../../lib/image/raster.ts";
 
 function strengthOf(photo: GrayImage): GrayImage {
   return inkStrength(photo, estimateBackground(photo));

@@ -7,8 +7,8 @@
 
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-cpu";
-import { setupBackend } from "../../lib/backend.ts";
-import { createRng } from "../../lib/random.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
+import { createRng } from "../../lib/core/random.ts";
 
 /** Seeded uniform values in [-1, 1) for a tensor of `shape`. */
 export function seededValues(shape: number[], seed: number): Float32Array {

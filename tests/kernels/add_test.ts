@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 // A bias on the last axis (either operand, any number of leading 1s, tails

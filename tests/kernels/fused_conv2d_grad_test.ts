@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;

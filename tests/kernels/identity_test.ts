@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertAlmostEquals, assertEquals } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, seededValues } from "./_compare.ts";
 
 for (const dtype of ["float32", "int32", "bool"] as const) {

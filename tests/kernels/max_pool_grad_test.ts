@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, seededValues } from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
-import { InvalidArgumentError } from "../../lib/errors.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { maskedBiasGradient, RELU_MAX_POOL } from "../../lib/kernels/relu_max_pool.ts";
 import { liveCounts, seededValues } from "./_compare.ts";
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 // Leading axes take the fast path; the rest reach the backend's own kernel.

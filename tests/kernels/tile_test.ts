@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { assertEquals } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, onBothBackends, seededValues } from "./_compare.ts";
 
 // Short and long contiguous runs, repeated and unrepeated axes, the

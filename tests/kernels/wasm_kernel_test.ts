@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { assertEquals, assertThrows } from "@std/assert";
-import { setupBackend } from "../../lib/backend.ts";
-import { BackendError } from "../../lib/errors.ts";
+import { setupBackend } from "../../lib/kernels/backend.ts";
+import { BackendError } from "../../lib/core/errors.ts";
 import {
   disposeInfos,
   originalKernel,

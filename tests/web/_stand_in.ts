@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Classify } from "../../lib/image/types.ts";
+import type { Classify } from "../../lib/image/raster.ts";
 
 /** What the stand-in answers for narrow ink: 1 at 86 %. */
 export const ONE = [0.01, 0.86, 0.02, 0.01, 0.03, 0.01, 0.01, 0.04, 0.01, 0];

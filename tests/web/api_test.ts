@@ -1,9 +1,9 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/assert";
 import { Buffer } from "node:buffer";
-import { ImageError, InvalidArgumentError } from "../../lib/errors.ts";
+import { ImageError, InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage } from "../../lib/image/decode.ts";
 import { encodePng } from "../../lib/image/encode.ts";
-import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth.ts";
+import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth/scenes.ts";
 import { inputPngDataUrl, NO_DIGIT, readDigit, readNumber } from "../../lib/web/api.ts";
 import { inkWidth, ONE, SEVEN, widthClassifier } from "./_stand_in.ts";
 

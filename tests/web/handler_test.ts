@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { encodePng } from "../../lib/image/encode.ts";
-import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth.ts";
+import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth/scenes.ts";
 import { createHandler } from "../../lib/web/handler.ts";
 import { SEVEN, widthClassifier } from "./_stand_in.ts";
 

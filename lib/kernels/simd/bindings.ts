@@ -1,0 +1,628 @@
+/**
+ * Kernels of our own in WASM SIMD (`simd/kernels.c`, built by
+ * `deno task build:simd` into `simd/kernels_wasm.ts`), instantiated on the
+ * WASM backend's own memory: they read and write tensors where they lie on
+ * the tfjs heap, with no copies. One instance per backend memory (each
+ * Worker has its own backend).
+ *
+ * The wrappers take tensors, check dtypes and sizes against the shapes they
+ * are given (the C code trusts them), and pass heap offsets.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { BackendError, InvalidArgumentError } from "../../core/mod.ts";
+import { KERNELS_WASM_BASE64 } from "./kernels_wasm.ts";
+
+/**
+ * Shapes of a 2×2, stride-2, unpadded max-pool gradient (NHWC).
+ *
+ * @example
+ * ```ts
+ * import type { Pool2x2Shape } from "./bindings.ts";
+ * const shape: Pool2x2Shape = {
+ *   batch: 2, inHeight: 26, inWidth: 26, channels: 32, outHeight: 13, outWidth: 13,
+ * };
+ * ```
+ */
+export interface Pool2x2Shape {
+  /** Images. */
+  batch: number;
+  /** Input rows. */
+  inHeight: number;
+  /** Input columns. */
+  inWidth: number;
+  /** Channels. */
+  channels: number;
+  /** Output rows (at most `inHeight / 2`). */
+  outHeight: number;
+  /** Output columns (at most `inWidth / 2`). */
+  outWidth: number;
+}
+
+/**
+ * Shapes of a 3×3, stride-1, unpadded convolution of one input channel.
+ *
+ * @example
+ * ```ts
+ * import type { Conv3x3Shape } from "./bindings.ts";
+ * const shape: Conv3x3Shape = { batch: 1, inHeight: 28, inWidth: 28, outChannels: 32, relu: true };
+ * ```
+ */
+export interface Conv3x3Shape {
+  /** Images. */
+  batch: number;
+  /** Input rows (at least 3). */
+  inHeight: number;
+  /** Input columns (at least 3). */
+  inWidth: number;
+  /** Filters. */
+  outChannels: number;
+  /** Whether to apply ReLU after the bias. */
+  relu: boolean;
+}
+
+/**
+ * Shapes of a 3×3, stride-1 convolution run by Winograd F(4×4, 3×3)
+ * ({@linkcode SimdKernels.conv3x3Winograd}), NHWC.
+ *
+ * @example
+ * ```ts
+ * import type { WinogradShape } from "./bindings.ts";
+ * // conv2 of the reference model: 13×13×32 in, 11×11×64 out, no padding.
+ * const shape: WinogradShape = {
+ *   batch: 64, inHeight: 13, inWidth: 13, inChannels: 32, outHeight: 11, outWidth: 11,
+ *   outChannels: 64, padTop: 0, padLeft: 0, relu: false, flipFilter: false,
+ * };
+ * ```
+ */
+export interface WinogradShape {
+  /** Images. */
+  batch: number;
+  /** Input rows. */
+  inHeight: number;
+  /** Input columns. */
+  inWidth: number;
+  /** Input channels (a multiple of 4). */
+  inChannels: number;
+  /** Output rows. */
+  outHeight: number;
+  /** Output columns. */
+  outWidth: number;
+  /** Output channels (a multiple of 8). */
+  outChannels: number;
+  /** Zero rows above the input (output row `r` reads input rows `r − padTop` to `r − padTop + 2`). */
+  padTop: number;
+  /** Zero columns left of the input. */
+  padLeft: number;
+  /** Whether to apply ReLU after the bias. */
+  relu: boolean;
+  /**
+   * Whether `filter` is `[3, 3, outChannels, inChannels]` to be rotated by
+   * 180° (a forward filter, for the input gradient) rather than
+   * `[3, 3, inChannels, outChannels]`.
+   */
+  flipFilter: boolean;
+}
+
+/** Tiles per image of a Winograd F(4×4, 3×3) output, and images per block of tiles. */
+function winogradBlocks(
+  shape: Pick<WinogradShape, "batch" | "outHeight" | "outWidth">,
+): { tiles: number; group: number } {
+  const tiles = Math.ceil(shape.outHeight / 4) * Math.ceil(shape.outWidth / 4);
+  // Enough images per block for 32 tiles: the products then run in full
+  // register blocks of four tiles, and the block's scratch stays in L2.
+  return { tiles, group: Math.max(1, Math.min(shape.batch, Math.ceil(32 / tiles))) };
+}
+
+/**
+ * Float32 elements of the scratch tensor that
+ * {@linkcode SimdKernels.conv3x3Winograd} and
+ * {@linkcode SimdKernels.conv3x3WinogradFilterGrad} need for a convolution
+ * of `shape` (the forward convolution's, for a filter gradient): the
+ * transformed filter (or its gradient), and one block of images'
+ * transformed inputs and products.
+ *
+ * @example
+ * ```ts
+ * import { winogradScratchSize } from "./bindings.ts";
+ * // One image with a 4×4 output is one tile: 36 planes of (4·8 + 16)
+ * // filter values, (4 + 16) input values and (8 + 16) products.
+ * const n = winogradScratchSize({
+ *   batch: 1, inChannels: 4, outChannels: 8, outHeight: 4, outWidth: 4,
+ * });
+ * console.assert(n === 36 * (32 + 12 + 48));
+ * ```
+ */
+export function winogradScratchSize(
+  shape: Pick<WinogradShape, "batch" | "inChannels" | "outChannels" | "outHeight" | "outWidth">,
+): number {
+  const { inChannels: c, outChannels: o } = shape;
+  const { tiles, group } = winogradBlocks(shape);
+  return 36 * (c * o + group * tiles * (c + o) + 48);
+}
+
+/**
+ * The kernels of `simd/kernels.c`, bound to one backend's memory.
+ *
+ * @example
+ * ```ts
+ * import type { SimdKernels } from "./bindings.ts";
+ * const names = (k: SimdKernels): string[] => Object.keys(k);
+ * ```
+ */
+export interface SimdKernels {
+  /**
+   * Writes into `dx` (shaped like `x`) the gradient of a 2×2, stride-2,
+   * unpadded max pool: each window's `dy` goes to its first maximum, every
+   * other element gets 0.
+   */
+  maxPoolGrad2x2(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; dx: tf.TensorInfo },
+    shape: Pool2x2Shape,
+  ): void;
+  /**
+   * Writes into `y` (`[N, outHeight, outWidth, C]`) the 2×2, stride-2,
+   * unpadded max pool of `relu(x)`: each window's largest value, or 0 when
+   * none is above 0.
+   */
+  reluMaxPool2x2(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, shape: Pool2x2Shape): void;
+  /**
+   * Writes into `dx` (shaped like `x`) the gradient of
+   * {@linkcode SimdKernels.reluMaxPool2x2}: each window's `dy` at its first
+   * maximum when that is above 0, 0 everywhere else; and into `db` (`[C]`)
+   * the sums of `dx` over all but the channel axis (the gradient of a bias
+   * added before the ReLU), accumulated in double precision in `scratch`
+   * (`2 × C` float32 elements, overwritten).
+   */
+  reluMaxPoolGrad2x2(
+    tensors: {
+      x: tf.TensorInfo;
+      dy: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+      db: tf.TensorInfo;
+    },
+    shape: Pool2x2Shape,
+  ): void;
+  /**
+   * Writes into `dw` (`[KH, KW, CI, CO]`) the filter gradient of a
+   * convolution (dilation 1) with the geometry `info`.
+   */
+  conv2dFilterGrad(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; dw: tf.TensorInfo },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+  /**
+   * Writes into `y` (`[N, H - 2, W - 2, CO]`) a 3×3, stride-1, unpadded
+   * convolution of `x` (`[N, H, W, 1]`) with `filter` (`[3, 3, 1, CO]`),
+   * plus `bias` (`[CO]`) when given, then ReLU when `shape.relu`.
+   */
+  conv2d3x3SingleChannel(
+    tensors: { x: tf.TensorInfo; filter: tf.TensorInfo; bias?: tf.TensorInfo; y: tf.TensorInfo },
+    shape: Conv3x3Shape,
+  ): void;
+  /**
+   * Writes into `y` the sum of `x` (`rows × cols`) and `bias` (`cols`),
+   * the bias repeated on every row.
+   */
+  addBias(
+    tensors: { x: tf.TensorInfo; bias: tf.TensorInfo; y: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
+   * Writes into `y` (as many elements as `x`) 1 where `x > 0`, NaN where
+   * `x` is NaN and `alpha` elsewhere.
+   */
+  step(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, alpha: number): void;
+  /**
+   * Writes into `out` (`cols`) the column sums of `x` (`rows × cols`),
+   * accumulated in double precision in `scratch` (`2 × cols` float32
+   * elements, overwritten).
+   */
+  sumRows(
+    tensors: { x: tf.TensorInfo; scratch: tf.TensorInfo; out: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
+   * Writes into `dz` the gradient through a ReLU, `dy · step(y)` (`y` the
+   * ReLU's output; 1 above 0, NaN for NaN, else 0; `dy`, `y`, `dz` of
+   * `rows × cols`), and into `db` (`cols`) its column sums, the gradient of
+   * a bias added before the ReLU, accumulated in double precision in
+   * `scratch` (`2 × cols` float32 elements, overwritten).
+   */
+  reluGradBias(
+    tensors: {
+      dy: tf.TensorInfo;
+      y: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dz: tf.TensorInfo;
+      db: tf.TensorInfo;
+    },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
+   * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a stride-1
+   * convolution (dilation 1, `CI` a multiple of 4) with the geometry
+   * `info`; `scratch` (as many elements as `filter`) is overwritten.
+   */
+  conv2dInputGrad(
+    tensors: {
+      dy: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+    },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+  /**
+   * Writes into `y` (`[N, outHeight, outWidth, outChannels]`) the 3×3,
+   * stride-1 convolution of `x` (`[N, inHeight, inWidth, inChannels]`,
+   * zero outside) with `filter` (see {@linkcode WinogradShape.flipFilter}),
+   * plus `bias` (`[outChannels]`) when given, then ReLU when `shape.relu`,
+   * by Winograd F(4×4, 3×3). `scratch` ({@linkcode winogradScratchSize}
+   * elements) is overwritten.
+   */
+  conv3x3Winograd(
+    tensors: {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      y: tf.TensorInfo;
+    },
+    shape: WinogradShape,
+  ): void;
+  /**
+   * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
+   * stride-1 convolution (dilation 1, `CI` a multiple of 4, `CO` a multiple
+   * of 8) with the geometry `info`, by Winograd F(4×4, 3×3) transposed.
+   * `scratch` ({@linkcode winogradScratchSize} elements for the forward
+   * convolution's shape) is overwritten.
+   */
+  conv3x3WinogradFilterGrad(
+    tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; scratch: tf.TensorInfo; dw: tf.TensorInfo },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+}
+
+interface Exports {
+  max_pool_grad_2x2(...args: number[]): void;
+  conv2d_filter_grad(...args: number[]): void;
+  conv2d_3x3_c1(...args: number[]): void;
+  conv2d_input_grad_s1(...args: number[]): void;
+  add_bias(...args: number[]): void;
+  step(...args: number[]): void;
+  sum_rows(...args: number[]): void;
+  relu_grad_bias(...args: number[]): void;
+  relu_max_pool_2x2(...args: number[]): void;
+  relu_max_pool_grad_2x2(...args: number[]): void;
+  winograd_filter(...args: number[]): void;
+  conv3x3_winograd(...args: number[]): void;
+  conv3x3_winograd_filter_grad(...args: number[]): void;
+}
+
+/**
+ * A convolution's element counts and the leading arguments its C kernels
+ * share: batch, in_h, in_w, ci, out_h, out_w, co, kh, kw.
+ */
+function convGeometry(info: tf.backend_util.Conv2DInfo) {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth } = info;
+  return {
+    xSize: batchSize * inHeight * inWidth * inChannels,
+    ySize: batchSize * outHeight * outWidth * outChannels,
+    filterSize: filterHeight * filterWidth * inChannels * outChannels,
+    args: [
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+      outChannels,
+      filterHeight,
+      filterWidth,
+    ],
+  };
+}
+
+/**
+ * `shape`, when its windows fit its input.
+ *
+ * @throws {InvalidArgumentError} when they do not.
+ */
+function checkPool2x2(shape: Pool2x2Shape): Pool2x2Shape {
+  const { inHeight, inWidth, outHeight, outWidth } = shape;
+  if (2 * outHeight > inHeight || 2 * outWidth > inWidth) {
+    throw new InvalidArgumentError(
+      `a 2x2 pool of ${inHeight}x${inWidth} has at most ${Math.floor(inHeight / 2)}x${
+        Math.floor(inWidth / 2)
+      } windows, got ${outHeight}x${outWidth}`,
+    );
+  }
+  return shape;
+}
+
+let compiled: WebAssembly.Module | undefined;
+const bound = new WeakMap<WebAssembly.Memory, SimdKernels>();
+
+/** The compiled module (compiled once per isolate). */
+function simdModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+    compiled = new WebAssembly.Module(bytes);
+  }
+  return compiled;
+}
+
+/** The backend's `WebAssembly.Memory` (the heap its tensors live on). */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory {
+  const wasm = backend.wasm as unknown as {
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+  };
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new BackendError(
+      "the wasm backend does not expose its WebAssembly.Memory (looked for asm.memory and wasmMemory)",
+    );
+  }
+  return memory;
+}
+
+/**
+ * The SIMD kernels bound to `backend`'s memory (instantiated on first use,
+ * then cached per memory).
+ *
+ * @throws {BackendError} when the backend's memory cannot be found or the
+ *   module does not instantiate on it.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { setupBackend } from "../backend.ts";
+ * import { simdKernels } from "./bindings.ts";
+ *
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * const x = tf.tensor4d([1, 4, 3, 2], [1, 2, 2, 1]);
+ * const dy = tf.tensor4d([5], [1, 1, 1, 1]);
+ * const dx = backend.makeOutput([1, 2, 2, 1], "float32");
+ * simdKernels(backend).maxPoolGrad2x2({ x, dy, dx }, {
+ *   batch: 1, inHeight: 2, inWidth: 2, channels: 1, outHeight: 1, outWidth: 1,
+ * });
+ * const grad = tf.engine().makeTensorFromTensorInfo(dx);
+ * console.log(grad.dataSync()); // [0, 5, 0, 0]
+ * tf.dispose([x, dy, grad]);
+ * ```
+ */
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  const memory = backendMemory(backend);
+  let kernels = bound.get(memory);
+  if (kernels !== undefined) return kernels;
+  let exports: Exports;
+  try {
+    const instance = new WebAssembly.Instance(simdModule(), { env: { memory } });
+    exports = instance.exports as unknown as Exports;
+  } catch (error) {
+    throw new BackendError(
+      `the SIMD kernels did not instantiate on the wasm backend's memory: ${
+        (error as Error).message
+      }`,
+    );
+  }
+  const at = (info: tf.TensorInfo, name: string, size: number): number => {
+    if (info.dtype !== "float32" || tf.util.sizeFromShape(info.shape) !== size) {
+      throw new InvalidArgumentError(
+        `${name} must be float32 with ${size} elements, got ${info.dtype} shape [${info.shape}]`,
+      );
+    }
+    return backend.dataIdMap.get(info.dataId).memoryOffset;
+  };
+  kernels = {
+    maxPoolGrad2x2({ x, dy, dx }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
+      const inSize = batch * inHeight * inWidth * channels;
+      exports.max_pool_grad_2x2(
+        at(x, "x", inSize),
+        at(dy, "dy", batch * outHeight * outWidth * channels),
+        at(dx, "dx", inSize),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    reluMaxPool2x2({ x, y }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
+      exports.relu_max_pool_2x2(
+        at(x, "x", batch * inHeight * inWidth * channels),
+        at(y, "y", batch * outHeight * outWidth * channels),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    reluMaxPoolGrad2x2({ x, dy, scratch, dx, db }, s) {
+      const { batch, inHeight, inWidth, channels, outHeight, outWidth } = checkPool2x2(s);
+      const inSize = batch * inHeight * inWidth * channels;
+      exports.relu_max_pool_grad_2x2(
+        at(x, "x", inSize),
+        at(dy, "dy", batch * outHeight * outWidth * channels),
+        at(dx, "dx", inSize),
+        at(scratch, "scratch", 2 * channels),
+        at(db, "db", channels),
+        batch,
+        inHeight,
+        inWidth,
+        channels,
+        outHeight,
+        outWidth,
+      );
+    },
+    conv2dFilterGrad({ x, dy, dw }, info) {
+      if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+        throw new InvalidArgumentError(
+          `conv2dFilterGrad needs dilation 1, got ${info.dilationHeight}x${info.dilationWidth}`,
+        );
+      }
+      const g = convGeometry(info);
+      exports.conv2d_filter_grad(
+        at(x, "x", g.xSize),
+        at(dy, "dy", g.ySize),
+        at(dw, "dw", g.filterSize),
+        ...g.args,
+        info.strideHeight,
+        info.strideWidth,
+        info.padInfo.top,
+        info.padInfo.left,
+      );
+    },
+    conv2d3x3SingleChannel({ x, filter, bias, y }, s) {
+      const { batch, inHeight, inWidth, outChannels, relu } = s;
+      if (inHeight < 3 || inWidth < 3) {
+        throw new InvalidArgumentError(
+          `a 3x3 unpadded convolution needs at least 3x3 pixels, got ${inHeight}x${inWidth}`,
+        );
+      }
+      exports.conv2d_3x3_c1(
+        at(x, "x", batch * inHeight * inWidth),
+        at(filter, "filter", 9 * outChannels),
+        bias === undefined ? 0 : at(bias, "bias", outChannels),
+        at(y, "y", batch * (inHeight - 2) * (inWidth - 2) * outChannels),
+        batch,
+        inHeight,
+        inWidth,
+        outChannels,
+        relu ? 1 : 0,
+      );
+    },
+    addBias({ x, bias, y }, { rows, cols }) {
+      exports.add_bias(
+        at(x, "x", rows * cols),
+        at(bias, "bias", cols),
+        at(y, "y", rows * cols),
+        rows,
+        cols,
+      );
+    },
+    step({ x, y }, alpha) {
+      const n = tf.util.sizeFromShape(x.shape);
+      exports.step(at(x, "x", n), at(y, "y", n), n, alpha);
+    },
+    sumRows({ x, scratch, out }, { rows, cols }) {
+      exports.sum_rows(
+        at(x, "x", rows * cols),
+        at(scratch, "scratch", 2 * cols),
+        at(out, "out", cols),
+        rows,
+        cols,
+      );
+    },
+    reluGradBias({ dy, y, scratch, dz, db }, { rows, cols }) {
+      exports.relu_grad_bias(
+        at(dy, "dy", rows * cols),
+        at(y, "y", rows * cols),
+        at(dz, "dz", rows * cols),
+        at(scratch, "scratch", 2 * cols),
+        at(db, "db", cols),
+        rows,
+        cols,
+      );
+    },
+    conv2dInputGrad({ dy, filter, scratch, dx }, info) {
+      const { inChannels } = info;
+      if (
+        info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 ||
+        info.dilationWidth !== 1 || inChannels % 4 !== 0
+      ) {
+        throw new InvalidArgumentError(
+          `conv2dInputGrad needs stride 1, dilation 1 and input channels a multiple of 4, got stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${inChannels} channels`,
+        );
+      }
+      const g = convGeometry(info);
+      exports.conv2d_input_grad_s1(
+        at(dy, "dy", g.ySize),
+        at(filter, "filter", g.filterSize),
+        at(scratch, "scratch", g.filterSize),
+        at(dx, "dx", g.xSize),
+        ...g.args,
+        info.padInfo.top,
+        info.padInfo.left,
+      );
+    },
+    conv3x3Winograd({ x, filter, bias, scratch, y }, s) {
+      const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: o } = s;
+      if (c % 4 !== 0 || o % 8 !== 0 || c < 4 || o < 8) {
+        throw new InvalidArgumentError(
+          `conv3x3Winograd needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
+        );
+      }
+      const { tiles, group } = winogradBlocks(s);
+      const u = at(scratch, "scratch", winogradScratchSize(s));
+      const v = u + 36 * (c * o + 16) * 4;
+      const m = v + 36 * (group * tiles * c + 16) * 4;
+      exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
+      exports.conv3x3_winograd(
+        at(x, "x", batch * inHeight * inWidth * c),
+        u,
+        bias === undefined ? 0 : at(bias, "bias", o),
+        at(y, "y", batch * outHeight * outWidth * o),
+        v,
+        m,
+        batch,
+        inHeight,
+        inWidth,
+        c,
+        outHeight,
+        outWidth,
+        o,
+        s.padTop,
+        s.padLeft,
+        s.relu ? 1 : 0,
+        group,
+      );
+    },
+    conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
+      const { inChannels: c, outChannels: o } = info;
+      if (
+        info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
+        info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
+        c % 4 !== 0 || o % 8 !== 0
+      ) {
+        throw new InvalidArgumentError(
+          `conv3x3WinogradFilterGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 4 and filters a multiple of 8, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
+        );
+      }
+      const g = convGeometry(info);
+      const shape = { ...info, batch: info.batchSize };
+      const { tiles, group } = winogradBlocks(shape);
+      const v = at(scratch, "scratch", winogradScratchSize(shape));
+      const grads = v + 36 * (group * tiles * c + 16) * 4;
+      const m = grads + 36 * (group * tiles * o + 16) * 4;
+      exports.conv3x3_winograd_filter_grad(
+        at(x, "x", g.xSize),
+        at(dy, "dy", g.ySize),
+        at(dw, "dw", g.filterSize),
+        v,
+        grads,
+        m,
+        ...g.args.slice(0, 7),
+        info.padInfo.top,
+        info.padInfo.left,
+        group,
+      );
+    },
+  };
+  bound.set(memory, kernels);
+  return kernels;
+}

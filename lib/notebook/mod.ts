@@ -1,0 +1,10 @@
+/**
+ * What the notebooks call: settings, the model's lifecycle, data views and reading
+ * files, so that each cell is one call.
+ *
+ * May import: every layer up to `display/`.
+ *
+ * @module
+ */
+
+export * from "./notebook.ts";

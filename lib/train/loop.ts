@@ -1,0 +1,389 @@
+/**
+ * The training loop: seeded shuffling, batch gathering into a reused
+ * buffer, optional augmentation, one optimiser step per batch, validation
+ * after every epoch, early stopping, progress callbacks and cancellation.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import { augmentBatch, type AugmentOptions } from "../data/mod.ts";
+import type { Dataset } from "../data/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
+import { assertModelFitsDataset, evaluateModel } from "../eval/mod.ts";
+import { dropoutLayers } from "../model/mod.ts";
+import {
+  applyFlatGradients,
+  DataParallelTrainer,
+  parallelTrainingProblem,
+} from "./parallel/mod.ts";
+import { shardGradients } from "./parallel/mod.ts";
+import { coreThreads } from "./parallel/mod.ts";
+import {
+  type Batch,
+  batchIndices,
+  batchToTensors,
+  createBatchBuffer,
+  gatherBatch,
+  validateDataset,
+} from "../data/mod.ts";
+import { createRng } from "../core/mod.ts";
+import type { BatchLog, EpochLog, TrainingHistory } from "../core/mod.ts";
+
+/**
+ * When to stop before the planned epochs.
+ *
+ * @example
+ * ```ts
+ * import type { EarlyStoppingOptions } from "./loop.ts";
+ * const o: EarlyStoppingOptions = { patience: 3, minDelta: 1e-4 };
+ * ```
+ */
+export interface EarlyStoppingOptions {
+  /** Epochs in a row without a validation-loss improvement after which to stop (>= 0). */
+  patience: number;
+  /** Smallest decrease of the validation loss that counts as one (default 0). */
+  minDelta?: number;
+  /** Put back the weights of the best epoch at the end (default `true`). */
+  restoreBestWeights?: boolean;
+}
+
+/**
+ * Options of {@linkcode trainModel}.
+ *
+ * @example
+ * ```ts
+ * import type { TrainOptions } from "./loop.ts";
+ * import type { Dataset } from "../data/dataset.ts";
+ * const options = (train: Dataset, validation: Dataset): TrainOptions => ({
+ *   train, validation, epochs: 10, seed: 42, augment: {}, earlyStopping: { patience: 3 },
+ * });
+ * ```
+ */
+export interface TrainOptions {
+  /** Examples to fit. */
+  train: Dataset;
+  /** Examples to score after every epoch (for early stopping and the logs). */
+  validation: Dataset;
+  /** Epochs to run (a positive integer). */
+  epochs: number;
+  /** Examples per optimiser step (default 128). */
+  batchSize?: number;
+  /** Seed of the shuffling, augmentation and dropout masks. */
+  seed: number;
+  /** Augment training batches with these options (`{}` for the defaults); off when absent or `false`. */
+  augment?: AugmentOptions | false;
+  /** Stop when the validation loss stops improving. */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Called after every `batchLogEvery`-th batch and after the last batch of each epoch. */
+  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
+  /** Called after every epoch, validation included. */
+  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
+  /** Aborting it rejects `trainModel` with the signal's reason before the next batch. */
+  signal?: AbortSignal;
+  /** Report every n-th batch to `onBatchEnd` (default 1). */
+  batchLogEvery?: number;
+  /**
+   * Multiply the optimiser's learning rate by this factor after every epoch
+   * (in (0, 1]; default 1, a constant rate). The rate is restored at the end.
+   */
+  learningRateDecay?: number;
+  /**
+   * Threads to train on, the main thread included: `1` runs every step on
+   * this thread; `n >= 2` cuts each batch into `n` shards whose exact
+   * gradients are computed at once by this thread and `n - 1` worker
+   * replicas (see `parallel/data_parallel.ts`; not for models with batch
+   * normalisation). Default `"auto"`: {@linkcode autoThreads}.
+   */
+  threads?: number | "auto";
+}
+
+/** Fewest optimiser steps for which `"auto"` starts workers (they take about a second). */
+const AUTO_MIN_STEPS = 50;
+
+/**
+ * The number of threads `threads: "auto"` trains `model` on: up to the
+ * machine's cores (at most 4), at least 16 examples per shard, and 1 when
+ * the model cannot train data-parallel exactly (batch normalisation) or the
+ * run is too short (under 50 steps) to pay for starting the workers.
+ *
+ * @example
+ * ```ts
+ * import { autoThreads } from "./loop.ts";
+ * import { buildModel, REFERENCE_CNN } from "../model/architecture.ts";
+ * import { setupBackend } from "../kernels/backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(autoThreads(model, { batchSize: 128, steps: 10 }) === 1);
+ * model.dispose();
+ * ```
+ */
+export function autoThreads(
+  model: tf.LayersModel,
+  run: { batchSize: number; steps: number; cores?: number },
+): number {
+  const threads = Math.min(coreThreads(run.cores), Math.floor(run.batchSize / 16));
+  if (threads < 2 || run.steps < AUTO_MIN_STEPS || parallelTrainingProblem(model)) return 1;
+  return threads;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
+  }
+}
+
+function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
+  const { train, validation, epochs, batchSize = 128, batchLogEvery = 1, earlyStopping } = options;
+  positiveInteger("epochs", epochs);
+  positiveInteger("batchSize", batchSize);
+  positiveInteger("batchLogEvery", batchLogEvery);
+  const decay = options.learningRateDecay ?? 1;
+  if (!(decay > 0 && decay <= 1)) {
+    throw new InvalidArgumentError(`learningRateDecay must be in (0, 1], got ${decay}`);
+  }
+  if (!Number.isInteger(options.seed)) {
+    throw new InvalidArgumentError(`seed must be an integer, got ${options.seed}`);
+  }
+  if (earlyStopping) {
+    const { patience, minDelta = 0 } = earlyStopping;
+    if (!Number.isInteger(patience) || patience < 0) {
+      throw new InvalidArgumentError(
+        `earlyStopping.patience must be a non-negative integer, got ${patience}`,
+      );
+    }
+    if (!(minDelta >= 0 && Number.isFinite(minDelta))) {
+      throw new InvalidArgumentError(`earlyStopping.minDelta must be >= 0, got ${minDelta}`);
+    }
+  }
+  const threads = options.threads ?? "auto";
+  if (threads !== "auto" && (!Number.isInteger(threads) || threads < 1)) {
+    throw new InvalidArgumentError(
+      `threads must be "auto" or a positive integer, got ${JSON.stringify(threads)}`,
+    );
+  }
+  if (!model.optimizer || !((model.metricsNames?.length ?? 0) >= 2)) {
+    throw new InvalidArgumentError(
+      `the model must be compiled with an optimizer and the "accuracy" metric ` +
+        `(metrics: ${JSON.stringify(model.metricsNames ?? [])})`,
+    );
+  }
+  for (const [name, ds] of [["training", train], ["validation", validation]] as const) {
+    if (ds.count === 0) {
+      throw new InvalidArgumentError(`the ${name} dataset ${JSON.stringify(ds.source)} is empty`);
+    }
+    validateDataset(ds);
+    assertModelFitsDataset(model, ds);
+  }
+}
+
+/** A dropout layer's private seed, set per step (see `dropoutLayers`). */
+type Seeded = { seed?: number };
+
+const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
+
+/**
+ * One step on this thread; returns the batch's loss and accuracy. Models
+ * that could train data-parallel (`asShard`) take the same path as each
+ * shard there (fused layers, `shardGradients`), the others `trainOnBatch`.
+ */
+async function singleStep(
+  model: tf.LayersModel,
+  batch: Batch,
+  train: Dataset,
+  dropouts: Seeded[],
+  dropoutRng: () => number,
+  asShard: boolean,
+): Promise<number[]> {
+  for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
+  if (asShard) {
+    const { grads, lossSum, correct, count } = shardGradients(model, batch, batch.count);
+    applyFlatGradients(model, grads);
+    return [lossSum / count, correct / count];
+  }
+  const { xs, ys } = batchToTensors(batch, train);
+  try {
+    return await model.trainOnBatch(xs, ys) as number[];
+  } finally {
+    xs.dispose();
+    ys.dispose();
+  }
+}
+
+/** One data-parallel step, with fresh dropout seeds for every shard. */
+async function parallelStep(
+  parallel: DataParallelTrainer,
+  batch: Batch,
+  dropoutLayers: number,
+  dropoutRng: () => number,
+): Promise<number[]> {
+  const seeds = Array.from(
+    { length: parallel.threads },
+    () => Array.from({ length: dropoutLayers }, () => nextSeed(dropoutRng)),
+  );
+  const { loss, accuracy } = await parallel.step(batch, seeds);
+  return [loss, accuracy];
+}
+
+/**
+ * Trains a compiled model with a custom loop over seeded batches. Equal
+ * seeds, data and initial weights give equal histories: the batch order,
+ * the augmentation and every dropout mask derive from `seed`.
+ *
+ * @returns The per-epoch history; with early stopping and
+ *   `restoreBestWeights` the model ends with the best epoch's weights.
+ * @throws {InvalidArgumentError} on bad options, an empty dataset, or a
+ *   dataset that does not fit the model's input or output.
+ *
+ * @example
+ * ```ts
+ * import { trainModel } from "./loop.ts";
+ * import { buildModel } from "../model/architecture.ts";
+ * import { setupBackend } from "../kernels/backend.ts";
+ * await setupBackend();
+ * const ds = {
+ *   images: new Float32Array(8 * 16), labels: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 1]),
+ *   count: 8, rows: 4, cols: 4, numClasses: 2, source: "example",
+ * };
+ * const model = buildModel({ inputShape: [4, 4, 1], layers: [{ type: "flatten" }], numClasses: 2 }, {
+ *   seed: 1,
+ * });
+ * const history = await trainModel(model, { train: ds, validation: ds, epochs: 2, seed: 1 });
+ * console.assert(history.epochs.length === 2);
+ * model.dispose();
+ * ```
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  options: TrainOptions,
+): Promise<TrainingHistory> {
+  checkOptions(model, options);
+  const threads = options.threads === undefined || options.threads === "auto"
+    ? autoThreads(model, {
+      batchSize: options.batchSize ?? 128,
+      steps: options.epochs * Math.ceil(options.train.count / (options.batchSize ?? 128)),
+    })
+    : options.threads;
+  const parallel = threads > 1 ? await DataParallelTrainer.start(model, { threads }) : undefined;
+  try {
+    return await runEpochs(model, options, parallel);
+  } finally {
+    parallel?.close();
+  }
+}
+
+async function runEpochs(
+  model: tf.LayersModel,
+  options: TrainOptions,
+  parallel: DataParallelTrainer | undefined,
+): Promise<TrainingHistory> {
+  const {
+    train,
+    validation,
+    epochs,
+    batchSize = 128,
+    seed,
+    augment = false,
+    earlyStopping,
+    onBatchEnd,
+    onEpochEnd,
+    signal,
+    batchLogEvery = 1,
+  } = options;
+  const started = performance.now();
+  const history: TrainingHistory = {
+    epochs: [],
+    stoppedEarly: false,
+    bestEpoch: 0,
+    seconds: 0,
+    threads: parallel?.threads ?? 1,
+  };
+  const buffer = createBatchBuffer(train, Math.min(batchSize, train.count));
+  const augmentRng = createRng(seed ^ 0x5bd1e995);
+  const dropoutRng = createRng(seed ^ 0x27d4eb2f);
+  const dropouts = dropoutLayers(model);
+  const asShard = parallelTrainingProblem(model) === undefined;
+  const savedSeeds = dropouts.map((l) => l.seed);
+  const minDelta = earlyStopping?.minDelta ?? 0;
+  const restore = earlyStopping !== undefined && earlyStopping.restoreBestWeights !== false;
+  let bestLoss = Infinity;
+  let bestWeights: tf.Tensor[] | undefined;
+  let waited = 0;
+  const optimizer = model.optimizer as unknown as { learningRate?: number };
+  const initialRate = optimizer.learningRate;
+  const decay = options.learningRateDecay ?? 1;
+  try {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      if (initialRate !== undefined && decay !== 1) {
+        optimizer.learningRate = initialRate * decay ** (epoch - 1);
+      }
+      const batches = batchIndices(train.count, { batchSize, seed, epoch });
+      let lossSum = 0;
+      let accuracySum = 0;
+      for (let b = 0; b < batches.length; b++) {
+        signal?.throwIfAborted();
+        const batch = gatherBatch(train, batches[b], buffer);
+        if (augment) {
+          augmentBatch(batch.pixels, batch.count, {
+            ...augment,
+            rows: train.rows,
+            cols: train.cols,
+            rng: augmentRng,
+          });
+        }
+        const [loss, accuracy] = parallel && batch.count >= parallel.threads
+          ? await parallelStep(parallel, batch, dropouts.length, dropoutRng)
+          : await singleStep(model, batch, train, dropouts, dropoutRng, asShard);
+        lossSum += loss * batch.count;
+        accuracySum += accuracy * batch.count;
+        if (onBatchEnd && ((b + 1) % batchLogEvery === 0 || b + 1 === batches.length)) {
+          await onBatchEnd({
+            epoch,
+            batch: b + 1,
+            batches: batches.length,
+            loss,
+            accuracy,
+            elapsedMs: performance.now() - epochStart,
+          });
+        }
+      }
+      const val = parallel
+        ? await parallel.predictor.evaluate(validation, { batchSize, worst: 0 })
+        : evaluateModel(model, validation, { batchSize, worst: 0 });
+      const log: EpochLog = {
+        epoch,
+        epochs,
+        loss: lossSum / train.count,
+        accuracy: accuracySum / train.count,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      history.epochs.push(log);
+      if (val.loss < bestLoss - minDelta) {
+        bestLoss = val.loss;
+        history.bestEpoch = epoch;
+        waited = 0;
+        if (restore) {
+          for (const w of bestWeights ?? []) w.dispose();
+          bestWeights = model.getWeights().map((w) => w.clone());
+        }
+      } else {
+        waited++;
+      }
+      await onEpochEnd?.(log);
+      if (earlyStopping && waited > 0 && waited >= earlyStopping.patience && epoch < epochs) {
+        history.stoppedEarly = true;
+        break;
+      }
+    }
+    if (bestWeights && history.bestEpoch !== history.epochs.length) model.setWeights(bestWeights);
+  } finally {
+    if (initialRate !== undefined) optimizer.learningRate = initialRate;
+    dropouts.forEach((layer, i) => layer.seed = savedSeeds[i]);
+    for (const w of bestWeights ?? []) w.dispose();
+  }
+  history.seconds = (performance.now() - started) / 1000;
+  return history;
+}

@@ -1,0 +1,224 @@
+/**
+ * Model replicas in Deno Workers, one WASM backend each, so that work on a
+ * model can use more than one core (the WASM backend itself runs one
+ * thread under Deno). The main thread keeps the model and its optimiser;
+ * replicas only compute, with the weights sent along with each request.
+ *
+ * @module
+ */
+
+import type * as tf from "@tensorflow/tfjs";
+import { BackendError, InvalidArgumentError } from "../../core/mod.ts";
+import type { FromReplica, ToReplica } from "./protocol.ts";
+import type { Shard, ShardResult } from "./shard_gradients.ts";
+
+/** Most threads `"auto"` settings use, however many cores there are. */
+const MAX_AUTO_THREADS = 4;
+
+/**
+ * Threads worth running on this machine: its cores, at least 1 and at most
+ * 4 (beyond that, shards get small and each replica costs memory). What
+ * every `"auto"` thread setting starts from.
+ *
+ * @example
+ * ```ts
+ * import { coreThreads } from "./replicas.ts";
+ * console.assert(coreThreads(2) === 2 && coreThreads(16) === 4 && coreThreads(0) === 1);
+ * ```
+ */
+export function coreThreads(cores: number = navigator.hardwareConcurrency ?? 1): number {
+  return Math.max(1, Math.min(MAX_AUTO_THREADS, cores));
+}
+
+type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
+
+/** One worker holding a copy of the model. */
+class Replica {
+  #worker: Worker;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #failed: Error | undefined;
+
+  constructor() {
+    this.#worker = new Worker(new URL("./replica_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    this.#worker.onmessage = (event: MessageEvent<FromReplica>) => {
+      const message = event.data;
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#pending.delete(message.id);
+      if (message.type === "error") {
+        pending.reject(new BackendError(`a model replica failed: ${message.message}`));
+      } else pending.resolve(message);
+    };
+    this.#worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      this.#fail(new BackendError(`a model replica crashed: ${event.message}`));
+    };
+  }
+
+  #fail(error: Error): void {
+    this.#failed = error;
+    for (const p of this.#pending.values()) p.reject(error);
+    this.#pending.clear();
+  }
+
+  /** Sends `message` (its `id` is assigned here) and waits for the answer. */
+  request(message: ToReplica, transfer: Transferable[] = []): Promise<FromReplica> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = message.type === "init" ? 0 : this.#nextId++;
+    const sent = message.type === "init" ? message : { ...message, id };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage(sent, transfer);
+    });
+  }
+
+  terminate(): void {
+    this.#worker.terminate();
+    this.#fail(new BackendError("the model replica was closed"));
+  }
+}
+
+/**
+ * Options of {@linkcode ReplicaPool.start}.
+ *
+ * @example
+ * ```ts
+ * import type { ReplicaPoolOptions } from "./replicas.ts";
+ * const o: ReplicaPoolOptions = { replicas: 1 };
+ * ```
+ */
+export interface ReplicaPoolOptions {
+  /** Worker replicas to start (a positive integer). */
+  replicas: number;
+}
+
+/**
+ * A set of worker replicas of one model's architecture. Close it with
+ * {@linkcode ReplicaPool.close} (or `using`): live workers keep the
+ * process running.
+ *
+ * @example
+ * ```ts ignore
+ * import { ReplicaPool } from "./replicas.ts";
+ * const pool = await ReplicaPool.start(model, { replicas: 1 });
+ * try {
+ *   const r = await pool.gradients(0, weights, shard, 128, [7]);
+ * } finally {
+ *   pool.close();
+ * }
+ * ```
+ */
+export class ReplicaPool {
+  #replicas: Replica[];
+
+  private constructor(replicas: Replica[]) {
+    this.#replicas = replicas;
+  }
+
+  /**
+   * Starts `replicas` workers and builds `model`'s architecture in each
+   * (weights come with every request).
+   *
+   * @throws {InvalidArgumentError} when `replicas` is not a positive integer.
+   * @throws {BackendError} when a worker cannot start or build the model.
+   */
+  static async start(model: tf.LayersModel, options: ReplicaPoolOptions): Promise<ReplicaPool> {
+    const { replicas } = options;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw new InvalidArgumentError(`replicas must be a positive integer, got ${replicas}`);
+    }
+    const topology = JSON.stringify(model.toJSON(null, false));
+    const pool = new ReplicaPool(Array.from({ length: replicas }, () => new Replica()));
+    try {
+      await Promise.all(pool.#replicas.map((r) => r.request({ type: "init", topology })));
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Number of worker replicas. */
+  get size(): number {
+    return this.#replicas.length;
+  }
+
+  /**
+   * Replica `index` computes `shard`'s gradient share (see
+   * `shardGradients`) with `weights` (all trainable values, flattened; omit
+   * when unchanged since this replica's last request) and one dropout seed
+   * per dropout layer. The shard's arrays are copied, `weights` is not
+   * kept.
+   *
+   * @throws {BackendError} when the replica fails or was closed.
+   */
+  async gradients(
+    index: number,
+    weights: Float32Array | undefined,
+    shard: Shard,
+    total: number,
+    seeds: number[],
+  ): Promise<ShardResult & { computeMs: number }> {
+    const pixels = shard.pixels.slice();
+    const labels = shard.labels.slice();
+    const w = weights?.slice();
+    const answer = await this.#replica(index).request({
+      type: "gradients",
+      id: 0,
+      weights: w,
+      pixels,
+      labels,
+      count: shard.count,
+      total,
+      seeds,
+    }, w ? [pixels.buffer, labels.buffer, w.buffer] : [pixels.buffer, labels.buffer]);
+    if (answer.type !== "gradients") throw new BackendError(`unexpected answer ${answer.type}`);
+    return answer;
+  }
+
+  /**
+   * Replica `index` predicts `count` images (`pixels` copied) in batches of
+   * `batchSize`, with `weights` (all of `model.weights`, flattened; omit
+   * when unchanged) and returns the probabilities, `count × classes`.
+   *
+   * @throws {BackendError} when the replica fails or was closed.
+   */
+  async predict(
+    index: number,
+    weights: Float32Array | undefined,
+    pixels: Float32Array,
+    count: number,
+    batchSize: number,
+  ): Promise<Float32Array> {
+    const copy = pixels.slice();
+    const w = weights?.slice();
+    const answer = await this.#replica(index).request(
+      { type: "predict", id: 0, weights: w, pixels: copy, count, batchSize },
+      w ? [copy.buffer, w.buffer] : [copy.buffer],
+    );
+    if (answer.type !== "predict") throw new BackendError(`unexpected answer ${answer.type}`);
+    return answer.probs;
+  }
+
+  /** Stops every worker; pending requests reject. Idempotent. */
+  close(): void {
+    for (const r of this.#replicas) r.terminate();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #replica(index: number): Replica {
+    const r = this.#replicas[index];
+    if (r === undefined) {
+      throw new InvalidArgumentError(
+        `replica index ${index} is out of range (the pool has ${this.#replicas.length})`,
+      );
+    }
+    return r;
+  }
+}

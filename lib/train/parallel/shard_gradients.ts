@@ -1,0 +1,174 @@
+/**
+ * One shard's share of a training step: the gradient of the batch loss
+ * restricted to the shard's examples. The batch loss is the mean
+ * categorical cross-entropy over all `total` examples of the batch, so the
+ * shards' gradients add up to the whole batch's gradient exactly (up to
+ * float rounding): `∇ (1/N) Σ_i ℓ_i = Σ_shards ∇ (1/N) Σ_{i ∈ shard} ℓ_i`.
+ * The main thread and every worker replica run this same function.
+ *
+ * @module
+ */
+
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../../core/mod.ts";
+import { oneHot } from "../../data/mod.ts";
+import { compileTraining } from "../../model/mod.ts";
+
+/** Each model's training forward pass, compiled once. */
+const forwards = new WeakMap<tf.LayersModel, (x: tf.Tensor) => tf.Tensor>();
+
+/**
+ * A shard of a training batch.
+ *
+ * @example
+ * ```ts
+ * import type { Shard } from "./shard_gradients.ts";
+ * const s: Shard = { pixels: new Float32Array(2 * 784), labels: new Uint8Array([3, 1]), count: 2 };
+ * ```
+ */
+export interface Shard {
+  /** `count * rows * cols` pixels in [0, 1], one image after another. */
+  pixels: Float32Array;
+  /** `count` class indices. */
+  labels: Uint8Array;
+  /** Examples in the shard (at least 1). */
+  count: number;
+}
+
+/**
+ * What {@linkcode shardGradients} computes.
+ *
+ * @example
+ * ```ts
+ * import type { ShardResult } from "./shard_gradients.ts";
+ * const r: ShardResult = { grads: new Float32Array(3), lossSum: 1.5, correct: 2, count: 3 };
+ * ```
+ */
+export interface ShardResult {
+  /**
+   * The gradient of `(1/total) Σ_{i ∈ shard} ℓ_i` for every trainable
+   * weight, flattened and concatenated in `model.trainableWeights` order.
+   */
+  grads: Float32Array;
+  /** `Σ_{i ∈ shard} ℓ_i`: the shard's summed cross-entropy. */
+  lossSum: number;
+  /** Shard examples whose most probable class is the label. */
+  correct: number;
+  /** Examples in the shard. */
+  count: number;
+}
+
+/**
+ * The trainable variables of a layers model, in `trainableWeights` order.
+ *
+ * @example
+ * ```ts
+ * import { trainableVariables } from "./shard_gradients.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
+ * import { setupBackend } from "../../kernels/backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(trainableVariables(model).length === 6);
+ * model.dispose();
+ * ```
+ */
+export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/**
+ * Number of trainable values of a model (the length of
+ * {@linkcode ShardResult.grads}).
+ *
+ * @example
+ * ```ts
+ * import { trainableSize } from "./shard_gradients.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
+ * import { setupBackend } from "../../kernels/backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * console.assert(trainableSize(model) === 34826);
+ * model.dispose();
+ * ```
+ */
+export function trainableSize(model: tf.LayersModel): number {
+  return trainableVariables(model).reduce((n, v) => n + v.size, 0);
+}
+
+/**
+ * Computes a shard's gradient share, summed loss and correct count with the
+ * model in training mode (dropout active; seed dropout layers before the
+ * call for reproducible masks). The model must end in a softmax and take
+ * `[rows, cols, 1]` images; no tensor outlives the call.
+ *
+ * @param total Examples in the whole batch the shard belongs to.
+ * @throws {InvalidArgumentError} when the shard's arrays do not match
+ *   `count`, the model's input, or `total`.
+ *
+ * @example
+ * ```ts
+ * import { shardGradients } from "./shard_gradients.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
+ * import { setupBackend } from "../../kernels/backend.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const shard = { pixels: new Float32Array(4 * 784), labels: new Uint8Array([0, 1, 2, 3]), count: 4 };
+ * const r = shardGradients(model, shard, 8);
+ * console.assert(r.grads.length === 34826 && r.count === 4);
+ * model.dispose();
+ * ```
+ */
+export function shardGradients(model: tf.LayersModel, shard: Shard, total: number): ShardResult {
+  const [, rows, cols, channels] = model.inputs[0].shape as number[];
+  const numClasses = model.outputs[0].shape[1] as number;
+  const { pixels, labels, count } = shard;
+  if (!Number.isInteger(count) || count < 1 || labels.length < count) {
+    throw new InvalidArgumentError(
+      `a shard needs count >= 1 and as many labels, got count ${count} and ${labels.length} labels`,
+    );
+  }
+  if (pixels.length < count * rows * cols * channels) {
+    throw new InvalidArgumentError(
+      `a shard of ${count} ${rows}x${cols}x${channels} images needs ` +
+        `${count * rows * cols * channels} pixels, got ${pixels.length}`,
+    );
+  }
+  if (!Number.isInteger(total) || total < count) {
+    throw new InvalidArgumentError(
+      `the batch total must be an integer >= the shard's ${count} examples, got ${total}`,
+    );
+  }
+  const vars = trainableVariables(model);
+  const grads = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
+  let forward = forwards.get(model);
+  if (forward === undefined) forwards.set(model, forward = compileTraining(model));
+  let lossSum = 0;
+  let correct = 0;
+  tf.tidy(() => {
+    const xs = tf.tensor4d(pixels.subarray(0, count * rows * cols * channels), [
+      count,
+      rows,
+      cols,
+      channels,
+    ]);
+    const ys = oneHot(labels.subarray(0, count), numClasses);
+    let stats: tf.Tensor | undefined;
+    const { grads: named } = tf.variableGrads(() => {
+      const probs = forward!(xs) as tf.Tensor2D;
+      const losses = tf.metrics.categoricalCrossentropy(ys, probs);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
+      stats = tf.keep(tf.stack([tf.sum(losses), hits]));
+      return tf.div(tf.sum(losses), total) as tf.Scalar;
+    }, vars);
+    let at = 0;
+    for (const v of vars) {
+      grads.set(named[v.name].dataSync() as Float32Array, at);
+      at += v.size;
+    }
+    const [l, c] = stats!.dataSync();
+    stats!.dispose();
+    lossSum = l;
+    correct = c;
+  });
+  return { grads, lossSum, correct, count };
+}

@@ -1,0 +1,12 @@
+/**
+ * The draw-a-digit page: its HTML, the JSON API and the HTTP server.
+ *
+ * May import: every layer up to `display/`.
+ *
+ * @module
+ */
+
+export * from "./api.ts";
+export * from "./handler.ts";
+export * from "./page.ts";
+export * from "./server.ts";

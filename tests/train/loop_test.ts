@@ -1,0 +1,310 @@
+import * as tf from "@tensorflow/tfjs";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+} from "@std/assert";
+import { setupBackend } from "../../lib/kernels/backend.ts";
+import type { Dataset } from "../../lib/data/dataset.ts";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
+import { evaluateModel } from "../../lib/eval/evaluate.ts";
+import { buildModel, type ModelConfig, STRONG_CNN } from "../../lib/model/architecture.ts";
+import { createRng, randomInt } from "../../lib/core/random.ts";
+import { autoThreads, trainModel } from "../../lib/train/loop.ts";
+import type { BatchLog, EpochLog } from "../../lib/core/records.ts";
+
+const N = 28;
+
+/** Class 0: a horizontal bar; class 1: a vertical bar; at random places, with noise. */
+function bars(count: number, seed: number): Dataset {
+  const rng = createRng(seed);
+  const images = new Float32Array(count * N * N);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 2;
+    const across = 4 + randomInt(rng, 18);
+    const from = randomInt(rng, 10);
+    const image = images.subarray(i * N * N, (i + 1) * N * N);
+    for (let k = 0; k < N * N; k++) image[k] = 0.1 * rng();
+    for (let t = from; t < from + 16; t++) {
+      for (let w = 0; w < 2; w++) {
+        const [y, x] = labels[i] === 0 ? [across + w, t] : [t, across + w];
+        image[y * N + x] = 1;
+      }
+    }
+  }
+  return { images, labels, count, rows: N, cols: N, numClasses: 2, source: `bars:${seed}` };
+}
+
+/** The reference network's shape with small filters, for speed. */
+const SMALL_CNN: ModelConfig = {
+  inputShape: [N, N, 1],
+  layers: [
+    { type: "conv2d", filters: 4, kernelSize: 3, activation: "relu" },
+    { type: "maxPool2d", poolSize: 2 },
+    { type: "conv2d", filters: 8, kernelSize: 3, activation: "relu" },
+    { type: "maxPool2d", poolSize: 2 },
+    { type: "flatten" },
+    { type: "dropout", rate: 0.5 },
+    { type: "dense", units: 2, activation: "softmax" },
+  ],
+  numClasses: 2,
+};
+
+const DENSE: ModelConfig = {
+  inputShape: [N, N, 1],
+  layers: [{ type: "flatten" }, { type: "dropout", rate: 0.2 }],
+  numClasses: 2,
+};
+
+const train = bars(64, 1);
+const validation = bars(32, 2);
+
+Deno.test("a small conv net learns the bars, with callbacks at the right times", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const model = buildModel(SMALL_CNN, { seed: 1, learningRate: 0.01 });
+  const batchLogs: BatchLog[] = [];
+  const epochLogs: EpochLog[] = [];
+  const history = await trainModel(model, {
+    train,
+    validation,
+    epochs: 8,
+    batchSize: 16,
+    seed: 1,
+    batchLogEvery: 3,
+    onBatchEnd: (log) => void batchLogs.push(log),
+    onEpochEnd: async (log) => {
+      await Promise.resolve();
+      epochLogs.push(log);
+    },
+  });
+  assertEquals(history.epochs.length, 8);
+  assertEquals(history.stoppedEarly, false);
+  assertEquals(epochLogs, history.epochs);
+  const last = history.epochs[7];
+  assert(last.valAccuracy >= 0.9, `validation accuracy ${last.valAccuracy}`);
+  assert(last.loss < history.epochs[0].loss / 2, JSON.stringify(history.epochs));
+  assertEquals(
+    history.epochs.map((e) => [e.epoch, e.epochs]),
+    [1, 2, 3, 4, 5, 6, 7, 8].map((e) => [e, 8]),
+  );
+  for (const e of history.epochs) {
+    assert(e.seconds > 0 && e.loss > 0 && e.valLoss > 0 && Number.isFinite(e.valLoss));
+    assert(e.accuracy >= 0 && e.accuracy <= 1 && e.valAccuracy >= 0 && e.valAccuracy <= 1);
+  }
+  assert(history.bestEpoch >= 1 && history.bestEpoch <= 8);
+  assert(history.seconds >= history.epochs.reduce((s, e) => s + e.seconds, 0) - 1e-3);
+  // 4 batches per epoch, reported every 3rd and at the last one.
+  assertEquals(
+    batchLogs.map((b) => [b.epoch, b.batch, b.batches]),
+    [1, 2, 3, 4, 5, 6, 7, 8].flatMap((e) => [[e, 3, 4], [e, 4, 4]]),
+  );
+  for (const b of batchLogs) {
+    assert(b.loss > 0 && Number.isFinite(b.loss) && b.accuracy >= 0 && b.accuracy <= 1);
+    assert(b.elapsedMs > 0);
+  }
+  // Dropout seeds set per step are taken back afterwards.
+  const dropout = model.layers.find((l) => l.getClassName() === "Dropout")!;
+  assertEquals(dropout.getConfig().seed, undefined);
+  // Batch accuracy is a fraction of 16 examples.
+  assert(batchLogs.every((b) => Number.isInteger(Math.round(b.accuracy * 16 * 1e4) / 1e4)));
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("the same seed gives the same history, with dropout and augmentation", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const run = async (seed: number) => {
+    const model = buildModel(SMALL_CNN, { seed: 3 });
+    const history = await trainModel(model, {
+      train,
+      validation,
+      epochs: 2,
+      batchSize: 32,
+      seed,
+      augment: {},
+    });
+    model.dispose();
+    return history.epochs.map((e) => [e.loss, e.accuracy, e.valLoss]);
+  };
+  const a = await run(7);
+  assertEquals(await run(7), a);
+  assertNotEquals(await run(8), a);
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("early stopping stops and restores the best weights", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  // Validation labels are flipped, so learning the training set worsens the validation loss.
+  const flipped = { ...validation, labels: validation.labels.map((l) => 1 - l) };
+  const model = buildModel(DENSE, { seed: 2, learningRate: 0.01 });
+  const history = await trainModel(model, {
+    train,
+    validation: flipped,
+    epochs: 20,
+    batchSize: 16,
+    seed: 2,
+    earlyStopping: { patience: 2 },
+  });
+  assertEquals(history.stoppedEarly, true);
+  assertEquals(history.bestEpoch, 1);
+  assertEquals(history.epochs.length, 3);
+  const restored = evaluateModel(model, flipped);
+  assertAlmostEquals(restored.loss, history.epochs[0].valLoss, 1e-6);
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("aborting rejects before the next batch without leaking", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const model = buildModel(DENSE, { seed: 1 });
+  const controller = new AbortController();
+  let batches = 0;
+  await assertRejects(
+    () =>
+      trainModel(model, {
+        train,
+        validation,
+        epochs: 3,
+        batchSize: 8,
+        seed: 1,
+        signal: controller.signal,
+        earlyStopping: { patience: 1 },
+        onBatchEnd: () => {
+          if (++batches === 2) controller.abort(new Error("stop please"));
+        },
+      }),
+    Error,
+    "stop please",
+  );
+  assertEquals(batches, 2);
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("trainModel rejects bad options, naming the value", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const model = buildModel(DENSE, { seed: 1 });
+  const ok = { train, validation, epochs: 1, seed: 1 };
+  const reject = (options: Parameters<typeof trainModel>[1], text: string) =>
+    assertRejects(() => trainModel(model, options), InvalidArgumentError, text);
+  await reject({ ...ok, epochs: 0 }, "epochs must be a positive integer, got 0");
+  await reject({ ...ok, epochs: 1.5 }, "got 1.5");
+  await reject({ ...ok, batchSize: -2 }, "batchSize must be a positive integer, got -2");
+  await reject({ ...ok, earlyStopping: { patience: -1 } }, "patience");
+  await reject({ ...ok, learningRateDecay: 0 }, "learningRateDecay must be in (0, 1], got 0");
+  await reject({ ...ok, learningRateDecay: 1.5 }, "got 1.5");
+  await reject({ ...ok, threads: 0 }, `threads must be "auto" or a positive integer, got 0`);
+  await reject({ ...ok, threads: 1.5 }, "got 1.5");
+  await reject(
+    {
+      ...ok,
+      train: { ...train, images: new Float32Array(0), labels: new Uint8Array(0), count: 0 },
+    },
+    'training dataset "bars:1" is empty',
+  );
+  await reject(
+    { ...ok, validation: bars(4, 3), train: { ...bars(2, 4), rows: 14, cols: 56 } },
+    "[14,56,1]",
+  );
+  await reject({ ...ok, validation: { ...validation, numClasses: 3 } }, "3 classes");
+  model.dispose();
+  const uncompiled = tf.sequential({
+    layers: [tf.layers.flatten({ inputShape: [N, N, 1] }), tf.layers.dense({ units: 2 })],
+  });
+  await assertRejects(() => trainModel(uncompiled, ok), InvalidArgumentError, "compiled");
+  uncompiled.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("learningRateDecay lowers the rate every epoch and restores it afterwards", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const model = buildModel(DENSE, { seed: 1, learningRate: 0.01 });
+  const optimizer = model.optimizer as unknown as { learningRate: number };
+  const seen: number[] = [];
+  await trainModel(model, {
+    train,
+    validation,
+    epochs: 3,
+    seed: 1,
+    learningRateDecay: 0.5,
+    onEpochEnd: () => {
+      seen.push(optimizer.learningRate);
+    },
+  });
+  assertEquals(seen.map((r) => Number(r.toPrecision(6))), [0.01, 0.005, 0.0025]);
+  assertEquals(optimizer.learningRate, 0.01);
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("two threads learn the bars as one does, reproducibly, without leaks", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const run = async (threads: number) => {
+    const model = buildModel(SMALL_CNN, { seed: 1, learningRate: 0.01 });
+    const batches: BatchLog[] = [];
+    const history = await trainModel(model, {
+      train,
+      validation,
+      epochs: 8,
+      batchSize: 16,
+      seed: 1,
+      threads,
+      onBatchEnd: (log) => void batches.push(log),
+    });
+    const dropout = model.layers.find((l) => l.getClassName() === "Dropout")!;
+    assertEquals(dropout.getConfig().seed, undefined);
+    model.dispose();
+    assertEquals(batches.length, 8 * 4);
+    return history;
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assertEquals([one.threads, two.threads], [1, 2]);
+  const last = two.epochs[7];
+  assert(last.valAccuracy >= 0.9, `validation accuracy ${last.valAccuracy}`);
+  assert(last.loss < two.epochs[0].loss / 2, JSON.stringify(two.epochs));
+  assert(Math.abs(last.valAccuracy - one.epochs[7].valAccuracy) <= 0.1);
+  const again = await run(2);
+  assertEquals(
+    again.epochs.map((e) => [e.loss, e.valLoss]),
+    two.epochs.map((e) => [e.loss, e.valLoss]),
+  );
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("threads: 2 refuses a model with batch normalisation, naming the layer", async () => {
+  await setupBackend();
+  const model = buildModel({ ...STRONG_CNN, numClasses: 2 }, { seed: 1 });
+  await assertRejects(
+    () => trainModel(model, { train, validation, epochs: 1, seed: 1, threads: 2 }),
+    InvalidArgumentError,
+    "is BatchNormalization",
+  );
+  model.dispose();
+});
+
+Deno.test("autoThreads uses the cores for long runs of models that allow it", async () => {
+  await setupBackend();
+  const small = buildModel(SMALL_CNN, { seed: 1 });
+  const strong = buildModel({ ...STRONG_CNN, numClasses: 2 }, { seed: 1 });
+  const long = { batchSize: 128, steps: 400 };
+  assertEquals(autoThreads(small, { ...long, cores: 2 }), 2);
+  assertEquals(autoThreads(small, { ...long, cores: 16 }), 4);
+  assertEquals(autoThreads(small, { ...long, cores: 1 }), 1);
+  assertEquals(autoThreads(small, { ...long, cores: 8, batchSize: 32 }), 2);
+  assertEquals(autoThreads(small, { ...long, cores: 8, batchSize: 16 }), 1);
+  assertEquals(autoThreads(small, { batchSize: 128, steps: 49, cores: 2 }), 1);
+  assertEquals(autoThreads(strong, { ...long, cores: 2 }), 1);
+  small.dispose();
+  strong.dispose();
+});
