@@ -48,7 +48,6 @@ export interface ModelChoice {
   fallbackDir?: string;
 }
 
-
 /**
  * Picks the model directory to serve: `--model` when given, else the
  * default model, else (with a note saying so) the last trained one.

@@ -543,7 +543,6 @@ export interface LoadOrTrainOptions {
   fallbackModelDir?: string;
 }
 
-
 /**
  * The model notebook 04 saved in `settings.modelDir`, or, when there is
  * none, a quick one trained now (one epoch of the reference CNN on at most
