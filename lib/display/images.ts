@@ -14,24 +14,11 @@ import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
  * One image: a {@linkcode GrayImage}, or square pixels (`28 * 28` values) in [0, 1].
- *
- * @example
- * ```ts
- * import type { ImageInput } from "./images.ts";
- * const blank: ImageInput = new Float32Array(28 * 28);
- * const gray: ImageInput = { width: 2, height: 1, data: new Float32Array([0, 1]) };
- * ```
  */
 export type ImageInput = Float32Array | GrayImage;
 
 /**
  * Options of {@linkcode imagesBundle} and {@linkcode showImages}.
- *
- * @example
- * ```ts
- * import type { ShowImagesOptions } from "./images.ts";
- * const o: ShowImagesOptions = { labels: [5, 0, 4, 1], cols: 4, scale: 3 };
- * ```
  */
 export interface ShowImagesOptions {
   /** A caption per image; a dataset's labels by default. */
@@ -56,9 +43,12 @@ const GRID_GAP = 2;
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
  * import { toGrayImage } from "./images.ts";
  * const img = toGrayImage(new Float32Array(784));
- * console.assert(img.width === 28 && img.height === 28);
+ * assertEquals([img.width, img.height], [28, 28]);
+ * assertThrows(() => toGrayImage(new Float32Array(10)), InvalidArgumentError, "square");
  * ```
  */
 export function toGrayImage(image: ImageInput): GrayImage {
@@ -100,9 +90,10 @@ function positiveInteger(name: string, value: number): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { upscale } from "./images.ts";
- * const big = upscale({ width: 1, height: 1, data: new Float32Array([1]) }, 3);
- * console.assert(big.width === 3 && big.data.length === 9);
+ * const big = upscale({ width: 2, height: 1, data: new Float32Array([0, 1]) }, 2);
+ * assertEquals([big.width, big.height, Array.from(big.data)], [4, 2, [0, 0, 1, 1, 0, 0, 1, 1]]);
  * ```
  */
 export function upscale(img: GrayImage, factor: number): GrayImage {
@@ -124,10 +115,11 @@ export function upscale(img: GrayImage, factor: number): GrayImage {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { gridImage } from "./images.ts";
  * const one = { width: 2, height: 2, data: new Float32Array(4).fill(1) };
- * const grid = gridImage([one, one, one], { cols: 2 });
- * console.log(grid.width, grid.height); // 10 10
+ * const grid = gridImage([one, one, one], { cols: 2 }); // two rows: 2 + 1 images
+ * assertEquals([grid.width, grid.height], [10, 10]); // cells of 2 with gaps of 2
  * ```
  */
 export function gridImage(images: readonly GrayImage[], options: { cols: number }): GrayImage {
@@ -155,8 +147,9 @@ export function gridImage(images: readonly GrayImage[], options: { cols: number 
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { toBase64 } from "./images.ts";
- * console.assert(toBase64(new Uint8Array([104, 105])) === "aGk=");
+ * assertEquals(toBase64(new Uint8Array([104, 105])), "aGk=");
  * ```
  */
 export function toBase64(bytes: Uint8Array): string {
@@ -173,9 +166,10 @@ export function toBase64(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import { assertMatch } from "@std/assert";
  * import { imageTag } from "./images.ts";
  * const tag = await imageTag({ width: 28, height: 28, data: new Float32Array(784) }, { scale: 3 });
- * console.assert(tag.includes('width="84"'));
+ * assertMatch(tag, /^<img src="data:image\/png;base64,[^"]+" width="84" height="84"/);
  * ```
  */
 export async function imageTag(
@@ -200,11 +194,13 @@ export async function imageTag(
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { imagesBundle } from "./images.ts";
  * const bundle = await imagesBundle([new Float32Array(784), new Float32Array(784)], {
  *   labels: [3, 7],
  * });
- * console.log(bundle["text/plain"]); // 2 images (28x28), 1 row(s) of 2; captions: 3 7
+ * assertEquals(bundle["text/plain"], "2 images (28x28), 1 row(s) of 2; captions: 3 7");
+ * assert(typeof bundle["image/png"] === "string");
  * ```
  */
 export async function imagesBundle(
@@ -261,11 +257,16 @@ export async function imagesBundle(
  * rich in a notebook, a one-line summary elsewhere.
  *
  * @example
- * ```ts ignore
- * import { showImages } from "./images.ts";
- * import { loadEmbeddedMnist } from "../data/embedded.ts";
- * import { subsetDataset } from "../data/split.ts";
- * await showImages(subsetDataset(loadEmbeddedMnist(), [0, 1000, 2000]), { scale: 3 });
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { imagesBundle, showImages } from "./images.ts";
+ * const ds = {
+ *   images: new Float32Array(2 * 784), labels: new Uint8Array([5, 0]), count: 2,
+ *   rows: 28, cols: 28, numClasses: 10, source: "example",
+ * };
+ * const summary = "2 images (28x28), 1 row(s) of 2; captions: 5 0"; // the labels as captions
+ * assertEquals((await imagesBundle(ds, { scale: 3 }))["text/plain"], summary);
+ * await showImages(ds, { scale: 3 }); // a grid in a notebook; here the summary is printed
  * ```
  */
 export async function showImages(

@@ -8,24 +8,11 @@
 
 /**
  * A Jupyter MIME bundle: media type to content (base64 for images, objects for JSON types).
- *
- * @example
- * ```ts
- * import type { MediaBundle } from "./jupyter.ts";
- * const b: MediaBundle = { "text/plain": "accuracy 0.99", "text/html": "<b>accuracy</b> 0.99" };
- * ```
  */
 export type MediaBundle = Record<string, string | object>;
 
 /**
  * Options of {@linkcode DisplayTarget.display}.
- *
- * @example
- * ```ts
- * import type { DisplayOptions } from "./jupyter.ts";
- * const first: DisplayOptions = { displayId: "training" };
- * const later: DisplayOptions = { displayId: "training", update: true };
- * ```
  */
 export interface DisplayOptions {
   /** Give the output this id so that later calls with `update: true` replace it in place. */
@@ -36,19 +23,6 @@ export interface DisplayOptions {
 
 /**
  * Where bundles go: the notebook, or plain text on a terminal.
- *
- * @example
- * ```ts
- * import type { DisplayTarget } from "./jupyter.ts";
- * const shown: string[] = [];
- * const target: DisplayTarget = {
- *   rich: false,
- *   display(bundle) {
- *     shown.push(String(bundle["text/plain"] ?? ""));
- *     return Promise.resolve();
- *   },
- * };
- * ```
  */
 export interface DisplayTarget {
   /** `true` when bundles reach a notebook frontend (rich output), `false` for plain text. */
@@ -82,8 +56,9 @@ function jupyterApi(): JupyterApi | undefined {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inJupyter } from "./jupyter.ts";
- * console.log(inJupyter() ? "notebook" : "terminal"); // "terminal" under deno run
+ * assertEquals(inJupyter(), false); // under deno run and deno test
  * ```
  */
 export function inJupyter(): boolean {
@@ -98,10 +73,13 @@ export function inJupyter(): boolean {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { textTarget } from "./jupyter.ts";
  * const lines: string[] = [];
- * await textTarget((t) => lines.push(t)).display({ "text/plain": "hello" });
- * console.assert(lines[0] === "hello");
+ * const target = textTarget((text) => lines.push(text));
+ * await target.display({ "text/plain": "hello", "text/html": "<b>hello</b>" });
+ * await target.display({ "image/png": "iVBORw0KGgo=" }); // no text: nothing written
+ * assertEquals([target.rich, lines], [false, ["hello"]]);
  * ```
  */
 export function textTarget(write: (text: string) => void = console.log): DisplayTarget {
@@ -120,8 +98,9 @@ export function textTarget(write: (text: string) => void = console.log): Display
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { defaultTarget } from "./jupyter.ts";
- * await defaultTarget().display({ "text/plain": "shown as text outside a notebook" });
+ * assertEquals(defaultTarget().rich, false); // outside a notebook: a textTarget
  * ```
  */
 export function defaultTarget(): DisplayTarget {
@@ -145,8 +124,10 @@ export function defaultTarget(): DisplayTarget {
  *
  * @example
  * ```ts
- * import { showBundle } from "./jupyter.ts";
- * await showBundle({ "text/plain": "ok", "text/html": "<b>ok</b>" });
+ * import { assertEquals } from "@std/assert";
+ * import { inJupyter, showBundle } from "./jupyter.ts";
+ * assertEquals(inJupyter(), false);
+ * await showBundle({ "text/plain": "ok", "text/html": "<b>ok</b>" }); // so this prints "ok"
  * ```
  */
 export function showBundle(bundle: MediaBundle, options?: DisplayOptions): Promise<void> {
@@ -166,8 +147,9 @@ const HTML_ESCAPES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { escapeHtml } from "./jupyter.ts";
- * console.assert(escapeHtml('<a href="x">') === "&lt;a href=&quot;x&quot;&gt;");
+ * assertEquals(escapeHtml('<a href="x">'), "&lt;a href=&quot;x&quot;&gt;");
  * ```
  */
 export function escapeHtml(text: string): string {

@@ -15,18 +15,6 @@ import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
 
 /**
  * Options of {@linkcode createLiveTrainingView}.
- *
- * @example
- * ```ts
- * import type { LiveTrainingViewOptions } from "./live.ts";
- * import { textTarget } from "./jupyter.ts";
- * const o: LiveTrainingViewOptions = {
- *   epochs: 5,
- *   title: "Reference CNN",
- *   intervalMs: 500,
- *   target: textTarget(),
- * };
- * ```
  */
 export interface LiveTrainingViewOptions {
   /** Epochs planned. */
@@ -47,17 +35,6 @@ export interface LiveTrainingViewOptions {
 
 /**
  * The callbacks to pass to `trainModel`, and the end of the view.
- *
- * @example
- * ```ts
- * import type { LiveTrainingView } from "./live.ts";
- * import type { BatchLog } from "../core/records.ts";
- * async function replay(view: LiveTrainingView, batches: BatchLog[]) {
- *   for (const log of batches) await view.onBatchEnd(log);
- *   await view.finish();
- *   return view.renders;
- * }
- * ```
  */
 export interface LiveTrainingView {
   /** Records a batch; redraws when `intervalMs` has passed since the last redraw. */
@@ -96,15 +73,19 @@ function bucketed(points: [number, number][], buckets: number): [number, number]
  * @throws {InvalidArgumentError} when `epochs`, `intervalMs` or `maxPoints` is invalid.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createLiveTrainingView } from "./live.ts";
- * import { trainModel } from "../train/loop.ts";
- * const view = createLiveTrainingView({ epochs: 3 });
- * const history = await trainModel(model, {
- *   train, validation, epochs: 3, seed: 42,
- *   onBatchEnd: view.onBatchEnd, onEpochEnd: view.onEpochEnd,
- * });
- * await view.finish(history);
+ * import { textTarget } from "./jupyter.ts";
+ * const shown: string[] = [];
+ * const target = { ...textTarget((text) => shown.push(text)), rich: true }; // as in a notebook
+ * const view = createLiveTrainingView({ epochs: 1, title: "Demo", target, now: () => 0 });
+ * const batch = { epoch: 1, batch: 1, batches: 1, elapsedMs: 5 };
+ * await view.onBatchEnd({ ...batch, loss: 0.5, accuracy: 0.8 });
+ * const epoch = { epoch: 1, epochs: 1, loss: 0.5, accuracy: 0.8, seconds: 1 };
+ * await view.onEpochEnd({ ...epoch, valLoss: 0.4, valAccuracy: 0.85 });
+ * await view.finish();
+ * assertEquals([view.renders, shown[2].split("\n")[0]], [3, "Demo: done, 1 epoch(s) in 0.0 s"]);
  * ```
  */
 export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTrainingView {

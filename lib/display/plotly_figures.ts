@@ -10,15 +10,6 @@ import type { ClassMetrics, EpochLog } from "../core/mod.ts";
 
 /**
  * A plotly figure as plain JSON.
- *
- * @example
- * ```ts
- * import type { Figure } from "./plotly_figures.ts";
- * const f: Figure = {
- *   data: [{ type: "scatter", mode: "lines", name: "loss", x: [1, 2, 3], y: [0.3, 0.1, 0.07] }],
- *   layout: { title: { text: "Training loss" }, xaxis: { title: { text: "epoch" } } },
- * };
- * ```
  */
 export interface Figure {
   /** The traces. */
@@ -35,12 +26,14 @@ const title = (text: string) => ({ text });
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { trainingCurvesFigure } from "./plotly_figures.ts";
  * const fig = trainingCurvesFigure([
  *   { epoch: 1, epochs: 2, loss: 0.5, accuracy: 0.85, valLoss: 0.3, valAccuracy: 0.9, seconds: 9 },
  *   { epoch: 2, epochs: 2, loss: 0.2, accuracy: 0.94, valLoss: 0.2, valAccuracy: 0.95, seconds: 9 },
  * ]);
- * console.log(fig.data.length); // 4
+ * assertEquals(fig.data.map((t) => t.name), ["loss", "val loss", "accuracy", "val accuracy"]);
+ * assertEquals(fig.data[0].y, [0.5, 0.2]);
  * ```
  */
 export function trainingCurvesFigure(history: EpochLog[]): Figure {
@@ -76,26 +69,6 @@ export function trainingCurvesFigure(history: EpochLog[]): Figure {
 
 /**
  * Options of {@linkcode confusionMatrixFigure}.
- *
- * @example
- * ```ts
- * import type { ConfusionMatrixFigureOptions } from "./plotly_figures.ts";
- * // Fashion-MNIST's class names.
- * const o: ConfusionMatrixFigureOptions = {
- *   labels: [
- *     "T-shirt",
- *     "Trouser",
- *     "Pullover",
- *     "Dress",
- *     "Coat",
- *     "Sandal",
- *     "Shirt",
- *     "Sneaker",
- *     "Bag",
- *     "Ankle boot",
- *   ],
- * };
- * ```
  */
 export interface ConfusionMatrixFigureOptions {
   /** Class names, in class order (default `"0"`, `"1"`, ...). */
@@ -111,9 +84,13 @@ export interface ConfusionMatrixFigureOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
  * import { confusionMatrixFigure } from "./plotly_figures.ts";
  * const fig = confusionMatrixFigure([[5, 1], [0, 6]], { labels: ["cat", "dog"] });
- * console.log((fig.layout.annotations as unknown[]).length); // 4
+ * const annotations = fig.layout.annotations as { text: string }[];
+ * assertEquals(annotations.map((a) => a.text), ["5", "1", "0", "6"]); // one per cell
+ * assertThrows(() => confusionMatrixFigure([[1, 2]]), InvalidArgumentError, "square");
  * ```
  */
 export function confusionMatrixFigure(
@@ -170,12 +147,14 @@ export function confusionMatrixFigure(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { perClassFigure } from "./plotly_figures.ts";
  * const fig = perClassFigure([
  *   { label: 0, precision: 0.99, recall: 0.98, f1: 0.985, support: 980 },
  *   { label: 1, precision: 0.97, recall: 0.99, f1: 0.98, support: 1135 },
  * ]);
- * console.log(fig.data.map((t) => t.name)); // ["precision", "recall", "F1"]
+ * assertEquals(fig.data.map((t) => t.name), ["precision", "recall", "F1"]);
+ * assertEquals(fig.data[0].x, ["0", "1"]);
  * ```
  */
 export function perClassFigure(perClass: ClassMetrics[]): Figure {

@@ -12,19 +12,6 @@ import { InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * Where the bar writes: `Deno.stdout` or `Deno.stderr` fit.
- *
- * @example
- * ```ts
- * import type { ProgressWriter } from "./progress_bar.ts";
- * const chunks: Uint8Array[] = [];
- * const memory: ProgressWriter = {
- *   isTerminal: () => false,
- *   writeSync(bytes) {
- *     chunks.push(bytes.slice());
- *     return bytes.length;
- *   },
- * };
- * ```
  */
 export interface ProgressWriter {
   /** Whether the output is an interactive terminal. */
@@ -35,12 +22,6 @@ export interface ProgressWriter {
 
 /**
  * Options of {@linkcode createProgressBar}.
- *
- * @example
- * ```ts
- * import type { ProgressBarOptions } from "./progress_bar.ts";
- * const o: ProgressBarOptions = { total: 469, label: "epoch 2/5", width: 30, writer: Deno.stderr };
- * ```
  */
 export interface ProgressBarOptions {
   /** Number of steps (batches) the bar counts up to. */
@@ -61,12 +42,6 @@ export interface ProgressBarOptions {
 
 /**
  * Figures shown after the counter: `loss 0.1234 acc 0.9612 lr 0.0010`.
- *
- * @example
- * ```ts
- * import type { ProgressValues } from "./progress_bar.ts";
- * const v: ProgressValues = { loss: 0.1234, accuracy: 0.9612, lr: 0.001 };
- * ```
  */
 export interface ProgressValues {
   /** Shown as `loss`. */
@@ -79,15 +54,6 @@ export interface ProgressValues {
 
 /**
  * A progress bar made by {@linkcode createProgressBar}.
- *
- * @example
- * ```ts
- * import type { ProgressBar } from "./progress_bar.ts";
- * function finishEpoch(bar: ProgressBar, total: number, valAccuracy: number) {
- *   bar.update(total, { loss: 0.05, accuracy: 0.98 });
- *   bar.done(`val_acc ${valAccuracy.toFixed(4)}`);
- * }
- * ```
  */
 export interface ProgressBar {
   /** Records that `done` of `total` steps are finished, redrawing when due. */
@@ -111,10 +77,25 @@ const PLAIN_MARKS = [0.25, 0.5, 0.75];
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createProgressBar } from "./progress_bar.ts";
- * const bar = createProgressBar({ total: 3, label: "epoch 1/1" });
- * for (let i = 1; i <= 3; i++) bar.update(i, { loss: 1 / i, accuracy: i / 3 });
+ * let text = "";
+ * const writer = {
+ *   isTerminal: () => false, // a log or a pipe
+ *   writeSync(bytes: Uint8Array) {
+ *     text += new TextDecoder().decode(bytes);
+ *     return bytes.length;
+ *   },
+ * };
+ * const bar = createProgressBar({ total: 2, label: "epoch 1/1", width: 4, writer, now: () => 0 });
+ * bar.update(1, { loss: 0.25, accuracy: 0.5 }); // not a terminal: a line at 25%, 50% and 75%
+ * bar.update(2, { loss: 0.125, accuracy: 1 });
  * bar.done("val_acc 0.9800");
+ * assertEquals(text.split("\n"), [
+ *   "epoch 1/1 [##--] 1/2 loss 0.2500 acc 0.5000 0.0s ETA 0:00",
+ *   "epoch 1/1 [####] 2/2 0.0s val_acc 0.9800",
+ *   "",
+ * ]);
  * ```
  */
 export function createProgressBar(options: ProgressBarOptions): ProgressBar {

@@ -19,21 +19,6 @@ import type { EpochLog, EvaluationResult, ModelMetrics } from "../core/mod.ts";
 
 /**
  * What {@linkcode renderReport} needs.
- *
- * @example
- * ```ts
- * import type { ReportOptions } from "./report.ts";
- * import type { EvaluationResult, ModelMetrics } from "../core/records.ts";
- * declare const metrics: ModelMetrics;
- * declare const evaluation: EvaluationResult;
- * const o: ReportOptions = {
- *   title: "MNIST CNN",
- *   metrics,
- *   evaluation,
- *   history: metrics.history,
- *   mistakes: 10,
- * };
- * ```
  */
 export interface ReportOptions {
   /** Page title and heading. */
@@ -59,12 +44,17 @@ export interface ReportOptions {
  *
  * @example
  * ```ts
- * import { renderReport, writeReport } from "./report.ts";
- * import type { EvaluationResult, ModelMetrics } from "../core/records.ts";
- * declare const metrics: ModelMetrics;
- * declare const evaluation: EvaluationResult;
- * const html = await renderReport({ title: "MNIST CNN", metrics, evaluation, history: metrics.history });
- * await writeReport("data/models/latest/report.html", html);
+ * import { assertMatch } from "@std/assert";
+ * import type { EvaluationResult } from "../core/mod.ts";
+ * import { renderReport } from "./report.ts";
+ * const metrics = JSON.parse(await Deno.readTextFile("data/models/default/metrics.json"));
+ * const evaluation: EvaluationResult = {
+ *   accuracy: 1, loss: 0.01, count: 2, confusion: [[1, 0], [0, 1]], perClass: [], macroF1: 1,
+ *   worstMistakes: [],
+ * };
+ * const html = await renderReport({ title: "CNN", metrics, evaluation, history: metrics.history });
+ * assertMatch(html, /<h1>CNN<\/h1>/);
+ * assertMatch(html, /<h2>Most confident mistakes<\/h2>\n<p>None\.<\/p>/);
  * ```
  */
 export async function renderReport(options: ReportOptions): Promise<string> {
@@ -174,8 +164,13 @@ for (const [id, fig] of Object.entries(figures)) {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeReport } from "./report.ts";
- * await writeReport("data/models/latest/report.html", "<!doctype html><p>hello</p>");
+ * const dir = await Deno.makeTempDir();
+ * const html = "<!doctype html><p>hello</p>";
+ * await writeReport(`${dir}/latest/report.html`, html); // creates latest/
+ * assertEquals(await Deno.readTextFile(`${dir}/latest/report.html`), html);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeReport(path: string, html: string): Promise<void> {

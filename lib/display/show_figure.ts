@@ -18,12 +18,6 @@ import { type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
  * Options of {@linkcode figureBundle} and {@linkcode showFigure}.
- *
- * @example
- * ```ts
- * import type { ShowFigureOptions } from "./show_figure.ts";
- * const o: ShowFigureOptions = { height: 360 };
- * ```
  */
 export interface ShowFigureOptions {
   /** Height of the plot in pixels (default: the layout's height, else 420). */
@@ -35,8 +29,10 @@ export interface ShowFigureOptions {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { PLOTLY_FILES_PATH } from "./show_figure.ts";
- * console.log(PLOTLY_FILES_PATH);
+ * // Jupyter, started at the project root, serves its files under files/.
+ * assert((await Deno.stat(PLOTLY_FILES_PATH.replace(/^files\//, ""))).isFile);
  * ```
  */
 export const PLOTLY_FILES_PATH = "files/node_modules/plotly.js-dist/plotly.js";
@@ -45,8 +41,11 @@ export const PLOTLY_FILES_PATH = "files/node_modules/plotly.js-dist/plotly.js";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { PLOTLY_CDN_URL } from "./show_figure.ts";
- * console.log(PLOTLY_CDN_URL);
+ * const { imports } = JSON.parse(await Deno.readTextFile("deno.json"));
+ * const version = imports["plotly.js-dist"].split("@").at(-1); // the release node_modules holds
+ * assert(PLOTLY_CDN_URL.endsWith(`/plotly-${version}.min.js`));
  * ```
  */
 export const PLOTLY_CDN_URL = "https://cdn.plot.ly/plotly-3.7.0.min.js";
@@ -127,9 +126,13 @@ function titleOf(figure: Figure): string {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import { figureBundle } from "./show_figure.ts";
- * const bundle = figureBundle({ data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: {} });
- * console.assert("application/vnd.plotly.v1+json" in bundle);
+ * const figure = { data: [{ type: "bar", name: "counts", x: [1, 2], y: [3, 4] }], layout: {} };
+ * const bundle = figureBundle(figure, { height: 300 });
+ * assertEquals(bundle["text/plain"], "Figure (plotly figure: counts)");
+ * assertMatch(bundle["text/html"] as string, /height:300px/);
+ * assertEquals(bundle["application/vnd.plotly.v1+json"], { ...figure, layout: { height: 300 } });
  * ```
  */
 export function figureBundle(figure: Figure, options: ShowFigureOptions = {}): MediaBundle {
@@ -158,8 +161,11 @@ export function figureBundle(figure: Figure, options: ShowFigureOptions = {}): M
  *
  * @example
  * ```ts
- * import { showFigure } from "./show_figure.ts";
- * await showFigure({ data: [{ type: "bar", name: "counts", x: [0, 1], y: [5, 7] }], layout: {} });
+ * import { assertEquals } from "@std/assert";
+ * import { figureBundle, showFigure } from "./show_figure.ts";
+ * const figure = { data: [{ type: "bar", name: "counts", x: [0, 1], y: [5, 7] }], layout: {} };
+ * assertEquals(figureBundle(figure)["text/plain"], "Figure (plotly figure: counts)");
+ * await showFigure(figure); // drawn in a notebook; here that line is printed
  * ```
  */
 export function showFigure(figure: Figure, options: ShowFigureOptions = {}): Promise<void> {

@@ -10,12 +10,6 @@ import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
  * Options of {@linkcode tableBundle} and {@linkcode showTable}.
- *
- * @example
- * ```ts
- * import type { ShowTableOptions } from "./show_table.ts";
- * const o: ShowTableOptions = { header: ["class", "recall"], caption: "Per class", digits: 3 };
- * ```
  */
 export interface ShowTableOptions {
   /** Column titles. */
@@ -40,9 +34,12 @@ function cell(value: string | number, digits: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import { tableBundle } from "./show_table.ts";
  * const b = tableBundle([["train", 8000], ["test", 1000]], { header: ["split", "examples"] });
- * console.assert((b["text/html"] as string).includes("<th>split</th>"));
+ * assertMatch(b["text/html"] as string, /<th>split<\/th>/);
+ * const lines = (b["text/plain"] as string).split("\n");
+ * assertEquals(lines[3], "│ train │     8000 │"); // numbers are right-aligned
  * ```
  */
 export function tableBundle(
@@ -75,8 +72,11 @@ export function tableBundle(
  *
  * @example
  * ```ts
- * import { showTable } from "./show_table.ts";
- * await showTable([["0", 0.991], ["1", 0.987]], { header: ["digit", "recall"] });
+ * import { assertMatch } from "@std/assert";
+ * import { showTable, tableBundle } from "./show_table.ts";
+ * const rows = [["0", 0.991], ["1", 0.962]];
+ * assertMatch(tableBundle(rows, { digits: 2 })["text/plain"] as string, /│ 0 │ 0.99 │/);
+ * await showTable(rows, { digits: 2 }); // an HTML table in a notebook; here that text is printed
  * ```
  */
 export function showTable(

@@ -11,18 +11,6 @@ import { escapeHtml } from "./jupyter.ts";
 
 /**
  * One line of a {@linkcode lineChartSvg}.
- *
- * @example
- * ```ts
- * import type { ChartSeries } from "./svg_chart.ts";
- * const s: ChartSeries = {
- *   name: "validation",
- *   color: "#d62728",
- *   points: [[1, 0.12], [2, 0.08], [3, 0.06]],
- *   markers: true,
- *   dashed: true,
- * };
- * ```
  */
 export interface ChartSeries {
   /** Legend text. */
@@ -39,17 +27,6 @@ export interface ChartSeries {
 
 /**
  * Options of {@linkcode lineChartSvg}.
- *
- * @example
- * ```ts
- * import type { LineChartOptions } from "./svg_chart.ts";
- * const o: LineChartOptions = {
- *   title: "loss",
- *   series: [{ name: "train", color: "#1f77b4", points: [[1, 0.3], [2, 0.1], [3, 0.07]] }],
- *   xRange: [1, 3],
- *   yRange: [0, 0.4],
- * };
- * ```
  */
 export interface LineChartOptions {
   /** Title above the plot. */
@@ -103,13 +80,15 @@ function dataRange(series: readonly ChartSeries[]): [number, number] {
  *
  * @example
  * ```ts
+ * import { assert, assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
  * import { lineChartSvg } from "./svg_chart.ts";
- * const svg = lineChartSvg({
- *   title: "loss",
- *   xRange: [0, 2],
- *   series: [{ name: "train", color: "#36c", points: [[0.5, 1.2], [1, 0.6], [2, 0.3]] }],
- * });
- * console.assert(svg.startsWith("<svg") && svg.includes("<polyline"));
+ * const points = [[0.5, 1.2], [1, 0.6], [2, 0.3]] as const;
+ * const series = [{ name: "train", color: "#36c", points }];
+ * const svg = lineChartSvg({ title: "loss", xRange: [0, 2], series });
+ * assert(svg.startsWith("<svg") && svg.includes("<polyline") && svg.includes(">train</text>"));
+ * const reversed = () => lineChartSvg({ title: "loss", xRange: [2, 0], series });
+ * assertThrows(reversed, InvalidArgumentError, "xRange");
  * ```
  */
 export function lineChartSvg(options: LineChartOptions): string {

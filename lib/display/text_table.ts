@@ -9,16 +9,6 @@ import type { ClassMetrics } from "../core/mod.ts";
 
 /**
  * Options of {@linkcode formatTable}.
- *
- * @example
- * ```ts
- * import type { FormatTableOptions } from "./text_table.ts";
- * const o: FormatTableOptions = {
- *   header: ["epoch", "loss"],
- *   align: ["right", "right"],
- *   style: "ascii",
- * };
- * ```
  */
 export interface FormatTableOptions {
   /** Column titles, printed above a rule. */
@@ -67,14 +57,17 @@ const RULES = {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatTable } from "./text_table.ts";
- * console.log(formatTable([["0", 0.99], ["1", 0.98]], { header: ["class", "recall"] }));
- * // ┌───────┬────────┐
- * // │ class │ recall │
- * // ├───────┼────────┤
- * // │ 0     │   0.99 │
- * // │ 1     │   0.98 │
- * // └───────┴────────┘
+ * const text = formatTable([["0", 0.99], ["1", 0.98]], { header: ["class", "recall"] });
+ * assertEquals(text.split("\n"), [
+ *   "┌───────┬────────┐",
+ *   "│ class │ recall │",
+ *   "├───────┼────────┤",
+ *   "│ 0     │   0.99 │",
+ *   "│ 1     │   0.98 │",
+ *   "└───────┴────────┘",
+ * ]);
  * ```
  */
 export function formatTable(
@@ -127,9 +120,10 @@ export function formatTable(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatClassMetrics } from "./text_table.ts";
  * const text = formatClassMetrics([{ label: 0, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 }]);
- * console.assert(text.includes("0.667"));
+ * assertEquals(text.split("\n")[3], "│     0 │     1.000 │  0.500 │ 0.667 │       2 │");
  * ```
  */
 export function formatClassMetrics(perClass: ClassMetrics[]): string {

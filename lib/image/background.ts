@@ -18,12 +18,6 @@ import type { GrayImage } from "./raster.ts";
 
 /**
  * Options of {@link cellPercentiles}.
- *
- * @example
- * ```ts
- * import type { CellOptions } from "./background.ts";
- * const median16: CellOptions = { cell: 16, percentile: 0.5 };
- * ```
  */
 export interface CellOptions {
   /** Cell side in pixels (the last row/column of cells may be smaller). */
@@ -88,10 +82,11 @@ function rankedLevel(hist: Uint32Array, n: number, rank: number, fromTop: boolea
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { cellPercentiles } from "./background.ts";
  * const img = { width: 4, height: 2, data: new Float32Array([0, 0, 1, 1, 0, 0, 1, 1]) };
  * const g = cellPercentiles(img, { cell: 2, percentile: 0.5 });
- * console.log(g.width, g.height, Array.from(g.data)); // 2 1 [0, 1]
+ * assertEquals([g.width, g.height, Array.from(g.data)], [2, 1, [0, 1]]);
  * ```
  */
 export function cellPercentiles(img: GrayImage, options: CellOptions): GrayImage {
@@ -126,10 +121,11 @@ export function cellPercentiles(img: GrayImage, options: CellOptions): GrayImage
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { upsampleCells } from "./background.ts";
  * const grid = { width: 2, height: 1, data: new Float32Array([0, 1]) };
  * const full = upsampleCells(grid, { width: 4, height: 1, cell: 2 });
- * console.log(Array.from(full.data)); // [0, 0.25, 0.75, 1]
+ * assertEquals(Array.from(full.data), [0, 0.25, 0.75, 1]);
  * ```
  */
 export function upsampleCells(
@@ -198,12 +194,6 @@ function blendRows(
 
 /**
  * Options of {@link estimateBackground}.
- *
- * @example
- * ```ts
- * import type { BackgroundOptions } from "./background.ts";
- * const o: BackgroundOptions = { cell: 32, percentile: 0.9 };
- * ```
  */
 export interface BackgroundOptions {
   /** Cell side in pixels. Default: a tenth of the longer side, at least 8. */
@@ -243,12 +233,14 @@ function repairCells(g: Float32Array, gw: number, gh: number, out: Float32Array)
  *
  * @example
  * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
  * import { estimateBackground } from "./background.ts";
  * // left half dim paper (0.5), right half bright paper (1), one ink pixel
  * const data = new Float32Array(64 * 64).map((_, i) => (i % 64 < 32 ? 0.5 : 1));
  * data[10 * 64 + 10] = 0;
  * const bg = estimateBackground({ width: 64, height: 64, data });
- * console.log(bg.data[10 * 64 + 10].toFixed(1), bg.data[10 * 64 + 60].toFixed(1)); // 0.5 1.0
+ * assertAlmostEquals(bg.data[10 * 64 + 10], 0.5, 0.05); // the paper under the ink
+ * assertAlmostEquals(bg.data[10 * 64 + 60], 1, 0.05);
  * ```
  */
 export function estimateBackground(img: GrayImage, options: BackgroundOptions = {}): GrayImage {
@@ -269,10 +261,11 @@ export function estimateBackground(img: GrayImage, options: BackgroundOptions = 
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inkStrength } from "./background.ts";
  * const img = { width: 2, height: 1, data: new Float32Array([0.25, 0.5]) };
  * const bg = { width: 2, height: 1, data: new Float32Array([0.5, 0.5]) };
- * console.log(Array.from(inkStrength(img, bg).data)); // [0.5, 0]
+ * assertEquals(Array.from(inkStrength(img, bg).data), [0.5, 0]);
  * ```
  */
 export function inkStrength(img: GrayImage, background: GrayImage): GrayImage {

@@ -10,17 +10,6 @@ import type { Box } from "./raster.ts";
 
 /**
  * One connected component of a mask.
- *
- * @example
- * ```ts
- * import type { Component } from "./components.ts";
- * const c: Component = {
- *   label: 1,
- *   area: 96,
- *   box: { x: 18, y: 8, width: 4, height: 24 },
- *   center: { x: 19.5, y: 19.5 },
- * };
- * ```
  */
 export interface Component {
   /** Label in the label image (1-based; 0 is background). */
@@ -35,18 +24,6 @@ export interface Component {
 
 /**
  * Result of {@link labelComponents}.
- *
- * @example
- * ```ts
- * import type { Labelling } from "./components.ts";
- * // A 4x1 mask with one component in the middle two pixels.
- * const l: Labelling = {
- *   labels: new Int32Array([0, 1, 1, 0]),
- *   components: [
- *     { label: 1, area: 2, box: { x: 1, y: 0, width: 2, height: 1 }, center: { x: 1.5, y: 0 } },
- *   ],
- * };
- * ```
  */
 export interface Labelling {
   /** Per-pixel label: 0 = background, k = `components[k - 1]`. */
@@ -138,10 +115,13 @@ function fill(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { labelComponents } from "./components.ts";
- * const mask = new Uint8Array([1, 0, 0, 1, 0, 1, 0, 0, 0]); // 3x3: (0,0) and (1,1) touch diagonally
- * const { components } = labelComponents(mask, { width: 3, height: 3 });
- * console.log(components.length, components[0].area); // 2 2
+ * // 4x2: (0,0) and (1,1) touch diagonally; (3,0) is alone
+ * const mask = new Uint8Array([1, 0, 0, 1, 0, 1, 0, 0]);
+ * const { labels, components } = labelComponents(mask, { width: 4, height: 2 });
+ * assertEquals(Array.from(labels), [1, 0, 0, 2, 0, 1, 0, 0]);
+ * assertEquals(components.map((c) => c.area), [2, 1]);
  * ```
  */
 export function labelComponents(
@@ -160,12 +140,6 @@ export function labelComponents(
 
 /**
  * Options of {@link dropSpecks}.
- *
- * @example
- * ```ts
- * import type { SpeckOptions } from "./components.ts";
- * const o: SpeckOptions = { minFraction: 0.1, nearFraction: 0.15 };
- * ```
  */
 export interface SpeckOptions {
   /** Components with less than this fraction of the largest one's area are specks. Default 0.1. */
@@ -185,10 +159,12 @@ export interface SpeckOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { dropSpecks } from "./components.ts";
- * const big = { label: 1, area: 400, box: { x: 10, y: 10, width: 20, height: 40 }, center: { x: 20, y: 30 } };
- * const dot = { label: 2, area: 3, box: { x: 90, y: 90, width: 2, height: 2 }, center: { x: 91, y: 91 } };
- * console.log(dropSpecks([big, dot]).map((c) => c.label)); // [1]
+ * const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+ * const big = { label: 1, area: 400, box: box(10, 10, 20, 40), center: { x: 20, y: 30 } };
+ * const dot = { label: 2, area: 3, box: box(90, 90, 2, 2), center: { x: 91, y: 91 } };
+ * assertEquals(dropSpecks([dot, big]).map((c) => c.label), [1]);
  * ```
  */
 export function dropSpecks(components: Component[], options: SpeckOptions = {}): Component[] {
@@ -215,9 +191,10 @@ export function dropSpecks(components: Component[], options: SpeckOptions = {}):
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { unionBox } from "./components.ts";
- * console.log(unionBox([{ x: 0, y: 0, width: 2, height: 2 }, { x: 5, y: 1, width: 1, height: 4 }]));
- * // { x: 0, y: 0, width: 6, height: 5 }
+ * const boxes = [{ x: 0, y: 0, width: 2, height: 2 }, { x: 5, y: 1, width: 1, height: 4 }];
+ * assertEquals(unionBox(boxes), { x: 0, y: 0, width: 6, height: 5 });
  * ```
  */
 export function unionBox(boxes: Box[]): Box {
@@ -238,8 +215,12 @@ export function unionBox(boxes: Box[]): Box {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { scaleBox } from "./components.ts";
- * console.log(scaleBox({ x: 3, y: 4, width: 5, height: 6 }, 2)); // { x: 6, y: 8, width: 10, height: 12 }
+ * const box = { x: 3, y: 4, width: 5, height: 6 };
+ * assertEquals(scaleBox(box, 2), { x: 6, y: 8, width: 10, height: 12 });
+ * // Halving rounds outward: x 3..8 becomes 1.5..4, covered by 1..4.
+ * assertEquals(scaleBox(box, 0.5), { x: 1, y: 2, width: 3, height: 3 });
  * ```
  */
 export function scaleBox(box: Box, factor: number): Box {

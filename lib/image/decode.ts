@@ -51,8 +51,9 @@ import type { GrayImage } from "./raster.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
- * console.log(DEFAULT_MAX_PIXELS);
+ * assert(4032 * 3024 < DEFAULT_MAX_PIXELS); // a 12-megapixel phone photo is accepted
  * ```
  */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -62,20 +63,15 @@ export const DEFAULT_MAX_PIXELS = 40_000_000;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_MAX_BYTES } from "./decode.ts";
- * console.log(DEFAULT_MAX_BYTES);
+ * assertEquals(DEFAULT_MAX_BYTES, 100 * 1024 * 1024);
  * ```
  */
 export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 
 /**
  * Formats {@link decodeImage} accepts.
- *
- * @example
- * ```ts
- * import type { ImageFormat } from "./decode.ts";
- * const format: ImageFormat = "jpeg";
- * ```
  */
 export type ImageFormat = "png" | "jpeg" | "gif" | "webp" | "tiff" | "heif" | "bmp";
 
@@ -83,12 +79,6 @@ const SHARP_FORMATS: ReadonlySet<string> = new Set(["png", "jpeg", "gif", "webp"
 
 /**
  * What a file's header declares.
- *
- * @example
- * ```ts
- * import type { ImageHeader } from "./decode.ts";
- * const h: ImageHeader = { format: "jpeg", width: 4032, height: 3024 };
- * ```
  */
 export interface ImageHeader {
   /** The container format. */
@@ -101,12 +91,6 @@ export interface ImageHeader {
 
 /**
  * Options of {@link decodeImage} and {@link readImageHeader}.
- *
- * @example
- * ```ts
- * import type { DecodeOptions } from "./decode.ts";
- * const o: DecodeOptions = { name: "photos/seven.jpg", maxPixels: 20_000_000 };
- * ```
  */
 export interface DecodeOptions {
   /** A name for error messages, usually the file path. Default `"<bytes>"`. */
@@ -147,10 +131,11 @@ function bmpHeader(bytes: Uint8Array, name: string): ImageHeader {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readImageHeader } from "./decode.ts";
  * const bytes = await Deno.readFile("data/examples/drawn_3.png");
- * const { format, width, height } = await readImageHeader(bytes, { name: "drawn_3.png" });
- * console.log(format, width, height); // png 240 240
+ * const header = await readImageHeader(bytes, { name: "drawn_3.png" });
+ * assertEquals(header, { format: "png", width: 240, height: 240 });
  * ```
  */
 export async function readImageHeader(
@@ -183,10 +168,12 @@ export async function readImageHeader(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { toLuminance } from "./decode.ts";
- * // one opaque black pixel, one fully transparent pixel
- * const img = toLuminance(new Uint8Array([0, 0, 0, 255, 0, 0, 0, 0]), { width: 2, height: 1, channels: 4 });
- * console.assert(img.data[0] === 0 && img.data[1] === 1);
+ * // one opaque black pixel, one fully transparent pixel (composited onto white)
+ * const rgba = new Uint8Array([0, 0, 0, 255, 0, 0, 0, 0]);
+ * const img = toLuminance(rgba, { width: 2, height: 1, channels: 4 });
+ * assertEquals(Array.from(img.data), [0, 1]);
  * ```
  */
 export function toLuminance(
@@ -255,9 +242,10 @@ function decodeBmpPixels(bytes: Uint8Array, name: string): GrayImage {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeWithSharp } from "./decode.ts";
  * const img = await decodeWithSharp(await Deno.readFile("data/examples/photo_4.jpg"));
- * console.log(img.width, img.height);
+ * assertEquals([img.width, img.height, img.data.length], [480, 360, 480 * 360]);
  * ```
  */
 export async function decodeWithSharp(
@@ -285,10 +273,14 @@ export async function decodeWithSharp(
  *
  * @example
  * ```ts
+ * import { assert, assertEquals, assertRejects } from "@std/assert";
+ * import { ImageError } from "../core/mod.ts";
  * import { decodeImage } from "./decode.ts";
- * const bytes = await Deno.readFile("data/examples/scan_7.png");
- * const img = await decodeImage(bytes, { name: "scan_7.png" });
- * console.log(img.width, img.height, img.data[0]); // paper is close to 1
+ * const img = await decodeImage(await Deno.readFile("data/examples/scan_7.png"));
+ * assertEquals([img.width, img.height], [420, 300]);
+ * assert(img.data[0] > 0.9); // white paper in the corner
+ * const text = new TextEncoder().encode("not an image");
+ * await assertRejects(() => decodeImage(text, { name: "notes.txt" }), ImageError, "notes.txt");
  * ```
  */
 export async function decodeImage(
@@ -327,9 +319,10 @@ export async function decodeImage(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readImage } from "./decode.ts";
  * const img = await readImage("data/examples/photo_4.jpg");
- * console.log(img.width, img.height);
+ * assertEquals([img.width, img.height], [480, 360]);
  * ```
  */
 export async function readImage(

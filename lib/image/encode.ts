@@ -14,23 +14,11 @@ import type { GrayImage, RgbImage } from "./raster.ts";
 
 /**
  * Formats {@link encodeImage} writes.
- *
- * @example
- * ```ts
- * import type { EncodeFormat } from "./encode.ts";
- * const format: EncodeFormat = "webp";
- * ```
  */
 export type EncodeFormat = "png" | "jpeg" | "webp" | "gif" | "bmp";
 
 /**
  * Options of {@link encodeImage}.
- *
- * @example
- * ```ts
- * import type { EncodeOptions } from "./encode.ts";
- * const o: EncodeOptions = { format: "jpeg", quality: 85, orientation: 6 };
- * ```
  */
 export interface EncodeOptions {
   /** File format. */
@@ -68,10 +56,12 @@ function toBytes(data: Float32Array): Uint8Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { decodeImage } from "./decode.ts";
  * import { encodeImage } from "./encode.ts";
  * const img = { width: 2, height: 2, data: new Float32Array([0, 1, 1, 0]) };
  * const png = await encodeImage(img, { format: "png" });
- * console.assert(png[1] === 0x50); // "PNG"
+ * assertEquals((await decodeImage(png)).data, img.data); // PNG is lossless
  * ```
  */
 export async function encodeImage(
@@ -134,9 +124,14 @@ export async function encodeImage(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readImage } from "./decode.ts";
  * import { encodePng } from "./encode.ts";
- * const png = await encodePng({ width: 1, height: 1, data: new Float32Array([1]) });
- * await Deno.writeFile("/tmp/white.png", png);
+ * const dir = await Deno.makeTempDir();
+ * const white = { width: 1, height: 1, data: new Float32Array([1]) };
+ * await Deno.writeFile(`${dir}/white.png`, await encodePng(white));
+ * assertEquals(await readImage(`${dir}/white.png`), white);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function encodePng(img: GrayImage | RgbImage): Promise<Uint8Array> {

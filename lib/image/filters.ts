@@ -44,9 +44,10 @@ function separable(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { boxBlur } from "./filters.ts";
  * const img = { width: 3, height: 1, data: new Float32Array([0, 3, 0]) };
- * console.log(Array.from(boxBlur(img, 1).data)); // [1.5, 1, 1.5]
+ * assertEquals(Array.from(boxBlur(img, 1).data), [1.5, 1, 1.5]); // clipped windows at the ends
  * ```
  */
 export function boxBlur(img: GrayImage, radius: number): GrayImage {
@@ -109,9 +110,10 @@ function maxLine(radius: number) {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { maxFilter } from "./filters.ts";
  * const img = { width: 4, height: 1, data: new Float32Array([0, 1, 0, 0]) };
- * console.log(Array.from(maxFilter(img, 1).data)); // [1, 1, 1, 0]
+ * assertEquals(Array.from(maxFilter(img, 1).data), [1, 1, 1, 0]);
  * ```
  */
 export function maxFilter(img: GrayImage, radius: number): GrayImage {
@@ -128,9 +130,10 @@ export function maxFilter(img: GrayImage, radius: number): GrayImage {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { minFilter } from "./filters.ts";
  * const img = { width: 4, height: 1, data: new Float32Array([1, 1, 1, 0]) };
- * console.log(Array.from(minFilter(img, 1).data)); // [1, 1, 0, 0]
+ * assertEquals(Array.from(minFilter(img, 1).data), [1, 1, 0, 0]);
  * ```
  */
 export function minFilter(img: GrayImage, radius: number): GrayImage {

@@ -10,20 +10,15 @@
  *
  * @example
  * ```ts
- * import { BINS } from "./histogram.ts";
- * console.log(BINS);
+ * import { assertEquals } from "@std/assert";
+ * import { BINS, histogram } from "./histogram.ts";
+ * assertEquals(histogram(new Float32Array([0.5])).counts.length, BINS);
  * ```
  */
 export const BINS = 1024;
 
 /**
  * Counts of values per bin (values clamped to [0, 1]).
- *
- * @example
- * ```ts
- * import { BINS, type Histogram } from "./histogram.ts";
- * const empty: Histogram = { counts: new Uint32Array(BINS), total: 0 };
- * ```
  */
 export interface Histogram {
   /** `BINS` counts; bin `b` holds values in [b / BINS, (b + 1) / BINS). */
@@ -37,9 +32,10 @@ export interface Histogram {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { histogram } from "./histogram.ts";
  * const h = histogram(new Float32Array([0, 0.5, 1]));
- * console.log(h.total, h.counts[0], h.counts[1023]); // 3 1 1
+ * assertEquals([h.total, h.counts[0], h.counts[512], h.counts[1023]], [3, 1, 1, 1]);
  * ```
  */
 export function histogram(values: ArrayLike<number>): Histogram {
@@ -58,9 +54,11 @@ export function histogram(values: ArrayLike<number>): Histogram {
  *
  * @example
  * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
  * import { histogram, quantile } from "./histogram.ts";
  * const h = histogram(new Float32Array([0.1, 0.2, 0.3, 0.9]));
- * console.log(quantile(h, 0.5).toFixed(2), quantile(h, 0.5, 0.25).toFixed(2)); // 0.30 0.90
+ * assertAlmostEquals(quantile(h, 0.5), 0.3, 1e-3); // the median
+ * assertAlmostEquals(quantile(h, 0.5, 0.25), 0.9, 1e-3); // the median of the values >= 0.25
  * ```
  */
 export function quantile(h: Histogram, q: number, from = 0): number {
@@ -82,8 +80,9 @@ export function quantile(h: Histogram, q: number, from = 0): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { countFrom, histogram } from "./histogram.ts";
- * console.log(countFrom(histogram(new Float32Array([0.1, 0.6, 0.7])), 0.5)); // 2
+ * assertEquals(countFrom(histogram(new Float32Array([0.1, 0.6, 0.7])), 0.5), 2);
  * ```
  */
 export function countFrom(h: Histogram, from: number): number {

@@ -25,17 +25,6 @@ import type { GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link extractInk}.
- *
- * @example
- * ```ts
- * import type { InkOptions } from "./ink.ts";
- * const o: InkOptions = {
- *   maxSide: 800,
- *   polarity: "dark-on-light",
- *   mainOnly: false,
- *   returnSteps: true,
- * };
- * ```
  */
 export interface InkOptions {
   /** Images with a longer side above this are shrunk first. Default 800. */
@@ -52,29 +41,6 @@ export interface InkOptions {
 
 /**
  * Result of {@link extractInk}.
- *
- * @example
- * ```ts
- * import type { InkResult } from "./ink.ts";
- * // What a blank 40x40 page gives.
- * const blank: InkResult = {
- *   ink: { width: 40, height: 40, data: new Float32Array(40 * 40) },
- *   components: [],
- *   labels: new Int32Array(40 * 40),
- *   scale: 1,
- *   polarity: "dark-on-light",
- *   levels: {
- *     noise: 0.01,
- *     floor: 0.08,
- *     ink: 0,
- *     rules: null,
- *     threshold: 0.08,
- *     low: 0.08,
- *     high: 0.13,
- *   },
- *   inkFound: false,
- * };
- * ```
  */
 export interface InkResult {
   /** Ink intensities (1 = ink) of the kept strokes at working size; 0 elsewhere. */
@@ -141,11 +107,13 @@ function isFrame(c: Component, runs: Map<number, number>, w: number, h: number):
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { extractInk } from "./ink.ts";
- * const w = 40, h = 40, data = new Float32Array(w * h).fill(0.9);
- * for (let y = 8; y < 32; y++) for (let x = 18; x < 22; x++) data[y * w + x] = 0.1;
+ * const w = 40, h = 40, data = new Float32Array(w * h).fill(0.9); // light paper
+ * for (let y = 8; y < 32; y++) data.fill(0.1, y * w + 18, y * w + 22); // a dark bar
  * const r = extractInk({ width: w, height: h, data });
- * console.log(r.inkFound, r.components[0].box); // true { x: 18, y: 8, width: 4, height: 24 }
+ * assertEquals([r.inkFound, r.polarity], [true, "dark-on-light"]);
+ * assertEquals(r.components[0].box, { x: 18, y: 8, width: 4, height: 24 });
  * ```
  */
 export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult {

@@ -19,12 +19,6 @@ import type { GrayImage } from "./raster.ts";
 
 /**
  * Options of {@link longLineMask}.
- *
- * @example
- * ```ts
- * import type { LineOptions } from "./lines.ts";
- * const o: LineOptions = { threshold: 0.085, minLength: 0.7, smooth: 2, ceiling: 0.5 };
- * ```
  */
 export interface LineOptions {
   /** Ink strength a rule pixel must exceed (after smoothing along the line). */
@@ -198,12 +192,13 @@ function survey(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { longLineMask } from "./lines.ts";
  * const w = 20, h = 10, data = new Float32Array(w * h);
- * for (let x = 0; x < w; x++) data[5 * w + x] = 0.3; // a faint rule across the image
+ * data.fill(0.3, 5 * w, 6 * w); // a faint rule across the image
  * data[2 * w + 3] = 1; // and a dot
  * const lines = longLineMask({ width: w, height: h, data }, { threshold: 0.1 });
- * console.log(lines[5 * w + 10], lines[2 * w + 3]); // 1 0
+ * assertEquals([lines[5 * w + 10], lines[2 * w + 3]], [1, 0]);
  * ```
  */
 export function longLineMask(ink: GrayImage, options: LineOptions): Uint8Array {

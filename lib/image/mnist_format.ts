@@ -23,8 +23,9 @@ import type { Box, GrayImage, PipelineStep } from "./raster.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { MNIST_SIZE } from "./mnist_format.ts";
- * console.log(MNIST_SIZE);
+ * assertEquals(MNIST_SIZE * MNIST_SIZE, 784);
  * ```
  */
 export const MNIST_SIZE = 28;
@@ -33,8 +34,9 @@ export const MNIST_SIZE = 28;
  *
  * @example
  * ```ts
- * import { MNIST_BOX } from "./mnist_format.ts";
- * console.log(MNIST_BOX);
+ * import { assertEquals } from "@std/assert";
+ * import { MNIST_BOX, MNIST_SIZE } from "./mnist_format.ts";
+ * assertEquals((MNIST_SIZE - MNIST_BOX) / 2, 4); // a 4-pixel margin around the digit's box
  * ```
  */
 export const MNIST_BOX = 20;
@@ -45,10 +47,13 @@ export const MNIST_BOX = 20;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inkBox } from "./mnist_format.ts";
  * const data = new Float32Array(25);
- * data[6] = 1; data[13] = 0.5; // (1,1) and (3,2)
- * console.log(inkBox({ width: 5, height: 5, data })); // { x: 1, y: 1, width: 3, height: 2 }
+ * data[6] = 1; // (1,1)
+ * data[13] = 0.5; // (3,2)
+ * assertEquals(inkBox({ width: 5, height: 5, data }), { x: 1, y: 1, width: 3, height: 2 });
+ * assertEquals(inkBox({ width: 5, height: 5, data }, 0.5), { x: 1, y: 1, width: 1, height: 1 });
  * ```
  */
 export function inkBox(img: GrayImage, threshold = 0): Box | null {
@@ -86,9 +91,12 @@ function bounds(data: Float32Array, w: number, h: number, threshold: number): In
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { crop } from "./mnist_format.ts";
  * const img = { width: 3, height: 2, data: new Float32Array([1, 2, 3, 4, 5, 6]) };
- * console.log(Array.from(crop(img, { x: 1, y: 0, width: 2, height: 2 }).data)); // [2, 3, 5, 6]
+ * assertEquals(Array.from(crop(img, { x: 1, y: 0, width: 2, height: 2 }).data), [2, 3, 5, 6]);
+ * // Outside the image is 0.
+ * assertEquals(Array.from(crop(img, { x: 2, y: 1, width: 2, height: 1 }).data), [6, 0]);
  * ```
  */
 export function crop(img: GrayImage, box: Box): GrayImage {
@@ -126,10 +134,13 @@ function copyBox(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { centerOfMass } from "./mnist_format.ts";
  * const data = new Float32Array(9);
- * data[2] = 1; data[8] = 1; // (2,0) and (2,2)
- * console.log(centerOfMass({ width: 3, height: 3, data })); // { x: 2, y: 1 }
+ * data[2] = 1; // (2,0)
+ * data[8] = 1; // (2,2)
+ * assertEquals(centerOfMass({ width: 3, height: 3, data }), { x: 2, y: 1 });
+ * assertEquals(centerOfMass({ width: 3, height: 3, data: new Float32Array(9) }), null);
  * ```
  */
 export function centerOfMass(img: GrayImage): { x: number; y: number } | null {
@@ -152,9 +163,12 @@ export function centerOfMass(img: GrayImage): { x: number; y: number } | null {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { centerOfMass, placeCentered } from "./mnist_format.ts";
  * const digit = { width: 2, height: 2, data: new Float32Array([1, 1, 1, 1]) };
- * console.log(centerOfMass(placeCentered(digit))); // { x: 14.5, y: 14.5 }
+ * const placed = placeCentered(digit);
+ * assertEquals([placed.width, placed.height], [28, 28]);
+ * assertEquals(centerOfMass(placed), { x: 14.5, y: 14.5 }); // as close as whole-pixel shifts get
  * ```
  */
 export function placeCentered(img: GrayImage, size = MNIST_SIZE): GrayImage {
@@ -174,12 +188,6 @@ export function placeCentered(img: GrayImage, size = MNIST_SIZE): GrayImage {
 
 /**
  * Options of {@link toMnistLayout}.
- *
- * @example
- * ```ts
- * import type { MnistLayoutOptions } from "./mnist_format.ts";
- * const o: MnistLayoutOptions = { strokeWidth: 1.9, returnSteps: true };
- * ```
  */
 export interface MnistLayoutOptions {
   /**
@@ -193,12 +201,6 @@ export interface MnistLayoutOptions {
 
 /**
  * Result of {@link toMnistLayout}.
- *
- * @example
- * ```ts
- * import type { MnistLayout } from "./mnist_format.ts";
- * const noInk: MnistLayout = { pixels: new Float32Array(28 * 28) };
- * ```
  */
 export interface MnistLayout {
   /** 784 values, row-major 28x28, ink = 1. All zero when there was no ink. */
@@ -226,11 +228,15 @@ const OVERSAMPLE = 4;
  *
  * @example
  * ```ts
- * import { centerOfMass, toMnistLayout } from "./mnist_format.ts";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
+ * import { centerOfMass, inkBox, toMnistLayout } from "./mnist_format.ts";
  * const data = new Float32Array(100 * 100);
- * for (let y = 10; y < 90; y++) for (let x = 30; x < 45; x++) data[y * 100 + x] = 1;
+ * for (let y = 10; y < 90; y++) data.fill(1, y * 100 + 30, y * 100 + 45); // a tall bar
  * const { pixels } = toMnistLayout({ width: 100, height: 100, data });
- * console.log(centerOfMass({ width: 28, height: 28, data: pixels })); // close to { x: 14, y: 14 }
+ * const mnist = { width: 28, height: 28, data: pixels };
+ * assertEquals(inkBox(mnist)?.height, 20);
+ * assertAlmostEquals(centerOfMass(mnist)?.x ?? 0, 14, 0.5);
+ * assertAlmostEquals(centerOfMass(mnist)?.y ?? 0, 14, 0.5);
  * ```
  */
 export function toMnistLayout(ink: GrayImage, options: MnistLayoutOptions = {}): MnistLayout {

@@ -16,9 +16,12 @@ import type { GrayImage } from "./raster.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { naiveNormalize } from "./naive.ts";
- * const white = { width: 56, height: 56, data: new Float32Array(56 * 56).fill(1) };
- * console.log(naiveNormalize(white).every((v) => v === 0)); // true
+ * const data = new Float32Array(56 * 56).fill(1); // white paper
+ * for (let y = 20; y < 36; y++) data.fill(0, y * 56 + 20, y * 56 + 36); // a black square
+ * const pixels = naiveNormalize({ width: 56, height: 56, data });
+ * assertEquals([pixels.length, pixels[0], pixels[14 * 28 + 14]], [784, 0, 1]); // paper 0, ink 1
  * ```
  */
 export function naiveNormalize(img: GrayImage): Float32Array {

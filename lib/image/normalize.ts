@@ -21,12 +21,6 @@ import type { Box, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link normalizeImage}.
- *
- * @example
- * ```ts
- * import type { NormalizeOptions } from "./normalize.ts";
- * const o: NormalizeOptions = { maxSide: 800, strokeWidth: false, returnSteps: true };
- * ```
  */
 export interface NormalizeOptions extends Omit<InkOptions, "mainOnly" | "returnSteps"> {
   /** Target stroke width at the 20 px scale, or `false` to keep it. Default 1.9. */
@@ -37,16 +31,6 @@ export interface NormalizeOptions extends Omit<InkOptions, "mainOnly" | "returnS
 
 /**
  * Result of {@link normalizeImage}.
- *
- * @example
- * ```ts
- * import type { NormalizedDigit } from "./normalize.ts";
- * const found: NormalizedDigit = {
- *   pixels: new Float32Array(28 * 28),
- *   inkFound: true,
- *   box: { x: 40, y: 25, width: 60, height: 110 },
- * };
- * ```
  */
 export interface NormalizedDigit {
   /** 784 values, 28x28 row-major, ink = 1 (all 0 when no ink was found). */
@@ -65,11 +49,12 @@ export interface NormalizedDigit {
  *
  * @example
  * ```ts
- * import { decodeImage } from "./decode.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { readImage } from "./decode.ts";
  * import { normalizeImage } from "./normalize.ts";
- * const img = await decodeImage(await Deno.readFile("data/examples/photo_4.jpg"));
- * const { pixels, inkFound } = normalizeImage(img);
- * console.log(inkFound, pixels.length); // true 784
+ * const { pixels, inkFound, box } = normalizeImage(await readImage("data/examples/photo_4.jpg"));
+ * assertEquals([inkFound, pixels.length], [true, 784]);
+ * assert(box !== null && box.width < 480 && box.height < 360); // the digit, not the whole photo
  * ```
  */
 export function normalizeImage(img: GrayImage, options: NormalizeOptions = {}): NormalizedDigit {

@@ -35,12 +35,6 @@ import type { GrayImage } from "./raster.ts";
 
 /**
  * What a PNG's IHDR chunk declares.
- *
- * @example
- * ```ts
- * import type { PngHeader } from "./png.ts";
- * const h: PngHeader = { width: 28, height: 28, bitDepth: 8, colorType: 0, interlaced: false };
- * ```
  */
 export interface PngHeader {
   /** Width in pixels. */
@@ -114,8 +108,10 @@ function chunkType(bytes: Uint8Array, at: number): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { isPng } from "./png.ts";
- * console.assert(isPng(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])));
+ * const signature = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+ * assertEquals([isPng(signature), isPng(new TextEncoder().encode("GIF89a"))], [true, false]);
  * ```
  */
 export function isPng(bytes: Uint8Array): boolean {
@@ -132,9 +128,12 @@ export function isPng(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readPngHeader } from "./png.ts";
  * const bytes = await Deno.readFile("data/examples/drawn_3.png");
- * console.log(readPngHeader(bytes)); // { width: 240, height: 240, bitDepth: 8, colorType: 2, interlaced: false }
+ * const header = { width: 240, height: 240, bitDepth: 8, colorType: 2, interlaced: false };
+ * assertEquals(readPngHeader(bytes), header);
+ * assertEquals(readPngHeader(await Deno.readFile("data/examples/photo_4.jpg")), null);
  * ```
  */
 export function readPngHeader(bytes: Uint8Array): PngHeader | null {
@@ -291,9 +290,11 @@ function luma(r: number, g: number, b: number, alpha: number): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { tryDecodePng } from "./png.ts";
  * const img = tryDecodePng(await Deno.readFile("data/examples/scan_7.png"));
- * console.log(img?.width, img?.height); // 420 300
+ * assertEquals([img?.width, img?.height], [420, 300]);
+ * assertEquals(tryDecodePng(await Deno.readFile("data/examples/photo_4.jpg")), null); // not a PNG
  * ```
  */
 export function tryDecodePng(bytes: Uint8Array): GrayImage | null {

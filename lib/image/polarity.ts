@@ -19,23 +19,11 @@ import type { GrayImage } from "./raster.ts";
 
 /**
  * Which way the ink goes in a photo-convention image (1 = white).
- *
- * @example
- * ```ts
- * import type { Polarity } from "./polarity.ts";
- * const chalkboard: Polarity = "light-on-dark";
- * ```
  */
 export type Polarity = "dark-on-light" | "light-on-dark";
 
 /**
  * What {@link measurePolarity} found.
- *
- * @example
- * ```ts
- * import type { PolarityEvidence } from "./polarity.ts";
- * const e: PolarityEvidence = { polarity: "dark-on-light", darkMass: 0.042, lightMass: 0.003 };
- * ```
  */
 export interface PolarityEvidence {
   /** The verdict; ties (blank images) go to the usual dark-on-light. */
@@ -106,10 +94,13 @@ function masses(residual: Float32Array, margin: number): Float64Array {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { measurePolarity } from "./polarity.ts";
- * const data = new Float32Array(100).fill(1);
- * for (let i = 40; i < 50; i++) data[i] = 0; // a dark line
- * console.log(measurePolarity({ width: 10, height: 10, data }).polarity); // dark-on-light
+ * const data = new Float32Array(100).fill(1); // white
+ * data.fill(0, 40, 50); // a dark line
+ * const evidence = measurePolarity({ width: 10, height: 10, data });
+ * assertEquals(evidence.polarity, "dark-on-light");
+ * assert(evidence.darkMass > evidence.lightMass);
  * ```
  */
 export function measurePolarity(img: GrayImage): PolarityEvidence {
@@ -149,27 +140,14 @@ function measure(
 }
 
 /**
- * The polarity of an image (see {@link measurePolarity}).
- *
- * @example
- * ```ts
- * import { detectPolarity } from "./polarity.ts";
- * const data = new Float32Array(100); // black
- * for (let i = 40; i < 50; i++) data[i] = 1; // a white line
- * console.log(detectPolarity({ width: 10, height: 10, data })); // light-on-dark
- * ```
- */
-export function detectPolarity(img: GrayImage): Polarity {
-  return measurePolarity(img).polarity;
-}
-
-/**
  * Flips an image's values (`1 - v`): light-on-dark becomes dark-on-light.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { invert } from "./polarity.ts";
- * console.log(Array.from(invert({ width: 2, height: 1, data: new Float32Array([0, 0.25]) }).data)); // [1, 0.75]
+ * const img = { width: 2, height: 1, data: new Float32Array([0, 0.25]) };
+ * assertEquals(Array.from(invert(img).data), [1, 0.75]);
  * ```
  */
 export function invert(img: GrayImage): GrayImage {

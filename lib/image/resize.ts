@@ -183,10 +183,10 @@ function resizeColumns(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resize } from "./resize.ts";
  * const img = { width: 4, height: 2, data: new Float32Array([0, 1, 0, 1, 1, 1, 1, 1]) };
- * const small = resize(img, { width: 2, height: 1 });
- * console.log(Array.from(small.data)); // [0.75, 0.75]
+ * assertEquals(Array.from(resize(img, { width: 2, height: 1 }).data), [0.75, 0.75]);
  * ```
  */
 export function resize(img: GrayImage, size: { width: number; height: number }): GrayImage {
@@ -218,10 +218,10 @@ export function resize(img: GrayImage, size: { width: number; height: number }):
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resizeLongSide } from "./resize.ts";
- * const img = { width: 100, height: 50, data: new Float32Array(5000) };
- * const r = resizeLongSide(img, 20);
- * console.log(r.width, r.height); // 20 10
+ * const r = resizeLongSide({ width: 100, height: 50, data: new Float32Array(5000) }, 20);
+ * assertEquals([r.width, r.height], [20, 10]);
  * ```
  */
 export function resizeLongSide(img: GrayImage, longSide: number): GrayImage {

@@ -24,12 +24,6 @@ import type { Box, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
  * Options of {@link segmentDigits}.
- *
- * @example
- * ```ts
- * import type { SegmentOptions } from "./segment.ts";
- * const o: SegmentOptions = { maxSide: 1200, strokeWidth: 1.9, splitAspect: 1.3 };
- * ```
  */
 export interface SegmentOptions extends Omit<InkOptions, "mainOnly" | "returnSteps"> {
   /** Target stroke width at the 20 px scale, or `false` to keep it. Default 1.9. */
@@ -42,15 +36,6 @@ export interface SegmentOptions extends Omit<InkOptions, "mainOnly" | "returnSte
 
 /**
  * One digit found by {@link segmentDigits}.
- *
- * @example
- * ```ts
- * import type { SegmentedDigit } from "./segment.ts";
- * const d: SegmentedDigit = {
- *   pixels: new Float32Array(28 * 28),
- *   box: { x: 10, y: 8, width: 30, height: 48 },
- * };
- * ```
  */
 export interface SegmentedDigit {
   /** 784 values, 28x28 row-major, ink = 1. */
@@ -61,17 +46,6 @@ export interface SegmentedDigit {
 
 /**
  * Result of {@link segmentDigits}.
- *
- * @example
- * ```ts
- * import type { Segmentation } from "./segment.ts";
- * const s: Segmentation = {
- *   digits: [
- *     { pixels: new Float32Array(28 * 28), box: { x: 10, y: 8, width: 30, height: 48 } },
- *     { pixels: new Float32Array(28 * 28), box: { x: 52, y: 9, width: 28, height: 46 } },
- *   ],
- * };
- * ```
  */
 export interface Segmentation {
   /** The digits, left to right (empty when no ink was found). */
@@ -119,12 +93,15 @@ function median(values: number[]): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { groupStrokes } from "./segment.ts";
- * const c = (label: number, x: number, y: number, width: number, height: number, area: number) =>
- *   ({ label, area, box: { x, y, width, height }, center: { x: x + width / 2, y: y + height / 2 } });
+ * const c = (label: number, x: number, y: number, width: number, height: number, area: number) => (
+ *   { label, area, box: { x, y, width, height }, center: { x: x + width / 2, y: y + height / 2 } }
+ * );
  * // a "1", a "5" broken into bar + body, and a speck far below
- * const groups = groupStrokes([c(1, 0, 0, 4, 40, 120), c(2, 30, 0, 20, 6, 80), c(3, 28, 8, 22, 32, 300), c(4, 70, 90, 2, 2, 4)]);
- * console.log(groups.map((g) => g.labels.sort())); // [[1], [2, 3]]
+ * const strokes = [c(1, 0, 0, 4, 40, 120), c(2, 30, 0, 20, 6, 80), c(3, 28, 8, 22, 32, 300)];
+ * const groups = groupStrokes([...strokes, c(4, 70, 90, 2, 2, 4)]);
+ * assertEquals(groups.map((g) => [...g.labels].sort()), [[1], [2, 3]]);
  * ```
  */
 export function groupStrokes(components: Component[]): Group[] {
@@ -180,10 +157,12 @@ function groupInk(ink: GrayImage, labels: Int32Array, group: Group): GrayImage {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { splitColumns } from "./segment.ts";
  * const w = 20, h = 10, data = new Float32Array(w * h).fill(1);
  * for (let y = 0; y < h; y++) data[y * w + 9] = 0.1; // a thin waist at column 9
- * console.log(splitColumns({ width: w, height: h, data }, { x: 0, width: 20 }, 2)); // [[0, 9], [9, 20]]
+ * const ranges = splitColumns({ width: w, height: h, data }, { x: 0, width: 20 }, 2);
+ * assertEquals(ranges, [[0, 9], [9, 20]]);
  * ```
  */
 export function splitColumns(
@@ -222,10 +201,12 @@ export function splitColumns(
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { readImage } from "./decode.ts";
  * import { segmentDigits } from "./segment.ts";
  * const { digits } = segmentDigits(await readImage("data/examples/number_2024.png"));
- * console.log(digits.length, digits[0].box); // 4 { x: ..., y: ..., width: ..., height: ... }
+ * assertEquals(digits.map((d) => d.pixels.length), [784, 784, 784, 784]);
+ * assert(digits.every((d, i) => i === 0 || d.box.x > digits[i - 1].box.x)); // left to right
  * ```
  */
 export function segmentDigits(img: GrayImage, options: SegmentOptions = {}): Segmentation {

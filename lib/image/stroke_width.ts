@@ -21,10 +21,11 @@ import type { GrayImage } from "./raster.ts";
  *
  * @example
  * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
  * import { strokeWidth } from "./stroke_width.ts";
  * const data = new Float32Array(40 * 40);
- * for (let y = 5; y < 35; y++) for (let x = 10; x < 13; x++) data[y * 40 + x] = 1; // 3 px wide
- * console.log(strokeWidth({ width: 40, height: 40, data }).toFixed(1)); // 2.7
+ * for (let y = 5; y < 35; y++) data.fill(1, y * 40 + 10, y * 40 + 13); // 3 px wide, 30 long
+ * assertAlmostEquals(strokeWidth({ width: 40, height: 40, data }), 2.73, 0.01); // ends count too
  * ```
  */
 export function strokeWidth(img: GrayImage, threshold = 0.5): number {
@@ -48,12 +49,6 @@ export function strokeWidth(img: GrayImage, threshold = 0.5): number {
 
 /**
  * Options of {@link adjustStrokeWidth}.
- *
- * @example
- * ```ts
- * import type { StrokeOptions } from "./stroke_width.ts";
- * const o: StrokeOptions = { target: 3.5, tolerance: 1.6 };
- * ```
  */
 export interface StrokeOptions {
   /** Width to move toward, in pixels of this image. */
@@ -72,11 +67,13 @@ export interface StrokeOptions {
  *
  * @example
  * ```ts
+ * import { assert, assertStrictEquals } from "@std/assert";
  * import { adjustStrokeWidth, strokeWidth } from "./stroke_width.ts";
  * const data = new Float32Array(80 * 80);
  * for (let y = 10; y < 70; y++) data[y * 80 + 40] = 1; // a 1 px hairline
  * const thick = adjustStrokeWidth({ width: 80, height: 80, data }, { target: 7 });
- * console.log(strokeWidth(thick) > 5); // true
+ * assert(strokeWidth(thick) > 5);
+ * assertStrictEquals(adjustStrokeWidth(thick, { target: 6 }), thick); // close enough: unchanged
  * ```
  */
 export function adjustStrokeWidth(img: GrayImage, options: StrokeOptions): GrayImage {

@@ -24,20 +24,6 @@ import type { GrayImage } from "./raster.ts";
 
 /**
  * The levels {@link chooseLevels} found in an ink map.
- *
- * @example
- * ```ts
- * import type { InkLevels } from "./threshold.ts";
- * const levels: InkLevels = {
- *   noise: 0.01,
- *   floor: 0.085,
- *   ink: 0.8,
- *   rules: null,
- *   threshold: 0.32,
- *   low: 0.16,
- *   high: 0.68,
- * };
- * ```
  */
 export interface InkLevels {
   /** Estimated noise standard deviation of the paper. */
@@ -85,9 +71,10 @@ function secondDifferences(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { pixelNoise } from "./threshold.ts";
  * const ramp = Float32Array.from({ length: 100 }, (_, i) => (i % 10) / 20);
- * console.log(pixelNoise({ width: 10, height: 10, data: ramp })); // 0: a smooth ramp has no noise
+ * assertEquals(pixelNoise({ width: 10, height: 10, data: ramp }), 0); // a smooth ramp has no noise
  * ```
  */
 export function pixelNoise(img: GrayImage): number {
@@ -121,11 +108,14 @@ function valuesOn(ink: GrayImage, mask: Uint8Array): number[] {
  *
  * @example
  * ```ts
+ * import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
  * import { chooseLevels } from "./threshold.ts";
  * const data = new Float32Array(400); // 20x20 paper
  * for (let y = 5; y < 15; y++) data[y * 20 + 10] = 0.9; // a stroke
  * const levels = chooseLevels({ width: 20, height: 20, data });
- * console.log(levels.ink.toFixed(2), levels.threshold > 0.3 && levels.threshold < 0.9); // 0.90 true
+ * assertAlmostEquals(levels.ink, 0.9, 0.01);
+ * assert(levels.threshold > 0.3 && levels.threshold < 0.9);
+ * assertEquals(levels.rules, null); // no ruled lines
  * ```
  */
 export function chooseLevels(ink: GrayImage): InkLevels {

@@ -1,5 +1,6 @@
 import { assertEquals } from "@std/assert";
-import { detectPolarity, invert, measurePolarity } from "../../lib/image/polarity.ts";
+import { invert, measurePolarity } from "../../lib/image/polarity.ts";
+import { detectPolarity } from "../_helpers/polarity.ts";
 import { drawDigit, inkToGray, placeOnCanvas } from "../../lib/image/synth/scenes.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 

@@ -5,13 +5,12 @@ import {
   BLUE_PEN,
   drawDigit,
   inkToGray,
-  jpegRoundTrip,
   mnistToInk,
   placeOnCanvas,
-  rgbToGray,
   sideBySide,
   synthPhoto,
 } from "../../../lib/image/synth/scenes.ts";
+import { rgbToGray } from "../../_helpers/images.ts";
 import { createRng } from "../../../lib/core/random.ts";
 
 const sum = (a: Float32Array) => a.reduce((s, v) => s + v, 0);
@@ -61,13 +60,11 @@ Deno.test("synthPhoto renders pen colour, ruling, lighting and noise, reproducib
   assertAlmostEquals(plain.data[i], 0, 1e-6);
 });
 
-Deno.test("inkToGray, addNoise and jpegRoundTrip", async () => {
+Deno.test("inkToGray maps ink to pen and paper levels; addNoise adds noise of sigma", () => {
   const ink = { width: 16, height: 16, data: new Float32Array(256).fill(0.5) };
   assertAlmostEquals(inkToGray(ink, { paper: 0.8, pen: 0 }).data[0], 0.4, 1e-6);
   const noisy = addNoise(ink, { rng: createRng(1), sigma: 0.1 });
   const sd = Math.sqrt(noisy.data.reduce((s, v) => s + (v - 0.5) ** 2, 0) / 256);
   assertAlmostEquals(sd, 0.1, 0.02);
-  const back = await jpegRoundTrip(noisy, 50);
-  assertEquals([back.width, back.height], [16, 16]);
-  assert(back.data.some((v, k) => Math.abs(v - noisy.data[k]) > 0.01), "JPEG is lossy");
+  assertEquals(ink.data[0], 0.5, "addNoise leaves its input alone");
 });
