@@ -12,12 +12,13 @@
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { DigitLabError } from "./errors.ts";
- * try {
- *   throw new DigitLabError("something went wrong");
- * } catch (e) {
- *   if (e instanceof DigitLabError) console.error(e.message);
- * }
+ * const cause = new Error("EACCES");
+ * const e = assertThrows(() => {
+ *   throw new DigitLabError("cannot write data/models/x", { cause });
+ * }, DigitLabError);
+ * assertEquals([e.name, e.cause], ["DigitLabError", cause]);
  * ```
  */
 export class DigitLabError extends Error {
@@ -34,9 +35,11 @@ export class DigitLabError extends Error {
  *
  * @example
  * ```ts
- * import { BackendError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, BackendError } from "./errors.ts";
  * const e = new BackendError("wasm failed to initialise");
- * console.assert(e.name === "BackendError");
+ * assertEquals(e.name, "BackendError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class BackendError extends DigitLabError {}
@@ -47,9 +50,11 @@ export class BackendError extends DigitLabError {}
  *
  * @example
  * ```ts
- * import { DataFormatError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, DataFormatError } from "./errors.ts";
  * const e = new DataFormatError("bad magic number 0x1234 in train.idx");
- * console.assert(e instanceof Error);
+ * assertEquals(e.name, "DataFormatError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class DataFormatError extends DigitLabError {}
@@ -60,9 +65,11 @@ export class DataFormatError extends DigitLabError {}
  *
  * @example
  * ```ts
- * import { InvalidArgumentError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, InvalidArgumentError } from "./errors.ts";
  * const e = new InvalidArgumentError("epochs must be a positive integer, got -1");
- * console.assert(e.name === "InvalidArgumentError");
+ * assertEquals(e.name, "InvalidArgumentError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class InvalidArgumentError extends DigitLabError {}
@@ -73,9 +80,11 @@ export class InvalidArgumentError extends DigitLabError {}
  *
  * @example
  * ```ts
- * import { ModelLoadError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, ModelLoadError } from "./errors.ts";
  * const e = new ModelLoadError("no model.json in data/models/x");
- * console.assert(e instanceof Error);
+ * assertEquals(e.name, "ModelLoadError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class ModelLoadError extends DigitLabError {}
@@ -85,9 +94,11 @@ export class ModelLoadError extends DigitLabError {}
  *
  * @example
  * ```ts
- * import { DownloadError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, DownloadError } from "./errors.ts";
  * const e = new DownloadError("HTTP 500 for https://example.com/a.gz");
- * console.assert(e.name === "DownloadError");
+ * assertEquals(e.name, "DownloadError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class DownloadError extends DigitLabError {}
@@ -98,9 +109,11 @@ export class DownloadError extends DigitLabError {}
  *
  * @example
  * ```ts
- * import { ImageError } from "./errors.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { DigitLabError, ImageError } from "./errors.ts";
  * const e = new ImageError("not an image: notes.txt");
- * console.assert(e instanceof Error);
+ * assertEquals(e.name, "ImageError");
+ * assert(e instanceof DigitLabError);
  * ```
  */
 export class ImageError extends DigitLabError {}

@@ -13,8 +13,9 @@ import { fromFileUrl, isAbsolute, join, resolve } from "@std/path";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { projectRoot } from "./paths.ts";
- * console.log(projectRoot()); // e.g. /home/me/digit-lab
+ * assert((await Deno.stat(`${projectRoot()}/deno.json`)).isFile);
  * ```
  */
 export function projectRoot(): string {
@@ -26,8 +27,9 @@ export function projectRoot(): string {
  *
  * @example
  * ```ts
- * import { dataPath } from "./paths.ts";
- * console.log(dataPath("models", "latest")); // <root>/data/models/latest
+ * import { assertEquals } from "@std/assert";
+ * import { dataPath, projectRoot } from "./paths.ts";
+ * assertEquals(dataPath("models", "latest"), `${projectRoot()}/data/models/latest`);
  * ```
  */
 export function dataPath(...parts: string[]): string {
@@ -40,8 +42,10 @@ export function dataPath(...parts: string[]): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resolvePath } from "./paths.ts";
- * console.assert(resolvePath("/tmp/x") === "/tmp/x");
+ * assertEquals(resolvePath("/tmp/x"), "/tmp/x");
+ * assertEquals(resolvePath("data/mnist"), `${Deno.cwd()}/data/mnist`);
  * ```
  */
 export function resolvePath(path: string): string {

@@ -8,15 +8,7 @@
 
 import { InvalidArgumentError } from "./errors.ts";
 
-/**
- * A source of uniform floats in [0, 1).
- *
- * @example
- * ```ts
- * import type { Rng } from "./random.ts";
- * const unseeded: Rng = Math.random;
- * ```
- */
+/** A source of uniform floats in [0, 1) (`Math.random` fits, but is not seeded). */
 export type Rng = () => number;
 
 /**
@@ -29,9 +21,14 @@ export type Rng = () => number;
  *
  * @example
  * ```ts
+ * import { assert, assertEquals, assertThrows } from "@std/assert";
  * import { createRng } from "./random.ts";
+ * import { InvalidArgumentError } from "./errors.ts";
  * const a = createRng(42), b = createRng(42);
- * console.assert(a() === b());
+ * const first = a();
+ * assertEquals(b(), first);
+ * assert(first >= 0 && first < 1);
+ * assertThrows(() => createRng(0.5), InvalidArgumentError, "got 0.5");
  * ```
  */
 export function createRng(seed: number): Rng {
@@ -53,9 +50,10 @@ export function createRng(seed: number): Rng {
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { createRng, randomInt } from "./random.ts";
  * const i = randomInt(createRng(1), 10);
- * console.assert(i >= 0 && i < 10);
+ * assert(Number.isInteger(i) && i >= 0 && i < 10);
  * ```
  */
 export function randomInt(rng: Rng, n: number): number {
@@ -71,9 +69,11 @@ export function randomInt(rng: Rng, n: number): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createRng, permutation } from "./random.ts";
  * const p = permutation(5, createRng(7));
- * console.assert([...p].sort().join() === "0,1,2,3,4");
+ * assertEquals([...p].sort(), [0, 1, 2, 3, 4]);
+ * assertEquals(permutation(5, createRng(7)), p);
  * ```
  */
 export function permutation(n: number, rng: Rng): Uint32Array {
@@ -96,9 +96,12 @@ export function permutation(n: number, rng: Rng): Uint32Array {
  *
  * @example
  * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
  * import { createRng, randomNormal } from "./random.ts";
- * const z = randomNormal(createRng(3));
- * console.assert(Number.isFinite(z));
+ * const rng = createRng(3);
+ * const samples = Array.from({ length: 10_000 }, () => randomNormal(rng));
+ * const mean = samples.reduce((a, b) => a + b) / samples.length;
+ * assertAlmostEquals(mean, 0, 0.05);
  * ```
  */
 export function randomNormal(rng: Rng): number {

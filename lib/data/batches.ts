@@ -11,15 +11,7 @@ import type { Dataset } from "./dataset.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { createRng, permutation } from "../core/mod.ts";
 
-/**
- * Images and one-hot labels ready for a model.
- *
- * @example
- * ```ts
- * import type { TensorPair } from "./batches.ts";
- * const size = (p: TensorPair) => p.xs.shape[0];
- * ```
- */
+/** Images and one-hot labels ready for a model. */
 export interface TensorPair {
   /** `[n, rows, cols, 1]` pixels in [0, 1]. */
   xs: tf.Tensor4D;
@@ -27,15 +19,7 @@ export interface TensorPair {
   ys: tf.Tensor2D;
 }
 
-/**
- * A batch gathered out of a dataset: views into reusable buffers.
- *
- * @example
- * ```ts
- * import type { Batch } from "./batches.ts";
- * const b: Batch = { pixels: new Float32Array(784), labels: new Uint8Array([5]), count: 1 };
- * ```
- */
+/** A batch gathered out of a dataset: views into reusable buffers. */
 export interface Batch {
   /** `count * rows * cols` pixels, one image after another. */
   pixels: Float32Array;
@@ -45,15 +29,7 @@ export interface Batch {
   count: number;
 }
 
-/**
- * Reusable storage for {@linkcode gatherBatch}.
- *
- * @example
- * ```ts
- * import type { BatchBuffer } from "./batches.ts";
- * const buf: BatchBuffer = { pixels: new Float32Array(2 * 784), labels: new Uint8Array(2) };
- * ```
- */
+/** Reusable storage for {@linkcode gatherBatch}. */
 export interface BatchBuffer {
   /** Room for `capacity * rows * cols` pixels. */
   pixels: Float32Array;
@@ -61,15 +37,7 @@ export interface BatchBuffer {
   labels: Uint8Array;
 }
 
-/**
- * Options of {@linkcode batchIndices}.
- *
- * @example
- * ```ts
- * import type { BatchIndicesOptions } from "./batches.ts";
- * const o: BatchIndicesOptions = { batchSize: 128, seed: 42, epoch: 3 };
- * ```
- */
+/** Options of {@linkcode batchIndices}. */
 export interface BatchIndicesOptions {
   /** Images per batch (the last batch may be smaller). */
   batchSize: number;
@@ -95,11 +63,16 @@ function assertPositiveInteger(name: string, value: number): void {
  *
  * @example
  * ```ts
+ * import { assertThrows } from "@std/assert";
  * import { validateDataset } from "./batches.ts";
- * validateDataset({
- *   images: new Float32Array(4), labels: new Uint8Array([1]), count: 1,
+ * import { InvalidArgumentError } from "../core/errors.ts";
+ * const ds = {
+ *   images: new Float32Array([0, 0.5, 1, 1]), labels: new Uint8Array([1]), count: 1,
  *   rows: 2, cols: 2, numClasses: 10, source: "example",
- * });
+ * };
+ * validateDataset(ds);
+ * const bright = { ...ds, images: new Float32Array([0, 0.5, 1, 255]) };
+ * assertThrows(() => validateDataset(bright), InvalidArgumentError, "pixel 255 at offset 3");
  * ```
  */
 export function validateDataset(ds: Dataset): void {
@@ -152,8 +125,12 @@ export function validateDataset(ds: Dataset): void {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { oneHot } from "./batches.ts";
- * const y = oneHot([2, 0], 3); // [[0, 0, 1], [1, 0, 0]]
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const y = oneHot([2, 0], 3);
+ * assertEquals(y.arraySync(), [[0, 0, 1], [1, 0, 0]]);
  * y.dispose();
  * ```
  */
@@ -182,9 +159,13 @@ export function oneHot(labels: ArrayLike<number>, numClasses: number): tf.Tensor
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { batchIndices } from "./batches.ts";
  * const batches = batchIndices(10, { batchSize: 4, seed: 1, epoch: 1 });
- * console.assert(batches.map((b) => b.length).join() === "4,4,2");
+ * assertEquals(batches.map((b) => b.length), [4, 4, 2]);
+ * assertEquals(batches.flatMap((b) => [...b]).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * const inOrder = batchIndices(5, { batchSize: 2, shuffle: false });
+ * assertEquals(inOrder.map((b) => [...b]), [[0, 1], [2, 3], [4]]);
  * ```
  */
 export function batchIndices(count: number, options: BatchIndicesOptions): Uint32Array[] {
@@ -216,9 +197,10 @@ export function batchIndices(count: number, options: BatchIndicesOptions): Uint3
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createBatchBuffer } from "./batches.ts";
  * const buf = createBatchBuffer({ rows: 28, cols: 28 }, 128);
- * console.assert(buf.pixels.length === 128 * 784);
+ * assertEquals([buf.pixels.length, buf.labels.length], [128 * 784, 128]);
  * ```
  */
 export function createBatchBuffer(
@@ -241,13 +223,16 @@ export function createBatchBuffer(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { gatherBatch } from "./batches.ts";
  * const ds = {
  *   images: new Float32Array([0, 0, 0, 0, 1, 1, 1, 1]), labels: new Uint8Array([3, 7]),
  *   count: 2, rows: 2, cols: 2, numClasses: 10, source: "example",
  * };
- * const b = gatherBatch(ds, [1]);
- * console.assert(b.labels[0] === 7 && b.pixels[0] === 1);
+ * const b = gatherBatch(ds, [1, 0]);
+ * assertEquals(b.count, 2);
+ * assertEquals([...b.labels], [7, 3]);
+ * assertEquals([...b.pixels], [1, 1, 1, 1, 0, 0, 0, 0]);
  * ```
  */
 export function gatherBatch(
@@ -284,10 +269,14 @@ export function gatherBatch(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { batchToTensors } from "./batches.ts";
- * const b = { pixels: new Float32Array(4), labels: new Uint8Array([1]), count: 1 };
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const b = { pixels: new Float32Array([0, 0.5, 1, 0]), labels: new Uint8Array([1]), count: 1 };
  * const { xs, ys } = batchToTensors(b, { rows: 2, cols: 2, numClasses: 3 });
- * console.assert(xs.shape.join() === "1,2,2,1" && ys.shape.join() === "1,3");
+ * assertEquals(xs.arraySync(), [[[[0], [0.5]], [[1], [0]]]]);
+ * assertEquals(ys.arraySync(), [[0, 1, 0]]);
  * xs.dispose();
  * ys.dispose();
  * ```
@@ -303,33 +292,4 @@ export function batchToTensors(
     xs.dispose();
     throw e;
   }
-}
-
-/**
- * Converts a dataset (or the images at `indices`) to tensors.
- *
- * @returns `xs` of shape `[n, rows, cols, 1]` in [0, 1] and one-hot `ys` of
- *   shape `[n, numClasses]`; the caller disposes them.
- * @throws {InvalidArgumentError} when the dataset is malformed or an index
- *   is out of range.
- *
- * @example
- * ```ts
- * import { toTensors } from "./batches.ts";
- * const ds = {
- *   images: new Float32Array(2 * 4), labels: new Uint8Array([3, 7]), count: 2,
- *   rows: 2, cols: 2, numClasses: 10, source: "example",
- * };
- * const { xs, ys } = toTensors(ds, [1]);
- * console.assert(xs.shape[0] === 1 && ys.shape[1] === 10);
- * xs.dispose();
- * ys.dispose();
- * ```
- */
-export function toTensors(ds: Dataset, indices?: ArrayLike<number>): TensorPair {
-  validateDataset(ds);
-  if (indices === undefined) {
-    return batchToTensors({ pixels: ds.images, labels: ds.labels, count: ds.count }, ds);
-  }
-  return batchToTensors(gatherBatch(ds, indices), ds);
 }

@@ -17,27 +17,10 @@
 
 import { InvalidArgumentError } from "../core/mod.ts";
 
-/**
- * Which of the four IDX files of a dataset a file is.
- *
- * @example
- * ```ts
- * import type { IdxFileRole } from "./catalog.ts";
- * const role: IdxFileRole = "trainImages";
- * ```
- */
+/** Which of the four IDX files of a dataset a file is. */
 export type IdxFileRole = "trainImages" | "trainLabels" | "testImages" | "testLabels";
 
-/**
- * One downloadable file of a dataset.
- *
- * @example
- * ```ts
- * import type { CatalogFile } from "./catalog.ts";
- * const f: CatalogFile = { role: "testLabels", name: "t.gz", bytes: 3, sha256: "00".repeat(32) };
- * console.assert(f.sha256.length === 64);
- * ```
- */
+/** One downloadable file of a dataset. */
 export interface CatalogFile {
   /** The file's place in the dataset. */
   role: IdxFileRole;
@@ -49,16 +32,7 @@ export interface CatalogFile {
   sha256: string;
 }
 
-/**
- * A dataset that can be downloaded.
- *
- * @example
- * ```ts
- * import { CATALOG } from "./catalog.ts";
- * const e = CATALOG["mnist"];
- * console.assert(e.files.length === 4 && e.mirrors.length > 0);
- * ```
- */
+/** A dataset that can be downloaded. */
 export interface CatalogEntry {
   /** Name used on the command line and as the `data/<name>` directory. */
   name: string;
@@ -93,8 +67,15 @@ const STANDARD_NAMES: [string, string, string, string] = [
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { CATALOG } from "./catalog.ts";
- * console.log(Object.keys(CATALOG)); // ["mnist", "fashion-mnist", "kmnist"]
+ * assertEquals(Object.keys(CATALOG), ["mnist", "fashion-mnist", "kmnist"]);
+ * for (const entry of Object.values(CATALOG)) {
+ *   assertEquals(entry.files.map((f) => f.role), [
+ *     "trainImages", "trainLabels", "testImages", "testLabels",
+ *   ]);
+ *   assert(entry.mirrors.every((m) => m.endsWith("/")));
+ * }
  * ```
  */
 export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
@@ -159,8 +140,11 @@ export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { catalogEntry } from "./catalog.ts";
- * console.assert(catalogEntry("kmnist").files[0].role === "trainImages");
+ * import { InvalidArgumentError } from "../core/errors.ts";
+ * assertEquals(catalogEntry("kmnist").files[0].name, "train-images-idx3-ubyte.gz");
+ * assertThrows(() => catalogEntry("emnist"), InvalidArgumentError, 'unknown dataset "emnist"');
  * ```
  */
 export function catalogEntry(name: string): CatalogEntry {

@@ -4,24 +4,7 @@
  * @module
  */
 
-/**
- * A labelled set of single-channel images held in flat typed arrays.
- *
- * @example
- * ```ts
- * import type { Dataset } from "./dataset.ts";
- * const tiny: Dataset = {
- *   images: new Float32Array(2 * 28 * 28),
- *   labels: new Uint8Array([3, 7]),
- *   count: 2,
- *   rows: 28,
- *   cols: 28,
- *   numClasses: 10,
- *   source: "example",
- * };
- * console.assert(tiny.images.length === tiny.count * tiny.rows * tiny.cols);
- * ```
- */
+/** A labelled set of single-channel images held in flat typed arrays. */
 export interface Dataset {
   /** `count * rows * cols` pixel values in [0, 1], row-major, one image after another. */
   images: Float32Array;
@@ -39,17 +22,7 @@ export interface Dataset {
   source: string;
 }
 
-/**
- * A dataset split into the three parts training needs.
- *
- * @example
- * ```ts
- * import type { DatasetSplits } from "./dataset.ts";
- * function sizes(s: DatasetSplits) {
- *   return [s.train.count, s.validation.count, s.test.count];
- * }
- * ```
- */
+/** A dataset split into the three parts training needs. */
 export interface DatasetSplits {
   /** Used to fit the weights. */
   train: Dataset;

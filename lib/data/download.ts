@@ -11,16 +11,7 @@
 import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
 import { catalogEntry, type CatalogFile } from "./catalog.ts";
 
-/**
- * Progress of one download, reported after each received chunk.
- *
- * @example
- * ```ts
- * import type { DownloadProgress } from "./download.ts";
- * const show = (p: DownloadProgress) => console.log(p.received, "/", p.total ?? "?");
- * show({ url: "http://x/a.gz", received: 10, total: 100 });
- * ```
- */
+/** Progress of one download, reported after each received chunk. */
 export interface DownloadProgress {
   /** The URL being downloaded. */
   url: string;
@@ -30,23 +21,7 @@ export interface DownloadProgress {
   total: number | undefined;
 }
 
-/**
- * Options for {@linkcode downloadFile}.
- *
- * @example
- * ```ts
- * import type { DownloadFileOptions } from "./download.ts";
- * const o: DownloadFileOptions = {
- *   urls: [
- *     "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz",
- *     "https://storage.googleapis.com/cvdf-datasets/mnist/t10k-labels-idx1-ubyte.gz",
- *   ],
- *   dest: "data/mnist/t10k-labels-idx1-ubyte.gz",
- *   sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
- *   onProgress: (p) => console.log(p.received, "/", p.total ?? "?"),
- * };
- * ```
- */
+/** Options for {@linkcode downloadFile}. */
 export interface DownloadFileOptions {
   /** URL or mirror URLs of the file, tried in order. */
   urls: string | string[];
@@ -60,16 +35,7 @@ export interface DownloadFileOptions {
   onProgress?: (progress: DownloadProgress) => void;
 }
 
-/**
- * What {@linkcode downloadFile} did.
- *
- * @example
- * ```ts
- * import type { DownloadResult } from "./download.ts";
- * const r: DownloadResult = { dest: "a.gz", status: "skipped", bytes: 10 };
- * console.assert(r.url === undefined);
- * ```
- */
+/** What {@linkcode downloadFile} did. */
 export interface DownloadResult {
   /** Destination path. */
   dest: string;
@@ -86,9 +52,12 @@ export interface DownloadResult {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sha256Hex } from "./download.ts";
- * const h = await sha256Hex(new TextEncoder().encode("abc"));
- * console.assert(h.startsWith("ba7816bf"));
+ * assertEquals(
+ *   await sha256Hex(new TextEncoder().encode("abc")),
+ *   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+ * );
  * ```
  */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -164,14 +133,21 @@ async function fetchToFile(
  * truncated body, expected and actual checksum) when no mirror succeeds.
  *
  * @example
- * ```ts ignore
- * import { downloadFile } from "./download.ts";
- * const r = await downloadFile({
- *   urls: ["https://ossci-datasets.s3.amazonaws.com/mnist/t10k-labels-idx1-ubyte.gz"],
- *   dest: "data/mnist/t10k-labels-idx1-ubyte.gz",
- *   sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
- * });
- * console.log(r.status); // "downloaded" the first time, "skipped" afterwards
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { downloadFile, sha256Hex } from "./download.ts";
+ * const body = new TextEncoder().encode("7 2 1 0 4");
+ * const dir = await Deno.makeTempDir();
+ * const options = {
+ *   urls: ["https://mirror.example/labels.txt"],
+ *   dest: `${dir}/labels.txt`,
+ *   sha256: await sha256Hex(body),
+ *   fetch: () => Promise.resolve(new Response(body)), // a stand-in for the network
+ * };
+ * assertEquals((await downloadFile(options)).status, "downloaded");
+ * assertEquals((await downloadFile(options)).status, "skipped"); // already there, checksum right
+ * assertEquals(await Deno.readTextFile(options.dest), "7 2 1 0 4");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function downloadFile(options: DownloadFileOptions): Promise<DownloadResult> {
@@ -217,21 +193,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   );
 }
 
-/**
- * The outcome for one file of {@linkcode downloadDataset}.
- *
- * @example
- * ```ts
- * import type { DatasetFileOutcome } from "./download.ts";
- * const o: DatasetFileOutcome = {
- *   file: { role: "testLabels", name: "t.gz", bytes: 1, sha256: "00".repeat(32) },
- *   dest: "data/x/t.gz",
- *   status: "failed",
- *   error: new Error("HTTP 404"),
- * };
- * console.assert(o.status === "failed");
- * ```
- */
+/** The outcome for one file of {@linkcode downloadDataset}. */
 export interface DatasetFileOutcome {
   /** The catalog file. */
   file: CatalogFile;
@@ -245,18 +207,7 @@ export interface DatasetFileOutcome {
   error?: Error;
 }
 
-/**
- * Options for {@linkcode downloadDataset}.
- *
- * @example
- * ```ts
- * import type { DownloadDatasetOptions } from "./download.ts";
- * const o: DownloadDatasetOptions = {
- *   dir: "data/mnist",
- *   onFile: (outcome) => console.log(outcome.file.name, outcome.status),
- * };
- * ```
- */
+/** Options for {@linkcode downloadDataset}. */
 export interface DownloadDatasetOptions {
   /** Target directory (default `data/<name>`), created if missing. */
   dir?: string;
@@ -278,9 +229,24 @@ export interface DownloadDatasetOptions {
  * @throws {DownloadError} after all files were attempted, listing those that failed.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
  * import { downloadDataset } from "./download.ts";
- * await downloadDataset("mnist", { onFile: (o) => console.log(o.status, o.file.name) });
+ * import { DownloadError } from "../core/errors.ts";
+ * const dir = await Deno.makeTempDir();
+ * const statuses: string[] = [];
+ * await assertRejects(
+ *   () =>
+ *     downloadDataset("mnist", {
+ *       dir,
+ *       fetch: () => Promise.resolve(new Response("gone", { status: 404 })), // every mirror fails
+ *       onFile: (outcome) => statuses.push(outcome.status),
+ *     }),
+ *   DownloadError,
+ *   "4 of 4 files of mnist failed to download",
+ * );
+ * assertEquals(statuses, ["failed", "failed", "failed", "failed"]); // each file was tried
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function downloadDataset(

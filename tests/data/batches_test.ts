@@ -9,7 +9,6 @@ import {
   createBatchBuffer,
   gatherBatch,
   oneHot,
-  toTensors,
   validateDataset,
 } from "../../lib/data/batches.ts";
 
@@ -21,18 +20,18 @@ function makeDataset(count: number, rows = 3, cols = 2): Dataset {
   return { images, labels, count, rows, cols, numClasses: 4, source: "test" };
 }
 
-Deno.test("toTensors gives [n,rows,cols,1] pixels and one-hot labels", async () => {
+Deno.test("batchToTensors gives [n,rows,cols,1] pixels and one-hot labels", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
   const ds = makeDataset(5);
-  const { xs, ys } = toTensors(ds);
+  const { xs, ys } = batchToTensors({ pixels: ds.images, labels: ds.labels, count: ds.count }, ds);
   assertEquals(xs.shape, [5, 3, 2, 1]);
   assertEquals(ys.shape, [5, 4]);
   assertEquals(Array.from(xs.dataSync()), Array.from(ds.images));
   assertEquals(ys.arraySync()[2], [0, 0, 1, 0]);
   tf.dispose([xs, ys]);
 
-  const some = toTensors(ds, [4, 1]);
+  const some = batchToTensors(gatherBatch(ds, [4, 1]), ds);
   assertEquals(some.xs.shape, [2, 3, 2, 1]);
   assertEquals(some.xs.dataSync()[0], ds.images[4 * 6]);
   assertEquals(some.xs.dataSync()[6], ds.images[6]);
@@ -41,26 +40,24 @@ Deno.test("toTensors gives [n,rows,cols,1] pixels and one-hot labels", async () 
   assertEquals(tf.memory().numTensors, before);
 });
 
-Deno.test("toTensors rejects malformed datasets and bad indices, naming the value", async () => {
-  await setupBackend();
-  const before = tf.memory().numTensors;
+Deno.test("validateDataset and gatherBatch reject bad data and indices, naming the value", () => {
   const ds = makeDataset(3);
+  validateDataset(ds);
   assertThrows(
-    () => toTensors({ ...ds, images: ds.images.subarray(1) }),
+    () => validateDataset({ ...ds, images: ds.images.subarray(1) }),
     InvalidArgumentError,
     "17 pixels",
   );
   assertThrows(
-    () => toTensors({ ...ds, labels: new Uint8Array([0, 9, 1]) }),
+    () => validateDataset({ ...ds, labels: new Uint8Array([0, 9, 1]) }),
     InvalidArgumentError,
     "label 9",
   );
   const bright = ds.images.slice();
   bright[4] = 1.5;
-  assertThrows(() => toTensors({ ...ds, images: bright }), InvalidArgumentError, "pixel 1.5");
-  assertThrows(() => toTensors(ds, [0, 3]), InvalidArgumentError, "index 3");
+  assertThrows(() => validateDataset({ ...ds, images: bright }), InvalidArgumentError, "pixel 1.5");
   assertThrows(() => validateDataset({ ...ds, rows: 0 }), InvalidArgumentError, "rows");
-  assertEquals(tf.memory().numTensors, before);
+  assertThrows(() => gatherBatch(ds, [0, 3]), InvalidArgumentError, "index 3");
 });
 
 Deno.test("oneHot encodes and validates labels", async () => {

@@ -7,9 +7,9 @@ import {
   drawDigit,
   inkToGray,
   placeOnCanvas,
-  rgbToGray,
   synthPhoto,
 } from "../../lib/image/synth/scenes.ts";
+import { rgbToGray } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 

@@ -1,7 +1,8 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { longLineMask } from "../../lib/image/lines.ts";
-import { drawDigit, placeOnCanvas, rgbToGray, synthPhoto } from "../../lib/image/synth/scenes.ts";
+import { drawDigit, placeOnCanvas, synthPhoto } from "../../lib/image/synth/scenes.ts";
+import { rgbToGray } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
 
 Deno.test("longLineMask with a ceiling finds tilted squared-paper rules but not the digit on them", () => {

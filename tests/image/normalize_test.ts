@@ -10,10 +10,10 @@ import {
   BLUE_PEN,
   drawDigit,
   inkToGray,
-  jpegRoundTrip,
   placeOnCanvas,
   synthPhoto,
 } from "../../lib/image/synth/scenes.ts";
+import { jpegRoundTrip } from "../_helpers/images.ts";
 import { createRng, type Rng } from "../../lib/core/random.ts";
 import type { Box, GrayImage } from "../../lib/image/raster.ts";
 import { templateDigit } from "./_templates.ts";

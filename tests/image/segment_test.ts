@@ -4,13 +4,8 @@ import { labelComponents } from "../../lib/image/components.ts";
 import { readImage } from "../../lib/image/decode.ts";
 import { crop, inkBox } from "../../lib/image/mnist_format.ts";
 import { groupStrokes, segmentDigits, splitColumns } from "../../lib/image/segment.ts";
-import {
-  drawDigit,
-  inkToGray,
-  jpegRoundTrip,
-  sideBySide,
-  synthPhoto,
-} from "../../lib/image/synth/scenes.ts";
+import { drawDigit, inkToGray, sideBySide, synthPhoto } from "../../lib/image/synth/scenes.ts";
+import { jpegRoundTrip } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 import { templateDigit } from "./_templates.ts";

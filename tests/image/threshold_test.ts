@@ -1,13 +1,8 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { chooseLevels, pixelNoise } from "../../lib/image/threshold.ts";
 import { estimateBackground, inkStrength } from "../../lib/image/background.ts";
-import {
-  addNoise,
-  drawDigit,
-  placeOnCanvas,
-  rgbToGray,
-  synthPhoto,
-} from "../../lib/image/synth/scenes.ts";
+import { addNoise, drawDigit, placeOnCanvas, synthPhoto } from "../../lib/image/synth/scenes.ts";
+import { rgbToGray } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 

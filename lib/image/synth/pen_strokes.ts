@@ -10,26 +10,10 @@ import { InvalidArgumentError } from "../../core/mod.ts";
 import type { Rng } from "../../core/mod.ts";
 import type { GrayImage } from "../mod.ts";
 
-/**
- * A point in glyph space: x and y in [0, 1], y pointing down.
- *
- * @example
- * ```ts
- * import type { Point } from "./pen_strokes.ts";
- * const topLeft: Point = [0.2, 0.1];
- * ```
- */
+/** A point in glyph space: x and y in [0, 1], y pointing down. */
 export type Point = [number, number];
 
-/**
- * A stroke: a polyline through points.
- *
- * @example
- * ```ts
- * import type { Stroke } from "./pen_strokes.ts";
- * const seven: Stroke = [[0.2, 0.1], [0.8, 0.1], [0.4, 0.9]];
- * ```
- */
+/** A stroke: a polyline through points. */
 export type Stroke = Point[];
 
 function arc(cx: number, cy: number, rx: number, ry: number, from: number, to: number): Point[] {
@@ -54,16 +38,7 @@ const GLYPHS: Stroke[][] = [
   [arc(0.5, 0.3, 0.24, 0.25, 0, 360), [[0.74, 0.3], [0.7, 0.62], [0.56, 0.95]]],
 ];
 
-/**
- * Options of {@link digitStrokes}.
- *
- * @example
- * ```ts
- * import type { GlyphOptions } from "./pen_strokes.ts";
- * import { createRng } from "../../core/random.ts";
- * const o: GlyphOptions = { rng: createRng(3), variation: 0.5 };
- * ```
- */
+/** Options of {@link digitStrokes}. */
 export interface GlyphOptions {
   /** Random variation (slant, aspect, smooth wobble); none when absent. */
   rng?: Rng;
@@ -79,9 +54,13 @@ export interface GlyphOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertNotEquals, assertThrows } from "@std/assert";
  * import { digitStrokes } from "./pen_strokes.ts";
- * const seven = digitStrokes(7);
- * console.log(seven.length, seven[0][0]); // 1 [0.2, 0.05]
+ * import { createRng } from "../../core/random.ts";
+ * import { InvalidArgumentError } from "../../core/errors.ts";
+ * assertEquals(digitStrokes(7), [[[0.2, 0.05], [0.8, 0.05], [0.42, 0.95]]]);
+ * assertNotEquals(digitStrokes(7, { rng: createRng(1) }), digitStrokes(7)); // a varied 7
+ * assertThrows(() => digitStrokes(10), InvalidArgumentError, "got 10");
  * ```
  */
 export function digitStrokes(digit: number, options: GlyphOptions = {}): Stroke[] {
@@ -105,15 +84,7 @@ export function digitStrokes(digit: number, options: GlyphOptions = {}): Stroke[
   );
 }
 
-/**
- * Options of {@link drawStrokes}.
- *
- * @example
- * ```ts
- * import type { DrawOptions } from "./pen_strokes.ts";
- * const o: DrawOptions = { width: 64, height: 64, penWidth: 6, frame: { x: 8, y: 8, size: 48 } };
- * ```
- */
+/** Options of {@link drawStrokes}. */
 export interface DrawOptions {
   /** Canvas width in pixels. */
   width: number;
@@ -141,9 +112,12 @@ function distanceToSegment(px: number, py: number, a: Point, b: Point): number {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { digitStrokes, drawStrokes } from "./pen_strokes.ts";
  * const img = drawStrokes(digitStrokes(1), { width: 28, height: 28, penWidth: 2.5 });
- * console.log(img.data[14 * 28 + 14] > 0.9); // true: the stem of the 1
+ * assertEquals([img.width, img.height], [28, 28]);
+ * assert(img.data[14 * 28 + 14] > 0.9); // the stem of the 1
+ * assertEquals(img.data[14 * 28 + 3], 0); // paper left of it
  * ```
  */
 export function drawStrokes(strokes: Stroke[], options: DrawOptions): GrayImage {

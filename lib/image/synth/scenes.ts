@@ -3,7 +3,7 @@
  * MNIST-like digits (a 28x28 array) or stroke-drawn digits, shifted,
  * scaled, thickened or thinned, inverted, put on a large canvas or side by
  * side, and turned into photos of paper (lighting gradient, shadow, squared
- * or lined paper, pen colour, blur, noise, JPEG). Everything random comes
+ * or lined paper, pen colour, blur, noise). Everything random comes
  * from a seeded `Rng`.
  *
  * Ink images use ink = 1; photos use the photo convention (1 = white).
@@ -13,22 +13,12 @@
 
 import { InvalidArgumentError } from "../../core/mod.ts";
 import { randomNormal, type Rng } from "../../core/mod.ts";
-import { decodeImage } from "../mod.ts";
-import { encodeImage } from "../mod.ts";
 import { boxBlur, maxFilter, minFilter } from "../mod.ts";
 import { resize } from "../mod.ts";
 import { digitStrokes, drawStrokes } from "./pen_strokes.ts";
 import type { GrayImage, RgbImage } from "../mod.ts";
 
-/**
- * An RGB colour, components in [0, 1].
- *
- * @example
- * ```ts
- * import type { Color } from "./scenes.ts";
- * const redPen: Color = [0.7, 0.1, 0.1];
- * ```
- */
+/** An RGB colour, components in [0, 1]. */
 export type Color = [number, number, number];
 
 /**
@@ -36,8 +26,10 @@ export type Color = [number, number, number];
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { BLUE_PEN } from "./scenes.ts";
- * console.log(BLUE_PEN);
+ * const [red, green, blue] = BLUE_PEN;
+ * assert(blue > red && blue > green);
  * ```
  */
 export const BLUE_PEN: Color = [0.13, 0.2, 0.55];
@@ -46,21 +38,14 @@ export const BLUE_PEN: Color = [0.13, 0.2, 0.55];
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { BLACK_PEN } from "./scenes.ts";
- * console.log(BLACK_PEN);
+ * assert(BLACK_PEN.every((c) => c < 0.15));
  * ```
  */
 export const BLACK_PEN: Color = [0.08, 0.08, 0.1];
 
-/**
- * Options of {@link mnistToInk}.
- *
- * @example
- * ```ts
- * import type { MnistToInkOptions } from "./scenes.ts";
- * const o: MnistToInkOptions = { size: 112, thicken: 1 };
- * ```
- */
+/** Options of {@link mnistToInk}. */
 export interface MnistToInkOptions {
   /** Side of the square output in pixels. */
   size: number;
@@ -77,11 +62,13 @@ export interface MnistToInkOptions {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { mnistToInk } from "./scenes.ts";
  * const digit = new Float32Array(784);
- * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 1;
+ * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 1; // a one-pixel vertical stroke
  * const big = mnistToInk(digit, { size: 112 });
- * console.log(big.width, big.data[56 * 112 + 58] > 0.9); // 112 true
+ * assertEquals([big.width, big.height], [112, 112]);
+ * assert(big.data[56 * 112 + 58] > 0.9 && big.data[56 * 112 + 20] === 0);
  * ```
  */
 export function mnistToInk(pixels: ArrayLike<number>, options: MnistToInkOptions): GrayImage {
@@ -101,16 +88,7 @@ export function mnistToInk(pixels: ArrayLike<number>, options: MnistToInkOptions
   return t > 0 ? maxFilter(big, t) : t < 0 ? minFilter(big, -t) : big;
 }
 
-/**
- * Options of {@link drawDigit}.
- *
- * @example
- * ```ts
- * import type { DrawDigitOptions } from "./scenes.ts";
- * import { createRng } from "../../core/random.ts";
- * const o: DrawDigitOptions = { size: 64, penWidth: 6, rng: createRng(1), variation: 0.7 };
- * ```
- */
+/** Options of {@link drawDigit}. */
 export interface DrawDigitOptions {
   /** Side of the square output in pixels. */
   size: number;
@@ -129,10 +107,13 @@ export interface DrawDigitOptions {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { drawDigit } from "./scenes.ts";
  * import { createRng } from "../../core/random.ts";
  * const three = drawDigit(3, { size: 64, rng: createRng(1) });
- * console.log(three.width, three.data.some((v) => v === 1)); // 64 true
+ * assertEquals([three.width, three.height], [64, 64]);
+ * assert(three.data.some((v) => v === 1));
+ * assertEquals(three.data[0], 0); // inside the margin
  * ```
  */
 export function drawDigit(digit: number, options: DrawDigitOptions): GrayImage {
@@ -146,15 +127,7 @@ export function drawDigit(digit: number, options: DrawDigitOptions): GrayImage {
   });
 }
 
-/**
- * Options of {@link placeOnCanvas}.
- *
- * @example
- * ```ts
- * import type { CanvasOptions } from "./scenes.ts";
- * const o: CanvasOptions = { width: 200, height: 120, x: 40, y: 10, scale: 1.5 };
- * ```
- */
+/** Options of {@link placeOnCanvas}. */
 export interface CanvasOptions {
   /** Canvas width. */
   width: number;
@@ -174,10 +147,12 @@ export interface CanvasOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { placeOnCanvas } from "./scenes.ts";
  * const dot = { width: 1, height: 1, data: new Float32Array([1]) };
  * const c = placeOnCanvas(dot, { width: 5, height: 5, x: 3, y: 1 });
- * console.log(c.data[1 * 5 + 3]); // 1
+ * assertEquals([...c.data].indexOf(1), 1 * 5 + 3);
+ * assertEquals(c.data.reduce((a, b) => a + b), 1);
  * ```
  */
 export function placeOnCanvas(ink: GrayImage, options: CanvasOptions): GrayImage {
@@ -202,15 +177,7 @@ export function placeOnCanvas(ink: GrayImage, options: CanvasOptions): GrayImage
   return { width, height, data: out };
 }
 
-/**
- * Options of {@link sideBySide}.
- *
- * @example
- * ```ts
- * import type { SideBySideOptions } from "./scenes.ts";
- * const o: SideBySideOptions = { gap: 8, padding: 16 };
- * ```
- */
+/** Options of {@link sideBySide}. */
 export interface SideBySideOptions {
   /** Gap between neighbours in pixels. Default a quarter of the tallest height. */
   gap?: number;
@@ -225,10 +192,11 @@ export interface SideBySideOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sideBySide } from "./scenes.ts";
  * const a = { width: 10, height: 20, data: new Float32Array(200).fill(1) };
  * const row = sideBySide([a, a, a], { gap: 5, padding: 2 });
- * console.log(row.width, row.height); // 44 24
+ * assertEquals([row.width, row.height], [2 + 10 + 5 + 10 + 5 + 10 + 2, 2 + 20 + 2]);
  * ```
  */
 export function sideBySide(inks: GrayImage[], options: SideBySideOptions = {}): GrayImage {
@@ -248,15 +216,7 @@ export function sideBySide(inks: GrayImage[], options: SideBySideOptions = {}): 
   return { width, height, data: out };
 }
 
-/**
- * Options of {@link inkToGray}.
- *
- * @example
- * ```ts
- * import type { InkToGrayOptions } from "./scenes.ts";
- * const o: InkToGrayOptions = { paper: 0.95, pen: 0.1 };
- * ```
- */
+/** Options of {@link inkToGray}. */
 export interface InkToGrayOptions {
   /** Paper brightness. Default 1. */
   paper?: number;
@@ -270,9 +230,11 @@ export interface InkToGrayOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { inkToGray } from "./scenes.ts";
- * const g = inkToGray({ width: 2, height: 1, data: new Float32Array([0, 1]) });
- * console.log(Array.from(g.data)); // [1, 0]
+ * const ink = { width: 2, height: 1, data: new Float32Array([0, 1]) };
+ * assertEquals([...inkToGray(ink).data], [1, 0]);
+ * assertEquals([...inkToGray(ink, { paper: 0, pen: 1 }).data], [0, 1]); // light on dark
  * ```
  */
 export function inkToGray(ink: GrayImage, options: InkToGrayOptions = {}): GrayImage {
@@ -280,16 +242,7 @@ export function inkToGray(ink: GrayImage, options: InkToGrayOptions = {}): GrayI
   return { ...ink, data: ink.data.map((v) => paper + (pen - paper) * v) };
 }
 
-/**
- * Options of {@link addNoise}.
- *
- * @example
- * ```ts
- * import type { NoiseOptions } from "./scenes.ts";
- * import { createRng } from "../../core/random.ts";
- * const o: NoiseOptions = { rng: createRng(2), sigma: 0.03 };
- * ```
- */
+/** Options of {@link addNoise}. */
 export interface NoiseOptions {
   /** Random source. */
   rng: Rng;
@@ -302,11 +255,13 @@ export interface NoiseOptions {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { addNoise } from "./scenes.ts";
  * import { createRng } from "../../core/random.ts";
  * const img = { width: 4, height: 4, data: new Float32Array(16).fill(0.5) };
  * const noisy = addNoise(img, { rng: createRng(1), sigma: 0.1 });
- * console.log(noisy.data.some((v) => v !== 0.5)); // true
+ * assert(noisy.data.some((v) => v !== 0.5) && noisy.data.every((v) => v >= 0 && v <= 1));
+ * assertEquals(img.data[0], 0.5); // the input is left alone
  * ```
  */
 export function addNoise<T extends GrayImage | RgbImage>(img: T, options: NoiseOptions): T {
@@ -316,15 +271,7 @@ export function addNoise<T extends GrayImage | RgbImage>(img: T, options: NoiseO
   return { ...img, data };
 }
 
-/**
- * Squared or lined paper.
- *
- * @example
- * ```ts
- * import type { RulingOptions } from "./scenes.ts";
- * const lined: RulingOptions = { spacing: 24, lineWidth: 1.2, angle: 2, linedOnly: true };
- * ```
- */
+/** Squared or lined paper. */
 export interface RulingOptions {
   /** Distance between lines in pixels. */
   spacing: number;
@@ -338,24 +285,7 @@ export interface RulingOptions {
   linedOnly?: boolean;
 }
 
-/**
- * Options of {@link synthPhoto}.
- *
- * @example
- * ```ts
- * import { BLUE_PEN, type PhotoOptions } from "./scenes.ts";
- * import { createRng } from "../../core/random.ts";
- * const o: PhotoOptions = {
- *   pen: BLUE_PEN,
- *   ruling: { spacing: 24 },
- *   gradient: 0.2,
- *   shadow: 0.15,
- *   blur: 1,
- *   noise: 0.02,
- *   rng: createRng(5),
- * };
- * ```
- */
+/** Options of {@link synthPhoto}. */
 export interface PhotoOptions {
   /** Paper colour. Default slightly warm white. */
   paper?: Color;
@@ -387,13 +317,16 @@ function blur3(img: GrayImage, radius: number): GrayImage {
  *
  * @example
  * ```ts
- * import { drawDigit, synthPhoto } from "./scenes.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { BLUE_PEN, drawDigit, synthPhoto } from "./scenes.ts";
  * import { createRng } from "../../core/random.ts";
- * const rng = createRng(4);
- * const photo = synthPhoto(drawDigit(4, { size: 120, rng }), {
- *   rng, ruling: { spacing: 12 }, gradient: 0.4, shadow: 0.3, blur: 1, noise: 0.02,
- * });
- * console.log(photo.channels, photo.width); // 3 120
+ * const ink = drawDigit(4, { size: 120 });
+ * const options = { ruling: { spacing: 12 }, gradient: 0.4, shadow: 0.3, blur: 1, noise: 0.02 };
+ * const photo = synthPhoto(ink, { ...options, pen: BLUE_PEN, rng: createRng(4) });
+ * assertEquals([photo.channels, photo.width, photo.height], [3, 120, 120]);
+ * assertEquals(photo, synthPhoto(ink, { ...options, pen: BLUE_PEN, rng: createRng(4) }));
+ * const i = ink.data.indexOf(1); // a pixel of solid ink is bluer than red
+ * assert(photo.data[3 * i + 2] > photo.data[3 * i]);
  * ```
  */
 export function synthPhoto(ink: GrayImage, options: PhotoOptions): RgbImage {
@@ -452,40 +385,4 @@ export function synthPhoto(ink: GrayImage, options: PhotoOptions): RgbImage {
     }
   }
   return { width: w, height: h, channels: 3, data: out };
-}
-
-/**
- * Luminance of an RGB image (Rec. 601 weights, as `decodeImage` uses).
- *
- * @example
- * ```ts
- * import { rgbToGray } from "./scenes.ts";
- * const g = rgbToGray({ width: 1, height: 1, channels: 3, data: new Float32Array([1, 1, 1]) });
- * console.log(g.data[0].toFixed(3)); // 1.000
- * ```
- */
-export function rgbToGray(img: RgbImage): GrayImage {
-  const data = new Float32Array(img.width * img.height);
-  for (let i = 0; i < data.length; i++) {
-    data[i] = 0.299 * img.data[i * 3] + 0.587 * img.data[i * 3 + 1] + 0.114 * img.data[i * 3 + 2];
-  }
-  return { width: img.width, height: img.height, data };
-}
-
-/**
- * Encodes an image as JPEG at `quality` and decodes it again: the
- * compression artefacts of a phone photo.
- *
- * @example
- * ```ts
- * import { jpegRoundTrip } from "./scenes.ts";
- * const img = { width: 8, height: 8, data: new Float32Array(64).fill(0.5) };
- * const back = await jpegRoundTrip(img, 70);
- * console.log(back.width, Math.abs(back.data[0] - 0.5) < 0.02); // 8 true
- * ```
- */
-export async function jpegRoundTrip(img: GrayImage | RgbImage, quality = 80): Promise<GrayImage> {
-  return await decodeImage(await encodeImage(img, { format: "jpeg", quality }), {
-    name: "synthetic.jpg",
-  });
 }
