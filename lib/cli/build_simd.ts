@@ -26,9 +26,10 @@ Options:
  * Runs the build command with the given arguments and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./build_simd.ts";
- * Deno.exit(await main(["--check"]));
+ * assertEquals(await main(["--help"]), 0); // prints the usage
  * ```
  */
 export async function main(args: string[]): Promise<number> {

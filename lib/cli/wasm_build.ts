@@ -27,8 +27,9 @@ export const SIMD_OUTPUT: URL = new URL("../kernels/simd/kernels_wasm.ts", impor
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { CLANG_FLAGS } from "./wasm_build.ts";
- * console.log(CLANG_FLAGS.includes("-msimd128")); // true
+ * assert(CLANG_FLAGS.includes("-msimd128") && CLANG_FLAGS.includes("-Wl,--import-memory"));
  * ```
  */
 export const CLANG_FLAGS: readonly string[] = [
@@ -46,15 +47,7 @@ export const CLANG_FLAGS: readonly string[] = [
   "-Wl,--strip-all",
 ];
 
-/**
- * What one build gives: the bytes and the compiler that made them.
- *
- * @example
- * ```ts
- * import type { SimdBuild } from "./wasm_build.ts";
- * const size = (b: SimdBuild): number => b.wasm.length;
- * ```
- */
+/** What one build gives: the bytes and the compiler that made them. */
 export interface SimdBuild {
   /** The WebAssembly module. */
   wasm: Uint8Array;
@@ -166,10 +159,13 @@ export function checkSimdWasm(wasm: Uint8Array, disassembly: string): void {
  *   module does not pass the checks.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * // Runs clang, wasm-ld and wasm-objdump (about 2 s).
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import { buildSimdWasm } from "./wasm_build.ts";
  * const { wasm, toolchain } = await buildSimdWasm();
- * console.log(wasm.length, toolchain);
+ * assertEquals(Array.from(wasm.subarray(0, 4)), [0, 0x61, 0x73, 0x6d]); // "\0asm"
+ * assertMatch(toolchain, /clang/);
  * ```
  */
 export async function buildSimdWasm(): Promise<SimdBuild> {
@@ -192,9 +188,12 @@ export async function buildSimdWasm(): Promise<SimdBuild> {
  *
  * @example
  * ```ts
+ * import { assertStringIncludes } from "@std/assert";
  * import { renderKernelsModule } from "./wasm_build.ts";
- * const text = renderKernelsModule({ wasm: new Uint8Array([0, 97, 115, 109]), toolchain: "clang" });
- * console.log(text.includes('"AGFzbQ==",')); // true
+ * const wasm = new Uint8Array([0, 97, 115, 109]);
+ * const text = renderKernelsModule({ wasm, toolchain: "clang" });
+ * assertStringIncludes(text, '  "AGFzbQ==",\n');
+ * assertStringIncludes(text, "(4 bytes)");
  * ```
  */
 export function renderKernelsModule({ wasm, toolchain }: SimdBuild): string {
@@ -216,9 +215,11 @@ export function renderKernelsModule({ wasm, toolchain }: SimdBuild): string {
  *
  * @example
  * \`\`\`ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { KERNELS_WASM_BASE64 } from "./kernels_wasm.ts";
  * const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
- * console.log(WebAssembly.validate(bytes)); // true
+ * assertEquals(bytes.length, ${wasm.length});
+ * assert(WebAssembly.validate(bytes));
  * \`\`\`
  */
 export const KERNELS_WASM_BASE64: string = [

@@ -11,7 +11,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { simdKernels } from "./simd/mod.ts";
-import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, type WasmKernelConfig } from "./wasm_kernel.ts";
 
 /** Whether `bias` broadcasts along the last axis of `x` only. */
 function isBiasOf(x: tf.TensorInfo, bias: tf.TensorInfo): boolean {
@@ -23,17 +23,8 @@ function isBiasOf(x: tf.TensorInfo, bias: tf.TensorInfo): boolean {
     x.shape.slice(0, -1).some((d) => d !== 1);
 }
 
-/**
- * The `wasm` kernel function of `Add`.
- *
- * @example
- * ```ts
- * import { add } from "./add.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Add", add);
- * ```
- */
-export function add(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Add`. */
+function add(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { a, b }, backend } = args;
   // Addition commutes exactly, so the bias may be either operand.
   const [x, bias] = isBiasOf(a, b) ? [a, b] : isBiasOf(b, a) ? [b, a] : [];
@@ -46,3 +37,28 @@ export function add(args: WasmKernelArgs): tf.TensorInfo {
   });
   return y;
 }
+
+/**
+ * Our `Add` (a bias added row by row in WASM SIMD).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { addKernel } from "./add.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor2d([[1, 2], [3, 4]]);
+ *   const bias = tf.tensor1d([10, 20]);
+ *   const y = addKernel.kernelFunc({ inputs: { a: x, b: bias }, backend, attrs: {} });
+ *   assertEquals(tf.engine().makeTensorFromTensorInfo(y).arraySync(), [[11, 22], [13, 24]]);
+ * });
+ * ```
+ */
+export const addKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Add",
+  kernelFunc: add,
+};

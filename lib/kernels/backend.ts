@@ -11,15 +11,7 @@ import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError } from "../core/mod.ts";
 import { registerTrainingKernels } from "./registry.ts";
 
-/**
- * What {@linkcode setupBackend} set up.
- *
- * @example
- * ```ts
- * import type { BackendInfo } from "./backend.ts";
- * const info: BackendInfo = { backend: "wasm", simd: true, threads: 1, tfjsVersion: "4.22.0" };
- * ```
- */
+/** What {@linkcode setupBackend} set up. */
 export interface BackendInfo {
   /** Always `"wasm"`: Digit Lab never falls back silently. */
   backend: string;
@@ -42,9 +34,11 @@ let ready: Promise<BackendInfo> | undefined;
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { setupBackend } from "./backend.ts";
  * const info = await setupBackend();
- * console.log(info.backend, info.simd); // "wasm" true
+ * assertEquals([info.backend, info.simd], ["wasm", true]);
+ * assertStrictEquals(await setupBackend(), info); // started once
  * ```
  */
 export function setupBackend(): Promise<BackendInfo> {

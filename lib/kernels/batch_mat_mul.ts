@@ -17,19 +17,11 @@ import {
   reshaped,
   runWasmKernel,
   type WasmKernelArgs,
+  type WasmKernelConfig,
 } from "./wasm_kernel.ts";
 
-/**
- * The `wasm` kernel function of `BatchMatMul`.
- *
- * @example
- * ```ts
- * import { batchMatMul } from "./batch_mat_mul.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("BatchMatMul", batchMatMul);
- * ```
- */
-export function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `BatchMatMul`. */
+function batchMatMul(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { a, b }, backend, attrs } = args;
   const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
   const original = originalKernel("BatchMatMul");
@@ -58,3 +50,29 @@ function transposeLastTwo(backend: BackendWasm, t: tf.TensorInfo): tf.TensorInfo
   });
   return reshaped(flipped, [...t.shape.slice(0, -2), cols, rows]);
 }
+
+/**
+ * Our `BatchMatMul` (a transposed operand transposed first, then XNNPACK).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { batchMatMulKernel } from "./batch_mat_mul.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const a = tf.tensor3d([[[1, 2], [3, 4]]]);
+ *   const b = tf.tensor3d([[[5], [6]]]);
+ *   const attrs = { transposeA: true, transposeB: false };
+ *   const y = batchMatMulKernel.kernelFunc({ inputs: { a, b }, backend, attrs });
+ *   assertEquals(tf.engine().makeTensorFromTensorInfo(y).arraySync(), [[[23], [34]]]);
+ * });
+ * ```
+ */
+export const batchMatMulKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "BatchMatMul",
+  kernelFunc: batchMatMul,
+};

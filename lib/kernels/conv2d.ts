@@ -19,7 +19,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd/mod.ts";
-import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
+import {
+  originalKernel,
+  type WasmKernelArgs,
+  type WasmKernelConfig,
+  withScratch,
+} from "./wasm_kernel.ts";
 
 /** The geometry of a 3×3 convolution with stride and dilation 1 (NHWC), else null. */
 function stride1x3x3(
@@ -101,17 +106,8 @@ function viaSimd(
   return y;
 }
 
-/**
- * The `wasm` kernel function of `Conv2D`.
- *
- * @example
- * ```ts
- * import { conv2d } from "./conv2d.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Conv2D", conv2d);
- * ```
- */
-export function conv2d(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Conv2D`. */
+function conv2d(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x, filter }, backend, attrs } = args;
   const fast = fastPath(stride1x3x3(x, filter, attrs));
   if (fast === null) return originalKernel("Conv2D")(args);
@@ -121,15 +117,8 @@ export function conv2d(args: WasmKernelArgs): tf.TensorInfo {
 /**
  * The `wasm` kernel function of `FusedConv2D` (the fast path takes a
  * linear or ReLU activation and a bias of one value per filter, or none).
- *
- * @example
- * ```ts
- * import { fusedConv2d } from "./conv2d.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("FusedConv2D", fusedConv2d);
- * ```
  */
-export function fusedConv2d(args: WasmKernelArgs): tf.TensorInfo {
+function fusedConv2d(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x, filter, bias, preluActivationWeights }, backend, attrs } = args;
   const { activation } = attrs as unknown as tf.FusedConv2DAttrs;
   const fast = fastPath(
@@ -145,3 +134,57 @@ export function fusedConv2d(args: WasmKernelArgs): tf.TensorInfo {
   }
   return viaSimd(backend, { x, filter, bias: bias ?? undefined }, fast, activation === "relu");
 }
+
+/**
+ * Our `Conv2D` (3×3, stride 1: one input channel, or Winograd).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { conv2dKernel } from "./conv2d.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ *   const filter = tf.ones([3, 3, 1, 1]);
+ *   const attrs = { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: 1 };
+ *   const y = conv2dKernel.kernelFunc({ inputs: { x, filter }, backend, attrs });
+ *   assertEquals(Array.from(tf.engine().makeTensorFromTensorInfo(y).dataSync()), [45]);
+ * });
+ * ```
+ */
+export const conv2dKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Conv2D",
+  kernelFunc: conv2d,
+};
+
+/**
+ * Our `FusedConv2D` (the fast paths of `Conv2D` with a bias and ReLU applied as they write).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { fusedConv2dKernel } from "./conv2d.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ *   const filter = tf.tensor4d(new Array(9).fill([1, -1]).flat(), [3, 3, 1, 2]);
+ *   const bias = tf.tensor1d([5, 5]);
+ *   const conv = { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: 1 };
+ *   const attrs = { ...conv, activation: "relu" };
+ *   const y = fusedConv2dKernel.kernelFunc({ inputs: { x, filter, bias }, backend, attrs });
+ *   assertEquals(Array.from(tf.engine().makeTensorFromTensorInfo(y).dataSync()), [50, 0]);
+ * });
+ * ```
+ */
+export const fusedConv2dKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "FusedConv2D",
+  kernelFunc: fusedConv2d,
+};

@@ -25,6 +25,7 @@ import {
   requireNhwc,
   runWasmKernel,
   type WasmKernelArgs,
+  type WasmKernelConfig,
   withScratch,
 } from "./wasm_kernel.ts";
 
@@ -34,15 +35,8 @@ import {
  *
  * @throws {InvalidArgumentError} for `dataFormat: "NCHW"`, which the WASM
  *   backend's Conv2D does not run either.
- *
- * @example
- * ```ts
- * import { conv2dBackpropFilter } from "./conv2d_backprop_filter.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Conv2DBackpropFilter", conv2dBackpropFilter);
- * ```
  */
-export function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
+function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.TensorInfo {
   const { x, dy } = inputs;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
     attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -139,3 +133,30 @@ function direct(
   simdKernels(backend).conv2dFilterGrad({ x, dy, dw }, info);
   return dw;
 }
+
+/**
+ * Our `Conv2DBackpropFilter`, which the WASM backend lacks.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { conv2dBackpropFilterKernel } from "./conv2d_backprop_filter.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ *   const dy = tf.tensor4d([2], [1, 1, 1, 1]);
+ *   const attrs = { strides: 1, pad: "valid", dataFormat: "NHWC", filterShape: [3, 3, 1, 1] };
+ *   const dw = conv2dBackpropFilterKernel.kernelFunc({ inputs: { x, dy }, backend, attrs });
+ *   const values = tf.engine().makeTensorFromTensorInfo(dw).dataSync();
+ *   assertEquals(Array.from(values), [2, 4, 6, 8, 10, 12, 14, 16, 18]);
+ * });
+ * ```
+ */
+export const conv2dBackpropFilterKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Conv2DBackpropFilter",
+  kernelFunc: conv2dBackpropFilter,
+};

@@ -25,6 +25,7 @@ import {
   requireNhwc,
   runWasmKernel,
   type WasmKernelArgs,
+  type WasmKernelConfig,
   withScratch,
 } from "./wasm_kernel.ts";
 
@@ -33,15 +34,8 @@ import {
  *
  * @throws {InvalidArgumentError} for `dataFormat: "NCHW"`, which the WASM
  *   backend's Conv2D does not run either.
- *
- * @example
- * ```ts
- * import { conv2dBackpropInput } from "./conv2d_backprop_input.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Conv2DBackpropInput", conv2dBackpropInput);
- * ```
  */
-export function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
+function conv2dBackpropInput(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { dy, filter }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =
     attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -157,3 +151,30 @@ function viaWinograd(
   );
   return dx;
 }
+
+/**
+ * Our `Conv2DBackpropInput`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { conv2dBackpropInputKernel } from "./conv2d_backprop_input.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const dy = tf.tensor4d([2], [1, 1, 1, 1]);
+ *   const filter = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3, 1, 1]);
+ *   const attrs = { strides: 1, pad: "valid", dataFormat: "NHWC", inputShape: [1, 3, 3, 1] };
+ *   const dx = conv2dBackpropInputKernel.kernelFunc({ inputs: { dy, filter }, backend, attrs });
+ *   const values = tf.engine().makeTensorFromTensorInfo(dx).dataSync();
+ *   assertEquals(Array.from(values), [2, 4, 6, 8, 10, 12, 14, 16, 18]);
+ * });
+ * ```
+ */
+export const conv2dBackpropInputKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Conv2DBackpropInput",
+  kernelFunc: conv2dBackpropInput,
+};

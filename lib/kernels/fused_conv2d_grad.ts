@@ -24,11 +24,25 @@ import { maskedBiasGradient } from "./relu_max_pool.ts";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { fusedConv2dGrad } from "./fused_conv2d_grad.ts";
- * tf.registerGradient(fusedConv2dGrad);
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { fusedConv2dGradient } from "./fused_conv2d_grad.ts";
+ * await setupBackend();
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+ *   const filter = tf.ones([3, 3, 1, 1]);
+ *   const y = tf.tensor4d([45], [1, 1, 1, 1]); // relu(conv(x, filter) + 0)
+ *   const dy = tf.tensor4d([2], [1, 1, 1, 1]);
+ *   const conv = { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: 1 };
+ *   const attrs = { ...conv, activation: "relu" };
+ *   const grads = fusedConv2dGradient.gradFunc(dy, [x, filter, y], attrs);
+ *   assertEquals(Array.from(grads.x().dataSync()), new Array(9).fill(2));
+ *   assertEquals(Array.from(grads.filter().dataSync()), [2, 4, 6, 8, 10, 12, 14, 16, 18]);
+ *   assertEquals(Array.from(grads.bias().dataSync()), [2]);
+ * });
  * ```
  */
-export const fusedConv2dGrad: tf.GradConfig = {
+export const fusedConv2dGradient: tf.GradConfig = {
   kernelName: "FusedConv2D",
   inputsToSave: ["x", "filter"],
   outputsToSave: [true],

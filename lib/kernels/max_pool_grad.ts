@@ -10,20 +10,13 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { simdKernels } from "./simd/mod.ts";
-import type { WasmKernelArgs } from "./wasm_kernel.ts";
+import type { WasmKernelArgs, WasmKernelConfig } from "./wasm_kernel.ts";
 
 /**
  * The `wasm` kernel function of `MaxPoolGrad` (NHWC, any window, strides
  * and padding).
- *
- * @example
- * ```ts
- * import { maxPoolGrad } from "./max_pool_grad.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("MaxPoolGrad", maxPoolGrad);
- * ```
  */
-export function maxPoolGrad(
+function maxPoolGrad(
   { inputs: { dy, input }, backend, attrs }: WasmKernelArgs,
 ): tf.TensorInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
@@ -91,3 +84,29 @@ export function maxPoolGrad(
   }
   return out;
 }
+
+/**
+ * Our `MaxPoolGrad` (2×2, stride 2 in WASM SIMD; other windows in JavaScript).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { maxPoolGradKernel } from "./max_pool_grad.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const input = tf.tensor4d([1, 4, 3, 2], [1, 2, 2, 1]);
+ *   const dy = tf.tensor4d([5], [1, 1, 1, 1]);
+ *   const attrs = { filterSize: 2, strides: 2, pad: "valid" };
+ *   const dx = maxPoolGradKernel.kernelFunc({ inputs: { dy, input }, backend, attrs });
+ *   assertEquals(Array.from(tf.engine().makeTensorFromTensorInfo(dx).dataSync()), [0, 5, 0, 0]);
+ * });
+ * ```
+ */
+export const maxPoolGradKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "MaxPoolGrad",
+  kernelFunc: maxPoolGrad,
+};

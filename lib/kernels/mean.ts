@@ -11,19 +11,10 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { sumRows } from "./sum_rows.ts";
-import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, type WasmKernelConfig } from "./wasm_kernel.ts";
 
-/**
- * The `wasm` kernel function of `Mean`.
- *
- * @example
- * ```ts
- * import { mean } from "./mean.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Mean", mean);
- * ```
- */
-export function mean(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Mean`. */
+function mean(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x }, backend, attrs } = args;
   const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
@@ -42,3 +33,28 @@ export function mean(args: WasmKernelArgs): tf.TensorInfo {
   for (let c = 0; c < cols; c++) dst[c] = sums[c] / rows;
   return out;
 }
+
+/**
+ * Our `Mean` (over leading axes, summed in double precision).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { meanKernel } from "./mean.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+ *   const attrs = { axis: [0], keepDims: true };
+ *   const y = meanKernel.kernelFunc({ inputs: { x }, backend, attrs });
+ *   assertEquals(tf.engine().makeTensorFromTensorInfo(y).arraySync(), [[3, 4]]);
+ * });
+ * ```
+ */
+export const meanKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Mean",
+  kernelFunc: mean,
+};

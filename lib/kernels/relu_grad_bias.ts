@@ -11,7 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { simdKernels } from "./simd/mod.ts";
-import { type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
+import { type WasmKernelArgs, type WasmKernelConfig, withScratch } from "./wasm_kernel.ts";
 
 /**
  * The kernel's name. Inputs `dy` and `y` (the ReLU's output, channels
@@ -21,13 +21,14 @@ import { type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
+ * import { assertEquals } from "@std/assert";
  * import { setupBackend } from "./backend.ts";
+ * import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
  * await setupBackend();
  * const dy = tf.tensor2d([[1, 2], [3, 4]]);
- * const y = tf.tensor2d([[0.5, 0], [2, 1]]);
+ * const y = tf.tensor2d([[0.5, 0], [2, -1]]);
  * const [dz, db] = tf.engine().runKernel(RELU_GRAD_BIAS, { dy, y }) as tf.Tensor[];
- * console.log(dz.dataSync(), db.dataSync()); // [1, 0, 3, 4] [4, 4]
+ * assertEquals([dz.arraySync(), db.arraySync()], [[[1, 0], [3, 0]], [4, 0]]);
  * tf.dispose([dy, y, dz, db]);
  * ```
  */
@@ -38,15 +39,8 @@ export const RELU_GRAD_BIAS = "DigitLabReluGradBias";
  *
  * @throws {InvalidArgumentError} when `dy` and `y` differ in shape, are not
  *   float32, or are scalars.
- *
- * @example
- * ```ts
- * import { RELU_GRAD_BIAS, reluGradBias } from "./relu_grad_bias.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel(RELU_GRAD_BIAS, reluGradBias);
- * ```
  */
-export function reluGradBias({ inputs: { dy, y }, backend }: WasmKernelArgs): tf.TensorInfo[] {
+function reluGradBias({ inputs: { dy, y }, backend }: WasmKernelArgs): tf.TensorInfo[] {
   if (
     dy.dtype !== "float32" || y.dtype !== "float32" || y.shape.length === 0 ||
     !tf.util.arraysEqual(dy.shape, y.shape)
@@ -66,3 +60,30 @@ export function reluGradBias({ inputs: { dy, y }, backend }: WasmKernelArgs): tf
   );
   return [dz, db];
 }
+
+/**
+ * Our kernel {@linkcode RELU_GRAD_BIAS}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { reluGradBiasKernel } from "./relu_grad_bias.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const dy = tf.tensor2d([[1, 2], [3, 4]]);
+ *   const y = tf.tensor2d([[0.5, 0], [2, 1]]);
+ *   const out = reluGradBiasKernel.kernelFunc({ inputs: { dy, y }, backend, attrs: {} });
+ *   const [dz, db] = out.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+ *   assertEquals(dz.arraySync(), [[1, 0], [3, 4]]);
+ *   assertEquals(db.arraySync(), [4, 4]);
+ * });
+ * ```
+ */
+export const reluGradBiasKernel: WasmKernelConfig<tf.TensorInfo[]> = {
+  kernelName: RELU_GRAD_BIAS,
+  kernelFunc: reluGradBias,
+};

@@ -13,7 +13,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { type Pool2x2Shape, simdKernels } from "./simd/mod.ts";
-import { registerWasmKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
+import { type WasmKernelArgs, type WasmKernelConfig, withScratch } from "./wasm_kernel.ts";
 
 /**
  * The kernel's name. Input `x` (float32 NHWC); output the 2×2, stride-2,
@@ -23,12 +23,13 @@ import { registerWasmKernel, type WasmKernelArgs, withScratch } from "./wasm_ker
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { RELU_MAX_POOL } from "./relu_max_pool.ts";
+ * import { assertEquals } from "@std/assert";
  * import { setupBackend } from "./backend.ts";
+ * import { RELU_MAX_POOL } from "./relu_max_pool.ts";
  * await setupBackend();
  * const x = tf.tensor4d([-1, -2, -3, -4, 1, 5, 2, 3], [2, 2, 2, 1]);
  * const y = tf.engine().runKernel(RELU_MAX_POOL, { x }) as tf.Tensor;
- * console.log(y.dataSync()); // [0, 5]
+ * assertEquals(Array.from(y.dataSync()), [0, 5]);
  * tf.dispose([x, y]);
  * ```
  */
@@ -59,15 +60,8 @@ function poolShape(x: tf.TensorInfo): Pool2x2Shape {
  * The `wasm` kernel function of {@linkcode RELU_MAX_POOL}.
  *
  * @throws {InvalidArgumentError} for an input that is not float32 NHWC.
- *
- * @example
- * ```ts
- * import { RELU_MAX_POOL, reluMaxPool } from "./relu_max_pool.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel(RELU_MAX_POOL, reluMaxPool);
- * ```
  */
-export function reluMaxPool({ inputs: { x }, backend }: WasmKernelArgs): tf.TensorInfo {
+function reluMaxPool({ inputs: { x }, backend }: WasmKernelArgs): tf.TensorInfo {
   const shape = poolShape(x);
   const y = backend.makeOutput(
     [shape.batch, shape.outHeight, shape.outWidth, shape.channels],
@@ -82,15 +76,8 @@ export function reluMaxPool({ inputs: { x }, backend }: WasmKernelArgs): tf.Tens
  *
  * @throws {InvalidArgumentError} for an input that is not float32 NHWC, or
  *   a `dy` that is not the pool's shape.
- *
- * @example
- * ```ts
- * import { reluMaxPoolGrad } from "./relu_max_pool.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("DigitLabReluMaxPool2x2Grad", reluMaxPoolGrad);
- * ```
  */
-export function reluMaxPoolGrad({ inputs: { x, dy }, backend }: WasmKernelArgs): tf.TensorInfo[] {
+function reluMaxPoolGrad({ inputs: { x, dy }, backend }: WasmKernelArgs): tf.TensorInfo[] {
   const shape = poolShape(x);
   const dx = backend.makeOutput(x.shape, "float32");
   const db = backend.makeOutput([shape.channels], "float32");
@@ -102,6 +89,66 @@ export function reluMaxPoolGrad({ inputs: { x, dy }, backend }: WasmKernelArgs):
   return [dx, db];
 }
 
+/**
+ * Our kernel {@linkcode RELU_MAX_POOL}.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { reluMaxPoolKernel } from "./relu_max_pool.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, -1, 4, -2, 3, -3, 2, -4], [1, 2, 2, 2]);
+ *   const y = reluMaxPoolKernel.kernelFunc({ inputs: { x }, backend, attrs: {} });
+ *   assertEquals(Array.from(tf.engine().makeTensorFromTensorInfo(y).dataSync()), [4, 0]);
+ * });
+ * ```
+ */
+export const reluMaxPoolKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: RELU_MAX_POOL,
+  kernelFunc: reluMaxPool,
+};
+
+/**
+ * Our kernel of the pool's gradient (inputs `x`, `dy`): `[dx, db]`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { reluMaxPoolGradKernel } from "./relu_max_pool.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, -1, 4, -2, 3, -3, 2, -4], [1, 2, 2, 2]);
+ *   const dy = tf.tensor4d([5, 7], [1, 1, 1, 2]);
+ *   const out = reluMaxPoolGradKernel.kernelFunc({ inputs: { x, dy }, backend, attrs: {} });
+ *   const [dx, db] = out.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+ *   assertEquals(Array.from(dx.dataSync()), [0, 0, 5, 0, 0, 0, 0, 0]);
+ *   assertEquals(Array.from(db.dataSync()), [5, 0]);
+ * });
+ * ```
+ */
+export const reluMaxPoolGradKernel: WasmKernelConfig<tf.TensorInfo[]> = {
+  kernelName: RELU_MAX_POOL_GRAD,
+  kernelFunc: reluMaxPoolGrad,
+};
+
+// Why a side table: tfjs hands a gradient function only the gradient of its
+// own op's output, so the pool's gradient cannot pass its bias sums to the
+// convolution's gradient as an argument. Keyed by the very tensor it returns
+// as `dx`, the sums reach FusedConv2D's gradient only when that gradient's
+// `dy` is this tensor unchanged; had the convolution's output fed another op
+// too, the engine would add the gradients into a new tensor, find nothing
+// here, and the convolution's gradient would mask and sum for itself. An
+// explicit hand-off would need a convolution-ReLU-pool op with a gradient of
+// its own (the training chain built around it), more than this one table.
 /** The pool gradients' bias sums, by the gradient tensor they belong to. */
 const biasSums = new WeakMap<tf.Tensor, tf.Tensor>();
 
@@ -114,9 +161,12 @@ const biasSums = new WeakMap<tf.Tensor, tf.Tensor>();
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
  * import { maskedBiasGradient } from "./relu_max_pool.ts";
+ * await setupBackend();
  * const dy = tf.ones([1, 2, 2, 3]);
- * console.assert(maskedBiasGradient(dy) === undefined);
+ * assertEquals(maskedBiasGradient(dy), undefined); // not from the pool's gradient
  * dy.dispose();
  * ```
  */
@@ -126,16 +176,27 @@ export function maskedBiasGradient(dy: tf.Tensor): tf.Tensor | undefined {
 }
 
 /**
- * The gradient config of {@linkcode RELU_MAX_POOL}.
+ * The gradient of {@linkcode RELU_MAX_POOL}: `dx` by
+ * {@linkcode reluMaxPoolGradKernel}, whose bias sums
+ * {@linkcode maskedBiasGradient} then gives for that `dx`.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { reluMaxPoolGradConfig } from "./relu_max_pool.ts";
- * tf.registerGradient(reluMaxPoolGradConfig);
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { maskedBiasGradient, reluMaxPoolGradient } from "./relu_max_pool.ts";
+ * await setupBackend();
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, -1, 4, -2, 3, -3, 2, -4], [1, 2, 2, 2]);
+ *   const dy = tf.tensor4d([5, 7], [1, 1, 1, 2]);
+ *   const dx = reluMaxPoolGradient.gradFunc(dy, [x], {}).x();
+ *   assertEquals(Array.from(dx.dataSync()), [0, 0, 5, 0, 0, 0, 0, 0]);
+ *   assertEquals(maskedBiasGradient(dx)?.arraySync(), [5, 0]);
+ * });
  * ```
  */
-export const reluMaxPoolGradConfig: tf.GradConfig = {
+export const reluMaxPoolGradient: tf.GradConfig = {
   kernelName: RELU_MAX_POOL,
   inputsToSave: ["x"],
   gradFunc: (dy, saved) => {
@@ -148,19 +209,3 @@ export const reluMaxPoolGradConfig: tf.GradConfig = {
     return { x: () => dx };
   },
 };
-
-/**
- * Registers the pool, its gradient kernel (on `wasm`) and its gradient.
- * Idempotent.
- *
- * @example
- * ```ts
- * import { registerReluMaxPool } from "./relu_max_pool.ts";
- * registerReluMaxPool();
- * ```
- */
-export function registerReluMaxPool(): void {
-  registerWasmKernel(RELU_MAX_POOL, reluMaxPool);
-  registerWasmKernel(RELU_MAX_POOL_GRAD, reluMaxPoolGrad);
-  tf.registerGradient(reluMaxPoolGradConfig);
-}

@@ -8,19 +8,10 @@
 
 import type * as tf from "@tensorflow/tfjs";
 import { simdKernels } from "./simd/mod.ts";
-import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, type WasmKernelConfig } from "./wasm_kernel.ts";
 
-/**
- * The `wasm` kernel function of `Step`.
- *
- * @example
- * ```ts
- * import { step } from "./step.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Step", step);
- * ```
- */
-export function step(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Step`. */
+function step(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x }, backend, attrs } = args;
   if (x.dtype !== "float32") return originalKernel("Step")(args);
   const { alpha } = attrs as unknown as tf.StepAttrs;
@@ -28,3 +19,27 @@ export function step(args: WasmKernelArgs): tf.TensorInfo {
   simdKernels(backend).step({ x, y }, alpha);
   return y;
 }
+
+/**
+ * Our `Step` (float32 in WASM SIMD).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { stepKernel } from "./step.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor1d([-2, 0, 3, NaN]);
+ *   const y = stepKernel.kernelFunc({ inputs: { x }, backend, attrs: { alpha: 0.5 } });
+ *   assertEquals(tf.engine().makeTensorFromTensorInfo(y).arraySync(), [0.5, 0.5, 1, NaN]);
+ * });
+ * ```
+ */
+export const stepKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Step",
+  kernelFunc: step,
+};

@@ -11,19 +11,15 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { simdKernels } from "./simd/mod.ts";
-import { originalKernel, type WasmKernelArgs, withScratch } from "./wasm_kernel.ts";
+import {
+  originalKernel,
+  type WasmKernelArgs,
+  type WasmKernelConfig,
+  withScratch,
+} from "./wasm_kernel.ts";
 
-/**
- * The `wasm` kernel function of `Sum`.
- *
- * @example
- * ```ts
- * import { sum } from "./sum.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Sum", sum);
- * ```
- */
-export function sum(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Sum`. */
+function sum(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x }, backend, attrs } = args;
   const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
@@ -45,3 +41,28 @@ export function sum(args: WasmKernelArgs): tf.TensorInfo {
   );
   return out;
 }
+
+/**
+ * Our `Sum` (over leading axes in WASM SIMD).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { sumKernel } from "./sum.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+ *   const attrs = { axis: [0], keepDims: false };
+ *   const y = sumKernel.kernelFunc({ inputs: { x }, backend, attrs });
+ *   assertEquals(tf.engine().makeTensorFromTensorInfo(y).arraySync(), [9, 12]);
+ * });
+ * ```
+ */
+export const sumKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Sum",
+  kernelFunc: sum,
+};

@@ -13,9 +13,10 @@
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { sumRows } from "./sum_rows.ts";
  * const sums = sumRows(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2);
- * console.assert(sums[0] === 9 && sums[1] === 12);
+ * assertEquals(Array.from(sums), [9, 12]);
  * ```
  */
 export function sumRows(src: ArrayLike<number>, rows: number, cols: number): Float64Array {

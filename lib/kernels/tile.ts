@@ -10,7 +10,7 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import { originalKernel, type WasmKernelArgs } from "./wasm_kernel.ts";
+import { originalKernel, type WasmKernelArgs, type WasmKernelConfig } from "./wasm_kernel.ts";
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
@@ -57,17 +57,8 @@ function mergeAxes(shape: number[], reps: number[]): { shape: number[]; reps: nu
   return { shape: s, reps: r };
 }
 
-/**
- * The `wasm` kernel function of `Tile`.
- *
- * @example
- * ```ts
- * import { tile } from "./tile.ts";
- * import { registerWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("Tile", tile);
- * ```
- */
-export function tile(args: WasmKernelArgs): tf.TensorInfo {
+/** The `wasm` kernel function of `Tile`. */
+function tile(args: WasmKernelArgs): tf.TensorInfo {
   const { inputs: { x }, backend, attrs } = args;
   const { reps } = attrs as unknown as tf.TileAttrs;
   if (x.dtype === "string" || x.dtype === "complex64") return originalKernel("Tile")(args);
@@ -104,3 +95,28 @@ export function tile(args: WasmKernelArgs): tf.TensorInfo {
   fill(0, 0, 0);
   return out;
 }
+
+/**
+ * Our `Tile` (contiguous runs copied, blocks doubled).
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { tileKernel } from "./tile.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * tf.tidy(() => {
+ *   const x = tf.tensor2d([[1, 2]]);
+ *   const y = tileKernel.kernelFunc({ inputs: { x }, backend, attrs: { reps: [2, 2] } });
+ *   const tiled = tf.engine().makeTensorFromTensorInfo(y);
+ *   assertEquals(tiled.arraySync(), [[1, 2, 1, 2], [1, 2, 1, 2]]);
+ * });
+ * ```
+ */
+export const tileKernel: WasmKernelConfig<tf.TensorInfo> = {
+  kernelName: "Tile",
+  kernelFunc: tile,
+};

@@ -1,8 +1,8 @@
 /**
  * Helpers for writing kernels for the TensorFlow.js WASM backend out of the
  * backend's own kernels, called at kernel level (no engine bookkeeping, no
- * tensors): run a kernel, free intermediates, register over a kernel while
- * keeping the one it replaces.
+ * tensors): the config each kernel file exports, run a kernel, free
+ * intermediates, register over a kernel while keeping the one it replaces.
  *
  * @module
  */
@@ -11,15 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError, InvalidArgumentError } from "../core/mod.ts";
 
-/**
- * What the WASM backend hands a kernel function.
- *
- * @example
- * ```ts
- * import type { WasmKernelArgs } from "./wasm_kernel.ts";
- * const inputNames = (args: WasmKernelArgs): string[] => Object.keys(args.inputs);
- * ```
- */
+/** What the WASM backend hands a kernel function. */
 export interface WasmKernelArgs {
   /** Named input tensors (data ids on the WASM heap). */
   inputs: Record<string, tf.TensorInfo>;
@@ -29,17 +21,22 @@ export interface WasmKernelArgs {
   attrs: tf.NamedAttrMap;
 }
 
-/**
- * A kernel function of the WASM backend returning one tensor.
- *
- * @example
- * ```ts
- * import { runWasmKernel, type WasmKernelFunc } from "./wasm_kernel.ts";
- * const identity: WasmKernelFunc = ({ inputs, backend }) =>
- *   runWasmKernel("Identity", backend, { x: inputs.x });
- * ```
- */
+/** A kernel function of the WASM backend returning one tensor. */
 export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
+
+/**
+ * A `wasm` kernel of ours: the op it runs and its kernel function (one
+ * output, or several for `Out = tf.TensorInfo[]`). Each kernel file exports
+ * one per op; `registry.ts` registers them all.
+ */
+export interface WasmKernelConfig<
+  Out extends tf.TensorInfo | tf.TensorInfo[] = tf.TensorInfo | tf.TensorInfo[],
+> {
+  /** The op's kernel name (tfjs's, or one of ours such as `DigitLabReluGradBias`). */
+  kernelName: string;
+  /** Runs the op on the WASM heap. */
+  kernelFunc: (args: WasmKernelArgs) => Out;
+}
 
 /**
  * Runs the `wasm` kernel `name` directly and returns its output, which the
@@ -49,9 +46,17 @@ export type WasmKernelFunc = (args: WasmKernelArgs) => tf.TensorInfo;
  *
  * @example
  * ```ts
- * import { registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("MyTranspose2D", ({ inputs, backend }) =>
- *   runWasmKernel("Transpose", backend, { x: inputs.x }, { perm: [1, 0] }));
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { runWasmKernel } from "./wasm_kernel.ts";
+ * await setupBackend();
+ * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+ * const info = runWasmKernel("Transpose", tf.backend() as BackendWasm, { x }, { perm: [1, 0] });
+ * const y = tf.engine().makeTensorFromTensorInfo(info);
+ * assertEquals(y.arraySync(), [[1, 4], [2, 5], [3, 6]]);
+ * tf.dispose([x, y]);
  * ```
  */
 export function runWasmKernel(
@@ -72,13 +77,16 @@ export function runWasmKernel(
  *
  * @example
  * ```ts
- * import { disposeInfos, registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("MyCopy2D", ({ inputs, backend }) => {
- *   const t = runWasmKernel("Transpose", backend, { x: inputs.x }, { perm: [1, 0] });
- *   const out = runWasmKernel("Transpose", backend, { x: t }, { perm: [1, 0] });
- *   disposeInfos(backend, t);
- *   return out;
- * });
+ * import * as tf from "@tensorflow/tfjs";
+ * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
+ * import { disposeInfos } from "./wasm_kernel.ts";
+ * await setupBackend();
+ * const backend = tf.backend() as BackendWasm;
+ * const before = backend.numDataIds();
+ * disposeInfos(backend, backend.makeOutput([2], "float32"), backend.makeOutput([3], "int32"));
+ * assertEquals(backend.numDataIds(), before);
  * ```
  */
 export function disposeInfos(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
@@ -93,12 +101,15 @@ export function disposeInfos(backend: BackendWasm, ...infos: tf.TensorInfo[]): v
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { setupBackend } from "./backend.ts";
  * import { withScratch } from "./wasm_kernel.ts";
  * await setupBackend();
  * const backend = tf.backend() as BackendWasm;
- * const size = withScratch(backend, [2, 8], (scratch) => scratch.shape[0] * scratch.shape[1]);
- * console.assert(size === 16);
+ * const before = backend.numDataIds();
+ * assertEquals(withScratch(backend, [2, 8], (scratch) => scratch.shape), [2, 8]);
+ * assertThrows(() => withScratch(backend, [4], () => { throw new Error("failed"); }));
+ * assertEquals(backend.numDataIds(), before);
  * ```
  */
 export function withScratch<T>(
@@ -121,9 +132,12 @@ export function withScratch<T>(
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { reshaped } from "./wasm_kernel.ts";
- * const flat = reshaped({ dataId: {}, shape: [2, 3], dtype: "float32" }, [6]);
- * console.assert(flat.shape[0] === 6);
+ * const info = { dataId: {}, shape: [2, 3], dtype: "float32" as const };
+ * const flat = reshaped(info, [6]);
+ * assertEquals(flat.shape, [6]);
+ * assertStrictEquals(flat.dataId, info.dataId);
  * ```
  */
 export function reshaped(info: tf.TensorInfo, shape: number[]): tf.TensorInfo {
@@ -134,22 +148,29 @@ const ours = new Set<tf.KernelFunc>();
 const originals = new Map<string, tf.KernelFunc>();
 
 /**
- * Registers `kernelFunc` (one output or several) as the `wasm` kernel
- * `name`, replacing any kernel registered under that name without a
- * warning. Idempotent: the kernel it
- * first replaced stays available from {@linkcode originalKernel}.
+ * Registers `config.kernelFunc` as the `wasm` kernel `config.kernelName`,
+ * replacing any kernel registered under that name without a warning.
+ * Idempotent: the kernel it first replaced stays available from
+ * {@linkcode originalKernel}.
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
  * import { registerWasmKernel, runWasmKernel } from "./wasm_kernel.ts";
- * registerWasmKernel("MyIdentity", ({ inputs, backend }) =>
- *   runWasmKernel("Identity", backend, { x: inputs.x }));
+ * await setupBackend();
+ * registerWasmKernel({
+ *   kernelName: "ExampleNegate",
+ *   kernelFunc: ({ inputs, backend }) => runWasmKernel("Neg", backend, { x: inputs.x }),
+ * });
+ * const x = tf.tensor1d([1, -2]);
+ * const y = tf.engine().runKernel("ExampleNegate", { x }) as tf.Tensor;
+ * assertEquals(Array.from(y.dataSync()), [-1, 2]);
+ * tf.dispose([x, y]);
  * ```
  */
-export function registerWasmKernel(
-  name: string,
-  kernelFunc: (args: WasmKernelArgs) => tf.TensorInfo | tf.TensorInfo[],
-): void {
+export function registerWasmKernel({ kernelName: name, kernelFunc }: WasmKernelConfig): void {
   const func = kernelFunc as unknown as tf.KernelFunc;
   ours.add(func);
   const current = tf.getKernel(name, "wasm");
@@ -172,9 +193,14 @@ export function registerWasmKernel(
  *
  * @example
  * ```ts
- * import "@tensorflow/tfjs-backend-wasm";
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assert, assertNotStrictEquals } from "@std/assert";
+ * import { setupBackend } from "./backend.ts";
  * import { originalKernel } from "./wasm_kernel.ts";
- * console.assert(typeof originalKernel("Conv2DBackpropInput") === "function");
+ * await setupBackend(); // replaces Step with ours
+ * const ours = tf.getKernel("Step", "wasm")?.kernelFunc;
+ * assert(ours !== undefined);
+ * assertNotStrictEquals<unknown>(originalKernel("Step"), ours);
  * ```
  */
 export function originalKernel(name: string): WasmKernelFunc {
@@ -193,8 +219,11 @@ export function originalKernel(name: string): WasmKernelFunc {
  *
  * @example
  * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
  * import { requireNhwc } from "./wasm_kernel.ts";
- * requireNhwc("Conv2DBackpropFilter", "NHWC"); // fine
+ * requireNhwc("Conv2DBackpropFilter", "NHWC");
+ * assertThrows(() => requireNhwc("Conv2DBackpropFilter", "NCHW"), InvalidArgumentError, "NCHW");
  * ```
  */
 export function requireNhwc(kernelName: string, dataFormat: string | undefined): void {

@@ -1,7 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
-import { registerTrainingKernels } from "../../lib/kernels/registry.ts";
+import {
+  registerTrainingKernels,
+  TRAINING_GRADIENTS,
+  TRAINING_KERNELS,
+} from "../../lib/kernels/registry.ts";
 import { buildModel, REFERENCE_CNN } from "../../lib/model/architecture.ts";
 import { liveCounts, maxAbsDiff, scaleOf, seededValues } from "./_compare.ts";
 
@@ -19,6 +23,8 @@ const KERNELS = [
   "Mean",
   "Identity",
   "DigitLabReluGradBias",
+  "DigitLabReluMaxPool2x2",
+  "DigitLabReluMaxPool2x2Grad",
 ];
 
 /** Gradients of the reference CNN's loss on one batch, flattened per variable. */
@@ -81,8 +87,24 @@ Deno.test("registerTrainingKernels is idempotent and keeps the kernels registere
     assertEquals(again, first);
     assert(first.every((f) => f !== undefined));
     assertEquals(tf.getGradient("FusedConv2D")?.kernelName, "FusedConv2D");
+    assertEquals(tf.getGradient("DigitLabReluMaxPool2x2")?.kernelName, "DigitLabReluMaxPool2x2");
   } finally {
     console.warn = warn;
   }
   assertEquals(warnings, []);
+});
+
+Deno.test("the registry lists one config per op, each registered", async () => {
+  await setupBackend();
+  assertEquals(TRAINING_KERNELS.map((k) => k.kernelName).sort(), [...KERNELS].sort());
+  for (const { kernelName, kernelFunc } of TRAINING_KERNELS) {
+    assertStrictEquals<unknown>(tf.getKernel(kernelName, "wasm")?.kernelFunc, kernelFunc);
+  }
+  assertEquals(TRAINING_GRADIENTS.map((g) => g.kernelName), [
+    "FusedConv2D",
+    "DigitLabReluMaxPool2x2",
+  ]);
+  for (const gradient of TRAINING_GRADIENTS) {
+    assertStrictEquals(tf.getGradient(gradient.kernelName), gradient);
+  }
 });

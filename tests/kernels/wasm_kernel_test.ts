@@ -52,8 +52,8 @@ Deno.test("registerWasmKernel replaces a kernel quietly and keeps the original",
   const warn = console.warn;
   console.warn = (...args: unknown[]) => warnings.push(args);
   try {
-    registerWasmKernel(name, negate);
-    registerWasmKernel(name, negate);
+    registerWasmKernel({ kernelName: name, kernelFunc: negate });
+    registerWasmKernel({ kernelName: name, kernelFunc: negate });
   } finally {
     console.warn = warn;
   }
@@ -73,10 +73,10 @@ Deno.test("registerWasmKernel replaces a kernel quietly and keeps the original",
 Deno.test("originalKernel refuses a name the backend never had", async () => {
   await setupBackend();
   const name = "DigitLabTestOnlyOurs";
-  registerWasmKernel(
-    name,
-    ({ inputs, backend }) => runWasmKernel("Identity", backend, { x: inputs.x }),
-  );
+  registerWasmKernel({
+    kernelName: name,
+    kernelFunc: ({ inputs, backend }) => runWasmKernel("Identity", backend, { x: inputs.x }),
+  });
   assertThrows(() => originalKernel(name), BackendError, name);
   assertThrows(() => originalKernel("NoSuchKernel"), BackendError, "NoSuchKernel");
   tf.unregisterKernel(name, "wasm");

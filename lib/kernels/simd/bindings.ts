@@ -6,7 +6,9 @@
  * Worker has its own backend).
  *
  * The wrappers take tensors, check dtypes and sizes against the shapes they
- * are given (the C code trusts them), and pass heap offsets.
+ * are given (the C code trusts them), and pass heap offsets to the C
+ * functions, each typed with its C parameters ({@linkcode SimdExports}) and
+ * checked against the module when it is instantiated.
  *
  * @module
  */
@@ -18,14 +20,6 @@ import { KERNELS_WASM_BASE64 } from "./kernels_wasm.ts";
 
 /**
  * Shapes of a 2×2, stride-2, unpadded max-pool gradient (NHWC).
- *
- * @example
- * ```ts
- * import type { Pool2x2Shape } from "./bindings.ts";
- * const shape: Pool2x2Shape = {
- *   batch: 2, inHeight: 26, inWidth: 26, channels: 32, outHeight: 13, outWidth: 13,
- * };
- * ```
  */
 export interface Pool2x2Shape {
   /** Images. */
@@ -44,12 +38,6 @@ export interface Pool2x2Shape {
 
 /**
  * Shapes of a 3×3, stride-1, unpadded convolution of one input channel.
- *
- * @example
- * ```ts
- * import type { Conv3x3Shape } from "./bindings.ts";
- * const shape: Conv3x3Shape = { batch: 1, inHeight: 28, inWidth: 28, outChannels: 32, relu: true };
- * ```
  */
 export interface Conv3x3Shape {
   /** Images. */
@@ -67,16 +55,6 @@ export interface Conv3x3Shape {
 /**
  * Shapes of a 3×3, stride-1 convolution run by Winograd F(4×4, 3×3)
  * ({@linkcode SimdKernels.conv3x3Winograd}), NHWC.
- *
- * @example
- * ```ts
- * import type { WinogradShape } from "./bindings.ts";
- * // conv2 of the reference model: 13×13×32 in, 11×11×64 out, no padding.
- * const shape: WinogradShape = {
- *   batch: 64, inHeight: 13, inWidth: 13, inChannels: 32, outHeight: 11, outWidth: 11,
- *   outChannels: 64, padTop: 0, padLeft: 0, relu: false, flipFilter: false,
- * };
- * ```
  */
 export interface WinogradShape {
   /** Images. */
@@ -127,13 +105,14 @@ function winogradBlocks(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { winogradScratchSize } from "./bindings.ts";
  * // One image with a 4×4 output is one tile: 36 planes of (4·8 + 16)
  * // filter values, (4 + 16) input values and (8 + 16) products.
  * const n = winogradScratchSize({
  *   batch: 1, inChannels: 4, outChannels: 8, outHeight: 4, outWidth: 4,
  * });
- * console.assert(n === 36 * (32 + 12 + 48));
+ * assertEquals(n, 36 * (32 + 12 + 48));
  * ```
  */
 export function winogradScratchSize(
@@ -146,12 +125,6 @@ export function winogradScratchSize(
 
 /**
  * The kernels of `simd/kernels.c`, bound to one backend's memory.
- *
- * @example
- * ```ts
- * import type { SimdKernels } from "./bindings.ts";
- * const names = (k: SimdKernels): string[] => Object.keys(k);
- * ```
  */
 export interface SimdKernels {
   /**
@@ -288,44 +261,218 @@ export interface SimdKernels {
   ): void;
 }
 
-interface Exports {
-  max_pool_grad_2x2(...args: number[]): void;
-  conv2d_filter_grad(...args: number[]): void;
-  conv2d_3x3_c1(...args: number[]): void;
-  conv2d_input_grad_s1(...args: number[]): void;
-  add_bias(...args: number[]): void;
-  step(...args: number[]): void;
-  sum_rows(...args: number[]): void;
-  relu_grad_bias(...args: number[]): void;
-  relu_max_pool_2x2(...args: number[]): void;
-  relu_max_pool_grad_2x2(...args: number[]): void;
-  winograd_filter(...args: number[]): void;
-  conv3x3_winograd(...args: number[]): void;
-  conv3x3_winograd_filter_grad(...args: number[]): void;
+/** A byte offset into the backend's heap: where a C pointer parameter's array starts. */
+type HeapOffset = number;
+/** A C `int32_t`: a count, a size, or a flag (0 or 1). */
+type Int32 = number;
+/** A C `float`. */
+type Float32 = number;
+
+/**
+ * The C functions of `kernels.c` as the module exports them, with the C
+ * parameter names (what each computes is described above each function
+ * there). Pointers are heap offsets, so a swapped pair of arguments is not
+ * a type error, but a missing or extra one is.
+ */
+export interface SimdExports {
+  max_pool_grad_2x2(
+    x: HeapOffset,
+    dy: HeapOffset,
+    dx: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+  ): void;
+  relu_max_pool_2x2(
+    x: HeapOffset,
+    y: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+  ): void;
+  relu_max_pool_grad_2x2(
+    x: HeapOffset,
+    dy: HeapOffset,
+    dx: HeapOffset,
+    acc: HeapOffset,
+    db: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+  ): void;
+  conv2d_filter_grad(
+    x: HeapOffset,
+    dy: HeapOffset,
+    dw: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    ci: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    co: Int32,
+    kh: Int32,
+    kw: Int32,
+    sh: Int32,
+    sw: Int32,
+    pt: Int32,
+    pl: Int32,
+  ): void;
+  conv2d_input_grad_s1(
+    dy: HeapOffset,
+    w: HeapOffset,
+    wt: HeapOffset,
+    dx: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    ci: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    co: Int32,
+    kh: Int32,
+    kw: Int32,
+    pt: Int32,
+    pl: Int32,
+  ): void;
+  conv2d_3x3_c1(
+    x: HeapOffset,
+    w: HeapOffset,
+    bias: HeapOffset,
+    y: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    co: Int32,
+    relu: Int32,
+  ): void;
+  add_bias(x: HeapOffset, bias: HeapOffset, y: HeapOffset, rows: Int32, cols: Int32): void;
+  step(x: HeapOffset, y: HeapOffset, n: Int32, alpha: Float32): void;
+  sum_rows(x: HeapOffset, acc: HeapOffset, out: HeapOffset, rows: Int32, cols: Int32): void;
+  relu_grad_bias(
+    dy: HeapOffset,
+    y: HeapOffset,
+    dz: HeapOffset,
+    acc: HeapOffset,
+    db: HeapOffset,
+    rows: Int32,
+    cols: Int32,
+  ): void;
+  winograd_filter(w: HeapOffset, u: HeapOffset, c: Int32, o: Int32, flip: Int32): void;
+  conv3x3_winograd(
+    x: HeapOffset,
+    u: HeapOffset,
+    bias: HeapOffset,
+    y: HeapOffset,
+    v: HeapOffset,
+    m: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    o: Int32,
+    pt: Int32,
+    pl: Int32,
+    relu: Int32,
+    group: Int32,
+  ): void;
+  conv3x3_winograd_filter_grad(
+    x: HeapOffset,
+    dy: HeapOffset,
+    dw: HeapOffset,
+    v: HeapOffset,
+    g: HeapOffset,
+    m: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    o: Int32,
+    pt: Int32,
+    pl: Int32,
+    group: Int32,
+  ): void;
 }
 
 /**
- * A convolution's element counts and the leading arguments its C kernels
- * share: batch, in_h, in_w, ci, out_h, out_w, co, kh, kw.
+ * Each export's parameter count, checked against the module when it is
+ * instantiated; the type ties every count to its signature above.
  */
-function convGeometry(info: tf.backend_util.Conv2DInfo) {
+const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name]>["length"] } = {
+  max_pool_grad_2x2: 9,
+  relu_max_pool_2x2: 8,
+  relu_max_pool_grad_2x2: 11,
+  conv2d_filter_grad: 16,
+  conv2d_input_grad_s1: 15,
+  conv2d_3x3_c1: 9,
+  add_bias: 5,
+  step: 4,
+  sum_rows: 5,
+  relu_grad_bias: 7,
+  winograd_filter: 5,
+  conv3x3_winograd: 17,
+  conv3x3_winograd_filter_grad: 16,
+};
+
+/**
+ * The exports of an instance of the kernels' module as {@linkcode SimdExports},
+ * once every function is there with its parameter count.
+ *
+ * @throws {BackendError} naming the first export that is missing, not a
+ *   function, or of another arity (a `kernels.c` out of step with this file).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { BackendError } from "../../core/mod.ts";
+ * import { simdExports } from "./bindings.ts";
+ * import { KERNELS_WASM_BASE64 } from "./kernels_wasm.ts";
+ * const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+ * const memory = new WebAssembly.Memory({ initial: 2 });
+ * const module = new WebAssembly.Module(bytes);
+ * const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+ * const heap = new Float32Array(memory.buffer);
+ * heap.set([-2, 0, 3, 5]); // x at byte 0, y at byte 16
+ * simdExports(exports).step(0, 16, 4, 0.5);
+ * assertEquals(Array.from(heap.subarray(4, 8)), [0.5, 0.5, 1, 1]);
+ * assertThrows(() => simdExports({ ...exports, step: () => {} }), BackendError, "step");
+ * ```
+ */
+export function simdExports(exports: WebAssembly.Exports): SimdExports {
+  for (const [name, arity] of Object.entries(ARITY)) {
+    const fn = exports[name];
+    if (typeof fn !== "function") {
+      throw new BackendError(`the SIMD module has no function ${name}; rebuild it from kernels.c`);
+    }
+    if (fn.length !== arity) {
+      throw new BackendError(
+        `the SIMD module's ${name} takes ${fn.length} arguments where its binding passes ${arity}`,
+      );
+    }
+  }
+  return exports as unknown as SimdExports;
+}
+
+/** A convolution's element counts: input, output and filter. */
+function convSizes(info: tf.backend_util.Conv2DInfo) {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth } = info;
   return {
     xSize: batchSize * inHeight * inWidth * inChannels,
     ySize: batchSize * outHeight * outWidth * outChannels,
-    filterSize: filterHeight * filterWidth * inChannels * outChannels,
-    args: [
-      batchSize,
-      inHeight,
-      inWidth,
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      filterHeight,
-      filterWidth,
-    ],
+    filterSize: info.filterHeight * info.filterWidth * inChannels * outChannels,
   };
 }
 
@@ -384,30 +531,29 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+ * import { assertEquals } from "@std/assert";
  * import { setupBackend } from "../backend.ts";
  * import { simdKernels } from "./bindings.ts";
- *
  * await setupBackend();
  * const backend = tf.backend() as BackendWasm;
- * const x = tf.tensor4d([1, 4, 3, 2], [1, 2, 2, 1]);
- * const dy = tf.tensor4d([5], [1, 1, 1, 1]);
- * const dx = backend.makeOutput([1, 2, 2, 1], "float32");
- * simdKernels(backend).maxPoolGrad2x2({ x, dy, dx }, {
- *   batch: 1, inHeight: 2, inWidth: 2, channels: 1, outHeight: 1, outWidth: 1,
+ * tf.tidy(() => {
+ *   const x = tf.tensor4d([1, 4, 3, 2], [1, 2, 2, 1]);
+ *   const dy = tf.tensor4d([5], [1, 1, 1, 1]);
+ *   const dx = tf.zerosLike(x);
+ *   simdKernels(backend).maxPoolGrad2x2({ x, dy, dx }, {
+ *     batch: 1, inHeight: 2, inWidth: 2, channels: 1, outHeight: 1, outWidth: 1,
+ *   });
+ *   assertEquals(Array.from(dx.dataSync()), [0, 5, 0, 0]);
  * });
- * const grad = tf.engine().makeTensorFromTensorInfo(dx);
- * console.log(grad.dataSync()); // [0, 5, 0, 0]
- * tf.dispose([x, dy, grad]);
  * ```
  */
 export function simdKernels(backend: BackendWasm): SimdKernels {
   const memory = backendMemory(backend);
   let kernels = bound.get(memory);
   if (kernels !== undefined) return kernels;
-  let exports: Exports;
+  let instance: WebAssembly.Instance;
   try {
-    const instance = new WebAssembly.Instance(simdModule(), { env: { memory } });
-    exports = instance.exports as unknown as Exports;
+    instance = new WebAssembly.Instance(simdModule(), { env: { memory } });
   } catch (error) {
     throw new BackendError(
       `the SIMD kernels did not instantiate on the wasm backend's memory: ${
@@ -415,6 +561,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       }`,
     );
   }
+  const exports = simdExports(instance.exports);
   const at = (info: tf.TensorInfo, name: string, size: number): number => {
     if (info.dtype !== "float32" || tf.util.sizeFromShape(info.shape) !== size) {
       throw new InvalidArgumentError(
@@ -475,12 +622,20 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv2dFilterGrad needs dilation 1, got ${info.dilationHeight}x${info.dilationWidth}`,
         );
       }
-      const g = convGeometry(info);
+      const g = convSizes(info);
       exports.conv2d_filter_grad(
         at(x, "x", g.xSize),
         at(dy, "dy", g.ySize),
         at(dw, "dw", g.filterSize),
-        ...g.args,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        info.inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.outChannels,
+        info.filterHeight,
+        info.filterWidth,
         info.strideHeight,
         info.strideWidth,
         info.padInfo.top,
@@ -549,13 +704,21 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv2dInputGrad needs stride 1, dilation 1 and input channels a multiple of 4, got stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${inChannels} channels`,
         );
       }
-      const g = convGeometry(info);
+      const g = convSizes(info);
       exports.conv2d_input_grad_s1(
         at(dy, "dy", g.ySize),
         at(filter, "filter", g.filterSize),
         at(scratch, "scratch", g.filterSize),
         at(dx, "dx", g.xSize),
-        ...g.args,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        inChannels,
+        info.outHeight,
+        info.outWidth,
+        info.outChannels,
+        info.filterHeight,
+        info.filterWidth,
         info.padInfo.top,
         info.padInfo.left,
       );
@@ -603,7 +766,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv3x3WinogradFilterGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 4 and filters a multiple of 8, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
         );
       }
-      const g = convGeometry(info);
+      const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
       const { tiles, group } = winogradBlocks(shape);
       const v = at(scratch, "scratch", winogradScratchSize(shape));
@@ -616,7 +779,13 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         v,
         grads,
         m,
-        ...g.args.slice(0, 7),
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        c,
+        info.outHeight,
+        info.outWidth,
+        o,
         info.padInfo.top,
         info.padInfo.left,
         group,

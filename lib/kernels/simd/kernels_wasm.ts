@@ -13,9 +13,11 @@
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { KERNELS_WASM_BASE64 } from "./kernels_wasm.ts";
  * const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
- * console.log(WebAssembly.validate(bytes)); // true
+ * assertEquals(bytes.length, 48836);
+ * assert(WebAssembly.validate(bytes));
  * ```
  */
 export const KERNELS_WASM_BASE64: string = [

@@ -3,7 +3,13 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../../lib/core/errors.ts";
-import { simdKernels, winogradScratchSize } from "../../../lib/kernels/simd/bindings.ts";
+import {
+  simdExports,
+  simdKernels,
+  winogradScratchSize,
+} from "../../../lib/kernels/simd/bindings.ts";
+import { KERNELS_WASM_BASE64 } from "../../../lib/kernels/simd/kernels_wasm.ts";
+import { BackendError } from "../../../lib/core/errors.ts";
 import { liveCounts } from "../_compare.ts";
 
 const pool = { batch: 1, inHeight: 4, inWidth: 4, channels: 1, outHeight: 2, outWidth: 2 };
@@ -321,4 +327,37 @@ Deno.test("the Winograd wrappers refuse unsupported shapes and wrong sizes, nami
     "filter 5x5",
   );
   tf.dispose([x, y, filter, scratch]);
+});
+
+/** The exports of a fresh instance of the kernels' module on a memory of its own. */
+function freshExports(): WebAssembly.Exports {
+  const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+}
+
+Deno.test("simdExports accepts the module's exports, each with its C parameter count", () => {
+  const exports = freshExports();
+  const typed = simdExports(exports);
+  assertStrictEquals<unknown>(typed, exports);
+  // Spot checks against kernels.c: 17, 4 and 16 parameters.
+  assertEquals(typed.conv3x3_winograd.length, 17);
+  assertEquals(typed.step.length, 4);
+  assertEquals(typed.conv2d_filter_grad.length, 16);
+});
+
+Deno.test("simdExports refuses a missing export or one of another arity, naming it", () => {
+  const exports = freshExports();
+  const { add_bias: _, ...missing } = exports;
+  assertThrows(() => simdExports(missing), BackendError, "no function add_bias");
+  assertThrows(
+    () => simdExports({ ...exports, sum_rows: (_x: number, _acc: number) => {} }),
+    BackendError,
+    "sum_rows takes 2 arguments where its binding passes 5",
+  );
+  assertThrows(
+    () => simdExports({ ...exports, step: new WebAssembly.Memory({ initial: 1 }) }),
+    BackendError,
+    "no function step",
+  );
 });
