@@ -13,8 +13,8 @@ import { dataPath, resolvePath } from "../core/mod.ts";
 import {
   collectImageFiles,
   createClassifier,
-  type FilePrediction,
-  predictFile,
+  type FileReading,
+  readImageFile,
 } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { percent } from "./flags.ts";
@@ -41,9 +41,11 @@ usage.
  * Runs the predict command and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./predict.ts";
- * Deno.exit(await main(["data/examples"]));
+ * // Prints {"file":"data/examples/scan_7.png","digit":7,...} and exits 0.
+ * assertEquals(await main(["--json", "data/examples/scan_7.png"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
@@ -77,9 +79,9 @@ export async function main(args: string[]): Promise<number> {
   });
   try {
     const classify = createClassifier(model);
-    const results: FilePrediction[] = [];
+    const results: FileReading[] = [];
     for (const file of files) {
-      const r = await predictFile(file, classify, { multi: flags.multi });
+      const r = await readImageFile(file, classify, { multi: flags.multi });
       results.push(r);
       if (flags.json) console.log(JSON.stringify(r));
     }
@@ -90,7 +92,7 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-function formatResults(results: FilePrediction[], multi: boolean): string {
+function formatResults(results: FileReading[], multi: boolean): string {
   const rows = results.map((r) => {
     const reading = multi ? r.number : r.digit;
     const others = multi

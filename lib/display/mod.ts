@@ -14,7 +14,7 @@ export * from "./images.ts";
 export * from "./jupyter.ts";
 export * from "./live.ts";
 export * from "./plotly_figures.ts";
-export * from "./prediction.ts";
+export * from "./reading_view.ts";
 export * from "./progress_bar.ts";
 export * from "./report.ts";
 export * from "./show_figure.ts";

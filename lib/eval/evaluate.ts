@@ -15,12 +15,6 @@ import type { ClassMetrics, EvaluationResult, Mistake } from "../core/mod.ts";
 
 /**
  * Options of {@linkcode predictProbabilities}.
- *
- * @example
- * ```ts
- * import type { PredictOptions } from "./evaluate.ts";
- * const o: PredictOptions = { batchSize: 512 };
- * ```
  */
 export interface PredictOptions {
   /** Images per forward pass (default 256). */
@@ -29,12 +23,6 @@ export interface PredictOptions {
 
 /**
  * Options of {@linkcode evaluateModel}.
- *
- * @example
- * ```ts
- * import type { EvaluateOptions } from "./evaluate.ts";
- * const o: EvaluateOptions = { batchSize: 256, worst: 10 };
- * ```
  */
 export interface EvaluateOptions extends PredictOptions {
   /** How many of the most confident mistakes to keep (default 20). */
@@ -52,15 +40,19 @@ const EPSILON = 1e-7;
  *
  * @example
  * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
  * import { assertModelFitsDataset } from "./evaluate.ts";
  * import { buildModel, REFERENCE_CNN } from "../model/architecture.ts";
  * import { setupBackend } from "../kernels/backend.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * assertModelFitsDataset(model, {
+ * const ds = {
  *   images: new Float32Array(784), labels: new Uint8Array(1), count: 1,
  *   rows: 28, cols: 28, numClasses: 10, source: "example",
- * });
+ * };
+ * assertModelFitsDataset(model, ds); // fits
+ * assertThrows(() => assertModelFitsDataset(model, { ...ds, rows: 14 }), InvalidArgumentError);
  * model.dispose();
  * ```
  */
@@ -90,6 +82,7 @@ export function assertModelFitsDataset(model: tf.LayersModel, ds: Dataset): void
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { predictProbabilities } from "./evaluate.ts";
  * import { buildModel, REFERENCE_CNN } from "../model/architecture.ts";
  * import { setupBackend } from "../kernels/backend.ts";
@@ -99,7 +92,7 @@ export function assertModelFitsDataset(model: tf.LayersModel, ds: Dataset): void
  *   images: new Float32Array(2 * 784), labels: new Uint8Array([0, 1]), count: 2,
  *   rows: 28, cols: 28, numClasses: 10, source: "example",
  * };
- * console.assert(predictProbabilities(model, ds).length === 20);
+ * assertEquals(predictProbabilities(model, ds).length, 20);
  * model.dispose();
  * ```
  */
@@ -137,9 +130,9 @@ export function predictProbabilities(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { confusionMatrix } from "./evaluate.ts";
- * const m = confusionMatrix([0, 1, 1], [0, 1, 0], 2);
- * console.assert(JSON.stringify(m) === "[[1,0],[1,1]]");
+ * assertEquals(confusionMatrix([0, 1, 1], [0, 1, 0], 2), [[1, 0], [1, 1]]);
  * ```
  */
 export function confusionMatrix(
@@ -178,9 +171,10 @@ export function confusionMatrix(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { classMetrics } from "./evaluate.ts";
  * const [a] = classMetrics([[3, 1], [0, 2]]);
- * console.assert(a.precision === 1 && a.recall === 0.75 && a.support === 4);
+ * assertEquals([a.precision, a.recall, a.support], [1, 0.75, 4]);
  * ```
  */
 export function classMetrics(confusion: number[][]): ClassMetrics[] {
@@ -213,6 +207,7 @@ export function classMetrics(confusion: number[][]): ClassMetrics[] {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { evaluateModel } from "./evaluate.ts";
  * import { buildModel, REFERENCE_CNN } from "../model/architecture.ts";
  * import { setupBackend } from "../kernels/backend.ts";
@@ -223,7 +218,7 @@ export function classMetrics(confusion: number[][]): ClassMetrics[] {
  *   rows: 28, cols: 28, numClasses: 10, source: "example",
  * };
  * const r = evaluateModel(model, ds, { worst: 5 });
- * console.assert(r.count === 2 && r.confusion.length === 10);
+ * assertEquals([r.count, r.confusion.length], [2, 10]);
  * model.dispose();
  * ```
  */
@@ -245,12 +240,14 @@ export function evaluateModel(
  *
  * @example
  * ```ts
+ * import { assertThrows } from "@std/assert";
  * import { checkEvaluation } from "./evaluate.ts";
  * const ds = {
  *   images: new Float32Array(1), labels: new Uint8Array([0]), count: 1,
  *   rows: 1, cols: 1, numClasses: 2, source: "example",
  * };
  * checkEvaluation(ds, { worst: 5 }); // fine
+ * assertThrows(() => checkEvaluation(ds, { worst: -1 }), Error, "worst must be");
  * ```
  */
 export function checkEvaluation(ds: Dataset, options: Pick<EvaluateOptions, "worst"> = {}): void {
@@ -274,13 +271,14 @@ export function checkEvaluation(ds: Dataset, options: Pick<EvaluateOptions, "wor
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { summarizePredictions } from "./evaluate.ts";
  * const ds = {
  *   images: new Float32Array(2), labels: new Uint8Array([0, 1]), count: 2,
  *   rows: 1, cols: 1, numClasses: 2, source: "example",
  * };
  * const r = summarizePredictions(ds, new Float32Array([0.9, 0.1, 0.8, 0.2]));
- * console.assert(r.accuracy === 0.5 && r.worstMistakes[0].index === 1);
+ * assertEquals([r.accuracy, r.worstMistakes[0].index], [0.5, 1]);
  * ```
  */
 export function summarizePredictions(

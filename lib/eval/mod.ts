@@ -7,6 +7,9 @@
  * @module
  */
 
+export * from "./classifier.ts";
 export * from "./evaluate.ts";
-export * from "./external.ts";
-export * from "./predict.ts";
+export * from "./external_scenes.ts";
+export * from "./external_score.ts";
+export * from "./image_files.ts";
+export * from "./read_file.ts";

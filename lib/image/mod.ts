@@ -21,7 +21,7 @@ export * from "./normalize.ts";
 export * from "./png.ts";
 export * from "./polarity.ts";
 export * from "./raster.ts";
-export * from "./recognize.ts";
+export * from "./read.ts";
 export * from "./resize.ts";
 export * from "./segment.ts";
 export * from "./stroke_width.ts";

@@ -7,4 +7,7 @@
  * @module
  */
 
-export * from "./notebook.ts";
+export * from "./files.ts";
+export * from "./model.ts";
+export * from "./settings.ts";
+export * from "./views.ts";

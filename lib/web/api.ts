@@ -1,15 +1,15 @@
 /**
  * What the web page's `POST /api/predict` answers: the digit (or number)
  * read from an uploaded image, with its probabilities and the 28x28 image
- * the model saw, as JSON-ready objects.
+ * the model saw, as JSON-ready objects. The reading itself is the library's
+ * (`readDigit`, `readNumber`); this module decodes the upload and shapes the
+ * answer.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import { decodeImage } from "../image/mod.ts";
-import { encodePng } from "../image/mod.ts";
-import { recognizeDigit, recognizeNumber } from "../image/mod.ts";
+import { decodeImage, encodePng, readDigit, readNumber } from "../image/mod.ts";
 import type { Classify } from "../image/mod.ts";
 import { type Alternative, topK } from "../eval/mod.ts";
 
@@ -18,33 +18,15 @@ import { type Alternative, topK } from "../eval/mod.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { NO_DIGIT } from "./api.ts";
- * console.log(NO_DIGIT);
+ * assertEquals(NO_DIGIT, "no digit found");
  * ```
  */
 export const NO_DIGIT = "no digit found";
 
-/**
- * One digit read from an uploaded image.
- *
- * @example
- * ```ts
- * import type { DigitResult } from "./api.ts";
- * const r: DigitResult = {
- *   digit: 7,
- *   confidence: 0.94,
- *   probabilities: [0, 0.04, 0, 0, 0, 0, 0, 0.94, 0.01, 0.01],
- *   top3: [
- *     { digit: 7, probability: 0.94 },
- *     { digit: 1, probability: 0.04 },
- *     { digit: 8, probability: 0.01 },
- *   ],
- *   input_png: "data:image/png;base64,iVBORw0KGgo=",
- *   error: null,
- * };
- * ```
- */
-export interface DigitResult {
+/** One digit read from an uploaded image, as the API answers it. */
+export interface ApiDigitReading {
   /** The most probable digit, or null when no digit was found. */
   digit: number | null;
   /** Its probability in [0, 1], or null. */
@@ -59,34 +41,18 @@ export interface DigitResult {
   error: string | null;
 }
 
-/**
- * A number read from an uploaded image.
- *
- * @example
- * ```ts
- * import { NO_DIGIT, type NumberResult } from "./api.ts";
- * const blank: NumberResult = { number: null, digits: [], error: NO_DIGIT };
- * ```
- */
-export interface NumberResult {
+/** A number read from an uploaded image, as the API answers it. */
+export interface ApiNumberReading {
   /** The digits left to right, or null when none was found. */
   number: string | null;
   /** Each digit, left to right. */
-  digits: DigitResult[];
+  digits: ApiDigitReading[];
   /** {@link NO_DIGIT} when the image holds no digit, else null. */
   error: string | null;
 }
 
-/**
- * Options of {@link readDigit} and {@link readNumber}.
- *
- * @example
- * ```ts
- * import type { ReadOptions } from "./api.ts";
- * const o: ReadOptions = { name: "upload.png" };
- * ```
- */
-export interface ReadOptions {
+/** Options of {@link readDigitUpload} and {@link readNumberUpload}. */
+export interface UploadOptions {
   /** The image's name in error messages. Default `"request body"`. */
   name?: string;
 }
@@ -97,9 +63,9 @@ export interface ReadOptions {
  *
  * @example
  * ```ts
+ * import { assertMatch } from "@std/assert";
  * import { inputPngDataUrl } from "./api.ts";
- * const url = await inputPngDataUrl(new Float32Array(784));
- * console.assert(url.startsWith("data:image/png;base64,"));
+ * assertMatch(await inputPngDataUrl(new Float32Array(784)), /^data:image\/png;base64,/);
  * ```
  */
 export async function inputPngDataUrl(pixels: Float32Array): Promise<string> {
@@ -107,33 +73,22 @@ export async function inputPngDataUrl(pixels: Float32Array): Promise<string> {
   return `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
 }
 
-async function digitResult(probabilities: number[], pixels: Float32Array): Promise<DigitResult> {
+async function apiDigit(probabilities: number[], input: Float32Array): Promise<ApiDigitReading> {
   const top3 = topK(probabilities, 3);
   return {
     digit: top3[0].digit,
     confidence: top3[0].probability,
     probabilities,
     top3,
-    input_png: await inputPngDataUrl(pixels),
+    input_png: await inputPngDataUrl(input),
     error: null,
   };
 }
 
-/** Wraps `classify` so that every input it is given is kept, in order. */
-function recording(classify: Classify): { classify: Classify; inputs: Float32Array[] } {
-  const inputs: Float32Array[] = [];
-  return {
-    inputs,
-    classify: (pixels) => {
-      inputs.push(pixels);
-      return classify(pixels);
-    },
-  };
-}
-
 /**
- * Decodes image bytes (any format `decodeImage` reads) and reads the one
- * digit in them. A blank image gives `digit: null, error: "no digit found"`.
+ * Decodes uploaded image bytes (any format `decodeImage` reads) and reads
+ * the one digit in them. A blank image gives `digit: null, error: "no digit
+ * found"`.
  *
  * @throws {ImageError} when the bytes are not a readable image (the message
  *   names `options.name` and the problem).
@@ -141,22 +96,20 @@ function recording(classify: Classify): { classify: Classify; inputs: Float32Arr
  *
  * @example
  * ```ts
- * import { readDigit } from "./api.ts";
- * import { encodePng } from "../image/encode.ts";
- * import { drawDigit, inkToGray } from "../image/synth/scenes.ts";
- * const png = await encodePng(inkToGray(drawDigit(4, { size: 64 })));
- * const r = await readDigit(png, () => [0, 0, 0, 0, 0.9, 0, 0, 0.1, 0, 0]);
- * console.log(r.digit, r.confidence); // 4 0.9
+ * import { assertEquals } from "@std/assert";
+ * import { readDigitUpload } from "./api.ts";
+ * const photo = await Deno.readFile("data/examples/photo_4.jpg");
+ * const r = await readDigitUpload(photo, () => [0, 0, 0, 0, 0.9, 0, 0, 0.1, 0, 0]);
+ * assertEquals([r.digit, r.confidence, r.top3[1].digit], [4, 0.9, 7]);
  * ```
  */
-export async function readDigit(
+export async function readDigitUpload(
   bytes: Uint8Array,
   classify: Classify,
-  options: ReadOptions = {},
-): Promise<DigitResult> {
+  options: UploadOptions = {},
+): Promise<ApiDigitReading> {
   const image = await decodeImage(bytes, { name: options.name ?? "request body" });
-  const seen = recording(classify);
-  const reading = await recognizeDigit(image, seen.classify);
+  const reading = await readDigit(image, classify);
   if (reading.probabilities === null) {
     return {
       digit: null,
@@ -167,35 +120,34 @@ export async function readDigit(
       error: NO_DIGIT,
     };
   }
-  return await digitResult(reading.probabilities, seen.inputs[0]);
+  return await apiDigit(reading.probabilities, reading.input);
 }
 
 /**
- * Decodes image bytes and reads the written number in them, digit by digit
- * left to right. A blank image gives `number: null, error: "no digit found"`.
+ * Decodes uploaded image bytes and reads the written number in them, digit
+ * by digit left to right. A blank image gives `number: null, error: "no
+ * digit found"`.
  *
  * @throws {ImageError} when the bytes are not a readable image.
  * @throws {InvalidArgumentError} when `classify` does not return 10 finite numbers.
  *
  * @example
  * ```ts
- * import { readNumber } from "./api.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { readNumberUpload } from "./api.ts";
  * const png = await Deno.readFile("data/examples/number_2024.png");
- * const r = await readNumber(png, () => [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
- * console.log(r.number); // "2222"
+ * const r = await readNumberUpload(png, () => [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+ * assertEquals([r.number, r.digits.length], ["2222", 4]);
  * ```
  */
-export async function readNumber(
+export async function readNumberUpload(
   bytes: Uint8Array,
   classify: Classify,
-  options: ReadOptions = {},
-): Promise<NumberResult> {
+  options: UploadOptions = {},
+): Promise<ApiNumberReading> {
   const image = await decodeImage(bytes, { name: options.name ?? "request body" });
-  const seen = recording(classify);
-  const reading = await recognizeNumber(image, seen.classify);
+  const reading = await readNumber(image, classify);
   if (reading.digits.length === 0) return { number: null, digits: [], error: NO_DIGIT };
-  const digits = await Promise.all(
-    reading.digits.map((d, i) => digitResult(d.probabilities, seen.inputs[i])),
-  );
+  const digits = await Promise.all(reading.digits.map((d) => apiDigit(d.probabilities, d.input)));
   return { number: reading.text, digits, error: null };
 }

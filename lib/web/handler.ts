@@ -10,7 +10,7 @@
 
 import { ImageError } from "../core/mod.ts";
 import type { Classify } from "../image/mod.ts";
-import { readDigit, readNumber } from "./api.ts";
+import { readDigitUpload, readNumberUpload } from "./api.ts";
 import { readPage } from "./page.ts";
 
 /**
@@ -18,23 +18,15 @@ import { readPage } from "./page.ts";
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DEFAULT_MAX_BODY_BYTES } from "./handler.ts";
- * console.log(DEFAULT_MAX_BODY_BYTES);
+ * assertEquals(DEFAULT_MAX_BODY_BYTES, 10 * 1024 * 1024);
  * ```
  */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
  * Options of {@link createHandler}.
- *
- * @example
- * ```ts
- * import type { HandlerOptions } from "./handler.ts";
- * const o: HandlerOptions = {
- *   classify: () => [0, 0, 0, 0, 0, 0, 0, 1, 0, 0],
- *   maxBodyBytes: 5 * 1024 * 1024,
- * };
- * ```
  */
 export interface HandlerOptions {
   /** The model: 784 ink values in, 10 probabilities out. */
@@ -43,15 +35,7 @@ export interface HandlerOptions {
   maxBodyBytes?: number;
 }
 
-/**
- * A request handler, as `Deno.serve` takes it.
- *
- * @example
- * ```ts
- * import type { Handler } from "./handler.ts";
- * const notFound: Handler = () => Promise.resolve(new Response("not found", { status: 404 }));
- * ```
- */
+/** A request handler, as `Deno.serve` takes it. */
 export type Handler = (request: Request) => Promise<Response>;
 
 /** Keeps the page to itself: nothing loads from elsewhere, so it works offline. */
@@ -107,8 +91,9 @@ async function predict(request: Request, url: URL, options: HandlerOptions): Pro
     return jsonError(413, `request body is larger than the limit of ${max} bytes`);
   }
   try {
+    const classify = options.classify;
     return json(
-      multi ? await readNumber(bytes, options.classify) : await readDigit(bytes, options.classify),
+      multi ? await readNumberUpload(bytes, classify) : await readDigitUpload(bytes, classify),
     );
   } catch (e) {
     if (e instanceof ImageError) return jsonError(400, e.message);
@@ -123,10 +108,13 @@ async function predict(request: Request, url: URL, options: HandlerOptions): Pro
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { createHandler } from "./handler.ts";
  * const handle = createHandler({ classify: () => [0, 0, 0, 1, 0, 0, 0, 0, 0, 0] });
- * const res = await handle(new Request("http://localhost/nowhere"));
- * console.log(res.status); // 404
+ * const body = await Deno.readFile("data/examples/scan_7.png");
+ * const res = await handle(new Request("http://localhost/api/predict", { method: "POST", body }));
+ * assertEquals((await res.json()).digit, 3);
+ * assertEquals((await handle(new Request("http://localhost/nowhere"))).status, 404);
  * ```
  */
 export function createHandler(options: HandlerOptions): Handler {

@@ -5,7 +5,7 @@ import { main } from "../../lib/cli/predict.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { readMetrics } from "../../lib/model/save_load.ts";
 import { dataPath } from "../../lib/core/paths.ts";
-import type { FilePrediction } from "../../lib/eval/predict.ts";
+import type { FileReading } from "../../lib/eval/read_file.ts";
 import { captureLog } from "../_helpers/cli.ts";
 
 const EXAMPLES = dataPath("examples");
@@ -32,7 +32,7 @@ Deno.test("predict --json: the shipped model reads every example image", async (
   });
   assertEquals(code, 0);
   assertEquals(tf.memory().numTensors, before);
-  const rows: FilePrediction[] = out.trim().split("\n").map((l) => JSON.parse(l));
+  const rows: FileReading[] = out.trim().split("\n").map((l) => JSON.parse(l));
   const singles = rows.filter((r) => /_(\d)\.\w+$/.test(r.file));
   assert(singles.length >= 3, `found ${singles.length} single-digit examples`);
   for (const r of singles) {
@@ -44,7 +44,7 @@ Deno.test("predict --json: the shipped model reads every example image", async (
 
 Deno.test("predict --multi: reads the example number exactly", async () => {
   const out = await captureLog(() => main(["--multi", "--json", `${EXAMPLES}/number_2024.png`]));
-  const r: FilePrediction = JSON.parse(out.trim());
+  const r: FileReading = JSON.parse(out.trim());
   assertEquals([r.number, r.status, r.digits.length], ["2024", "ok", 4]);
 });
 
@@ -58,7 +58,7 @@ Deno.test("predict: a bad file is reported, the others still run, exit code 1", 
       code = await main(["--json", dir]);
     });
     assertEquals(code, 1);
-    const rows: FilePrediction[] = out.trim().split("\n").map((l) => JSON.parse(l));
+    const rows: FileReading[] = out.trim().split("\n").map((l) => JSON.parse(l));
     assertEquals(rows.map((r) => r.status), ["ok", "failed"]);
     assertEquals(rows[0].digit, 7);
     assertStringIncludes(rows[1].error!, "b.png");

@@ -20,7 +20,7 @@ import { assert, assertEquals } from "@std/assert";
 import { join } from "@std/path";
 import { chromium } from "playwright-core";
 import { listNotebooks, notebookProblems } from "../../lib/cli/notebook.ts";
-import { exampleImages } from "../../lib/notebook/notebook.ts";
+import { exampleImages } from "../../lib/notebook/files.ts";
 import { projectRoot } from "../../lib/core/paths.ts";
 import { allOutputs, codeAsModule, type Notebook, readNotebook, textOf } from "./_ipynb.ts";
 

@@ -4,7 +4,7 @@ import { ImageError, InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage } from "../../lib/image/decode.ts";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth/scenes.ts";
-import { inputPngDataUrl, NO_DIGIT, readDigit, readNumber } from "../../lib/web/api.ts";
+import { inputPngDataUrl, NO_DIGIT, readDigitUpload, readNumberUpload } from "../../lib/web/api.ts";
 import { inkWidth, ONE, SEVEN, widthClassifier } from "./_stand_in.ts";
 
 const drawn = (digit: number) => encodePng(inkToGray(drawDigit(digit, { size: 96 })));
@@ -22,9 +22,9 @@ function assertSamePixels(actual: Float32Array, expected: Float32Array) {
   for (let i = 0; i < actual.length; i++) assertAlmostEquals(actual[i], expected[i], 0.51 / 255);
 }
 
-Deno.test("readDigit: reads a drawn 7 and returns the image the model saw", async () => {
+Deno.test("readDigitUpload: reads a drawn 7 and returns the image the model saw", async () => {
   const model = widthClassifier();
-  const r = await readDigit(await drawn(7), model.classify);
+  const r = await readDigitUpload(await drawn(7), model.classify);
   assertEquals(model.inputs.length, 1);
   assert(inkWidth(model.inputs[0]) >= 9);
   assertEquals([r.digit, r.confidence, r.probabilities, r.error], [7, 0.83, SEVEN, null]);
@@ -32,16 +32,16 @@ Deno.test("readDigit: reads a drawn 7 and returns the image the model saw", asyn
   assertSamePixels(await fromDataUrl(r.input_png!), model.inputs[0]);
 });
 
-Deno.test("readDigit: reads a drawn 1 as the narrow digit", async () => {
+Deno.test("readDigitUpload: reads a drawn 1 as the narrow digit", async () => {
   const model = widthClassifier();
-  const r = await readDigit(await drawn(1), model.classify);
+  const r = await readDigitUpload(await drawn(1), model.classify);
   assertEquals([r.digit, r.confidence, r.probabilities], [1, 0.86, ONE]);
 });
 
-Deno.test("readDigit: a blank image is no digit and never reaches the model", async () => {
+Deno.test("readDigitUpload: a blank image is no digit and never reaches the model", async () => {
   const model = widthClassifier();
   const blank = await encodePng({ width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) });
-  const r = await readDigit(blank, model.classify);
+  const r = await readDigitUpload(blank, model.classify);
   assertEquals(r, {
     digit: null,
     confidence: null,
@@ -53,35 +53,43 @@ Deno.test("readDigit: a blank image is no digit and never reaches the model", as
   assertEquals(model.inputs.length, 0);
 });
 
-Deno.test("readNumber: reads digits left to right, each with its own input image", async () => {
+Deno.test("readNumberUpload: reads digits left to right, each with its own input image", async () => {
   const model = widthClassifier();
   const row = inkToGray(sideBySide([drawDigit(1, { size: 96 }), drawDigit(7, { size: 96 })]));
-  const r = await readNumber(await encodePng(row), model.classify);
+  const r = await readNumberUpload(await encodePng(row), model.classify);
   assertEquals([r.number, r.error, r.digits.map((d) => d.digit)], ["17", null, [1, 7]]);
   assertEquals(model.inputs.length, 2);
   for (let i = 0; i < 2; i++) {
     assertSamePixels(await fromDataUrl(r.digits[i].input_png!), model.inputs[i]);
   }
   const blank = await encodePng({ width: 90, height: 30, data: new Float32Array(2700).fill(1) });
-  assertEquals(await readNumber(blank, model.classify), {
+  assertEquals(await readNumberUpload(blank, model.classify), {
     number: null,
     digits: [],
     error: NO_DIGIT,
   });
 });
 
-Deno.test("readDigit/readNumber: bad bytes and a bad model name the problem", async () => {
+Deno.test("readDigitUpload/readNumberUpload: bad bytes and a bad model name the problem", async () => {
   const model = widthClassifier();
   const text = new TextEncoder().encode("not an image");
-  await assertRejects(() => readDigit(text, model.classify), ImageError, "request body: not a");
-  await assertRejects(() => readNumber(new Uint8Array(0), model.classify), ImageError, "empty");
   await assertRejects(
-    () => readDigit(text, model.classify, { name: "upload.png" }),
+    () => readDigitUpload(text, model.classify),
+    ImageError,
+    "request body: not a",
+  );
+  await assertRejects(
+    () => readNumberUpload(new Uint8Array(0), model.classify),
+    ImageError,
+    "empty",
+  );
+  await assertRejects(
+    () => readDigitUpload(text, model.classify, { name: "upload.png" }),
     ImageError,
     "upload.png",
   );
   const three = await drawn(3);
-  await assertRejects(() => readDigit(three, () => [1, 0]), InvalidArgumentError, "10");
+  await assertRejects(() => readDigitUpload(three, () => [1, 0]), InvalidArgumentError, "10");
 });
 
 Deno.test("inputPngDataUrl: round-trips 28x28 ink values", async () => {

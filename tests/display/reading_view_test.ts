@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { argMax, digitSequenceBundle, predictionBundle } from "../../lib/display/prediction.ts";
+import { argMax, digitReadingBundle, numberReadingBundle } from "../../lib/display/reading_view.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 const PROBS = [0.01, 0.02, 0.02, 0.05, 0.1, 0.05, 0.05, 0.6, 0.05, 0.05];
@@ -10,8 +10,8 @@ Deno.test("argMax picks the first largest value and rejects bad input", () => {
   assertThrows(() => argMax([0.1, NaN]), InvalidArgumentError, "probability 1 is NaN");
 });
 
-Deno.test("predictionBundle names the prediction, the truth and the top three", async () => {
-  const right = await predictionBundle({
+Deno.test("digitReadingBundle names the prediction, the truth and the top three", async () => {
+  const right = await digitReadingBundle({
     title: "scan_7.png",
     input: new Float32Array(784),
     probabilities: PROBS,
@@ -21,7 +21,7 @@ Deno.test("predictionBundle names the prediction, the truth and the top three", 
     right["text/plain"],
     "scan_7.png: predicted 7 (60.0%), expected 7 (right); top 3: 7 60.0%, 4 10.0%, 3 5.0%",
   );
-  const wrong = await predictionBundle({
+  const wrong = await digitReadingBundle({
     input: new Float32Array(784),
     probabilities: PROBS,
     label: 1,
@@ -31,13 +31,13 @@ Deno.test("predictionBundle names the prediction, the truth and the top three", 
   assert((right["text/html"] as string).includes("background:#2a7"), "a right prediction is green");
 });
 
-Deno.test("predictionBundle draws a bar per class, the images and the steps", async () => {
+Deno.test("digitReadingBundle draws a bar per class, the images and the steps", async () => {
   const original = { width: 400, height: 200, data: new Float32Array(400 * 200).fill(1) };
   const steps = [
     { name: "crop", width: 10, height: 20, data: new Float32Array(200) },
     { name: "mnist", width: 28, height: 28, data: new Float32Array(784) },
   ];
-  const bundle = await predictionBundle({
+  const bundle = await digitReadingBundle({
     input: new Float32Array(784),
     probabilities: PROBS,
     original,
@@ -53,10 +53,26 @@ Deno.test("predictionBundle draws a bar per class, the images and the steps", as
   assert(html.includes("<figcaption>crop</figcaption>"));
 });
 
-Deno.test("predictionBundle rejects class names that do not match", async () => {
+Deno.test("digitReadingBundle of a blank image says no digit was found, and shows no bars", async () => {
+  const original = { width: 40, height: 40, data: new Float32Array(1600).fill(1) };
+  const bundle = await digitReadingBundle({
+    title: "blank.png",
+    input: new Float32Array(784),
+    probabilities: null,
+    original,
+    steps: [{ name: "grayscale", ...original }],
+  });
+  assertEquals(bundle["text/plain"], "blank.png: no digit found");
+  const html = bundle["text/html"] as string;
+  assert(html.includes('class="digit-lab-prediction"'));
+  assert(!html.includes("class probabilities"), "no bars without probabilities");
+  assertEquals(html.match(/<img /g)?.length, 3, "original, input and the step");
+});
+
+Deno.test("digitReadingBundle rejects class names that do not match", async () => {
   await assertRejects(
     () =>
-      predictionBundle({
+      digitReadingBundle({
         input: new Float32Array(784),
         probabilities: [0.5, 0.5],
         classNames: ["a"],
@@ -69,7 +85,7 @@ Deno.test("predictionBundle rejects class names that do not match", async () => 
 const oneHot = (d: number, p = 1) =>
   Array.from({ length: 10 }, (_, i) => (i === d ? p : (1 - p) / 9));
 
-Deno.test("digitSequenceBundle reads the number and boxes each digit on the original", async () => {
+Deno.test("numberReadingBundle reads the number and boxes each digit on the original", async () => {
   const original = { width: 960, height: 240, data: new Float32Array(960 * 240).fill(1) };
   const digits = [
     {
@@ -83,7 +99,7 @@ Deno.test("digitSequenceBundle reads the number and boxes each digit on the orig
       box: { x: 500, y: 40, width: 100, height: 160 },
     },
   ];
-  const right = await digitSequenceBundle({
+  const right = await numberReadingBundle({
     original,
     digits,
     expected: "24",
@@ -102,9 +118,9 @@ Deno.test("digitSequenceBundle reads the number and boxes each digit on the orig
   assert(html.includes("<figcaption>2 · 90.0%</figcaption>"));
   assertEquals(html.match(/<img /g)?.length, 3);
 
-  const wrong = await digitSequenceBundle({ original, digits, expected: "28" });
+  const wrong = await numberReadingBundle({ original, digits, expected: "28" });
   assert((wrong["text/plain"] as string).startsWith("read 24, expected 28 (wrong)"));
   assertEquals((wrong["text/html"] as string).match(/solid #d33/g)?.length, 1);
-  const none = await digitSequenceBundle({ original, digits: [] });
+  const none = await numberReadingBundle({ original, digits: [] });
   assertEquals(none["text/plain"], "no digits found");
 });

@@ -1,17 +1,15 @@
 /**
- * A reproducible measurement of how well digits are read from "external"
- * images: MNIST test digits rendered into scenes that look like paint
- * program drawings, scans, light-on-dark images, phone photos of paper and
- * small digits on large canvases, plus whole 3–5 digit numbers. Every image
- * is encoded as a PNG or JPEG file and decoded again, then read by the
- * naive pipeline (`naiveNormalize`) and by ours (`recognizeDigit`,
- * `recognizeNumber`).
+ * The external test set: MNIST test digits rendered into scenes that look
+ * like paint program drawings, scans, light-on-dark images, phone photos of
+ * paper and small digits on large canvases, plus whole 3–5 digit numbers,
+ * each encoded as a PNG or JPEG file (`external_score.ts` reads and scores
+ * them).
  *
- * Generation is deterministic from a seed and independent of any model;
- * scoring takes any {@link Classify}. Every scene kind renders the same
- * source digits (a paired comparison: differences between kinds come from
- * the rendering, not from the digits), and sample `i` of a kind does not
- * depend on how many samples are asked for.
+ * Generation is deterministic from a seed and independent of any model.
+ * Every scene kind renders the same source digits (a paired comparison:
+ * differences between kinds come from the rendering, not from the digits),
+ * and sample `i` of a kind does not depend on how many samples are asked
+ * for.
  *
  * @module
  */
@@ -19,10 +17,7 @@
 import { join } from "@std/path";
 import type { Dataset } from "../data/mod.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
-import { decodeImage } from "../image/mod.ts";
 import { encodeImage } from "../image/mod.ts";
-import { naiveNormalize } from "../image/mod.ts";
-import { recognizeDigit, recognizeNumber } from "../image/mod.ts";
 import {
   addNoise,
   BLACK_PEN,
@@ -33,7 +28,7 @@ import {
   sideBySide,
   synthPhoto,
 } from "../image/synth/mod.ts";
-import type { Classify, GrayImage, RgbImage } from "../image/mod.ts";
+import type { GrayImage, RgbImage } from "../image/mod.ts";
 import { createRng, permutation, type Rng } from "../core/mod.ts";
 
 /**
@@ -41,21 +36,14 @@ import { createRng, permutation, type Rng } from "../core/mod.ts";
  *
  * @example
  * ```ts
- * import { SCENE_KINDS } from "./external.ts";
- * console.log(SCENE_KINDS);
+ * import { assertEquals } from "@std/assert";
+ * import { SCENE_KINDS } from "./external_scenes.ts";
+ * assertEquals(SCENE_KINDS.length, 5);
  * ```
  */
 export const SCENE_KINDS = ["drawn", "scan", "inverted", "photo", "offset"] as const;
 
-/**
- * One single-digit scene kind.
- *
- * @example
- * ```ts
- * import type { SceneKind } from "./external.ts";
- * const kind: SceneKind = "photo";
- * ```
- */
+/** One single-digit scene kind. */
 export type SceneKind = typeof SCENE_KINDS[number];
 
 /**
@@ -63,8 +51,9 @@ export type SceneKind = typeof SCENE_KINDS[number];
  *
  * @example
  * ```ts
- * import { SCENE_DESCRIPTIONS } from "./external.ts";
- * console.log(SCENE_DESCRIPTIONS);
+ * import { assertEquals } from "@std/assert";
+ * import { SCENE_DESCRIPTIONS, SCENE_KINDS } from "./external_scenes.ts";
+ * assertEquals(Object.keys(SCENE_DESCRIPTIONS), [...SCENE_KINDS]);
  * ```
  */
 export const SCENE_DESCRIPTIONS: Readonly<Record<SceneKind, string>> = {
@@ -76,19 +65,7 @@ export const SCENE_DESCRIPTIONS: Readonly<Record<SceneKind, string>> = {
   offset: "small digit far off-centre on a large white canvas (PNG)",
 };
 
-/**
- * An image ready to be written as a file.
- *
- * @example
- * ```ts
- * import type { Scene } from "./external.ts";
- * const s: Scene = {
- *   image: { width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) },
- *   format: "jpeg",
- *   quality: 85,
- * };
- * ```
- */
+/** An image ready to be written as a file. */
 export interface Scene {
   /** Pixels: photo convention (1 = white), gray or RGB. */
   image: GrayImage | RgbImage;
@@ -98,18 +75,7 @@ export interface Scene {
   quality?: number;
 }
 
-/**
- * One labelled single-digit image file.
- *
- * @example
- * ```ts
- * import type { DigitSample } from "./external.ts";
- * import { encodePng } from "../image/encode.ts";
- * const paper = { width: 64, height: 64, data: new Float32Array(64 * 64).fill(1) };
- * const bytes = await encodePng(paper);
- * const d: DigitSample = { kind: "scan", label: 7, source: 0, format: "png", bytes };
- * ```
- */
+/** One labelled single-digit image file. */
 export interface DigitSample {
   /** The scene kind. */
   kind: SceneKind;
@@ -123,18 +89,7 @@ export interface DigitSample {
   bytes: Uint8Array;
 }
 
-/**
- * One labelled image file of a written number.
- *
- * @example
- * ```ts
- * import type { NumberSample } from "./external.ts";
- * import { encodePng } from "../image/encode.ts";
- * const paper = { width: 160, height: 64, data: new Float32Array(160 * 64).fill(1) };
- * const bytes = await encodePng(paper);
- * const n: NumberSample = { text: "42", sources: [4, 17], photo: false, format: "png", bytes };
- * ```
- */
+/** One labelled image file of a written number. */
 export interface NumberSample {
   /** The true number, digits left to right. */
   text: string;
@@ -148,20 +103,7 @@ export interface NumberSample {
   bytes: Uint8Array;
 }
 
-/**
- * A generated external test set.
- *
- * @example
- * ```ts
- * import type { ExternalSet } from "./external.ts";
- * const empty: ExternalSet = {
- *   seed: 1,
- *   sources: [{ index: 0, label: 7, pixels: new Float32Array(28 * 28) }],
- *   digits: [],
- *   numbers: [],
- * };
- * ```
- */
+/** A generated external test set. */
 export interface ExternalSet {
   /** The seed it was generated from. */
   seed: number;
@@ -175,12 +117,6 @@ export interface ExternalSet {
 
 /**
  * Options of {@link generateExternalSet}.
- *
- * @example
- * ```ts
- * import type { ExternalSetOptions } from "./external.ts";
- * const o: ExternalSetOptions = { perKind: 20, numbers: 10, seed: 1, kinds: ["drawn", "photo"] };
- * ```
  */
 export interface ExternalSetOptions {
   /** Images per scene kind (each kind renders the same source digits). */
@@ -278,12 +214,13 @@ function photoOf(rng: Rng, ink: GrayImage, unit: number): RgbImage {
  *
  * @example
  * ```ts
- * import { renderScene } from "./external.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { renderScene } from "./external_scenes.ts";
  * import { createRng } from "../core/random.ts";
  * const digit = new Float32Array(784);
  * for (let y = 4; y < 24; y++) digit[y * 28 + 14] = 1;
  * const scene = renderScene(digit, "photo", createRng(1));
- * console.log(scene.format, "channels" in scene.image); // jpeg true
+ * assertEquals([scene.format, "channels" in scene.image], ["jpeg", true]);
  * ```
  */
 export function renderScene(pixels: ArrayLike<number>, kind: SceneKind, rng: Rng): Scene {
@@ -389,12 +326,13 @@ function cropInk(ink: GrayImage): GrayImage {
  *
  * @example
  * ```ts
- * import { renderNumber } from "./external.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { renderNumber } from "./external_scenes.ts";
  * import { createRng } from "../core/random.ts";
  * const bar = new Float32Array(784);
  * for (let y = 4; y < 24; y++) bar[y * 28 + 14] = 1;
  * const scene = renderNumber([bar, bar, bar], { rng: createRng(1), photo: false });
- * console.log(scene.format, scene.image.width > scene.image.height); // png true
+ * assertEquals([scene.format, "channels" in scene.image], ["png", false]); // gray ink on paper
  * ```
  */
 export function renderNumber(
@@ -441,11 +379,17 @@ async function encodeScene(scene: Scene): Promise<Uint8Array> {
  *
  * @example
  * ```ts
- * import { generateExternalSet } from "./external.ts";
- * import { loadSplits } from "../data/load_splits.ts";
- * const { test } = await loadSplits({ seed: 42 });
- * const set = await generateExternalSet(test, { perKind: 2, numbers: 1, seed: 1 });
- * console.log(set.digits.length, set.numbers[0].text.length >= 3); // 10 true
+ * import { assertEquals } from "@std/assert";
+ * import { generateExternalSet } from "./external_scenes.ts";
+ * const images = new Float32Array(2 * 784); // two 28x28 digits: a vertical bar each
+ * for (let y = 4; y < 24; y++) images[y * 28 + 14] = images[784 + y * 28 + 14] = 1;
+ * const test = {
+ *   images, labels: new Uint8Array([1, 1]), count: 2,
+ *   rows: 28, cols: 28, numClasses: 10, source: "bars",
+ * };
+ * const set = await generateExternalSet(test, { perKind: 1, numbers: 1, seed: 1 });
+ * assertEquals(set.digits.map((d) => d.kind), ["drawn", "scan", "inverted", "photo", "offset"]);
+ * assertEquals(set.numbers[0].text[0], "1");
  * ```
  */
 export async function generateExternalSet(
@@ -523,11 +467,16 @@ const extension = (format: "png" | "jpeg") => format === "png" ? "png" : "jpg";
  * run on them. Returns the paths written.
  *
  * @example
- * ```ts ignore
- * import { saveExternalSet } from "./external.ts";
- * declare const set: import("./external.ts").ExternalSet;
- * const paths = await saveExternalSet(set, "/tmp/external");
- * console.log(paths[0]); // /tmp/external/drawn/drawn_0000_label7.png
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { encodePng } from "../image/mod.ts";
+ * import { saveExternalSet } from "./external_scenes.ts";
+ * const bytes = await encodePng({ width: 2, height: 2, data: new Float32Array(4) });
+ * const scan = { kind: "scan" as const, label: 7, source: 0, format: "png" as const, bytes };
+ * const set = { seed: 1, sources: [], digits: [scan], numbers: [] };
+ * const dir = await Deno.makeTempDir();
+ * assertEquals(await saveExternalSet(set, dir), [`${dir}/scan/scan_0000_label7.png`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function saveExternalSet(set: ExternalSet, dir: string): Promise<string[]> {
@@ -550,181 +499,4 @@ export async function saveExternalSet(set: ExternalSet, dir: string): Promise<st
     await write("numbers", name, n.bytes);
   }
   return paths;
-}
-
-/**
- * Accuracy of both pipelines on one scene kind (or overall).
- *
- * @example
- * ```ts
- * import type { PipelineAccuracy } from "./external.ts";
- * const a: PipelineAccuracy = { count: 100, naive: 0.41, ours: 0.94, noDigit: 0.01 };
- * ```
- */
-export interface PipelineAccuracy {
-  /** Number of images. */
-  count: number;
-  /** Fraction read correctly after `naiveNormalize`. */
-  naive: number;
-  /** Fraction read correctly by `recognizeDigit` (no digit found counts as wrong). */
-  ours: number;
-  /** Fraction where our pipeline found no digit. */
-  noDigit: number;
-}
-
-/**
- * Scores of one scene kind.
- *
- * @example
- * ```ts
- * import type { KindScore } from "./external.ts";
- * const k: KindScore = { kind: "inverted", count: 20, naive: 0.1, ours: 0.95, noDigit: 0 };
- * ```
- */
-export interface KindScore extends PipelineAccuracy {
-  /** The scene kind. */
-  kind: SceneKind;
-}
-
-/**
- * Scores of the written numbers.
- *
- * @example
- * ```ts
- * import type { NumberScore } from "./external.ts";
- * const n: NumberScore = { count: 10, exact: 0.8, rightLength: 0.9 };
- * ```
- */
-export interface NumberScore {
-  /** Number of images. */
-  count: number;
-  /** Fraction read exactly (every digit right, none missing or extra). */
-  exact: number;
-  /** Fraction read with the right number of digits. */
-  rightLength: number;
-}
-
-/**
- * What {@link scoreExternalSet} measured.
- *
- * @example
- * ```ts
- * import type { ExternalScore } from "./external.ts";
- * const s: ExternalScore = {
- *   mnist: 0.99,
- *   kinds: [{ kind: "drawn", count: 20, naive: 0.85, ours: 0.95, noDigit: 0 }],
- *   overall: { count: 20, naive: 0.85, ours: 0.95, noDigit: 0 },
- *   numbers: { count: 10, exact: 0.8, rightLength: 0.9 },
- * };
- * ```
- */
-export interface ExternalScore {
-  /** Accuracy on the source digits as they are (28x28, no file, no pipeline): the ceiling. */
-  mnist: number;
-  /** Per scene kind, in the set's order. */
-  kinds: KindScore[];
-  /** All single-digit images together. */
-  overall: PipelineAccuracy;
-  /** The written numbers, read with `recognizeNumber`. */
-  numbers: NumberScore;
-}
-
-/**
- * Options of {@link scoreExternalSet}.
- *
- * @example
- * ```ts
- * import type { ScoreOptions } from "./external.ts";
- * const o: ScoreOptions = { onProgress: (done, total) => console.log(`${done}/${total}`) };
- * ```
- */
-export interface ScoreOptions {
-  /** Called after each image with the count done and the total. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-function argmaxChecked(p: ArrayLike<number>): number {
-  if (p.length !== 10) {
-    throw new InvalidArgumentError(`classify must return 10 probabilities, got ${p.length}`);
-  }
-  let best = 0;
-  for (let i = 1; i < 10; i++) if (p[i] > p[best]) best = i;
-  return best;
-}
-
-const ratio = (n: number, d: number) => d === 0 ? 0 : n / d;
-
-interface Tally {
-  count: number;
-  naive: number;
-  ours: number;
-  none: number;
-}
-
-/**
- * Decodes every file of the set and reads it with the naive pipeline and
- * with ours, using `classify` for both.
- *
- * @throws {InvalidArgumentError} when `classify` does not return 10 values.
- * @throws {ImageError} when a file does not decode.
- *
- * @example
- * ```ts
- * import { generateExternalSet, scoreExternalSet } from "./external.ts";
- * import { loadSplits } from "../data/load_splits.ts";
- * const { test } = await loadSplits({ seed: 42 });
- * const set = await generateExternalSet(test, { perKind: 2, numbers: 1, seed: 1 });
- * const score = await scoreExternalSet(set, () => [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
- * console.log(score.overall.count, score.kinds.length); // 10 5
- * ```
- */
-export async function scoreExternalSet(
-  set: ExternalSet,
-  classify: Classify,
-  options: ScoreOptions = {},
-): Promise<ExternalScore> {
-  const total = set.digits.length + set.numbers.length;
-  let done = 0;
-  let mnist = 0;
-  for (const s of set.sources) if (argmaxChecked(await classify(s.pixels)) === s.label) mnist++;
-  const tally = new Map<SceneKind, Tally>();
-  for (const [i, d] of set.digits.entries()) {
-    const image = await decodeImage(d.bytes, { name: `${d.kind} image ${i}` });
-    const t = tally.get(d.kind) ?? { count: 0, naive: 0, ours: 0, none: 0 };
-    tally.set(d.kind, t);
-    t.count++;
-    if (argmaxChecked(await classify(naiveNormalize(image))) === d.label) t.naive++;
-    const reading = await recognizeDigit(image, classify);
-    if (reading.digit === null) t.none++;
-    else if (reading.digit === d.label) t.ours++;
-    options.onProgress?.(++done, total);
-  }
-  const accuracy = (t: Tally): PipelineAccuracy => ({
-    count: t.count,
-    naive: ratio(t.naive, t.count),
-    ours: ratio(t.ours, t.count),
-    noDigit: ratio(t.none, t.count),
-  });
-  const all: Tally = { count: 0, naive: 0, ours: 0, none: 0 };
-  for (const t of tally.values()) {
-    for (const key of ["count", "naive", "ours", "none"] as const) all[key] += t[key];
-  }
-  let exact = 0, rightLength = 0;
-  for (const [i, n] of set.numbers.entries()) {
-    const image = await decodeImage(n.bytes, { name: `number image ${i}` });
-    const { text } = await recognizeNumber(image, classify);
-    if (text === n.text) exact++;
-    if (text.length === n.text.length) rightLength++;
-    options.onProgress?.(++done, total);
-  }
-  return {
-    mnist: ratio(mnist, set.sources.length),
-    kinds: [...tally].map(([kind, t]) => ({ kind, ...accuracy(t) })),
-    overall: accuracy(all),
-    numbers: {
-      count: set.numbers.length,
-      exact: ratio(exact, set.numbers.length),
-      rightLength: ratio(rightLength, set.numbers.length),
-    },
-  };
 }

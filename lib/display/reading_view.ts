@@ -1,36 +1,29 @@
 /**
- * One prediction at a glance: the original image, the 28x28 the model saw,
- * and the class probabilities as bars (plain HTML, no script), optionally
- * with the intermediate images of the normalisation.
+ * A reading at a glance. A digit: the original image, the 28x28 the model
+ * saw and the class probabilities as bars (plain HTML, no script),
+ * optionally with the intermediate images of the normalisation. A number:
+ * the original with a box around each digit, and each digit's input and
+ * prediction.
  *
  * @module
  */
 
 import { InvalidArgumentError } from "../core/mod.ts";
 import { resizeLongSide } from "../image/mod.ts";
-import type { Box, GrayImage, PipelineStep } from "../image/mod.ts";
+import type { FoundDigit, GrayImage, PipelineStep } from "../image/mod.ts";
 import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
- * What {@linkcode predictionBundle} and {@linkcode showPrediction} show.
- *
- * @example
- * ```ts
- * import type { PredictionView } from "./prediction.ts";
- * const v: PredictionView = {
- *   input: new Float32Array(28 * 28),
- *   probabilities: [0.01, 0, 0, 0.02, 0, 0, 0, 0.95, 0, 0.02],
- *   label: 7,
- *   title: "seven.png",
- * };
- * ```
+ * What {@linkcode digitReadingBundle} and {@linkcode showDigitReading} show:
+ * a view of a `DigitReading` (its `input` and `probabilities`) with what the
+ * caller knows besides (the original, the true class, a title).
  */
-export interface PredictionView {
+export interface DigitReadingView {
   /** The 28x28 input the model classified (ink = 1). */
   input: ImageInput;
-  /** One probability per class, in class order. */
-  probabilities: ArrayLike<number>;
+  /** One probability per class, in class order; null when no digit was found. */
+  probabilities: ArrayLike<number> | null;
   /** The image as decoded, before normalisation. */
   original?: GrayImage;
   /** Intermediate images of the normalisation, in order. */
@@ -54,8 +47,9 @@ const BAR_WIDTH = 160;
  *
  * @example
  * ```ts
- * import { argMax } from "./prediction.ts";
- * console.assert(argMax([0.1, 0.7, 0.2]) === 1);
+ * import { assertEquals } from "@std/assert";
+ * import { argMax } from "./reading_view.ts";
+ * assertEquals(argMax([0.1, 0.7, 0.7]), 1);
  * ```
  */
 export function argMax(values: ArrayLike<number>): number {
@@ -86,21 +80,27 @@ async function shown(img: GrayImage, side: number, caption: string): Promise<str
 }
 
 /**
- * Builds the bundle of one prediction: `text/html` (images and probability
- * bars) and `text/plain` (the predicted class and the top three).
+ * Builds the bundle of one digit reading: `text/html` (images and
+ * probability bars) and `text/plain` (the predicted class and the top
+ * three, or "no digit found").
  *
  * @throws {InvalidArgumentError} when the probabilities are empty or not
  *   finite, or the class names do not match them.
  *
  * @example
  * ```ts
- * import { predictionBundle } from "./prediction.ts";
+ * import { assertEquals } from "@std/assert";
+ * import { digitReadingBundle } from "./reading_view.ts";
  * const probabilities = [0, 0, 0, 0, 0, 0, 0, 0.9, 0.05, 0.05];
- * const b = await predictionBundle({ input: new Float32Array(784), probabilities, label: 7 });
- * console.log(b["text/plain"]); // predicted 7 (90.0%), expected 7 (right); top 3: 7 90.0%, ...
+ * const b = await digitReadingBundle({ input: new Float32Array(784), probabilities, label: 7 });
+ * assertEquals(
+ *   b["text/plain"],
+ *   "predicted 7 (90.0%), expected 7 (right); top 3: 7 90.0%, 8 5.0%, 9 5.0%",
+ * );
  * ```
  */
-export async function predictionBundle(view: PredictionView): Promise<MediaBundle> {
+export async function digitReadingBundle(view: DigitReadingView): Promise<MediaBundle> {
+  if (view.probabilities === null) return await noDigitBundle(view);
   const probs = Array.from(view.probabilities);
   const predicted = argMax(probs);
   const names = view.classNames ?? probs.map((_, i) => String(i));
@@ -120,17 +120,7 @@ export async function predictionBundle(view: PredictionView): Promise<MediaBundl
   })${verdict}`;
   const text = `${head}; top 3: ${top.map((t) => `${names[t.i]} ${pct(t.p)}`).join(", ")}`;
 
-  const input = toGrayImage(view.input);
-  const pictures = [
-    view.original
-      ? await shown(
-        view.original,
-        SHOWN_SIDE,
-        `original ${view.original.width}x${view.original.height}`,
-      )
-      : "",
-    await shown(input, SHOWN_SIDE, `model input ${input.width}x${input.height}`),
-  ].join("");
+  const pictures = await picturesOf(view);
   const bars = probs.map((p, i) => {
     const color = i === predicted
       ? (view.label === undefined || view.label === i ? "#2a7" : "#d33")
@@ -141,77 +131,71 @@ export async function predictionBundle(view: PredictionView): Promise<MediaBundl
       `<span style="display:block;width:${Math.round(Math.max(0, Math.min(1, p)) * BAR_WIDTH)}px;` +
       `height:10px;background:${color}"></span></span><span>${pct(p)}</span></div>`;
   }).join("");
-  const steps = view.steps?.length
+  const html = `<div class="digit-lab-prediction" style="font:12px sans-serif">` +
+    `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
+    `<div style="display:flex;gap:16px;align-items:flex-start">${pictures}` +
+    `<div aria-label="class probabilities">${bars}</div></div>${await stepsOf(view)}</div>`;
+  return { "text/html": html, "text/plain": text };
+}
+
+/** The original (when given) and the model's input, side by side. */
+async function picturesOf(view: DigitReadingView): Promise<string> {
+  const input = toGrayImage(view.input);
+  return [
+    view.original
+      ? await shown(
+        view.original,
+        SHOWN_SIDE,
+        `original ${view.original.width}x${view.original.height}`,
+      )
+      : "",
+    await shown(input, SHOWN_SIDE, `model input ${input.width}x${input.height}`),
+  ].join("");
+}
+
+/** The intermediate images of the normalisation, in a row ("" when none). */
+async function stepsOf(view: DigitReadingView): Promise<string> {
+  return view.steps?.length
     ? `<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:8px">${
       (await Promise.all(view.steps.map((s) => shown(s, STEP_SIDE, s.name)))).join("")
     }</div>`
     : "";
+}
+
+/** A reading that found no digit: the pictures and steps, and no guess. */
+async function noDigitBundle(view: DigitReadingView): Promise<MediaBundle> {
+  const head = `${view.title ? `${view.title}: ` : ""}no digit found`;
   const html = `<div class="digit-lab-prediction" style="font:12px sans-serif">` +
     `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
-    `<div style="display:flex;gap:16px;align-items:flex-start">${pictures}` +
-    `<div aria-label="class probabilities">${bars}</div></div>${steps}</div>`;
-  return { "text/html": html, "text/plain": text };
+    `<div style="display:flex;gap:16px;align-items:flex-start">${await picturesOf(view)}</div>` +
+    `${await stepsOf(view)}</div>`;
+  return { "text/html": html, "text/plain": head };
 }
 
 /**
- * Shows one prediction: images and probability bars in a notebook, a line
- * of text elsewhere.
+ * Shows one digit reading: images and probability bars in a notebook, a
+ * line of text elsewhere.
  *
  * @example
  * ```ts
- * import { showPrediction } from "./prediction.ts";
- * await showPrediction({
- *   title: "blank",
- *   input: new Float32Array(784),
- *   probabilities: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
- * });
+ * import { showDigitReading } from "./reading_view.ts";
+ * await showDigitReading({ title: "blank", input: new Float32Array(784), probabilities: null });
  * ```
  */
-export async function showPrediction(view: PredictionView): Promise<void> {
-  await showBundle(await predictionBundle(view));
+export async function showDigitReading(view: DigitReadingView): Promise<void> {
+  await showBundle(await digitReadingBundle(view));
 }
 
 /**
- * One digit of a {@linkcode DigitSequenceView}.
- *
- * @example
- * ```ts
- * import type { SequenceDigit } from "./prediction.ts";
- * const d: SequenceDigit = {
- *   input: new Float32Array(28 * 28),
- *   probabilities: [0, 0, 0.97, 0.01, 0, 0, 0, 0.02, 0, 0],
- *   box: { x: 12, y: 8, width: 30, height: 44 },
- * };
- * ```
+ * What {@linkcode numberReadingBundle} and {@linkcode showNumberReading}
+ * show: a view of a `NumberReading` (each digit's `input`, `probabilities`
+ * and `box`) with the image the digits were found in.
  */
-export interface SequenceDigit {
-  /** The 28x28 input the model classified (ink = 1). */
-  input: ImageInput;
-  /** One probability per class. */
-  probabilities: ArrayLike<number>;
-  /** Where the digit is in the original image. */
-  box: Box;
-}
-
-/**
- * What {@linkcode digitSequenceBundle} and {@linkcode showDigitSequence} show.
- *
- * @example
- * ```ts
- * import type { DigitSequenceView } from "./prediction.ts";
- * const v: DigitSequenceView = {
- *   original: { width: 120, height: 60, data: new Float32Array(120 * 60).fill(1) },
- *   digits: [],
- *   expected: "2024",
- *   title: "year.png",
- * };
- * ```
- */
-export interface DigitSequenceView {
+export interface NumberReadingView {
   /** The image the digits were found in (photo convention, 1 = white). */
   original: GrayImage;
   /** The digits, left to right. */
-  digits: readonly SequenceDigit[];
+  digits: readonly Pick<FoundDigit, "input" | "probabilities" | "box">[];
   /** The digits the image shows, when known (`"2024"`). */
   expected?: string;
   /** A heading, such as the file name. */
@@ -229,20 +213,20 @@ const SEQUENCE_SIDE = 480;
  *
  * @example
  * ```ts
- * import { digitSequenceBundle } from "./prediction.ts";
- * const one = (d: number) => Array.from({ length: 10 }, (_, i) => (i === d ? 1 : 0));
- * const b = await digitSequenceBundle({
- *   original: { width: 60, height: 30, data: new Float32Array(1800).fill(1) },
- *   digits: [
- *     { input: new Float32Array(784), probabilities: one(4), box: { x: 0, y: 0, width: 30, height: 30 } },
- *     { input: new Float32Array(784), probabilities: one(2), box: { x: 30, y: 0, width: 30, height: 30 } },
- *   ],
- *   expected: "42",
+ * import { assertEquals } from "@std/assert";
+ * import { numberReadingBundle } from "./reading_view.ts";
+ * const digit = (d: number, x: number) => ({
+ *   input: new Float32Array(784),
+ *   probabilities: Array.from({ length: 10 }, (_, i) => (i === d ? 1 : 0)),
+ *   box: { x, y: 0, width: 30, height: 30 },
  * });
- * console.log(b["text/plain"]); // read 42, expected 42 (right); digits: 4 100.0%, 2 100.0%
+ * const original = { width: 60, height: 30, data: new Float32Array(1800).fill(1) };
+ * const digits = [digit(4, 0), digit(2, 30)];
+ * const b = await numberReadingBundle({ original, digits, expected: "42" });
+ * assertEquals(b["text/plain"], "read 42, expected 42 (right); digits: 4 100.0%, 2 100.0%");
  * ```
  */
-export async function digitSequenceBundle(view: DigitSequenceView): Promise<MediaBundle> {
+export async function numberReadingBundle(view: NumberReadingView): Promise<MediaBundle> {
   const predicted = view.digits.map((d) => argMax(d.probabilities));
   const read = predicted.join("");
   const verdict = view.expected === undefined
@@ -296,10 +280,11 @@ export async function digitSequenceBundle(view: DigitSequenceView): Promise<Medi
  *
  * @example
  * ```ts
- * import { showDigitSequence } from "./prediction.ts";
- * await showDigitSequence({ original: { width: 2, height: 2, data: new Float32Array(4) }, digits: [] });
+ * import { showNumberReading } from "./reading_view.ts";
+ * const original = { width: 2, height: 2, data: new Float32Array(4) };
+ * await showNumberReading({ original, digits: [] }); // prints "no digits found" outside Jupyter
  * ```
  */
-export async function showDigitSequence(view: DigitSequenceView): Promise<void> {
-  await showBundle(await digitSequenceBundle(view));
+export async function showNumberReading(view: NumberReadingView): Promise<void> {
+  await showBundle(await numberReadingBundle(view));
 }

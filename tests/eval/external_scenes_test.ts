@@ -1,44 +1,19 @@
 import { assert, assertEquals, assertNotEquals, assertRejects, assertThrows } from "@std/assert";
-import type { Dataset } from "../../lib/data/dataset.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import {
-  type ExternalSet,
   generateExternalSet,
   renderNumber,
   renderScene,
   saveExternalSet,
   SCENE_KINDS,
   type SceneKind,
-  scoreExternalSet,
-} from "../../lib/eval/external.ts";
+} from "../../lib/eval/external_scenes.ts";
 import { decodeImage, readImage } from "../../lib/image/decode.ts";
-import { normalizeImage } from "../../lib/image/normalize.ts";
-import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
 import { createRng } from "../../lib/core/random.ts";
-import { templateClassify } from "../image/_templates.ts";
+import { smallSet, SOURCE } from "./_external_set.ts";
 
-/** `count` of this project's stroke digits in MNIST format, labels 0, 1, ..., 9, 0, ... */
-function strokeDigits(count: number, seed: number): Dataset {
-  const rng = createRng(seed);
-  const images = new Float32Array(count * 784);
-  const labels = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
-    labels[i] = (i * 7) % 10;
-    const ink = drawDigit(labels[i], { size: 120, penWidth: 10, rng, variation: 0.5 });
-    images.set(normalizeImage(inkToGray(ink)).pixels, i * 784);
-  }
-  return { images, labels, count, rows: 28, cols: 28, numClasses: 10, source: "strokes" };
-}
-
-const SOURCE = strokeDigits(30, 1);
 const isPng = (b: Uint8Array) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e;
 const isJpeg = (b: Uint8Array) => b[0] === 0xff && b[1] === 0xd8;
-
-let cached: ExternalSet | undefined;
-async function smallSet(): Promise<ExternalSet> {
-  cached ??= await generateExternalSet(SOURCE, { perKind: 6, numbers: 4, seed: 3 });
-  return cached;
-}
 
 Deno.test("generateExternalSet is deterministic from the seed and prefix-stable", async () => {
   const a = await smallSet();
@@ -109,48 +84,6 @@ Deno.test("offset scenes put a small digit away from the middle of a large canva
     const dx = Math.abs(sx / n / width - 0.5), dy = Math.abs(sy / n / height - 0.5);
     assert(Math.max(dx, dy) > 0.15, `ink centre offset ${dx}, ${dy}`);
   }
-});
-
-Deno.test("scoring with a template classifier: ours reads every kind, naive fails off-centre", async () => {
-  const score = await scoreExternalSet(await smallSet(), templateClassify);
-  assertEquals(score.kinds.map((k) => k.kind), [...SCENE_KINDS]);
-  for (const k of score.kinds) {
-    assertEquals(k.count, 6);
-    assert(k.ours >= 5 / 6, `${k.kind}: ours ${k.ours}`);
-  }
-  const offset = score.kinds.find((k) => k.kind === "offset")!;
-  assert(offset.naive < offset.ours, `offset: naive ${offset.naive}, ours ${offset.ours}`);
-  assertEquals(score.overall.count, 30);
-  assert(score.mnist >= 5 / 6, `source digits as they are: ${score.mnist}`);
-  const mean = score.kinds.reduce((s, k) => s + k.ours, 0) / score.kinds.length;
-  assert(Math.abs(score.overall.ours - mean) < 1e-9, "equal counts: overall is the mean");
-  assertEquals(score.numbers.count, 4);
-  assert(score.numbers.exact >= 0.75, `numbers exact ${score.numbers.exact}`);
-  assert(score.numbers.rightLength >= score.numbers.exact);
-});
-
-Deno.test("scoring counts exactly: a classifier that always says d scores the share of ds", async () => {
-  const set = await smallSet();
-  const d = set.digits[0].label;
-  const always = () => Array.from({ length: 10 }, (_, i) => i === d ? 1 : 0);
-  const score = await scoreExternalSet(set, always);
-  const share = set.digits.filter((s) => s.kind === "drawn" && s.label === d).length / 6;
-  assert(share > 0 && share < 1, `share of ${d}s ${share}`);
-  for (const k of score.kinds) {
-    assertEquals(k.naive, share, `${k.kind} naive`);
-    assertEquals(score.mnist, share);
-    assert(k.ours <= share && k.ours >= share - k.noDigit, `${k.kind} ours ${k.ours}`);
-  }
-  const allD = set.numbers.filter((n) => [...n.text].every((c) => c === String(d))).length;
-  assert(score.numbers.exact <= allD / set.numbers.length);
-  let progress = 0;
-  await scoreExternalSet(set, always, { onProgress: (done) => progress = done });
-  assertEquals(progress, set.digits.length + set.numbers.length);
-  await assertRejects(
-    () => scoreExternalSet(set, () => [1, 0]),
-    InvalidArgumentError,
-    "10 probabilities, got 2",
-  );
 });
 
 Deno.test("saveExternalSet writes files named with their labels", async () => {

@@ -1,0 +1,155 @@
+/**
+ * Reading an image file with a trained model: one digit per image, or a
+ * whole written number with `multi`. A blank image reads as "no digit
+ * found", never as a guess; every digit read carries its confidence and the
+ * top-3 alternatives. The {@linkcode FileReading} is what `deno task predict
+ * --json` prints, one per line.
+ *
+ * @module
+ */
+
+import { DigitLabError } from "../core/mod.ts";
+import { readDigit, readImage, readNumber } from "../image/mod.ts";
+import type { Box, Classify } from "../image/mod.ts";
+
+/** One alternative reading of a digit. */
+export interface Alternative {
+  /** The digit. */
+  digit: number;
+  /** Its probability. */
+  probability: number;
+}
+
+/** A digit read from a file, with its confidence and the three most probable digits. */
+export interface RankedDigit {
+  /** The most probable digit. */
+  digit: number;
+  /** Its probability, in [0, 1]. */
+  confidence: number;
+  /** The three most probable digits, best first (the first is `digit`). */
+  top3: Alternative[];
+  /** Where the digit is in the image. */
+  box: Box | null;
+}
+
+/**
+ * What {@linkcode readImageFile} read from one file: the file, and either
+ * the reading (digit or number, confidence, alternatives, digits) or why
+ * there is none (`status` and `error`).
+ */
+export interface FileReading {
+  /** The file, as given. */
+  file: string;
+  /** The digit (single-digit mode), or null when none was found or on error. */
+  digit: number | null;
+  /** The number read left to right (multi-digit mode), or null. */
+  number: string | null;
+  /**
+   * Confidence of the reading: the digit's probability, or for a number the
+   * product of its digits'.
+   */
+  confidence: number | null;
+  /** Single-digit mode: the top-3 alternatives; multi-digit mode: empty. */
+  alternatives: Alternative[];
+  /** Multi-digit mode: each digit left to right; single-digit mode: the one digit. */
+  digits: RankedDigit[];
+  /**
+   * `"ok"`; `"no-digit"` for a blank image (an answer, not a failure);
+   * `"failed"` when the file could not be read or decoded.
+   */
+  status: "ok" | "no-digit" | "failed";
+  /** Why nothing was read: "no digit found", or the read/decode error. Null on success. */
+  error: string | null;
+}
+
+/** Options of {@linkcode readImageFile}. */
+export interface ReadImageFileOptions {
+  /** Read a whole number (digits left to right) instead of one digit. Default false. */
+  multi?: boolean;
+}
+
+/**
+ * The `k` most probable classes, best first.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { topK } from "./read_file.ts";
+ * assertEquals(topK([0.1, 0.7, 0.2], 2).map((a) => a.digit), [1, 2]);
+ * ```
+ */
+export function topK(probabilities: ArrayLike<number>, k: number): Alternative[] {
+  return Array.from(probabilities, (probability, digit) => ({ digit, probability }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, k);
+}
+
+function rankedDigit(probabilities: ArrayLike<number>, box: Box | null): RankedDigit {
+  const top3 = topK(probabilities, 3);
+  return { digit: top3[0].digit, confidence: top3[0].probability, top3, box };
+}
+
+/**
+ * Reads one image file: its digit, or with `multi` the number written in
+ * it. Never throws for a bad file: the reading's `status` and `error` say
+ * what went wrong, so a batch of files goes on.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readImageFile } from "./read_file.ts";
+ * const classify = () => [0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0.1]; // a stand-in model
+ * const r = await readImageFile("data/examples/photo_4.jpg", classify);
+ * assertEquals([r.status, r.digit, r.confidence], ["ok", 4, 0.9]);
+ * const number = await readImageFile("data/examples/number_2024.png", classify, { multi: true });
+ * assertEquals(number.number, "4444");
+ * assertEquals((await readImageFile("missing.png", classify)).status, "failed");
+ * ```
+ */
+export async function readImageFile(
+  file: string,
+  classify: Classify,
+  options: ReadImageFileOptions = {},
+): Promise<FileReading> {
+  const result: FileReading = {
+    file,
+    digit: null,
+    number: null,
+    confidence: null,
+    alternatives: [],
+    digits: [],
+    status: "ok",
+    error: null,
+  };
+  try {
+    const image = await readImage(file);
+    if (options.multi) {
+      const reading = await readNumber(image, classify);
+      result.digits = reading.digits.map((d) => rankedDigit(d.probabilities, d.box));
+      if (result.digits.length === 0) {
+        result.status = "no-digit";
+        result.error = "no digit found";
+      } else {
+        result.number = reading.text;
+        result.confidence = result.digits.reduce((p, d) => p * d.confidence, 1);
+      }
+    } else {
+      const reading = await readDigit(image, classify);
+      if (reading.probabilities === null) {
+        result.status = "no-digit";
+        result.error = "no digit found";
+      } else {
+        const d = rankedDigit(reading.probabilities, reading.box);
+        result.digits = [d];
+        result.digit = d.digit;
+        result.confidence = d.confidence;
+        result.alternatives = d.top3;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof DigitLabError)) throw e;
+    result.status = "failed";
+    result.error = e.message;
+  }
+  return result;
+}
