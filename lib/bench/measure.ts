@@ -19,14 +19,16 @@ import { BatchPredictor } from "../train/parallel/mod.ts";
 import { coreThreads } from "../train/parallel/mod.ts";
 import { createClassifier } from "../eval/mod.ts";
 import { trainModel } from "../train/mod.ts";
+import { percentile, timeRuns } from "./timing.ts";
 
 /**
  * Samples in one MNIST training epoch: the implied epoch time is for this many.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { EPOCH_SAMPLES } from "./measure.ts";
- * console.log(EPOCH_SAMPLES);
+ * assertEquals(EPOCH_SAMPLES, 60_000);
  * ```
  */
 export const EPOCH_SAMPLES = 60_000;
@@ -37,8 +39,9 @@ export const EPOCH_SAMPLES = 60_000;
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { BENCH_FIGURES } from "./measure.ts";
- * console.assert(BENCH_FIGURES.includes("train_epoch_s"));
+ * assert(BENCH_FIGURES.includes("train_epoch_s"));
  * ```
  */
 export const BENCH_FIGURES = [
@@ -51,24 +54,7 @@ export const BENCH_FIGURES = [
   "peak_rss_mib",
 ] as const;
 
-/**
- * Options of {@linkcode benchModel}.
- *
- * @example
- * ```ts
- * import type { ModelBenchOptions } from "./measure.ts";
- * import { loadEmbeddedMnist } from "../data/embedded.ts";
- * import { REFERENCE_CNN } from "../model/architecture.ts";
- * const o: ModelBenchOptions = {
- *   config: REFERENCE_CNN,
- *   data: loadEmbeddedMnist(),
- *   batchSize: 128,
- *   batches: 10,
- *   repeats: 1,
- *   e2eRuns: 50,
- * };
- * ```
- */
+/** Options of {@linkcode benchModel}. */
 export interface ModelBenchOptions {
   /** Architecture to train (and, without `weightsDir`, to run inference with). */
   config: ModelConfig;
@@ -100,28 +86,7 @@ export interface ModelBenchOptions {
   threads?: number | "auto";
 }
 
-/**
- * What {@linkcode benchModel} measured (snake_case: it is printed as JSON).
- *
- * @example
- * ```ts
- * import type { ModelBench } from "./measure.ts";
- * const b: ModelBench = {
- *   params: 34826,
- *   weights: "trained",
- *   train_samples_per_s: 1450,
- *   train_epoch_s: 41.4,
- *   train_threads: 2,
- *   infer_b1_per_s: 820,
- *   infer_b256_per_s: 5200,
- *   infer_threads: 2,
- *   e2e_p50_ms: 2.1,
- *   e2e_p95_ms: 3.4,
- *   peak_rss_mib: 410,
- *   tensor_leak: 0,
- * };
- * ```
- */
+/** What {@linkcode benchModel} measured (snake_case: it is printed as JSON). */
 export interface ModelBench {
   /** Trainable and non-trainable weights of the trained architecture. */
   params: number;
@@ -150,38 +115,15 @@ export interface ModelBench {
 }
 
 /**
- * The `p`-th percentile of `values` (0-100), interpolating linearly between
- * the two nearest ranks (numpy's default).
- *
- * @throws {InvalidArgumentError} when `values` is empty or `p` is outside [0, 100].
- *
- * @example
- * ```ts
- * import { percentile } from "./measure.ts";
- * console.assert(percentile([3, 1, 2, 4], 50) === 2.5);
- * console.assert(percentile([0, 10], 95) === 9.5);
- * ```
- */
-export function percentile(values: ArrayLike<number>, p: number): number {
-  if (values.length === 0) throw new InvalidArgumentError("percentile of no values");
-  if (!(p >= 0 && p <= 100)) {
-    throw new InvalidArgumentError(`percentile must be in [0, 100], got ${p}`);
-  }
-  const v = Array.from(values).sort((a, b) => a - b);
-  const rank = (p / 100) * (v.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return v[lo] + (v[hi] - v[lo]) * (rank - lo);
-}
-
-/**
  * Peak resident memory of this process in MiB: `VmHWM` of
  * `/proc/self/status`, or the current RSS where that cannot be read.
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { peakRssMib } from "./measure.ts";
- * console.log(`${peakRssMib().toFixed(0)} MiB`);
+ * // The peak is at least what the process holds now.
+ * assert(peakRssMib() >= Deno.memoryUsage().rss / 2 ** 20 - 1);
  * ```
  */
 export function peakRssMib(): number {
@@ -200,13 +142,14 @@ export function peakRssMib(): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { digitPng } from "./measure.ts";
  * const ds = {
  *   images: new Float32Array(784).fill(0.5), labels: new Uint8Array([1]), count: 1,
  *   rows: 28, cols: 28, numClasses: 10, source: "example",
  * };
  * const png = await digitPng(ds, 0);
- * console.assert(png[1] === 0x50); // "PNG"
+ * assertEquals(new TextDecoder().decode(png.subarray(1, 4)), "PNG");
  * ```
  */
 export function digitPng(ds: Dataset, index: number, size = 64): Promise<Uint8Array> {
@@ -280,40 +223,31 @@ async function trainingRates(
 }
 
 /**
- * Images/s predicting `count` images of `data`: one `predict` call per image
+ * Predicts the first `count` images of `data`: one `predict` call per image
  * at batch 1, else the `BatchPredictor` path of `evaluate` in batches of
  * `batch` on its threads.
  */
-async function inferenceRate(
+async function predictImages(
   predictor: BatchPredictor,
   model: tf.LayersModel,
   data: Dataset,
   count: number,
   batch: number,
-): Promise<number> {
+): Promise<void> {
   const size = data.rows * data.cols;
-  const start = performance.now();
   if (batch === 1) {
     const classify = createClassifier(model);
     for (let i = 0; i < count; i++) classify(data.images.subarray(i * size, (i + 1) * size));
   } else {
     await predictor.predict(head(data, count), { batchSize: batch });
   }
-  return count / ((performance.now() - start) / 1000);
 }
 
 /** Milliseconds of each timed run from PNG bytes to probabilities. */
-async function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): Promise<number[]> {
+function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): Promise<number[]> {
   const classify = createClassifier(model);
   const once = async () => classify(normalizeImage(await decodeImage(png)).pixels);
-  for (let i = 0; i < runs; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await once();
-    times.push(performance.now() - start);
-  }
-  return times;
+  return timeRuns(once, { warmupRuns: runs, runs });
 }
 
 /**
@@ -329,14 +263,26 @@ async function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): 
  * @throws {ModelLoadError} when `weightsDir` cannot be loaded.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { benchModel } from "./measure.ts";
- * import { setupBackend } from "../kernels/backend.ts";
- * import { loadEmbeddedMnist } from "../data/embedded.ts";
- * import { REFERENCE_CNN } from "../model/architecture.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * import type { ModelConfig } from "../model/mod.ts";
  * await setupBackend();
- * const result = await benchModel({ config: REFERENCE_CNN, data: loadEmbeddedMnist() });
- * console.log(result.train_samples_per_s, result.e2e_p50_ms);
+ * // A softmax regression on 16 grey 28x28 images, measured briefly.
+ * const config: ModelConfig = {
+ *   inputShape: [28, 28, 1], layers: [{ type: "flatten" }], numClasses: 10,
+ * };
+ * const data = {
+ *   images: new Float32Array(16 * 784).fill(0.5), labels: new Uint8Array(16).map((_, i) => i % 10),
+ *   count: 16, rows: 28, cols: 28, numClasses: 10, source: "example",
+ * };
+ * const result = await benchModel({
+ *   config, data, batchSize: 8, batches: 1, warmupBatches: 0, repeats: 1,
+ *   inferImages: 16, e2eRuns: 2, threads: 1,
+ * });
+ * assertEquals([result.params, result.train_threads, result.tensor_leak], [7850, 1, 0]);
+ * assert(result.train_samples_per_s > 0 && result.e2e_p95_ms >= result.e2e_p50_ms);
  * ```
  */
 export async function benchModel(options: ModelBenchOptions): Promise<ModelBench> {
@@ -375,18 +321,18 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
     const inferThreads = typeof options.threads === "number" ? options.threads : coreThreads();
     using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
-    const median = async (batch: number) => {
+    // Images/s at `batch`, median over the repeats, after a shorter warm-up.
+    const inferenceRate = async (batch: number) => {
       const m = inference!;
       const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
-      await inferenceRate(predictor, m, data, warm, batch);
-      const r: number[] = [];
-      for (let i = 0; i < repeats; i++) {
-        r.push(await inferenceRate(predictor, m, data, inferImages, batch));
-      }
-      return percentile(r, 50);
+      await predictImages(predictor, m, data, warm, batch);
+      const times = await timeRuns(() => predictImages(predictor, m, data, inferImages, batch), {
+        runs: repeats,
+      });
+      return percentile(times.map((ms) => inferImages / (ms / 1000)), 50);
     };
-    const b1 = await median(1);
-    const b256 = await median(256);
+    const b1 = await inferenceRate(1);
+    const b256 = await inferenceRate(256);
     const times = await latencies(inference, png, e2eRuns);
     result = {
       params,

@@ -10,3 +10,4 @@
 export * from "./measure.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";
+export * from "./timing.ts";

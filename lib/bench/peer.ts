@@ -9,23 +9,7 @@
 import { DataFormatError, DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 import type { ModelBench } from "./measure.ts";
 
-/**
- * PyTorch's figures, from the last stdout line of the peer script.
- *
- * @example
- * ```ts
- * import type { PeerResult } from "./peer.ts";
- * const r: PeerResult = {
- *   train_epoch_s: 11.8,
- *   train_epoch1_s: 18.2,
- *   infer_b1_per_s: 2100,
- *   infer_b256_per_s: 14000,
- *   peak_rss_mib: 520,
- *   data: "real_mnist",
- *   torch: "2.1.2",
- * };
- * ```
- */
+/** PyTorch's figures, from the last stdout line of the peer script. */
 export interface PeerResult {
   /**
    * Seconds of a steady training epoch of 60,000 samples: the fastest epoch
@@ -49,19 +33,7 @@ export interface PeerResult {
   torch: string;
 }
 
-/**
- * Options of {@linkcode runPeer}.
- *
- * @example
- * ```ts
- * import type { RunPeerOptions } from "./peer.ts";
- * const o: RunPeerOptions = {
- *   script: "../shared/anchors/torch_mnist_bench.py",
- *   dataDir: "data/mnist",
- *   threads: 2,
- * };
- * ```
- */
+/** Options of {@linkcode runPeer}. */
 export interface RunPeerOptions {
   /** Path of `torch_mnist_bench.py`. */
   script: string;
@@ -73,28 +45,7 @@ export interface RunPeerOptions {
   threads?: number;
 }
 
-/**
- * Our figures beside PyTorch's; every ratio is ours divided by PyTorch's.
- *
- * @example
- * ```ts
- * import type { PeerComparison } from "./peer.ts";
- * const c: PeerComparison = {
- *   peer_train_epoch_s: 11.8,
- *   peer_train_epoch1_s: 18.2,
- *   peer_infer_b1_per_s: 2100,
- *   peer_infer_b256_per_s: 14000,
- *   peer_peak_rss_mib: 520,
- *   peer_data: "real_mnist",
- *   peer_torch: "2.1.2",
- *   train_ratio: 2.27,
- *   train_ratio_epoch1: 1.47,
- *   infer_b1_ratio: 0.39,
- *   infer_b256_ratio: 0.37,
- *   peak_rss_ratio: 0.79,
- * };
- * ```
- */
+/** Our figures beside PyTorch's; every ratio is ours divided by PyTorch's. */
 export interface PeerComparison {
   /** PyTorch's steady epoch seconds (fastest epoch after the first). */
   peer_train_epoch_s: number;
@@ -138,6 +89,7 @@ function positive(value: unknown, what: string): number {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { parsePeerOutput } from "./peer.ts";
  * const peer = parsePeerOutput("progress\n" + JSON.stringify({
  *   torch: "1.13", runs: [{
@@ -146,7 +98,8 @@ function positive(value: unknown, what: string): number {
  *     inference: { batch_1: { samples_per_s: 2000 }, batch_256: { samples_per_s: 20000 } },
  *   }],
  * }));
- * console.assert(peer.train_epoch_s === 7 && peer.train_epoch1_s === 10);
+ * // The steady epoch is the fastest after the first.
+ * assertEquals([peer.train_epoch_s, peer.train_epoch1_s, peer.torch], [7, 10, "1.13"]);
  * ```
  */
 export function parsePeerOutput(stdout: string): PeerResult {
@@ -204,8 +157,10 @@ export function parsePeerOutput(stdout: string): PeerResult {
  *
  * @example
  * ```ts
+ * import { assertRejects } from "@std/assert";
  * import { checkPeerScript } from "./peer.ts";
- * await checkPeerScript(new URL(import.meta.url).pathname);
+ * await checkPeerScript(new URL(import.meta.url).pathname); // a file: no error
+ * await assertRejects(() => checkPeerScript("/no/such/peer.py"), Error, "/no/such/peer.py");
  * ```
  */
 export async function checkPeerScript(script: string): Promise<void> {
@@ -233,10 +188,22 @@ export async function checkPeerScript(script: string): Promise<void> {
  * @throws {DataFormatError} when its output cannot be read.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { runPeer } from "./peer.ts";
- * const peer = await runPeer({ script: "../shared/anchors/torch_mnist_bench.py" });
- * console.log(peer.train_epoch_s);
+ * // A stand-in for torch_mnist_bench.py that prints its last line at once.
+ * const dir = await Deno.makeTempDir();
+ * const figures = {
+ *   torch: "2.1", runs: [{
+ *     data: "real_mnist", train_epoch1_s: 12, peak_rss_mib: 500,
+ *     epochs: [{ seconds: 12 }, { seconds: 9 }],
+ *     inference: { batch_1: { samples_per_s: 2000 }, batch_256: { samples_per_s: 9000 } },
+ *   }],
+ * };
+ * await Deno.writeTextFile(`${dir}/peer.py`, `print(${JSON.stringify(JSON.stringify(figures))})`);
+ * const peer = await runPeer({ script: `${dir}/peer.py` });
+ * assertEquals([peer.train_epoch_s, peer.infer_b256_per_s], [9, 9000]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
@@ -273,6 +240,7 @@ export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { compareWithPeer } from "./peer.ts";
  * const c = compareWithPeer(
  *   { train_epoch_s: 30, infer_b1_per_s: 1000, infer_b256_per_s: 5000, peak_rss_mib: 300 },
@@ -281,7 +249,7 @@ export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
  *     peak_rss_mib: 600, data: "real_mnist", torch: "1.13",
  *   },
  * );
- * console.assert(c.train_ratio === 3 && c.train_ratio_epoch1 === 2 && c.infer_b1_ratio === 0.5);
+ * assertEquals([c.train_ratio, c.train_ratio_epoch1, c.infer_b1_ratio], [3, 2, 0.5]);
  * ```
  */
 export function compareWithPeer(

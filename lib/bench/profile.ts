@@ -1,10 +1,10 @@
 /**
  * Measures where a training step's time goes, kernel by kernel, so kernel
  * changes are judged on numbers (`tf.profile` over a few steps on seeded
- * random data). A step is what training runs on one thread: for models
- * that train data-parallel, the batch's gradient as each shard computes it
- * (`shardGradients`, fused convolutions) and the optimizer's update; for
- * the others, `trainOnBatch`.
+ * random data). A step is what training runs on one thread
+ * (`oneThreadStep`): for models that train data-parallel, the batch's
+ * gradient as each shard computes it (`shardGradients`, fused
+ * convolutions) and the optimizer's update; for the others, `trainOnBatch`.
  *
  * @module
  */
@@ -12,24 +12,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { createRng } from "../core/mod.ts";
+import type { Batch } from "../data/mod.ts";
 import { buildModel, dropoutLayers, REFERENCE_CNN } from "../model/mod.ts";
-import {
-  applyFlatGradients,
-  DataParallelTrainer,
-  parallelTrainingProblem,
-  type StepTimings,
-} from "../train/parallel/mod.ts";
-import { shardGradients } from "../train/parallel/mod.ts";
+import { checkThreads, DataParallelTrainer, type StepTimings } from "../train/parallel/mod.ts";
+import { oneThreadStep } from "../train/mod.ts";
+import { median, timeRuns } from "./timing.ts";
 
-/**
- * Options for {@linkcode profileTrainingStep}.
- *
- * @example
- * ```ts
- * import type { ProfileOptions } from "./profile.ts";
- * const o: ProfileOptions = { batchSize: 128, steps: 3, warmupSteps: 1, seed: 1, threads: 2 };
- * ```
- */
+/** Options for {@linkcode profileTrainingStep}. */
 export interface ProfileOptions {
   /**
    * A compiled model taking `[batch, ...inputShape]` and giving one-hot
@@ -52,20 +41,7 @@ export interface ProfileOptions {
   threads?: number;
 }
 
-/**
- * Data-parallel steps as {@linkcode profileTrainingStep} measured them.
- *
- * @example
- * ```ts
- * import type { ParallelStepProfile } from "./profile.ts";
- * const p: ParallelStepProfile = {
- *   threads: 2,
- *   stepMs: 95,
- *   samplesPerSecond: 1347,
- *   phases: { syncMs: 0.4, ownShardMs: 80, waitMs: 6, applyMs: 5, workerMs: 78 },
- * };
- * ```
- */
+/** Data-parallel steps as {@linkcode profileTrainingStep} measured them. */
 export interface ParallelStepProfile {
   /** Threads, the main one included. */
   threads: number;
@@ -77,15 +53,7 @@ export interface ParallelStepProfile {
   phases: StepTimings;
 }
 
-/**
- * Time of one kernel, per training step.
- *
- * @example
- * ```ts
- * import type { KernelTiming } from "./profile.ts";
- * const t: KernelTiming = { name: "Conv2DBackpropFilter", ms: 31.5, calls: 2 };
- * ```
- */
+/** Time of one kernel, per training step. */
 export interface KernelTiming {
   /** Kernel name, such as `"Conv2DBackpropInput"`. */
   name: string;
@@ -95,26 +63,7 @@ export interface KernelTiming {
   calls: number;
 }
 
-/**
- * What {@linkcode profileTrainingStep} measured.
- *
- * @example
- * ```ts
- * import type { TrainingStepProfile } from "./profile.ts";
- * const p: TrainingStepProfile = {
- *   backend: "wasm",
- *   batchSize: 128,
- *   steps: 3,
- *   kernels: [
- *     { name: "Conv2DBackpropFilter", ms: 31.5, calls: 2 },
- *     { name: "Conv2D", ms: 24.1, calls: 2 },
- *   ],
- *   kernelMs: 55.6,
- *   stepMs: 175,
- *   samplesPerSecond: 731,
- * };
- * ```
- */
+/** What {@linkcode profileTrainingStep} measured. */
 export interface TrainingStepProfile {
   /** Active backend while measuring. */
   backend: string;
@@ -137,13 +86,6 @@ export interface TrainingStepProfile {
   parallel?: ParallelStepProfile;
 }
 
-/** The median (middle value, or mean of the middle two). */
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
-
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
@@ -157,16 +99,19 @@ function positiveInteger(name: string, value: number): number {
  * more one by one, and returns per-kernel milliseconds per step (median
  * over the steps) and the un-profiled throughput.
  *
- * @throws {InvalidArgumentError} when `batchSize`, `steps` or `warmupSteps`
- *   is not a positive integer (`warmupSteps` may be 0).
+ * @throws {InvalidArgumentError} when `batchSize`, `steps`, `warmupSteps`
+ *   or `threads` is not a positive integer (`warmupSteps` may be 0).
  *
  * @example
  * ```ts
- * import { setupBackend } from "../kernels/backend.ts";
- * import { formatProfile, profileTrainingStep } from "./profile.ts";
+ * import { assert, assertEquals } from "@std/assert";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * import { profileTrainingStep } from "./profile.ts";
  * await setupBackend();
- * const profile = await profileTrainingStep({ batchSize: 32, steps: 1 });
- * console.log(formatProfile(profile));
+ * const profile = await profileTrainingStep({ batchSize: 8, steps: 1 });
+ * assertEquals([profile.backend, profile.batchSize, profile.parallel], ["wasm", 8, undefined]);
+ * assert(profile.kernels.some((k) => k.name === "Conv2DBackpropFilter"));
+ * assert(profile.stepMs > 0);
  * ```
  */
 export async function profileTrainingStep(
@@ -176,40 +121,25 @@ export async function profileTrainingStep(
   const steps = positiveInteger("steps", options.steps ?? 3);
   const warmupSteps = options.warmupSteps ?? 1;
   if (warmupSteps !== 0) positiveInteger("warmupSteps", warmupSteps);
-  const threads = positiveInteger("threads", options.threads ?? 1);
+  const threads = options.threads ?? 1;
+  checkThreads(threads);
 
   // buildModel compiles with Adam and the model owns (and disposes) its optimizer.
   const model = options.model ?? buildModel(REFERENCE_CNN, { seed: 1 });
   const inputShape = model.inputs[0].shape.slice(1) as number[];
   const classes = model.outputs[0].shape[1] as number;
   const rng = createRng(options.seed ?? 1);
-  const x = tf.tidy(() => {
-    const values = new Float32Array(batchSize * inputShape.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < values.length; i++) values[i] = rng();
-    return tf.tensor(values, [batchSize, ...inputShape]);
-  });
-  const labels = Array.from({ length: batchSize }, () => Math.floor(rng() * classes));
-  const y = tf.tidy(() => tf.oneHot(labels, classes));
-  const shard = {
-    pixels: x.dataSync() as Float32Array,
-    labels: Uint8Array.from(labels),
-    count: batchSize,
+  const pixels = new Float32Array(batchSize * inputShape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < pixels.length; i++) pixels[i] = rng();
+  const labels = Uint8Array.from({ length: batchSize }, () => Math.floor(rng() * classes));
+  const batch: Batch = { pixels, labels, count: batchSize };
+  const trainStep = oneThreadStep(model);
+  // tf.profile wants a function giving tensors (or nothing), not the step's figures.
+  const step = async () => {
+    await trainStep(batch);
   };
-  const step = parallelTrainingProblem(model) === undefined
-    ? () => {
-      applyFlatGradients(model, shardGradients(model, shard, batchSize).grads);
-      return Promise.resolve();
-    }
-    : () => model.trainOnBatch(x, y);
   try {
-    for (let i = 0; i < warmupSteps; i++) await step();
-    const stepTimes: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const start = performance.now();
-      await step();
-      stepTimes.push(performance.now() - start);
-    }
-    const stepMs = median(stepTimes);
+    const stepMs = median(await timeRuns(step, { warmupRuns: warmupSteps, runs: steps }));
 
     // Per kernel, its total time in each profiled step (0 where absent).
     const perStep = new Map<string, { ms: number[]; calls: number }>();
@@ -223,7 +153,7 @@ export async function profileTrainingStep(
       }
     }
     const parallel = threads > 1
-      ? await profileParallel(model, x, labels, { threads, steps, warmupSteps })
+      ? await profileParallel(model, batch, { threads, steps, warmupSteps })
       : undefined;
     const kernels = [...perStep]
       .map(([name, { ms, calls }]) => ({ name, ms: median(ms), calls: calls / steps }))
@@ -239,41 +169,32 @@ export async function profileTrainingStep(
       ...(parallel ? { parallel } : {}),
     };
   } finally {
-    tf.dispose([x, y]);
     if (options.model === undefined) model.dispose();
   }
 }
 
-/** Times data-parallel steps of `model` on the batch `x` with `labels`. */
+/** Times data-parallel steps of `model` on `batch`. */
 async function profileParallel(
   model: tf.LayersModel,
-  x: tf.Tensor,
-  labels: number[],
+  batch: Batch,
   o: { threads: number; steps: number; warmupSteps: number },
 ): Promise<ParallelStepProfile> {
-  const batch = {
-    pixels: x.dataSync() as Float32Array,
-    labels: Uint8Array.from(labels),
-    count: labels.length,
-  };
   const dropouts = dropoutLayers(model).length;
   const seeds = Array.from({ length: o.threads }, (_, k) => new Array(dropouts).fill(k + 1));
   using trainer = await DataParallelTrainer.start(model, { threads: o.threads });
-  for (let i = 0; i < Math.max(1, o.warmupSteps); i++) await trainer.step(batch, seeds);
-  const times: number[] = [];
   const phases: StepTimings[] = [];
-  for (let i = 0; i < Math.max(3, o.steps); i++) {
-    const start = performance.now();
+  const step = async () => {
     await trainer.step(batch, seeds);
-    times.push(performance.now() - start);
     phases.push(trainer.lastStepTimings);
-  }
-  const stepMs = median(times);
-  const phase = (key: keyof StepTimings) => median(phases.map((p) => p[key]));
+  };
+  const warmupRuns = Math.max(1, o.warmupSteps);
+  const stepMs = median(await timeRuns(step, { warmupRuns, runs: Math.max(3, o.steps) }));
+  const timed = phases.slice(warmupRuns);
+  const phase = (key: keyof StepTimings) => median(timed.map((p) => p[key]));
   return {
     threads: o.threads,
     stepMs,
-    samplesPerSecond: labels.length / (stepMs / 1000),
+    samplesPerSecond: batch.count / (stepMs / 1000),
     phases: {
       syncMs: phase("syncMs"),
       ownShardMs: phase("ownShardMs"),
@@ -290,11 +211,21 @@ async function profileParallel(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { formatProfile } from "./profile.ts";
- * console.log(formatProfile({
- *   backend: "wasm", batchSize: 128, steps: 3, kernelMs: 10, stepMs: 12,
- *   samplesPerSecond: 10667, kernels: [{ name: "Conv2D", ms: 10, calls: 2 }],
- * }));
+ * const text = formatProfile({
+ *   backend: "wasm", batchSize: 128, steps: 3, kernelMs: 10.2, stepMs: 12,
+ *   samplesPerSecond: 10667,
+ *   kernels: [{ name: "Conv2D", ms: 10, calls: 2 }, { name: "Relu", ms: 0.2, calls: 2 }],
+ * });
+ * assertEquals(text.split("\n"), [
+ *   "backend wasm, batch 128, 3 step(s)",
+ *   "kernel                         ms/step  calls",
+ *   "Conv2D                            10.0      2",
+ *   "(1 others)                         0.2      2",
+ *   "total (profiled)                  10.2      4",
+ *   "step 12.0 ms unprofiled, 10667 samples/s",
+ * ]);
  * ```
  */
 export function formatProfile(profile: TrainingStepProfile, minMs = 0.5): string {

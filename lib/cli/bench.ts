@@ -140,9 +140,10 @@ function peerTable(ours: ModelBench, c: PeerComparison): string {
  * Runs the bench command with the given arguments and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./bench.ts";
- * Deno.exit(await main(["--batches", "5", "--repeats", "1"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {

@@ -5,21 +5,12 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { CATALOG } from "../data/mod.ts";
 import { type DatasetFileOutcome, downloadDataset } from "../data/mod.ts";
-import { DownloadError } from "../core/mod.ts";
+import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
+import { parseFlags, runCli } from "./run.ts";
 
-/**
- * What {@linkcode main} talks to, replaceable in tests.
- *
- * @example
- * ```ts
- * import type { DataCliIo } from "./data.ts";
- * const lines: string[] = [];
- * const io: DataCliIo = { log: (l) => lines.push(l), error: (l) => lines.push(l) };
- * ```
- */
+/** What {@linkcode main} talks to, replaceable in tests. */
 export interface DataCliIo {
   /** The fetch implementation (default `globalThis.fetch`). */
   fetch?: typeof fetch;
@@ -42,6 +33,10 @@ function usage(): string {
   ].join("\n");
 }
 
+function datasetNames(): string {
+  return Object.keys(CATALOG).join(", ");
+}
+
 function describe(o: DatasetFileOutcome): string {
   switch (o.status) {
     case "skipped":
@@ -55,29 +50,38 @@ function describe(o: DatasetFileOutcome): string {
 
 /**
  * Runs the command; returns the exit code: 0 on success, 1 when a file failed
- * to download, 2 on bad usage.
+ * to download.
+ *
+ * @throws {InvalidArgumentError} on bad usage: an unknown option, no dataset
+ *   name or more than one, or a name not in the catalog.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals, assertRejects } from "@std/assert";
  * import { main } from "./data.ts";
- * Deno.exit(await main(["mnist", "--dir", "data/mnist"]));
+ * const lines: string[] = [];
+ * assertEquals(await main(["--help"], { log: (line) => lines.push(line) }), 0);
+ * assertEquals(lines[0].split("\n")[0], "usage: deno task data <dataset> [--dir <path>]");
+ * await assertRejects(() => main(["cifar10"]), Error, 'unknown dataset "cifar10"');
  * ```
  */
 export async function main(args: string[], io: DataCliIo = {}): Promise<number> {
   const log = io.log ?? console.log;
   const error = io.error ?? console.error;
-  const flags = parseArgs(args, { string: ["dir"], boolean: ["help"], alias: { h: "help" } });
+  const flags = parseFlags(args, { string: ["dir"], positional: 1 });
   if (flags.help) {
     log(usage());
     return 0;
   }
-  const names = flags._.map(String);
-  if (names.length !== 1 || !Object.hasOwn(CATALOG, names[0])) {
-    error(names.length === 1 ? `unknown dataset "${names[0]}"\n` : "give one dataset name\n");
-    error(usage());
-    return 2;
+  const [name] = flags._;
+  if (name === undefined) {
+    throw new InvalidArgumentError(`give a dataset name: one of ${datasetNames()} (see --help)`);
   }
-  const name = names[0];
+  if (!Object.hasOwn(CATALOG, name)) {
+    throw new InvalidArgumentError(
+      `unknown dataset ${JSON.stringify(name)}; choose one of ${datasetNames()}`,
+    );
+  }
   const dir = flags.dir ?? `data/${name}`;
   let failed = 0;
   const onFile = (o: DatasetFileOutcome) => {
@@ -95,4 +99,4 @@ export async function main(args: string[], io: DataCliIo = {}): Promise<number> 
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) await runCli(main);

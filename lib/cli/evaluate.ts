@@ -32,9 +32,10 @@ Options:
  * Runs the evaluate command and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./evaluate.ts";
- * Deno.exit(await main(["--model", "data/models/latest"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {

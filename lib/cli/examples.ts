@@ -1,10 +1,8 @@
 /**
- * Writes the example images shipped in `data/examples/`. Every digit is
- * drawn from this project's own stroke paths (`strokes.ts`), so the project
- * owns the images outright. Deterministic: the same seed gives the same
- * files.
- *
- * Run: `deno run --allow-read --allow-write --allow-env --allow-ffi lib/image/make_examples.ts [outDir]`
+ * `deno task examples [OUT_DIR]`: writes the example images shipped in
+ * `data/examples/`. Every digit is drawn from this project's own stroke
+ * paths (`image/synth/pen_strokes.ts`), so the project owns the images
+ * outright. Deterministic: the same seed gives the same files.
  *
  * @module
  */
@@ -21,6 +19,17 @@ import {
   synthPhoto,
 } from "../image/synth/mod.ts";
 import type { GrayImage, RgbImage } from "../image/mod.ts";
+import { parseFlags, runCli } from "./run.ts";
+
+const HELP = `Usage: deno task examples [OUT_DIR]
+
+Writes the example images (digits drawn from this project's own stroke paths)
+and a README listing them into OUT_DIR (default data/examples). The same files
+every time.
+
+Options:
+  -h, --help   show this help
+`;
 
 /** One example file: its name, what it shows, and how to make it. */
 interface Example {
@@ -99,9 +108,13 @@ const EXAMPLES: Example[] = [
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { writeExamples } from "./examples.ts";
- * const names = await writeExamples("/tmp/examples");
- * console.log(names); // ["drawn_3.png", "scan_7.png", "photo_4.jpg", "number_2024.png"]
+ * const dir = await Deno.makeTempDir();
+ * const names = await writeExamples(dir);
+ * assertEquals(names, ["drawn_3.png", "scan_7.png", "photo_4.jpg", "number_2024.png"]);
+ * assertEquals((await Deno.readTextFile(`${dir}/README.md`)).startsWith("# Example images"), true);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeExamples(outDir: string): Promise<string[]> {
@@ -121,7 +134,27 @@ export async function writeExamples(outDir: string): Promise<string[]> {
   return EXAMPLES.map((e) => e.name);
 }
 
-if (import.meta.main) {
-  const outDir = Deno.args[0] ?? new URL("../../data/examples", import.meta.url).pathname;
+/**
+ * Runs the examples command with the given arguments and returns the exit code.
+ *
+ * @throws {InvalidArgumentError} for an unknown option or more than one directory.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { main } from "./examples.ts";
+ * assertEquals(await main(["--help"]), 0);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseFlags(args, { positional: 1 });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const outDir = flags._[0] ?? new URL("../../data/examples", import.meta.url).pathname;
   for (const name of await writeExamples(outDir)) console.log(`wrote ${outDir}/${name}`);
+  return 0;
 }
+
+if (import.meta.main) await runCli(main);

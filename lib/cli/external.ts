@@ -9,9 +9,8 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../kernels/mod.ts";
-import { InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
+import { ModelLoadError } from "../core/mod.ts";
 import {
   type ExternalScore,
   generateExternalSet,
@@ -26,7 +25,7 @@ import { dataPath, resolvePath } from "../core/mod.ts";
 import { createClassifier } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { intFlag, percent } from "./flags.ts";
-import { runCli } from "./run.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task external [--model DIR] [--per-kind N] [--numbers N] [--seed N]
                            [--data DIR] [--json] [--save DIR]
@@ -57,23 +56,17 @@ Options:
  * Runs the external command and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./external.ts";
- * Deno.exit(await main(["--model", "data/models/mnist-reference", "--per-kind", "50"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  const flags = parseArgs(args, {
+  const flags = parseFlags(args, {
     string: ["model", "per-kind", "numbers", "seed", "data", "save"],
-    boolean: ["json", "help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      throw new InvalidArgumentError(
-        arg.startsWith("-")
-          ? `unknown option ${arg} (see --help)`
-          : `unexpected argument ${JSON.stringify(arg)} (see --help)`,
-      );
-    },
+    boolean: ["json"],
+    positional: false,
   });
   if (flags.help) {
     console.log(HELP);
@@ -82,7 +75,6 @@ export async function main(args: string[]): Promise<number> {
   const perKind = intFlag(flags, "per-kind", 200, { min: 1 });
   const numbers = intFlag(flags, "numbers", 100, { min: 0 });
   const seed = intFlag(flags, "seed", 1);
-  if (flags.save === "") throw new InvalidArgumentError("--save needs a directory");
   const modelDir = resolvePath(flags.model ?? dataPath("models", "default"));
   await setupBackend();
   const { model } = await loadModel(modelDir).catch((e) => {

@@ -1,21 +1,15 @@
 /**
- * Parsing and checking of numeric command-line flags, shared by the
- * `train`, `evaluate`, `predict` and `bench` commands.
+ * Reading the values of command-line flags that the commands share:
+ * numbers and integers within bounds, the thread count and the model name,
+ * each with one error message naming the flag and the bad value.
  *
  * @module
  */
 
 import { InvalidArgumentError } from "../core/mod.ts";
+import { MODEL_CONFIGS, type ModelConfig } from "../model/mod.ts";
 
-/**
- * Bounds a numeric flag must respect.
- *
- * @example
- * ```ts
- * import type { FlagBounds } from "./flags.ts";
- * const fraction: FlagBounds = { min: 0, max: 1, exclusiveMin: true };
- * ```
- */
+/** Bounds a numeric flag must respect. */
 export interface FlagBounds {
   /** Smallest allowed value. */
   min?: number;
@@ -35,9 +29,12 @@ type Flags = Record<string, unknown>;
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { numberFlag } from "./flags.ts";
- * console.assert(numberFlag({ lr: "0.01" }, "lr", 0.001) === 0.01);
- * console.assert(numberFlag({}, "lr", 0.001) === 0.001);
+ * assertEquals(numberFlag({ lr: "0.01" }, "lr", 0.001), 0.01);
+ * assertEquals(numberFlag({}, "lr", 0.001), 0.001);
+ * const positive = { min: 0, exclusiveMin: true };
+ * assertThrows(() => numberFlag({ lr: "0" }, "lr", 1, positive), Error, "greater than 0");
  * ```
  */
 export function numberFlag(
@@ -73,8 +70,10 @@ export function numberFlag(
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { intFlag } from "./flags.ts";
- * console.assert(intFlag({ epochs: "3" }, "epochs", 10, { min: 1 }) === 3);
+ * assertEquals(intFlag({ epochs: "3" }, "epochs", 10, { min: 1 }), 3);
+ * assertThrows(() => intFlag({ epochs: "2.5" }, "epochs", 10), Error, '"2.5"');
  * ```
  */
 export function intFlag(
@@ -99,8 +98,11 @@ export function intFlag(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { threadsFlag } from "./flags.ts";
- * console.assert(threadsFlag({}) === "auto" && threadsFlag({ threads: "2" }) === 2);
+ * assertEquals(threadsFlag({}), "auto");
+ * assertEquals(threadsFlag({ threads: "auto" }), "auto");
+ * assertEquals(threadsFlag({ threads: "2" }), 2);
  * ```
  */
 export function threadsFlag(flags: Flags): number | "auto" {
@@ -110,12 +112,55 @@ export function threadsFlag(flags: Flags): number | "auto" {
 }
 
 /**
+ * Reads `--model` as the name of one of the {@linkcode MODEL_CONFIGS}
+ * (default `"reference"`) and returns the name with its architecture.
+ *
+ * @throws {InvalidArgumentError} naming the value and the known names when
+ *   there is no architecture of that name.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { modelFlag } from "./flags.ts";
+ * import { STRONG_CNN } from "../model/mod.ts";
+ * assertEquals(modelFlag({ model: "strong" }), { name: "strong", config: STRONG_CNN });
+ * assertEquals(modelFlag({}).name, "reference");
+ * assertThrows(() => modelFlag({ model: "resnet" }), Error, 'unknown --model "resnet"');
+ * ```
+ */
+export function modelFlag(flags: Flags): { name: string; config: ModelConfig } {
+  const name = flags.model === undefined ? "reference" : String(flags.model);
+  // hasOwn: a name such as "toString" is not an architecture.
+  if (!Object.hasOwn(MODEL_CONFIGS, name)) {
+    throw new InvalidArgumentError(
+      `unknown --model ${JSON.stringify(name)}; choose one of ${modelNames()}`,
+    );
+  }
+  return { name, config: MODEL_CONFIGS[name] };
+}
+
+/**
+ * The names `--model` takes, for help texts and errors.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { modelNames } from "./flags.ts";
+ * assertEquals(modelNames(), "reference, strong");
+ * ```
+ */
+export function modelNames(): string {
+  return Object.keys(MODEL_CONFIGS).join(", ");
+}
+
+/**
  * Formats a fraction in [0, 1] as a percentage with two decimals.
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { percent } from "./flags.ts";
- * console.assert(percent(0.98765) === "98.77%");
+ * assertEquals(percent(0.98765), "98.77%");
  * ```
  */
 export function percent(fraction: number): string {

@@ -12,11 +12,10 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { join } from "@std/path";
 import { DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 import { projectRoot } from "../core/mod.ts";
-import { runCli } from "./run.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage:
   deno task notebook [--lab | --classic] [--dry-run] [-- JUPYTER_ARGS...]
@@ -43,15 +42,7 @@ const INSTALL_HINT = `Jupyter is not installed. Install it with one of:
 then run "deno task notebook" again. Or open the notebooks in VS Code with the
 Jupyter extension and pick the "Deno" kernel (run "deno jupyter --install" once).`;
 
-/**
- * The result of running a command.
- *
- * @example
- * ```ts
- * import type { CommandResult } from "./notebook.ts";
- * const r: CommandResult = { code: 0, stdout: "Selected Jupyter core packages...\n" };
- * ```
- */
+/** The result of running a command. */
 export interface CommandResult {
   /** Exit code (127 when the program was not found). */
   code: number;
@@ -59,16 +50,7 @@ export interface CommandResult {
   stdout: string;
 }
 
-/**
- * Runs a program to completion (in `cwd` when given); used to probe Jupyter.
- *
- * @example
- * ```ts
- * import type { RunCommand } from "./notebook.ts";
- * const fake: RunCommand = (program, args) =>
- *   Promise.resolve({ code: program === "jupyter" ? 0 : 127, stdout: args.join(" ") });
- * ```
- */
+/** Runs a program to completion (in `cwd` when given); used to probe Jupyter. */
 export type RunCommand = (
   program: string,
   args: string[],
@@ -79,9 +61,13 @@ export type RunCommand = (
  * Runs a program and captures its output; a missing program gives code 127.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
  * import { runCommand } from "./notebook.ts";
- * const { code, stdout } = await runCommand("jupyter", ["--version"]);
+ * const deno = await runCommand(Deno.execPath(), ["--version"]);
+ * assertEquals(deno.code, 0);
+ * assertStringIncludes(deno.stdout, "deno");
+ * assertEquals(await runCommand("no-such-program-here", []), { code: 127, stdout: "" });
  * ```
  */
 export async function runCommand(
@@ -103,15 +89,7 @@ export async function runCommand(
   }
 }
 
-/**
- * What {@linkcode probeJupyter} found.
- *
- * @example
- * ```ts
- * import type { JupyterStatus } from "./notebook.ts";
- * const s: JupyterStatus = { jupyter: true, lab: true, classic: false, denoKernel: true };
- * ```
- */
+/** What {@linkcode probeJupyter} found. */
 export interface JupyterStatus {
   /** `jupyter` runs. */
   jupyter: boolean;
@@ -128,9 +106,16 @@ export interface JupyterStatus {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { probeJupyter } from "./notebook.ts";
- * const status = await probeJupyter(() => Promise.resolve({ code: 127, stdout: "" }));
- * console.log(status.jupyter); // false
+ * // A system with the classic Notebook only, and the Deno kernel.
+ * const status = await probeJupyter((_program, args) =>
+ *   Promise.resolve({
+ *     code: args[0] === "lab" ? 1 : 0,
+ *     stdout: args[0] === "kernelspec" ? '{"kernelspecs": {"deno": {}}}' : "",
+ *   })
+ * );
+ * assertEquals(status, { jupyter: true, lab: false, classic: true, denoKernel: true });
  * ```
  */
 export async function probeJupyter(run: RunCommand = runCommand): Promise<JupyterStatus> {
@@ -151,19 +136,7 @@ export async function probeJupyter(run: RunCommand = runCommand): Promise<Jupyte
   return { jupyter: true, lab: lab.code === 0, classic: classic.code === 0, denoKernel };
 }
 
-/**
- * Options of {@linkcode jupyterArgs}.
- *
- * @example
- * ```ts
- * import type { JupyterArgsOptions } from "./notebook.ts";
- * const o: JupyterArgsOptions = {
- *   frontend: "lab",
- *   root: "/work/digit-lab",
- *   extra: ["--no-browser"],
- * };
- * ```
- */
+/** Options of {@linkcode jupyterArgs}. */
 export interface JupyterArgsOptions {
   /** `"lab"`, `"classic"`, or `undefined` to prefer JupyterLab when installed. */
   frontend?: "lab" | "classic";
@@ -180,9 +153,11 @@ export interface JupyterArgsOptions {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { jupyterArgs } from "./notebook.ts";
  * const status = { jupyter: true, lab: false, classic: true, denoKernel: true };
- * console.log(jupyterArgs(status, { root: "/p" })); // ["notebook", "--notebook-dir=/p"]
+ * assertEquals(jupyterArgs(status, { root: "/p" }), ["notebook", "--notebook-dir=/p"]);
+ * assertThrows(() => jupyterArgs(status, { root: "/p", frontend: "lab" }), Error, "JupyterLab");
  * ```
  */
 export function jupyterArgs(status: JupyterStatus, options: JupyterArgsOptions): string[] {
@@ -235,12 +210,14 @@ function parseNotebook(text: string, name: string): NotebookJson {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { clearNotebook } from "./notebook.ts";
  * const text = JSON.stringify({
  *   cells: [{ cell_type: "code", execution_count: 3, metadata: {}, outputs: [{}], source: [] }],
  *   metadata: {}, nbformat: 4, nbformat_minor: 5,
  * });
- * console.log(JSON.parse(clearNotebook(text)).cells[0].outputs); // []
+ * const cell = JSON.parse(clearNotebook(text)).cells[0];
+ * assertEquals([cell.outputs, cell.execution_count], [[], null]);
  * ```
  */
 export function clearNotebook(text: string, name = "notebook"): string {
@@ -263,8 +240,9 @@ export function clearNotebook(text: string, name = "notebook"): string {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { MAX_NOTEBOOK_BYTES } from "./notebook.ts";
- * console.log(MAX_NOTEBOOK_BYTES);
+ * assertEquals(MAX_NOTEBOOK_BYTES, 1_000_000);
  * ```
  */
 export const MAX_NOTEBOOK_BYTES = 1_000_000;
@@ -281,12 +259,15 @@ const MACHINE_PATH = /(\/home\/|\/root\/|\/Users\/|\/tmp\/|\/work\/|[A-Za-z]:\\\
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { notebookProblems } from "./notebook.ts";
  * const nb = {
  *   cells: [{ cell_type: "code", execution_count: 1, metadata: {}, outputs: [], source: ["1"] }],
  *   metadata: { kernelspec: { name: "deno" } },
  * };
- * console.log(notebookProblems(JSON.stringify(nb), "a.ipynb")); // ["a.ipynb: cell 0 has an execution count"]
+ * assertEquals(notebookProblems(JSON.stringify(nb), "a.ipynb"), [
+ *   "a.ipynb: cell 0 has an execution count",
+ * ]);
  * ```
  */
 export function notebookProblems(text: string, name: string): string[] {
@@ -313,9 +294,15 @@ export function notebookProblems(text: string, name: string): string[] {
  * The notebooks in `dir`, sorted by name.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { listNotebooks } from "./notebook.ts";
- * console.log(await listNotebooks("notebooks")); // ["notebooks/01_load_data.ipynb", ...]
+ * const dir = await Deno.makeTempDir();
+ * for (const name of ["b.ipynb", "a.ipynb", "notes.txt"]) {
+ *   await Deno.writeTextFile(`${dir}/${name}`, "{}");
+ * }
+ * assertEquals(await listNotebooks(dir), [`${dir}/a.ipynb`, `${dir}/b.ipynb`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function listNotebooks(dir: string): Promise<string[]> {
@@ -347,21 +334,7 @@ async function clear(check: boolean, dir: string): Promise<number> {
   return 0;
 }
 
-/**
- * What {@linkcode main} uses from the system; tests replace it.
- *
- * @example
- * ```ts
- * import type { NotebookDeps } from "./notebook.ts";
- * const lines: string[] = [];
- * const deps: NotebookDeps = {
- *   run: () => Promise.resolve({ code: 0, stdout: "" }),
- *   start: () => Promise.resolve(0),
- *   log: (line) => lines.push(line),
- *   exists: () => Promise.resolve(true),
- * };
- * ```
- */
+/** What {@linkcode main} uses from the system; tests replace it. */
 export interface NotebookDeps {
   /** Runs a program to completion. */
   run: RunCommand;
@@ -373,7 +346,10 @@ export interface NotebookDeps {
   exists: (path: string) => Promise<boolean>;
 }
 
-/** The plotly.js the figures load through Jupyter's `/files/` route (see `lib/display/figure.ts`). */
+/**
+ * The plotly.js the figures load through Jupyter's `/files/` route (see
+ * `lib/display/show_figure.ts`).
+ */
 const PLOTLY_FILE = ["node_modules", "plotly.js-dist", "plotly.js"];
 
 const DEFAULT_DEPS: NotebookDeps = {
@@ -389,28 +365,27 @@ const DEFAULT_DEPS: NotebookDeps = {
 /**
  * Runs the command with the given arguments and returns the exit code.
  *
+ * @throws {InvalidArgumentError} for an unknown option or command, or both
+ *   `--lab` and `--classic`.
+ *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./notebook.ts";
- * Deno.exit(await main(["--classic", "--", "--no-browser"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): Promise<number> {
-  const flags = parseArgs(args, {
-    boolean: ["lab", "classic", "dry-run", "check", "help"],
-    alias: { h: "help" },
-    "--": true,
-    unknown: (arg: string) => {
-      if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
-      return true;
-    },
+  const flags = parseFlags(args, {
+    boolean: ["lab", "classic", "dry-run", "check"],
+    positional: 1,
+    passThrough: true,
   });
   if (flags.help) {
     deps.log(HELP);
     return 0;
   }
-  const [command, ...rest] = flags._.map(String);
-  if (rest.length) throw new InvalidArgumentError(`unexpected argument ${JSON.stringify(rest[0])}`);
+  const [command] = flags._;
   if (command === "clear") return await clear(flags.check, join(projectRoot(), "notebooks"));
   if (command !== undefined) {
     throw new InvalidArgumentError(`unknown command ${JSON.stringify(command)} (see --help)`);
@@ -428,7 +403,7 @@ export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): P
   const jupyter = jupyterArgs(status, {
     frontend: flags.lab ? "lab" : flags.classic ? "classic" : undefined,
     root,
-    extra: flags["--"].map(String),
+    extra: flags["--"],
   });
   const install = [Deno.execPath(), "jupyter", "--install"];
   const npm = [Deno.execPath(), "install"];

@@ -6,12 +6,11 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
 import { formatProfile, profileTrainingStep } from "../bench/mod.ts";
-import { buildModel, MODEL_CONFIGS } from "../model/mod.ts";
+import { buildModel } from "../model/mod.ts";
 import { parallelTrainingProblem } from "../train/parallel/mod.ts";
 import { coreThreads } from "../train/parallel/mod.ts";
-import { intFlag } from "./flags.ts";
+import { intFlag, modelFlag, modelNames } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task profile [options]
@@ -20,7 +19,7 @@ Profiles training steps (seeded random batch, Adam) kernel by kernel on the
 WASM backend: milliseconds and calls per step, slowest first.
 
 Options:
-  --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
+  --model NAME       architecture: ${modelNames()} (default reference)
   --batch-size N     samples per step (default 128)
   --steps N          profiled steps, and as many timed ones (default 3)
   --threads N        also time data-parallel steps on N threads (default: the
@@ -33,9 +32,10 @@ Options:
  * Runs the profile command with the given arguments and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./profile.ts";
- * Deno.exit(await main(["--model", "strong", "--steps", "2"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
@@ -48,15 +48,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const name = flags.model ?? "reference";
-  const config = MODEL_CONFIGS[name];
-  if (!config) {
-    throw new InvalidArgumentError(
-      `unknown --model ${JSON.stringify(name)}; choose one of ${
-        Object.keys(MODEL_CONFIGS).join(", ")
-      }`,
-    );
-  }
+  const { name, config } = modelFlag(flags);
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
   const steps = intFlag(flags, "steps", 3, { min: 1 });
   const threads = intFlag(flags, "threads", coreThreads(), { min: 1 });

@@ -1,6 +1,8 @@
 /**
- * What every Digit Lab command shares: running `main` as a program and
- * parsing flags that reject unknown options.
+ * What every Digit Lab command shares: parsing its flags, so that a bad or
+ * unknown flag gets the same one-line error everywhere, and running its
+ * `main` as a program, so that the error is printed the same way with the
+ * same exit code.
  *
  * @module
  */
@@ -9,61 +11,88 @@ import { parseArgs } from "@std/cli/parse-args";
 import { DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 
 /**
- * The flags a command declares (as `parseArgs` takes them).
- *
- * @example
- * ```ts
- * import type { FlagSpec } from "./run.ts";
- * const spec: FlagSpec<"epochs" | "data", "quick"> = {
- *   string: ["epochs", "data"],
- *   boolean: ["quick"],
- *   positional: false,
- * };
- * ```
+ * The flags a command declares (as `parseArgs` takes them) and how many
+ * positional arguments it takes.
  */
 export interface FlagSpec<S extends string, B extends string> {
-  /** Flags that take a value. */
+  /** Flags that take a value; given without one (`--out` or `--out=`) they are errors. */
   string?: readonly S[];
   /** Flags that are on or off (`help` is always added, with `-h`). */
   boolean?: readonly B[];
-  /** Whether positional arguments are allowed (default true); when false they are errors. */
-  positional?: boolean;
+  /**
+   * Positional arguments allowed: `true` (the default) any number, `false`
+   * none, a number at most that many; the ones beyond are errors.
+   */
+  positional?: boolean | number;
+  /**
+   * Keep the arguments after `--` apart, in `"--"`, for another program
+   * (default false: they are positional arguments like the others).
+   */
+  passThrough?: boolean;
 }
 
 /**
- * Parses command-line arguments; any unknown `--option` is an error naming
- * it, positional arguments are kept in `_` (or are errors with
- * `positional: false`).
+ * What {@linkcode parseFlags} returns: each value flag's text (absent when
+ * not given), each boolean flag, the positional arguments in `_`, and the
+ * arguments after `--` when the spec passes them through (else empty).
+ */
+export type ParsedFlags<S extends string, B extends string> =
+  & { [K in S]?: string }
+  & { [K in B | "help"]: boolean }
+  & { _: string[]; "--": string[] };
+
+/**
+ * Parses command-line arguments against `spec`. Every command does it this
+ * way, so every command words its usage errors the same.
  *
- * @throws {InvalidArgumentError} for an unknown option or a refused positional argument.
+ * @throws {InvalidArgumentError} for an unknown option, a value flag without
+ *   a value, or a positional argument beyond those `spec` allows, naming it.
  *
  * @example
  * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { parseFlags } from "./run.ts";
  * const f = parseFlags(["--epochs", "3", "x.png"], { string: ["epochs"], boolean: ["json"] });
- * console.assert(f.epochs === "3" && f.json === false && f._[0] === "x.png");
+ * assertEquals([f.epochs, f.json, f._], ["3", false, ["x.png"]]);
+ * assertThrows(() => parseFlags(["--epocs", "3"], {}), Error, "unknown option --epocs");
+ * assertThrows(() => parseFlags(["a", "b"], { positional: 1 }), Error, 'unexpected argument "b"');
  * ```
  */
-export function parseFlags<S extends string, B extends string>(
+export function parseFlags<S extends string = never, B extends string = never>(
   args: string[],
   spec: FlagSpec<S, B>,
-): { [K in S]?: string } & { [K in B | "help"]: boolean } & { _: string[] } {
-  const flags = parseArgs(args, {
+): ParsedFlags<S, B> {
+  const positional: string[] = [];
+  const parsed = parseArgs(args, {
     string: [...(spec.string ?? [])],
     boolean: [...(spec.boolean ?? []), "help"],
     alias: { h: "help" },
+    "--": spec.passThrough ?? false,
     unknown: (arg: string) => {
       if (arg.startsWith("-")) throw new InvalidArgumentError(`unknown option ${arg} (see --help)`);
-      if (spec.positional === false) {
-        throw new InvalidArgumentError(`unknown argument ${arg} (see --help)`);
-      }
-      return true;
+      // Kept as given: parseArgs would turn a file named "007" into the number 7.
+      positional.push(arg);
+      return false;
     },
   });
-  return { ...flags, _: flags._.map(String) } as unknown as
-    & { [K in S]?: string }
-    & { [K in B | "help"]: boolean }
-    & { _: string[] };
+  for (const name of spec.string ?? []) {
+    if (parsed[name] === "") throw new InvalidArgumentError(`--${name} needs a value (see --help)`);
+  }
+  // What is left in `_` came after "--" (when not passed through), untouched.
+  positional.push(...parsed._.map(String));
+  const allowed = spec.positional === false
+    ? 0
+    : spec.positional === true || spec.positional === undefined
+    ? Infinity
+    : spec.positional;
+  if (positional.length > allowed) {
+    throw new InvalidArgumentError(
+      `unexpected argument ${JSON.stringify(positional[allowed])} (see --help)`,
+    );
+  }
+  const passedThrough = (parsed as { "--"?: unknown[] })["--"] ?? [];
+  const flags = { ...parsed, _: positional, "--": passedThrough.map(String) };
+  return flags as unknown as ParsedFlags<S, B>;
 }
 
 /**
@@ -73,6 +102,7 @@ export function parseFlags<S extends string, B extends string>(
  *
  * @example
  * ```ts ignore
+ * // Not run: it ends the process it runs in.
  * import { runCli } from "./run.ts";
  * if (import.meta.main) await runCli(async (args) => (console.log(args), 0));
  * ```

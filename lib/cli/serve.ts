@@ -5,7 +5,6 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { setupBackend } from "../kernels/mod.ts";
 import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
 import { hasSavedModel, loadModel } from "../model/mod.ts";
@@ -13,6 +12,7 @@ import { dataPath, resolvePath } from "../core/mod.ts";
 import { createClassifier } from "../eval/mod.ts";
 import { startServer, type WebServer } from "../web/mod.ts";
 import { intFlag } from "./flags.ts";
+import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task serve [--model DIR] [--port N] [--host HOST]
 
@@ -30,15 +30,7 @@ Options:
 Stop it with Ctrl+C.
 `;
 
-/**
- * Options of {@linkcode chooseModelDir}.
- *
- * @example
- * ```ts
- * import type { ModelChoice } from "./serve.ts";
- * const c: ModelChoice = { model: "data/models/strong", defaultDir: "data/models/default" };
- * ```
- */
+/** Options of {@linkcode chooseModelDir}. */
 export interface ModelChoice {
   /** The directory the user asked for with `--model`, if any. */
   model?: string;
@@ -55,10 +47,17 @@ export interface ModelChoice {
  * @throws {ModelLoadError} when no model was given and neither directory holds one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
  * import { chooseModelDir } from "./serve.ts";
- * const { dir, note } = await chooseModelDir({});
- * if (note) console.error(note);
+ * const root = await Deno.makeTempDir();
+ * await Deno.mkdir(`${root}/latest`);
+ * await Deno.writeTextFile(`${root}/latest/model.json`, "{}");
+ * const choice = { defaultDir: `${root}/default`, fallbackDir: `${root}/latest` };
+ * const { dir, note } = await chooseModelDir(choice);
+ * assertEquals(dir, `${root}/latest`);
+ * assertStringIncludes(note ?? "", "serving the last trained model");
+ * await Deno.remove(root, { recursive: true });
  * ```
  */
 export async function chooseModelDir(
@@ -80,16 +79,7 @@ export async function chooseModelDir(
   );
 }
 
-/**
- * Options of {@linkcode main}.
- *
- * @example
- * ```ts
- * import type { ServeOptions } from "./serve.ts";
- * const stop = new AbortController();
- * const o: ServeOptions = { signal: stop.signal };
- * ```
- */
+/** Options of {@linkcode main}. */
 export interface ServeOptions {
   /** Aborting it stops the server; `main` then returns. */
   signal?: AbortSignal;
@@ -98,30 +88,19 @@ export interface ServeOptions {
 /**
  * Runs the serve command until `options.signal` aborts, and returns the exit code.
  *
- * @throws {InvalidArgumentError} for a bad option or port.
+ * @throws {InvalidArgumentError} for a bad option, port or host.
  * @throws {ModelLoadError} when the model cannot be loaded.
  * @throws {DigitLabError} when the port cannot be listened on.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./serve.ts";
- * const stop = new AbortController();
- * const done = main(["--port", "0"], { signal: stop.signal }); // prints the URL
- * stop.abort();
- * console.log(await done); // 0
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[], options: ServeOptions = {}): Promise<number> {
-  const flags = parseArgs(args, {
-    string: ["model", "port", "host"],
-    boolean: ["help"],
-    alias: { h: "help" },
-    unknown: (arg: string) => {
-      throw new InvalidArgumentError(
-        `unknown option or argument ${JSON.stringify(arg)} (see --help)`,
-      );
-    },
-  });
+  const flags = parseFlags(args, { string: ["model", "port", "host"], positional: false });
   if (flags.help) {
     console.log(HELP);
     return 0;
@@ -156,13 +135,5 @@ if (import.meta.main) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => stop.abort());
   }
-  try {
-    Deno.exit(await main(Deno.args, { signal: stop.signal }));
-  } catch (e) {
-    if (e instanceof DigitLabError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
-  }
+  await runCli((args) => main(args, { signal: stop.signal }));
 }

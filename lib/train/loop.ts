@@ -6,7 +6,7 @@
  * @module
  */
 
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import { augmentBatch, type AugmentOptions } from "../data/mod.ts";
 import type { Dataset } from "../data/mod.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
@@ -16,29 +16,22 @@ import {
   applyFlatGradients,
   DataParallelTrainer,
   parallelTrainingProblem,
+  type StepResult,
 } from "./parallel/mod.ts";
 import { shardGradients } from "./parallel/mod.ts";
 import { coreThreads } from "./parallel/mod.ts";
 import {
   type Batch,
   batchIndices,
-  batchToTensors,
   createBatchBuffer,
   gatherBatch,
+  oneHot,
   validateDataset,
 } from "../data/mod.ts";
 import { createRng } from "../core/mod.ts";
 import type { BatchLog, EpochLog, TrainingHistory } from "../core/mod.ts";
 
-/**
- * When to stop before the planned epochs.
- *
- * @example
- * ```ts
- * import type { EarlyStoppingOptions } from "./loop.ts";
- * const o: EarlyStoppingOptions = { patience: 3, minDelta: 1e-4 };
- * ```
- */
+/** When to stop before the planned epochs. */
 export interface EarlyStoppingOptions {
   /** Epochs in a row without a validation-loss improvement after which to stop (>= 0). */
   patience: number;
@@ -48,18 +41,7 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/**
- * Options of {@linkcode trainModel}.
- *
- * @example
- * ```ts
- * import type { TrainOptions } from "./loop.ts";
- * import type { Dataset } from "../data/dataset.ts";
- * const options = (train: Dataset, validation: Dataset): TrainOptions => ({
- *   train, validation, epochs: 10, seed: 42, augment: {}, earlyStopping: { patience: 3 },
- * });
- * ```
- */
+/** Options of {@linkcode trainModel}. */
 export interface TrainOptions {
   /** Examples to fit. */
   train: Dataset;
@@ -109,13 +91,18 @@ const AUTO_MIN_STEPS = 50;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { autoThreads } from "./loop.ts";
- * import { buildModel, REFERENCE_CNN } from "../model/architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../model/mod.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
- * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(autoThreads(model, { batchSize: 128, steps: 10 }) === 1);
- * model.dispose();
+ * const reference = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const strong = buildModel(STRONG_CNN, { seed: 1 });
+ * assertEquals(autoThreads(reference, { batchSize: 128, steps: 500, cores: 8 }), 4);
+ * assertEquals(autoThreads(reference, { batchSize: 128, steps: 10, cores: 8 }), 1); // too short
+ * assertEquals(autoThreads(strong, { batchSize: 128, steps: 500, cores: 8 }), 1); // batch norm
+ * reference.dispose();
+ * strong.dispose();
  * ```
  */
 export function autoThreads(
@@ -177,52 +164,85 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
   }
 }
 
-/** A dropout layer's private seed, set per step (see `dropoutLayers`). */
-type Seeded = { seed?: number };
-
 const nextSeed = (rng: () => number) => Math.floor(rng() * 2 ** 31);
 
 /**
- * One step on this thread; returns the batch's loss and accuracy. Models
- * that could train data-parallel (`asShard`) take the same path as each
- * shard there (fused layers, `shardGradients`), the others `trainOnBatch`.
+ * One optimiser step on a batch, on this thread; the batch's loss and
+ * accuracy before it (accuracy `NaN` for a model compiled without the
+ * accuracy metric).
  */
-async function singleStep(
-  model: tf.LayersModel,
-  batch: Batch,
-  train: Dataset,
-  dropouts: Seeded[],
-  dropoutRng: () => number,
-  asShard: boolean,
-): Promise<number[]> {
-  for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
-  if (asShard) {
-    const { grads, lossSum, correct, count } = shardGradients(model, batch, batch.count);
-    applyFlatGradients(model, grads);
-    return [lossSum / count, correct / count];
+export type OneThreadStep = (batch: Batch) => Promise<StepResult>;
+
+/**
+ * The training step `model` takes on this thread, chosen here once for the
+ * model (the training loop and the profiler both take it from here). Models
+ * that could train data-parallel take the path each shard takes there
+ * (fused layers, `shardGradients`, then the optimiser applies the flat
+ * gradient), so that one thread and several train alike; the others (batch
+ * normalisation, say) take `trainOnBatch`. A batch holds inputs of the
+ * model's input shape and class indices. Dropout layers use the seeds they
+ * hold.
+ *
+ * @example
+ * ```ts
+ * import { assert, assertEquals } from "@std/assert";
+ * import { oneThreadStep } from "./loop.ts";
+ * import { buildModel, type ModelConfig } from "../model/mod.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const config: ModelConfig = {
+ *   inputShape: [2, 2, 1], layers: [{ type: "flatten" }], numClasses: 2,
+ * };
+ * const model = buildModel(config, { seed: 1, learningRate: 0.1 });
+ * const step = oneThreadStep(model);
+ * const pixels = new Float32Array([1, 0, 0, 0, 0, 0, 0, 1]);
+ * const batch = { pixels, labels: new Uint8Array([0, 1]), count: 2 };
+ * const first = await step(batch);
+ * for (let i = 0; i < 20; i++) await step(batch);
+ * const last = await step(batch);
+ * assert(last.loss < first.loss, `${last.loss} < ${first.loss}`);
+ * assertEquals(last.accuracy, 1);
+ * model.dispose();
+ * ```
+ */
+export function oneThreadStep(model: tf.LayersModel): OneThreadStep {
+  if (parallelTrainingProblem(model) === undefined) {
+    return (batch) => {
+      const { grads, lossSum, correct, count } = shardGradients(model, batch, batch.count);
+      applyFlatGradients(model, grads);
+      return Promise.resolve({ loss: lossSum / count, accuracy: correct / count });
+    };
   }
-  const { xs, ys } = batchToTensors(batch, train);
-  try {
-    return await model.trainOnBatch(xs, ys) as number[];
-  } finally {
-    xs.dispose();
-    ys.dispose();
-  }
+  const inputShape = model.inputs[0].shape.slice(1) as number[];
+  const inputSize = inputShape.reduce((a, b) => a * b, 1);
+  const classes = model.outputs[0].shape[1] as number;
+  return async ({ pixels, labels, count }) => {
+    const xs = tf.tensor(pixels.subarray(0, count * inputSize), [count, ...inputShape]);
+    let ys: tf.Tensor | undefined;
+    try {
+      ys = oneHot(labels.subarray(0, count), classes);
+      const out = await model.trainOnBatch(xs, ys);
+      const [loss, accuracy = NaN] = Array.isArray(out) ? out : [out];
+      return { loss, accuracy };
+    } finally {
+      xs.dispose();
+      ys?.dispose();
+    }
+  };
 }
 
 /** One data-parallel step, with fresh dropout seeds for every shard. */
-async function parallelStep(
+function parallelStep(
   parallel: DataParallelTrainer,
   batch: Batch,
   dropoutLayers: number,
   dropoutRng: () => number,
-): Promise<number[]> {
+): Promise<StepResult> {
   const seeds = Array.from(
     { length: parallel.threads },
     () => Array.from({ length: dropoutLayers }, () => nextSeed(dropoutRng)),
   );
-  const { loss, accuracy } = await parallel.step(batch, seeds);
-  return [loss, accuracy];
+  return parallel.step(batch, seeds);
 }
 
 /**
@@ -237,19 +257,21 @@ async function parallelStep(
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { trainModel } from "./loop.ts";
- * import { buildModel } from "../model/architecture.ts";
- * import { setupBackend } from "../kernels/backend.ts";
+ * import { buildModel, type ModelConfig } from "../model/mod.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
  * const ds = {
  *   images: new Float32Array(8 * 16), labels: new Uint8Array([0, 1, 0, 1, 0, 1, 0, 1]),
  *   count: 8, rows: 4, cols: 4, numClasses: 2, source: "example",
  * };
- * const model = buildModel({ inputShape: [4, 4, 1], layers: [{ type: "flatten" }], numClasses: 2 }, {
- *   seed: 1,
- * });
+ * const config: ModelConfig = {
+ *   inputShape: [4, 4, 1], layers: [{ type: "flatten" }], numClasses: 2,
+ * };
+ * const model = buildModel(config, { seed: 1 });
  * const history = await trainModel(model, { train: ds, validation: ds, epochs: 2, seed: 1 });
- * console.assert(history.epochs.length === 2);
+ * assertEquals([history.epochs.length, history.threads], [2, 1]);
  * model.dispose();
  * ```
  */
@@ -302,7 +324,7 @@ async function runEpochs(
   const augmentRng = createRng(seed ^ 0x5bd1e995);
   const dropoutRng = createRng(seed ^ 0x27d4eb2f);
   const dropouts = dropoutLayers(model);
-  const asShard = parallelTrainingProblem(model) === undefined;
+  const step = oneThreadStep(model);
   const savedSeeds = dropouts.map((l) => l.seed);
   const minDelta = earlyStopping?.minDelta ?? 0;
   const restore = earlyStopping !== undefined && earlyStopping.restoreBestWeights !== false;
@@ -332,9 +354,14 @@ async function runEpochs(
             rng: augmentRng,
           });
         }
-        const [loss, accuracy] = parallel && batch.count >= parallel.threads
-          ? await parallelStep(parallel, batch, dropouts.length, dropoutRng)
-          : await singleStep(model, batch, train, dropouts, dropoutRng, asShard);
+        let result: StepResult;
+        if (parallel && batch.count >= parallel.threads) {
+          result = await parallelStep(parallel, batch, dropouts.length, dropoutRng);
+        } else {
+          for (const layer of dropouts) layer.seed = nextSeed(dropoutRng);
+          result = await step(batch);
+        }
+        const { loss, accuracy } = result;
         lossSum += loss * batch.count;
         accuracySum += accuracy * batch.count;
         if (onBatchEnd && ((b + 1) % batchLogEvery === 0 || b + 1 === batches.length)) {

@@ -13,24 +13,7 @@ import type { LoadedSplits } from "../data/mod.ts";
 import { summarizeModel } from "../model/mod.ts";
 import type { EvaluationResult, ModelMetrics, TrainingHistory } from "../core/mod.ts";
 
-/**
- * How a model was trained: what `metrics.json` records besides the results.
- *
- * @example
- * ```ts
- * import type { RunFacts } from "./run_record.ts";
- * const facts: RunFacts = {
- *   command: "deno task train --epochs 10 --augment",
- *   seed: 42,
- *   batchSize: 128,
- *   validationFraction: 0.1,
- *   augment: true,
- *   modelName: "reference",
- *   learningRate: 1e-3,
- *   learningRateDecay: 0.9,
- * };
- * ```
- */
+/** How a model was trained: what `metrics.json` records besides the results. */
 export interface RunFacts {
   /** The command (or notebook) that produced the model. */
   command: string;
@@ -50,15 +33,7 @@ export interface RunFacts {
   learningRateDecay?: number;
 }
 
-/**
- * Options of {@linkcode evaluateRun}.
- *
- * @example
- * ```ts
- * import type { EvaluateRunOptions } from "./run_record.ts";
- * const o: EvaluateRunOptions = { threads: 2 };
- * ```
- */
+/** Options of {@linkcode evaluateRun}. */
 export interface EvaluateRunOptions {
   /**
    * Threads to predict on, the main one included; default `"auto"`
@@ -67,15 +42,7 @@ export interface EvaluateRunOptions {
   threads?: number | "auto";
 }
 
-/**
- * The evaluations of a run and its `metrics.json` record.
- *
- * @example
- * ```ts
- * import type { RunEvaluation } from "./run_record.ts";
- * const overfit = ({ train, test }: RunEvaluation) => train.accuracy - test.accuracy;
- * ```
- */
+/** The evaluations of a run and its `metrics.json` record. */
 export interface RunEvaluation {
   /** The record to save next to the model. */
   metrics: ModelMetrics;
@@ -92,12 +59,28 @@ export interface RunEvaluation {
  * mode: no dropout) and builds the `metrics.json` record of the run.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { evaluateRun } from "./run_record.ts";
- * const { metrics, test } = await evaluateRun(model, splits, history, {
- *   command: "deno task train", seed: 42, batchSize: 128, validationFraction: 0.1, augment: false,
+ * import { buildModel, type ModelConfig } from "../model/mod.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const config: ModelConfig = {
+ *   inputShape: [2, 2, 1], layers: [{ type: "flatten" }], numClasses: 2,
+ * };
+ * const model = buildModel(config, { seed: 1 });
+ * const split = (count: number) => ({
+ *   images: new Float32Array(count * 4), labels: new Uint8Array(count),
+ *   count, rows: 2, cols: 2, numClasses: 2, source: "example",
  * });
- * console.log(metrics.test_accuracy === test.accuracy); // true
+ * const splits = { train: split(6), validation: split(2), test: split(2), source: "example" };
+ * const history = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
+ * const { metrics, test } = await evaluateRun(model, splits, history, {
+ *   command: "deno task train", seed: 42, batchSize: 128, validationFraction: 0.2, augment: false,
+ * });
+ * assertEquals(metrics.test_accuracy, test.accuracy);
+ * assertEquals([metrics.splits, metrics.parameters], [{ train: 6, validation: 2, test: 2 }, 10]);
+ * model.dispose();
  * ```
  */
 export async function evaluateRun(

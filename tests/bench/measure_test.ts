@@ -8,7 +8,6 @@ import {
   EPOCH_SAMPLES,
   type ModelBench,
   peakRssMib,
-  percentile,
 } from "../../lib/bench/measure.ts";
 import { loadEmbeddedMnist } from "../../lib/data/embedded.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
@@ -25,20 +24,6 @@ const TINY = {
   inferImages: 20,
   e2eRuns: 5,
 };
-
-Deno.test("percentile interpolates between ranks like numpy", () => {
-  const values = [4, 1, 3, 2];
-  assertEquals(percentile(values, 50), 2.5);
-  assertEquals(percentile(values, 0), 1);
-  assertEquals(percentile(values, 100), 4);
-  assertEquals(values, [4, 1, 3, 2], "the input is not reordered");
-  const hundred = Array.from({ length: 101 }, (_, i) => 100 - i);
-  assertEquals(percentile(hundred, 95), 95);
-  assertAlmostEquals(percentile([0, 10], 95), 9.5);
-  assertEquals(percentile([7], 95), 7);
-  assertThrows(() => percentile([], 50), InvalidArgumentError, "no values");
-  assertThrows(() => percentile([1], 101), InvalidArgumentError, "101");
-});
 
 Deno.test("peakRssMib is at least the current resident memory", () => {
   const peak = peakRssMib();

@@ -1,4 +1,5 @@
-import { assertEquals } from "@std/assert";
+import { assertEquals, assertRejects } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { main } from "../../lib/cli/data.ts";
 
 function capture() {
@@ -15,13 +16,22 @@ Deno.test("data --help lists the datasets and exits 0", async () => {
   }
 });
 
-Deno.test("data without a known dataset name exits 2 and says why", async () => {
-  const missing = capture();
-  assertEquals(await main([], missing.io), 2);
-  assertEquals(missing.err[0].startsWith("give one dataset name"), true);
-  const unknown = capture();
-  assertEquals(await main(["cifar10"], unknown.io), 2);
-  assertEquals(unknown.err[0].startsWith('unknown dataset "cifar10"'), true);
+Deno.test("data without one known dataset name is a usage error saying why", async () => {
+  const { out, err, io } = capture();
+  const missing = await assertRejects(() => main([], io), InvalidArgumentError);
+  assertEquals(
+    missing.message,
+    "give a dataset name: one of mnist, fashion-mnist, kmnist (see --help)",
+  );
+  const unknown = await assertRejects(() => main(["cifar10"], io), InvalidArgumentError);
+  assertEquals(
+    unknown.message,
+    'unknown dataset "cifar10"; choose one of mnist, fashion-mnist, kmnist',
+  );
+  await assertRejects(() => main(["mnist", "kmnist"], io), InvalidArgumentError, '"kmnist"');
+  await assertRejects(() => main(["mnist", "--dri", "x"], io), InvalidArgumentError, "--dri");
+  await assertRejects(() => main(["mnist", "--dir"], io), InvalidArgumentError, "--dir");
+  assertEquals([out, err], [[], []]);
 });
 
 Deno.test("data prints one failed line per file and exits 1 when downloads fail", async () => {

@@ -1,9 +1,11 @@
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { readImage } from "../../lib/image/decode.ts";
-import { writeExamples } from "../../lib/cli/examples.ts";
+import { main, writeExamples } from "../../lib/cli/examples.ts";
 import { normalizeImage } from "../../lib/image/normalize.ts";
 import { segmentDigits } from "../../lib/image/segment.ts";
 import { templateDigit } from "../image/_templates.ts";
+import { captureLog } from "../_helpers/cli.ts";
 
 async function check(dir: string): Promise<void> {
   let total = 0;
@@ -42,4 +44,25 @@ Deno.test("writeExamples writes four readable examples and a README, under 300 K
 
 Deno.test("the shipped data/examples are the same kind of files", async () => {
   await check("data/examples");
+});
+
+Deno.test("examples: main writes into the one directory given and says so", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await captureLog(() => main([dir]));
+    assertEquals(out.split("\n"), [
+      `wrote ${dir}/drawn_3.png`,
+      `wrote ${dir}/scan_7.png`,
+      `wrote ${dir}/photo_4.jpg`,
+      `wrote ${dir}/number_2024.png`,
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("examples: main rejects a second directory and unknown options", async () => {
+  await assertRejects(() => main(["a", "b"]), InvalidArgumentError, 'unexpected argument "b"');
+  await assertRejects(() => main(["--out", "a"]), InvalidArgumentError, "--out");
+  assertEquals(await captureLog(() => main(["--help"])).then((t) => t.startsWith("Usage:")), true);
 });

@@ -5,7 +5,7 @@ import { join } from "@std/path";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/external.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
-import { SCENE_KINDS } from "../../lib/eval/external.ts";
+import { SCENE_KINDS } from "../../lib/eval/mod.ts";
 import { normalizeImage } from "../../lib/image/normalize.ts";
 import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
 import { saveModel } from "../../lib/model/save_load.ts";

@@ -1,7 +1,18 @@
 import { fromFileUrl } from "@std/path";
-import { assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { parseFlags } from "../../lib/cli/run.ts";
+import { main as bench } from "../../lib/cli/bench.ts";
+import { main as buildSimd } from "../../lib/cli/build_simd.ts";
+import { main as data } from "../../lib/cli/data.ts";
+import { main as evaluate } from "../../lib/cli/evaluate.ts";
+import { main as examples } from "../../lib/cli/examples.ts";
+import { main as external } from "../../lib/cli/external.ts";
+import { main as notebook } from "../../lib/cli/notebook.ts";
+import { main as predict } from "../../lib/cli/predict.ts";
+import { main as profile } from "../../lib/cli/profile.ts";
+import { main as serve } from "../../lib/cli/serve.ts";
+import { main as train } from "../../lib/cli/train.ts";
 
 Deno.test("parseFlags: values, booleans, help and positionals", () => {
   const f = parseFlags(["--epochs", "3", "a.png", "--json", "-h", "b.png"], {
@@ -10,19 +21,63 @@ Deno.test("parseFlags: values, booleans, help and positionals", () => {
   });
   assertEquals([f.epochs, f.out, f.json, f.help], ["3", undefined, true, true]);
   assertEquals(f._, ["a.png", "b.png"]);
+  assertEquals(f["--"], []);
+  // Positional arguments stay as given, numbers included.
+  assertEquals(parseFlags(["007", "1e3", "--", "08"], {})._, ["007", "1e3", "08"]);
 });
 
-Deno.test("parseFlags: positional arguments can be refused", () => {
+Deno.test("parseFlags: positional arguments can be refused or limited", () => {
   const e = assertThrows(() => parseFlags(["x"], { positional: false }), InvalidArgumentError);
-  assertStringIncludes(e.message, "unknown argument x");
+  assertEquals(e.message, 'unexpected argument "x" (see --help)');
+  assertEquals(parseFlags(["a"], { positional: 1 })._, ["a"]);
+  assertThrows(
+    () => parseFlags(["a", "b"], { positional: 1 }),
+    InvalidArgumentError,
+    'unexpected argument "b"',
+  );
+  // Arguments after "--" count as positional unless passed through.
+  assertThrows(() => parseFlags(["--", "x"], { positional: false }), InvalidArgumentError, '"x"');
 });
 
-Deno.test("parseFlags: an unknown option is an error naming it", () => {
+Deno.test("parseFlags: arguments after -- can be passed through untouched", () => {
+  const f = parseFlags(["clear", "--", "--port", "8899"], { positional: 1, passThrough: true });
+  assertEquals(f._, ["clear"]);
+  assertEquals(f["--"], ["--port", "8899"]);
+});
+
+Deno.test("parseFlags: an unknown option or a value flag without value is an error naming it", () => {
   const e = assertThrows(
     () => parseFlags(["--epocs", "3"], { string: ["epochs"] }),
     InvalidArgumentError,
   );
-  assertStringIncludes(e.message, "--epocs");
+  assertEquals(e.message, "unknown option --epocs (see --help)");
+  for (const args of [["--out"], ["--out="], ["--out", "--json"]]) {
+    const missing = assertThrows(
+      () => parseFlags(args, { string: ["out"], boolean: ["json"] }),
+      InvalidArgumentError,
+    );
+    assertEquals(missing.message, "--out needs a value (see --help)");
+  }
+});
+
+Deno.test("every command rejects an unknown option with the same one-line error", async () => {
+  const commands = {
+    bench,
+    buildSimd,
+    data,
+    evaluate,
+    examples,
+    external,
+    notebook,
+    predict,
+    profile,
+    serve,
+    train,
+  };
+  for (const [name, main] of Object.entries(commands)) {
+    const e = await assertRejects(() => main(["--nope"]), InvalidArgumentError, undefined, name);
+    assertEquals(e.message, "unknown option --nope (see --help)", name);
+  }
 });
 
 Deno.test("runCli: exit code of main; a Digit Lab error is one line and exit code 2", async () => {
@@ -59,4 +114,16 @@ await runCli(async (args) => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a command run as a program prints a bad flag as one line and exits 2", async () => {
+  const script = fromFileUrl(new URL("../../lib/cli/data.ts", import.meta.url));
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-check", "--allow-read", "--allow-env", script, "mnist", "--dri", "x"],
+    env: { NO_COLOR: "1" },
+  }).output();
+  assertEquals(out.code, 2);
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  assertEquals(text(out.stderr).trim(), "error: unknown option --dri (see --help)");
+  assertEquals(text(out.stdout), "");
 });

@@ -10,9 +10,16 @@ import { setupBackend } from "../../lib/kernels/backend.ts";
 import type { Dataset } from "../../lib/data/dataset.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { evaluateModel } from "../../lib/eval/evaluate.ts";
-import { buildModel, type ModelConfig, STRONG_CNN } from "../../lib/model/architecture.ts";
+import {
+  buildModel,
+  dropoutLayers,
+  type ModelConfig,
+  STRONG_CNN,
+} from "../../lib/model/architecture.ts";
 import { createRng, randomInt } from "../../lib/core/random.ts";
-import { autoThreads, trainModel } from "../../lib/train/loop.ts";
+import { autoThreads, oneThreadStep, trainModel } from "../../lib/train/loop.ts";
+import { shardGradients } from "../../lib/train/parallel/shard_gradients.ts";
+import { applyFlatGradients } from "../../lib/train/parallel/data_parallel.ts";
 import type { BatchLog, EpochLog } from "../../lib/core/records.ts";
 
 const N = 28;
@@ -307,4 +314,69 @@ Deno.test("autoThreads uses the cores for long runs of models that allow it", as
   assertEquals(autoThreads(strong, { ...long, cores: 2 }), 1);
   small.dispose();
   strong.dispose();
+});
+
+const weightsOf = (model: tf.LayersModel) =>
+  model.getWeights().map((w) => Array.from(w.dataSync()));
+
+Deno.test("oneThreadStep: a model that could train data-parallel steps as its one shard", async () => {
+  await setupBackend();
+  const batch = { pixels: train.images.subarray(0, 8 * N * N), labels: train.labels, count: 8 };
+  const [stepped, byHand] = [
+    buildModel(SMALL_CNN, { seed: 3 }),
+    buildModel(SMALL_CNN, { seed: 3 }),
+  ];
+  for (const model of [stepped, byHand]) dropoutLayers(model).forEach((l) => l.seed = 5);
+  const step = oneThreadStep(stepped);
+  const result = await step(batch);
+  const { grads, lossSum, correct } = shardGradients(byHand, batch, 8);
+  applyFlatGradients(byHand, grads);
+  assertEquals(result, { loss: lossSum / 8, accuracy: correct / 8 });
+  assertEquals(weightsOf(stepped), weightsOf(byHand));
+  // The optimiser made its state in the first step; later steps keep no tensor.
+  const tensors = tf.memory().numTensors;
+  await step(batch);
+  assertEquals(tf.memory().numTensors, tensors);
+  stepped.dispose();
+  byHand.dispose();
+});
+
+Deno.test("oneThreadStep: other models step through trainOnBatch", async () => {
+  await setupBackend();
+  const batch = { pixels: train.images.subarray(0, 8 * N * N), labels: train.labels, count: 8 };
+  const withBatchNorm: ModelConfig = {
+    inputShape: [N, N, 1],
+    layers: [{ type: "conv2d", filters: 2, kernelSize: 3 }, { type: "batchNorm" }, {
+      type: "flatten",
+    }],
+    numClasses: 2,
+  };
+  const [stepped, byHand] = [
+    buildModel(withBatchNorm, { seed: 4 }),
+    buildModel(withBatchNorm, { seed: 4 }),
+  ];
+  const step = oneThreadStep(stepped);
+  const result = await step(batch);
+  const xs = tf.tensor4d(batch.pixels, [8, N, N, 1]);
+  const ys = tf.oneHot(tf.tensor1d(batch.labels.slice(0, 8), "int32"), 2);
+  const [loss, accuracy] = await byHand.trainOnBatch(xs, ys) as number[];
+  tf.dispose([xs, ys]);
+  assertEquals(result, { loss, accuracy });
+  assertEquals(weightsOf(stepped), weightsOf(byHand));
+  // The optimiser made its state in the first step; later steps keep no tensor.
+  const tensors = tf.memory().numTensors;
+  await step(batch);
+  assertEquals(tf.memory().numTensors, tensors);
+  stepped.dispose();
+  byHand.dispose();
+
+  // Any input shape; a model compiled without the accuracy metric gives NaN for it.
+  const plain = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [3], units: 2, activation: "softmax" })],
+  });
+  plain.compile({ optimizer: "sgd", loss: "categoricalCrossentropy" });
+  const pixels = new Float32Array([1, 0, 0, 0, 1, 0]);
+  const out = await oneThreadStep(plain)({ pixels, labels: new Uint8Array([0, 1]), count: 2 });
+  assert(out.loss > 0 && Number.isNaN(out.accuracy), JSON.stringify(out));
+  plain.dispose();
 });

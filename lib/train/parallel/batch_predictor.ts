@@ -20,7 +20,7 @@ import {
 import { validateDataset } from "../../data/mod.ts";
 import type { EvaluationResult } from "../../core/mod.ts";
 import { modelVariables, readFlat } from "./flat_weights.ts";
-import { coreThreads, ReplicaPool } from "./replicas.ts";
+import { checkThreads, coreThreads, ReplicaPool } from "./replicas.ts";
 
 /** Images per request to a replica, and between the main thread's pauses. */
 const CHUNK = 2048;
@@ -46,10 +46,11 @@ const AUTO_MIN_IMAGES = 16384;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { autoInferenceThreads } from "./batch_predictor.ts";
- * console.assert(autoInferenceThreads(1000, 8) === 1);
- * console.assert(autoInferenceThreads(70000, 2) === 2);
- * console.assert(autoInferenceThreads(70000, 16) === 4);
+ * assertEquals(autoInferenceThreads(1000, 8), 1);
+ * assertEquals(autoInferenceThreads(70000, 2), 2);
+ * assertEquals(autoInferenceThreads(70000, 16), 4);
  * ```
  */
 export function autoInferenceThreads(images: number, cores?: number): number {
@@ -59,15 +60,7 @@ export function autoInferenceThreads(images: number, cores?: number): number {
 /** Lets queued messages (replica answers, new requests) through. */
 const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/**
- * Options of {@linkcode BatchPredictor.start}.
- *
- * @example
- * ```ts
- * import type { BatchPredictorOptions } from "./batch_predictor.ts";
- * const o: BatchPredictorOptions = { threads: 2 };
- * ```
- */
+/** Options of {@linkcode BatchPredictor.start}. */
 export interface BatchPredictorOptions {
   /** Threads in all, the main thread included (a positive integer; 1: no workers). */
   threads: number;
@@ -78,11 +71,24 @@ export interface BatchPredictorOptions {
  * when done ({@linkcode BatchPredictor.close} or `using`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { BatchPredictor } from "./batch_predictor.ts";
- * using predictor = await BatchPredictor.start(model, { threads: 2 });
- * const result = await predictor.evaluate(testSet);
- * console.log(result.accuracy);
+ * import { buildModel, type ModelConfig } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
+ * await setupBackend();
+ * const config: ModelConfig = {
+ *   inputShape: [2, 2, 1], layers: [{ type: "flatten" }], numClasses: 3,
+ * };
+ * const model = buildModel(config, { seed: 1 });
+ * const ds = {
+ *   images: new Float32Array(5 * 4), labels: new Uint8Array([0, 1, 2, 0, 1]),
+ *   count: 5, rows: 2, cols: 2, numClasses: 3, source: "example",
+ * };
+ * using predictor = await BatchPredictor.start(model, { threads: 1 }); // more: worker replicas
+ * assertEquals((await predictor.predict(ds)).length, 5 * 3);
+ * assertEquals((await predictor.evaluate(ds)).count, 5);
+ * model.dispose();
  * ```
  */
 export class BatchPredictor {
@@ -95,9 +101,19 @@ export class BatchPredictor {
    * {@linkcode close}); without one, predicts on the main thread only.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { assertEquals } from "@std/assert";
    * import { BatchPredictor } from "./batch_predictor.ts";
-   * const predictor = new BatchPredictor(model, pool);
+   * import { buildModel, type ModelConfig } from "../../model/mod.ts";
+   * import { setupBackend } from "../../kernels/mod.ts";
+   * await setupBackend();
+   * const config: ModelConfig = {
+   *   inputShape: [2, 2, 1], layers: [{ type: "flatten" }], numClasses: 2,
+   * };
+   * const model = buildModel(config, { seed: 1 });
+   * const predictor = new BatchPredictor(model); // no pool: the main thread only
+   * assertEquals(predictor.threads, 1);
+   * model.dispose();
    * ```
    */
   constructor(model: tf.LayersModel, pool?: ReplicaPool) {
@@ -117,9 +133,7 @@ export class BatchPredictor {
     options: BatchPredictorOptions,
   ): Promise<BatchPredictor> {
     const { threads } = options;
-    if (!Number.isInteger(threads) || threads < 1) {
-      throw new InvalidArgumentError(`threads must be a positive integer, got ${threads}`);
-    }
+    checkThreads(threads);
     if (threads === 1) return new BatchPredictor(model);
     const predictor = new BatchPredictor(
       model,

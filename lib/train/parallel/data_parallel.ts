@@ -14,7 +14,7 @@ import { dropoutLayers } from "../../model/mod.ts";
 import type { Batch } from "../../data/mod.ts";
 import { BatchPredictor } from "./batch_predictor.ts";
 import { readFlat } from "./flat_weights.ts";
-import { ReplicaPool } from "./replicas.ts";
+import { checkThreads, ReplicaPool } from "./replicas.ts";
 import {
   type Shard,
   shardGradients,
@@ -30,16 +30,17 @@ import {
  *
  * @example
  * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
  * import { parallelTrainingProblem } from "./data_parallel.ts";
- * import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
+ * import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
  * await setupBackend();
- * const a = buildModel(REFERENCE_CNN, { seed: 1 });
- * const b = buildModel(STRONG_CNN, { seed: 1 });
- * console.assert(parallelTrainingProblem(a) === undefined);
- * console.assert(parallelTrainingProblem(b)?.includes("BatchNormalization"));
- * a.dispose();
- * b.dispose();
+ * const reference = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const strong = buildModel(STRONG_CNN, { seed: 1 });
+ * assertEquals(parallelTrainingProblem(reference), undefined);
+ * assertStringIncludes(parallelTrainingProblem(strong) ?? "", "BatchNormalization");
+ * reference.dispose();
+ * strong.dispose();
  * ```
  */
 export function parallelTrainingProblem(model: tf.LayersModel): string | undefined {
@@ -62,28 +63,15 @@ export function parallelTrainingProblem(model: tf.LayersModel): string | undefin
   return undefined;
 }
 
-/**
- * Options of {@linkcode DataParallelTrainer.start}.
- *
- * @example
- * ```ts
- * import type { DataParallelOptions } from "./data_parallel.ts";
- * const o: DataParallelOptions = { threads: 2 };
- * ```
- */
+/** Options of {@linkcode DataParallelTrainer.start}. */
 export interface DataParallelOptions {
   /** Threads in all, the main thread included (at least 2). */
   threads: number;
 }
 
 /**
- * What one {@linkcode DataParallelTrainer.step} returns.
- *
- * @example
- * ```ts
- * import type { StepResult } from "./data_parallel.ts";
- * const r: StepResult = { loss: 0.3, accuracy: 0.9 };
- * ```
+ * What one training step returns ({@linkcode DataParallelTrainer.step}, and
+ * the training loop's step on one thread).
  */
 export interface StepResult {
   /** Mean cross-entropy over the batch, before the update. */
@@ -95,12 +83,6 @@ export interface StepResult {
 /**
  * Where the last {@linkcode DataParallelTrainer.step} spent its wall time
  * on the main thread, in milliseconds.
- *
- * @example
- * ```ts
- * import type { StepTimings } from "./data_parallel.ts";
- * const t: StepTimings = { syncMs: 0.1, ownShardMs: 50, waitMs: 2, applyMs: 3, workerMs: 49 };
- * ```
  */
 export interface StepTimings {
   /** Reading the weights and sending the shards to the workers. */
@@ -125,15 +107,19 @@ export interface StepTimings {
  *
  * @example
  * ```ts
+ * import { assertNotEquals, assertThrows } from "@std/assert";
  * import { applyFlatGradients } from "./data_parallel.ts";
- * import { shardGradients, trainableSize } from "./shard_gradients.ts";
- * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
+ * import { shardGradients } from "./shard_gradients.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * const shard = { pixels: new Float32Array(2 * 784), labels: new Uint8Array([1, 2]), count: 2 };
+ * const pixels = new Float32Array(2 * 784).fill(0.5);
+ * const shard = { pixels, labels: new Uint8Array([1, 2]), count: 2 };
+ * const before = model.trainableWeights[0].read().dataSync().slice();
  * applyFlatGradients(model, shardGradients(model, shard, 2).grads);
- * console.assert(trainableSize(model) === 34826);
+ * assertNotEquals(model.trainableWeights[0].read().dataSync(), before);
+ * assertThrows(() => applyFlatGradients(model, new Float32Array(3)), Error, "got a gradient of 3");
  * model.dispose();
  * ```
  */
@@ -170,10 +156,19 @@ function slice(batch: Batch, start: number, end: number, imageSize: number): Sha
  * when done ({@linkcode DataParallelTrainer.close} or `using`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { DataParallelTrainer } from "./data_parallel.ts";
- * using trainer = await DataParallelTrainer.start(model, { threads: 2 });
- * const { loss, accuracy } = await trainer.step(batch, [[11], [12]]);
+ * import { buildModel, REFERENCE_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 }); // one dropout layer
+ * const pixels = new Float32Array(4 * 784).fill(0.5);
+ * const batch = { pixels, labels: new Uint8Array([0, 1, 2, 3]), count: 4 };
+ * using trainer = await DataParallelTrainer.start(model, { threads: 2 }); // starts a worker
+ * const { accuracy } = await trainer.step(batch, [[11], [12]]); // a dropout seed per shard
+ * assertEquals([trainer.threads, accuracy <= 1], [2, true]);
+ * model.dispose();
  * ```
  */
 export class DataParallelTrainer {
@@ -205,11 +200,7 @@ export class DataParallelTrainer {
     options: DataParallelOptions,
   ): Promise<DataParallelTrainer> {
     const { threads } = options;
-    if (!Number.isInteger(threads) || threads < 2) {
-      throw new InvalidArgumentError(
-        `data-parallel training needs an integer number of threads >= 2, got ${threads}`,
-      );
-    }
+    checkThreads(threads, { min: 2, purpose: "data-parallel training" });
     const problem = parallelTrainingProblem(model);
     if (problem) {
       throw new InvalidArgumentError(`cannot train ${model.name} data-parallel: ${problem}`);

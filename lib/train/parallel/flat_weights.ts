@@ -13,12 +13,14 @@ import { InvalidArgumentError } from "../../core/mod.ts";
  *
  * @example
  * ```ts
+ * import { assert } from "@std/assert";
  * import { modelVariables } from "./flat_weights.ts";
- * import { buildModel, STRONG_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
+ * import { buildModel, STRONG_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(STRONG_CNN, { seed: 1 });
- * console.assert(modelVariables(model).length > model.trainableWeights.length);
+ * // Batch normalisation's moving mean and variance are variables too, not trainable.
+ * assert(modelVariables(model).length > model.trainableWeights.length);
  * model.dispose();
  * ```
  */
@@ -35,9 +37,10 @@ export function modelVariables(model: tf.LayersModel): tf.Variable[] {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
  * import { readFlat } from "./flat_weights.ts";
  * const vars = [tf.variable(tf.tensor([1, 2])), tf.variable(tf.tensor([[3]]))];
- * console.assert(readFlat(vars).join() === "1,2,3");
+ * assertEquals(readFlat(vars), new Float32Array([1, 2, 3]));
  * tf.dispose(vars);
  * ```
  */
@@ -64,10 +67,11 @@ export function readFlat(vars: tf.Variable[], out?: Float32Array): Float32Array 
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
  * import { assignFlat, readFlat } from "./flat_weights.ts";
  * const vars = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([1, 1]))];
  * assignFlat(vars, new Float32Array([4, 5, 6]));
- * console.assert(readFlat(vars).join() === "4,5,6");
+ * assertEquals(readFlat(vars), new Float32Array([4, 5, 6]));
  * tf.dispose(vars);
  * ```
  */

@@ -5,15 +5,7 @@
  * @module
  */
 
-/**
- * A message to a replica.
- *
- * @example
- * ```ts
- * import type { ToReplica } from "./protocol.ts";
- * const m: ToReplica = { type: "init", topology: "{}" };
- * ```
- */
+/** A message to a replica. */
 export type ToReplica =
   | {
     /** Build the model from a layers topology (`model.toJSON(null, false)`). */
@@ -43,15 +35,7 @@ export type ToReplica =
     batchSize: number;
   };
 
-/**
- * A message from a replica.
- *
- * @example
- * ```ts
- * import type { FromReplica } from "./protocol.ts";
- * const m: FromReplica = { type: "ready", id: 0 };
- * ```
- */
+/** A message from a replica. */
 export type FromReplica =
   | { type: "ready"; id: number }
   | {

@@ -22,12 +22,46 @@ const MAX_AUTO_THREADS = 4;
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { coreThreads } from "./replicas.ts";
- * console.assert(coreThreads(2) === 2 && coreThreads(16) === 4 && coreThreads(0) === 1);
+ * assertEquals([coreThreads(0), coreThreads(2), coreThreads(16)], [1, 2, 4]);
  * ```
  */
 export function coreThreads(cores: number = navigator.hardwareConcurrency ?? 1): number {
   return Math.max(1, Math.min(MAX_AUTO_THREADS, cores));
+}
+
+/**
+ * Checks a number of threads, the main one included, before any worker
+ * starts: an integer of at least `min` (default 1; data-parallel training
+ * needs 2). What every `start` that takes `threads` calls.
+ *
+ * @throws {InvalidArgumentError} naming the value (and `purpose`, when
+ *   given) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { assertThrows } from "@std/assert";
+ * import { checkThreads } from "./replicas.ts";
+ * checkThreads(1);
+ * assertThrows(() => checkThreads(1.5), Error, "threads must be a positive integer, got 1.5");
+ * assertThrows(
+ *   () => checkThreads(1, { min: 2, purpose: "data-parallel training" }),
+ *   Error,
+ *   "threads must be an integer >= 2 for data-parallel training, got 1",
+ * );
+ * ```
+ */
+export function checkThreads(
+  threads: number,
+  options: { min?: number; purpose?: string } = {},
+): void {
+  const { min = 1, purpose } = options;
+  if (Number.isInteger(threads) && threads >= min) return;
+  const wanted = min === 1 ? "a positive integer" : `an integer >= ${min}`;
+  throw new InvalidArgumentError(
+    `threads must be ${wanted}${purpose ? ` for ${purpose}` : ""}, got ${threads}`,
+  );
 }
 
 type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };
@@ -81,15 +115,7 @@ class Replica {
   }
 }
 
-/**
- * Options of {@linkcode ReplicaPool.start}.
- *
- * @example
- * ```ts
- * import type { ReplicaPoolOptions } from "./replicas.ts";
- * const o: ReplicaPoolOptions = { replicas: 1 };
- * ```
- */
+/** Options of {@linkcode ReplicaPool.start}. */
 export interface ReplicaPoolOptions {
   /** Worker replicas to start (a positive integer). */
   replicas: number;
@@ -101,14 +127,26 @@ export interface ReplicaPoolOptions {
  * process running.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertAlmostEquals } from "@std/assert";
  * import { ReplicaPool } from "./replicas.ts";
- * const pool = await ReplicaPool.start(model, { replicas: 1 });
- * try {
- *   const r = await pool.gradients(0, weights, shard, 128, [7]);
- * } finally {
- *   pool.close();
- * }
+ * import { modelVariables, readFlat } from "./flat_weights.ts";
+ * import { buildModel, type ModelConfig } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
+ * await setupBackend();
+ * const config: ModelConfig = {
+ *   inputShape: [2, 2, 1], layers: [{ type: "flatten" }], numClasses: 2,
+ * };
+ * const model = buildModel(config, { seed: 1 });
+ * const pixels = new Float32Array([1, 0, 0, 1]);
+ * using pool = await ReplicaPool.start(model, { replicas: 1 }); // starts a worker
+ * const there = await pool.predict(0, readFlat(modelVariables(model)), pixels, 1, 1);
+ * const here = tf.tidy(() =>
+ *   (model.predict(tf.tensor4d(pixels, [1, 2, 2, 1])) as tf.Tensor).dataSync()
+ * );
+ * assertAlmostEquals(there[0], here[0], 1e-6);
+ * model.dispose();
  * ```
  */
 export class ReplicaPool {

@@ -17,15 +17,7 @@ import { compileTraining } from "../../model/mod.ts";
 /** Each model's training forward pass, compiled once. */
 const forwards = new WeakMap<tf.LayersModel, (x: tf.Tensor) => tf.Tensor>();
 
-/**
- * A shard of a training batch.
- *
- * @example
- * ```ts
- * import type { Shard } from "./shard_gradients.ts";
- * const s: Shard = { pixels: new Float32Array(2 * 784), labels: new Uint8Array([3, 1]), count: 2 };
- * ```
- */
+/** A shard of a training batch. */
 export interface Shard {
   /** `count * rows * cols` pixels in [0, 1], one image after another. */
   pixels: Float32Array;
@@ -35,15 +27,7 @@ export interface Shard {
   count: number;
 }
 
-/**
- * What {@linkcode shardGradients} computes.
- *
- * @example
- * ```ts
- * import type { ShardResult } from "./shard_gradients.ts";
- * const r: ShardResult = { grads: new Float32Array(3), lossSum: 1.5, correct: 2, count: 3 };
- * ```
- */
+/** What {@linkcode shardGradients} computes. */
 export interface ShardResult {
   /**
    * The gradient of `(1/total) Σ_{i ∈ shard} ℓ_i` for every trainable
@@ -63,36 +47,19 @@ export interface ShardResult {
  *
  * @example
  * ```ts
+ * import { assertEquals } from "@std/assert";
  * import { trainableVariables } from "./shard_gradients.ts";
- * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(trainableVariables(model).length === 6);
+ * // A kernel and a bias for each of two convolutions and the dense layer.
+ * assertEquals(trainableVariables(model).length, 6);
  * model.dispose();
  * ```
  */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
-}
-
-/**
- * Number of trainable values of a model (the length of
- * {@linkcode ShardResult.grads}).
- *
- * @example
- * ```ts
- * import { trainableSize } from "./shard_gradients.ts";
- * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
- * await setupBackend();
- * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * console.assert(trainableSize(model) === 34826);
- * model.dispose();
- * ```
- */
-export function trainableSize(model: tf.LayersModel): number {
-  return trainableVariables(model).reduce((n, v) => n + v.size, 0);
 }
 
 /**
@@ -107,14 +74,16 @@ export function trainableSize(model: tf.LayersModel): number {
  *
  * @example
  * ```ts
+ * import { assert, assertEquals } from "@std/assert";
  * import { shardGradients } from "./shard_gradients.ts";
- * import { buildModel, REFERENCE_CNN } from "../../model/architecture.ts";
- * import { setupBackend } from "../../kernels/backend.ts";
+ * import { buildModel, REFERENCE_CNN } from "../../model/mod.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
  * await setupBackend();
  * const model = buildModel(REFERENCE_CNN, { seed: 1 });
- * const shard = { pixels: new Float32Array(4 * 784), labels: new Uint8Array([0, 1, 2, 3]), count: 4 };
- * const r = shardGradients(model, shard, 8);
- * console.assert(r.grads.length === 34826 && r.count === 4);
+ * const pixels = new Float32Array(4 * 784);
+ * const r = shardGradients(model, { pixels, labels: new Uint8Array([0, 1, 2, 3]), count: 4 }, 8);
+ * assertEquals([r.grads.length, r.count], [model.countParams(), 4]);
+ * assert(r.lossSum > 0 && r.correct <= 4);
  * model.dispose();
  * ```
  */

@@ -125,7 +125,7 @@ Deno.test("the trainer rejects bad thread counts, small batches and wrong seeds"
   await assertRejects(
     () => DataParallelTrainer.start(model, { threads: 1 }),
     InvalidArgumentError,
-    "got 1",
+    "threads must be an integer >= 2 for data-parallel training, got 1",
   );
   using trainer = await DataParallelTrainer.start(model, { threads: 2 });
   await assertRejects(

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { setupBackend } from "../../../lib/kernels/backend.ts";
 import { BackendError, InvalidArgumentError } from "../../../lib/core/errors.ts";
 import { buildModel, REFERENCE_CNN } from "../../../lib/model/architecture.ts";
 import { modelVariables, readFlat } from "../../../lib/train/parallel/flat_weights.ts";
-import { coreThreads, ReplicaPool } from "../../../lib/train/parallel/replicas.ts";
+import { checkThreads, coreThreads, ReplicaPool } from "../../../lib/train/parallel/replicas.ts";
 import { shardGradients, trainableVariables } from "../../../lib/train/parallel/shard_gradients.ts";
 import { maxAbsDiff } from "../../kernels/_compare.ts";
 import { seedDropouts, seededBatch } from "./_fixtures.ts";
@@ -96,4 +96,18 @@ Deno.test("the pool rejects bad sizes and indices, and work after close", async 
 Deno.test("coreThreads is the cores, at least 1 and at most 4", () => {
   assertEquals([0, 1, 2, 3, 4, 16].map((c) => coreThreads(c)), [1, 1, 2, 3, 4, 4]);
   assertEquals(coreThreads(), Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
+});
+
+Deno.test("checkThreads accepts integers from the minimum on, naming the value otherwise", () => {
+  checkThreads(1);
+  checkThreads(2, { min: 2 });
+  for (const bad of [0, -1, 1.5, NaN]) {
+    const e = assertThrows(() => checkThreads(bad), InvalidArgumentError);
+    assertEquals(e.message, `threads must be a positive integer, got ${bad}`);
+  }
+  assertThrows(
+    () => checkThreads(1, { min: 2, purpose: "data-parallel training" }),
+    InvalidArgumentError,
+    "threads must be an integer >= 2 for data-parallel training, got 1",
+  );
 });

@@ -3,11 +3,8 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/ass
 import { setupBackend } from "../../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../../lib/core/errors.ts";
 import { buildModel, REFERENCE_CNN } from "../../../lib/model/architecture.ts";
-import {
-  shardGradients,
-  trainableSize,
-  trainableVariables,
-} from "../../../lib/train/parallel/shard_gradients.ts";
+import { shardGradients, trainableVariables } from "../../../lib/train/parallel/shard_gradients.ts";
+import { trainableSize } from "../../_helpers/weights.ts";
 import { maxAbsDiff, scaleOf } from "../../kernels/_compare.ts";
 import { NO_DROPOUT, seededBatch, sliceBatch } from "./_fixtures.ts";
 
