@@ -10,13 +10,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/mod.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
-import { decodeImage } from "../image/mod.ts";
-import { encodePng } from "../image/mod.ts";
-import { normalizeImage } from "../image/mod.ts";
-import { buildModel, type ModelConfig } from "../model/mod.ts";
-import { loadModel } from "../model/mod.ts";
-import { BatchPredictor } from "../train/parallel/mod.ts";
-import { coreThreads } from "../train/parallel/mod.ts";
+import { decodeImage, encodePng, normalizeImage } from "../image/mod.ts";
+import { buildModel, loadModel, type ModelConfig } from "../model/mod.ts";
+import { BatchPredictor, coreThreads } from "../train/parallel/mod.ts";
 import { createClassifier } from "../eval/mod.ts";
 import { trainModel } from "../train/mod.ts";
 import { percentile, timeRuns } from "./timing.ts";

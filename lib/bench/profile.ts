@@ -10,8 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { createRng } from "../core/mod.ts";
+import { createRng, InvalidArgumentError } from "../core/mod.ts";
 import type { Batch } from "../data/mod.ts";
 import { buildModel, dropoutLayers, REFERENCE_CNN } from "../model/mod.ts";
 import { checkThreads, DataParallelTrainer, type StepTimings } from "../train/parallel/mod.ts";

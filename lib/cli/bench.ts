@@ -9,13 +9,18 @@
 
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
-import { benchModel, EPOCH_SAMPLES, type ModelBench } from "../bench/mod.ts";
-import { checkPeerScript, compareWithPeer, type PeerComparison, runPeer } from "../bench/mod.ts";
-import { loadEmbeddedMnist } from "../data/mod.ts";
-import { loadIdxDataset, resolveDataDir } from "../data/mod.ts";
-import { ModelLoadError } from "../core/mod.ts";
+import {
+  benchModel,
+  checkPeerScript,
+  compareWithPeer,
+  EPOCH_SAMPLES,
+  type ModelBench,
+  type PeerComparison,
+  runPeer,
+} from "../bench/mod.ts";
+import { loadEmbeddedMnist, loadIdxDataset, resolveDataDir } from "../data/mod.ts";
+import { dataPath, ModelLoadError, projectRoot, resolvePath } from "../core/mod.ts";
 import { REFERENCE_CNN, STRONG_CNN } from "../model/mod.ts";
-import { dataPath, projectRoot, resolvePath } from "../core/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { intFlag, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";

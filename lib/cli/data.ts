@@ -5,8 +5,7 @@
  * @module
  */
 
-import { CATALOG } from "../data/mod.ts";
-import { type DatasetFileOutcome, downloadDataset } from "../data/mod.ts";
+import { CATALOG, type DatasetFileOutcome, downloadDataset } from "../data/mod.ts";
 import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
 import { parseFlags, runCli } from "./run.ts";
 

@@ -8,17 +8,17 @@
  */
 
 import { createRng } from "../core/mod.ts";
-import { encodeImage } from "../image/mod.ts";
-import { digitStrokes, drawStrokes } from "../image/synth/mod.ts";
+import { encodeImage, type GrayImage, type RgbImage } from "../image/mod.ts";
 import {
   BLUE_PEN,
+  digitStrokes,
   drawDigit,
+  drawStrokes,
   inkToGray,
   placeOnCanvas,
   sideBySide,
   synthPhoto,
 } from "../image/synth/mod.ts";
-import type { GrayImage, RgbImage } from "../image/mod.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task examples [OUT_DIR]
@@ -122,7 +122,7 @@ export async function writeExamples(outDir: string): Promise<string[]> {
   const lines = [
     "# Example images",
     "",
-    "Made by `lib/image/make_examples.ts` from this project's own stroke-path digits (no data set pixels).",
+    "Made by `deno task examples` (`lib/cli/examples.ts`) from this project's own stroke-path digits (no data set pixels).",
     "",
   ];
   for (const ex of EXAMPLES) {

@@ -10,8 +10,9 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { ModelLoadError } from "../core/mod.ts";
+import { dataPath, ModelLoadError, resolvePath } from "../core/mod.ts";
 import {
+  createClassifier,
   type ExternalScore,
   generateExternalSet,
   saveExternalSet,
@@ -21,8 +22,6 @@ import {
 } from "../eval/mod.ts";
 import { loadSplits } from "../data/mod.ts";
 import { loadModel } from "../model/mod.ts";
-import { dataPath, resolvePath } from "../core/mod.ts";
-import { createClassifier } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { intFlag, percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";

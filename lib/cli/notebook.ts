@@ -13,8 +13,7 @@
  */
 
 import { join } from "@std/path";
-import { DigitLabError, InvalidArgumentError } from "../core/mod.ts";
-import { projectRoot } from "../core/mod.ts";
+import { DigitLabError, InvalidArgumentError, projectRoot } from "../core/mod.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage:

@@ -7,9 +7,8 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
+import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../core/mod.ts";
 import { loadModel } from "../model/mod.ts";
-import { dataPath, resolvePath } from "../core/mod.ts";
 import {
   collectImageFiles,
   createClassifier,

@@ -8,8 +8,7 @@
 import { setupBackend } from "../kernels/mod.ts";
 import { formatProfile, profileTrainingStep } from "../bench/mod.ts";
 import { buildModel } from "../model/mod.ts";
-import { parallelTrainingProblem } from "../train/parallel/mod.ts";
-import { coreThreads } from "../train/parallel/mod.ts";
+import { coreThreads, parallelTrainingProblem } from "../train/parallel/mod.ts";
 import { intFlag, modelFlag, modelNames } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

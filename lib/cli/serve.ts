@@ -6,9 +6,14 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
+import {
+  dataPath,
+  DigitLabError,
+  InvalidArgumentError,
+  ModelLoadError,
+  resolvePath,
+} from "../core/mod.ts";
 import { hasSavedModel, loadModel } from "../model/mod.ts";
-import { dataPath, resolvePath } from "../core/mod.ts";
 import { createClassifier } from "../eval/mod.ts";
 import { startServer, type WebServer } from "../web/mod.ts";
 import { intFlag } from "./flags.ts";

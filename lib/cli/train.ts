@@ -10,14 +10,16 @@
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
 import { loadSplits } from "../data/mod.ts";
-import { buildModel, formatSummary, summarizeModel } from "../model/mod.ts";
-import { saveModel } from "../model/mod.ts";
+import { buildModel, formatSummary, saveModel, summarizeModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
-import { createProgressBar } from "../display/mod.ts";
-import { renderReport, writeReport } from "../display/mod.ts";
-import { formatClassMetrics, formatTable } from "../display/mod.ts";
-import { evaluateRun } from "../train/mod.ts";
-import { trainModel } from "../train/mod.ts";
+import {
+  createProgressBar,
+  formatClassMetrics,
+  formatTable,
+  renderReport,
+  writeReport,
+} from "../display/mod.ts";
+import { evaluateRun, trainModel } from "../train/mod.ts";
 import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../core/mod.ts";
-import type { Rng } from "../core/mod.ts";
+import { InvalidArgumentError, type Rng } from "../core/mod.ts";
 
 /** How strongly to augment; every field is optional. */
 export interface AugmentOptions {

@@ -8,8 +8,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./dataset.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { createRng, permutation } from "../core/mod.ts";
+import { createRng, InvalidArgumentError, permutation } from "../core/mod.ts";
 
 /** Images and one-hot labels ready for a model. */
 export interface TensorPair {

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../core/mod.ts";
-import { createRng, permutation, type Rng } from "../core/mod.ts";
+import { createRng, InvalidArgumentError, permutation, type Rng } from "../core/mod.ts";
 import type { Dataset, DatasetSplits } from "./dataset.ts";
 
 /**

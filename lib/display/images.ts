@@ -7,9 +7,7 @@
 
 import type { Dataset } from "../data/mod.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
-import { encodePng } from "../image/mod.ts";
-import { resizeLongSide } from "../image/mod.ts";
-import type { GrayImage } from "../image/mod.ts";
+import { encodePng, type GrayImage, resizeLongSide } from "../image/mod.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**

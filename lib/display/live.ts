@@ -7,9 +7,13 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../core/mod.ts";
+import {
+  type BatchLog,
+  type EpochLog,
+  InvalidArgumentError,
+  type TrainingHistory,
+} from "../core/mod.ts";
 import { createProgressBar, type ProgressBar, type ProgressWriter } from "./progress_bar.ts";
-import type { BatchLog, EpochLog, TrainingHistory } from "../core/mod.ts";
 import { defaultTarget, type DisplayTarget, escapeHtml, type MediaBundle } from "./jupyter.ts";
 import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
 

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../core/mod.ts";
-import type { ClassMetrics, EpochLog } from "../core/mod.ts";
+import { type ClassMetrics, type EpochLog, InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * A plotly figure as plain JSON.

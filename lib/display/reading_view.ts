@@ -9,8 +9,12 @@
  */
 
 import { InvalidArgumentError } from "../core/mod.ts";
-import { resizeLongSide } from "../image/mod.ts";
-import type { FoundDigit, GrayImage, PipelineStep } from "../image/mod.ts";
+import {
+  type FoundDigit,
+  type GrayImage,
+  type PipelineStep,
+  resizeLongSide,
+} from "../image/mod.ts";
 import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 

@@ -8,14 +8,18 @@
 
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DigitLabError } from "../core/mod.ts";
+import {
+  DigitLabError,
+  type EpochLog,
+  type EvaluationResult,
+  type ModelMetrics,
+} from "../core/mod.ts";
 import {
   confusionMatrixFigure,
   type Figure,
   perClassFigure,
   trainingCurvesFigure,
 } from "./plotly_figures.ts";
-import type { EpochLog, EvaluationResult, ModelMetrics } from "../core/mod.ts";
 
 /**
  * What {@linkcode renderReport} needs.

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../core/mod.ts";
-import type { ClassMetrics } from "../core/mod.ts";
+import { type ClassMetrics, InvalidArgumentError } from "../core/mod.ts";
 
 /**
  * Options of {@linkcode formatTable}.

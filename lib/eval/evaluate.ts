@@ -8,10 +8,13 @@
 
 import { compileInference } from "../model/mod.ts";
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "../data/mod.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { createBatchBuffer, gatherBatch, validateDataset } from "../data/mod.ts";
-import type { ClassMetrics, EvaluationResult, Mistake } from "../core/mod.ts";
+import { createBatchBuffer, type Dataset, gatherBatch, validateDataset } from "../data/mod.ts";
+import {
+  type ClassMetrics,
+  type EvaluationResult,
+  InvalidArgumentError,
+  type Mistake,
+} from "../core/mod.ts";
 
 /**
  * Options of {@linkcode predictProbabilities}.

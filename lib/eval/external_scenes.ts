@@ -16,8 +16,8 @@
 
 import { join } from "@std/path";
 import type { Dataset } from "../data/mod.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { encodeImage } from "../image/mod.ts";
+import { createRng, InvalidArgumentError, permutation, type Rng } from "../core/mod.ts";
+import { encodeImage, type GrayImage, type RgbImage } from "../image/mod.ts";
 import {
   addNoise,
   BLACK_PEN,
@@ -28,8 +28,6 @@ import {
   sideBySide,
   synthPhoto,
 } from "../image/synth/mod.ts";
-import type { GrayImage, RgbImage } from "../image/mod.ts";
-import { createRng, permutation, type Rng } from "../core/mod.ts";
 
 /**
  * The single-digit scene kinds, in report order.

@@ -7,8 +7,7 @@
  */
 
 import { InvalidArgumentError } from "../core/mod.ts";
-import { decodeImage, naiveNormalize, readDigit, readNumber } from "../image/mod.ts";
-import type { Classify } from "../image/mod.ts";
+import { type Classify, decodeImage, naiveNormalize, readDigit, readNumber } from "../image/mod.ts";
 import type { ExternalSet, SceneKind } from "./external_scenes.ts";
 
 /** Accuracy of both pipelines on one scene kind (or overall). */

@@ -9,8 +9,7 @@
  */
 
 import { DigitLabError } from "../core/mod.ts";
-import { readDigit, readImage, readNumber } from "../image/mod.ts";
-import type { Box, Classify } from "../image/mod.ts";
+import { type Box, type Classify, readDigit, readImage, readNumber } from "../image/mod.ts";
 
 /** One alternative reading of a digit. */
 export interface Alternative {

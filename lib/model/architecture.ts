@@ -10,8 +10,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { createRng } from "../core/mod.ts";
+import { createRng, InvalidArgumentError } from "../core/mod.ts";
 
 /** Activation functions a layer may use. */
 export type Activation = "relu" | "elu" | "selu" | "tanh" | "sigmoid" | "softmax" | "linear";

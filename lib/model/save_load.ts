@@ -16,8 +16,12 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { basename, dirname, join } from "node:path";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../core/mod.ts";
-import type { ModelMetrics } from "../core/mod.ts";
+import {
+  DigitLabError,
+  InvalidArgumentError,
+  ModelLoadError,
+  type ModelMetrics,
+} from "../core/mod.ts";
 
 const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";

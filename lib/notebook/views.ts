@@ -7,10 +7,22 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import type { ClassMetrics, EvaluationResult, Mistake, ModelMetrics } from "../core/mod.ts";
-import { createRng, InvalidArgumentError } from "../core/mod.ts";
-import { augmentBatch, type AugmentOptions, classCounts, subsetDataset } from "../data/mod.ts";
-import type { Dataset, DatasetSplits } from "../data/mod.ts";
+import {
+  type ClassMetrics,
+  createRng,
+  type EvaluationResult,
+  InvalidArgumentError,
+  type Mistake,
+  type ModelMetrics,
+} from "../core/mod.ts";
+import {
+  augmentBatch,
+  type AugmentOptions,
+  classCounts,
+  type Dataset,
+  type DatasetSplits,
+  subsetDataset,
+} from "../data/mod.ts";
 import { type LayerSpec, type ModelConfig, validateModelConfig } from "../model/mod.ts";
 
 /**

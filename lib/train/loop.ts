@@ -7,29 +7,34 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { augmentBatch, type AugmentOptions } from "../data/mod.ts";
-import type { Dataset } from "../data/mod.ts";
-import { InvalidArgumentError } from "../core/mod.ts";
-import { assertModelFitsDataset, evaluateModel } from "../eval/mod.ts";
-import { dropoutLayers } from "../model/mod.ts";
 import {
-  applyFlatGradients,
-  DataParallelTrainer,
-  parallelTrainingProblem,
-  type StepResult,
-} from "./parallel/mod.ts";
-import { shardGradients } from "./parallel/mod.ts";
-import { coreThreads } from "./parallel/mod.ts";
-import {
+  augmentBatch,
+  type AugmentOptions,
   type Batch,
   batchIndices,
   createBatchBuffer,
+  type Dataset,
   gatherBatch,
   oneHot,
   validateDataset,
 } from "../data/mod.ts";
-import { createRng } from "../core/mod.ts";
-import type { BatchLog, EpochLog, TrainingHistory } from "../core/mod.ts";
+import {
+  type BatchLog,
+  createRng,
+  type EpochLog,
+  InvalidArgumentError,
+  type TrainingHistory,
+} from "../core/mod.ts";
+import { assertModelFitsDataset, evaluateModel } from "../eval/mod.ts";
+import { dropoutLayers } from "../model/mod.ts";
+import {
+  applyFlatGradients,
+  coreThreads,
+  DataParallelTrainer,
+  parallelTrainingProblem,
+  shardGradients,
+  type StepResult,
+} from "./parallel/mod.ts";
 
 /** When to stop before the planned epochs. */
 export interface EarlyStoppingOptions {

@@ -9,8 +9,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { decodeImage, encodePng, readDigit, readNumber } from "../image/mod.ts";
-import type { Classify } from "../image/mod.ts";
+import { type Classify, decodeImage, encodePng, readDigit, readNumber } from "../image/mod.ts";
 import { type Alternative, topK } from "../eval/mod.ts";
 
 /**

@@ -6,8 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../../core/mod.ts";
-import type { Rng } from "../../core/mod.ts";
+import { InvalidArgumentError, type Rng } from "../../core/mod.ts";
 import type { GrayImage } from "../mod.ts";
 
 /** A point in glyph space: x and y in [0, 1], y pointing down. */

@@ -11,12 +11,9 @@
  * @module
  */
 
-import { InvalidArgumentError } from "../../core/mod.ts";
-import { randomNormal, type Rng } from "../../core/mod.ts";
-import { boxBlur, maxFilter, minFilter } from "../mod.ts";
-import { resize } from "../mod.ts";
+import { InvalidArgumentError, randomNormal, type Rng } from "../../core/mod.ts";
+import { boxBlur, type GrayImage, maxFilter, minFilter, resize, type RgbImage } from "../mod.ts";
 import { digitStrokes, drawStrokes } from "./pen_strokes.ts";
-import type { GrayImage, RgbImage } from "../mod.ts";
 
 /** An RGB colour, components in [0, 1]. */
 export type Color = [number, number, number];

@@ -8,8 +8,8 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "../../data/mod.ts";
-import { InvalidArgumentError } from "../../core/mod.ts";
+import { type Dataset, validateDataset } from "../../data/mod.ts";
+import { type EvaluationResult, InvalidArgumentError } from "../../core/mod.ts";
 import {
   assertModelFitsDataset,
   checkEvaluation,
@@ -17,8 +17,6 @@ import {
   predictProbabilities,
   summarizePredictions,
 } from "../../eval/mod.ts";
-import { validateDataset } from "../../data/mod.ts";
-import type { EvaluationResult } from "../../core/mod.ts";
 import { modelVariables, readFlat } from "./flat_weights.ts";
 import { checkThreads, coreThreads, ReplicaPool } from "./replicas.ts";
 

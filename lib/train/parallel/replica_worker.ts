@@ -10,8 +10,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../../kernels/mod.ts";
-import { compileInference } from "../../model/mod.ts";
-import { dropoutLayers } from "../../model/mod.ts";
+import { compileInference, dropoutLayers } from "../../model/mod.ts";
 import { assignFlat, modelVariables } from "./flat_weights.ts";
 import type { FromReplica, ToReplica } from "./protocol.ts";
 import { shardGradients, trainableVariables } from "./shard_gradients.ts";

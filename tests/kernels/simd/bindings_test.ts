@@ -2,14 +2,13 @@ import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { assert, assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../../lib/kernels/backend.ts";
-import { InvalidArgumentError } from "../../../lib/core/errors.ts";
+import { BackendError, InvalidArgumentError } from "../../../lib/core/errors.ts";
 import {
   simdExports,
   simdKernels,
   winogradScratchSize,
 } from "../../../lib/kernels/simd/bindings.ts";
 import { KERNELS_WASM_BASE64 } from "../../../lib/kernels/simd/kernels_wasm.ts";
-import { BackendError } from "../../../lib/core/errors.ts";
 import { liveCounts } from "../_compare.ts";
 
 const pool = { batch: 1, inHeight: 4, inWidth: 4, channels: 1, outHeight: 2, outWidth: 2 };
