@@ -39,12 +39,13 @@
  * @module
  */
 
-import sharp from "sharp";
+import type sharp from "sharp";
 import { decode as decodeBmp } from "bmp-ts";
 import { Buffer } from "node:buffer";
 import { ImageError } from "../core/mod.ts";
 import { readPngHeader, tryDecodePng } from "./png.ts";
 import type { GrayImage } from "./raster.ts";
+import { loadSharp } from "./sharp_module.ts";
 
 /**
  * Largest pixel count a header may declare by default (40 megapixels).
@@ -150,7 +151,7 @@ export async function readImageHeader(
   let meta: sharp.Metadata;
   try {
     // No pixel limit here: the caller compares the declared size itself.
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await (await loadSharp())(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     throw new ImageError(`${name}: not a readable image: ${errorText(e)}`, { cause: e });
   }
@@ -252,7 +253,10 @@ export async function decodeWithSharp(
   bytes: Uint8Array,
   maxPixels: number = DEFAULT_MAX_PIXELS,
 ): Promise<GrayImage> {
-  const { data, info } = await sharp(bytes, { failOn: "error", limitInputPixels: maxPixels })
+  const { data, info } = await (await loadSharp())(bytes, {
+    failOn: "error",
+    limitInputPixels: maxPixels,
+  })
     .autoOrient()
     .toColourspace("srgb")
     .ensureAlpha()

@@ -6,11 +6,12 @@
  * @module
  */
 
-import sharp from "sharp";
+import type sharp from "sharp";
 import { encode as encodeBmpLib } from "bmp-ts";
 import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "../core/mod.ts";
 import type { GrayImage, RgbImage } from "./raster.ts";
+import { loadSharp } from "./sharp_module.ts";
 
 /**
  * Formats {@link encodeImage} writes.
@@ -96,7 +97,7 @@ export async function encodeImage(
     const bmp = encodeBmpLib({ width, height, data: abgr, bitPP: 24 });
     return new Uint8Array(bmp.data.buffer, bmp.data.byteOffset, bmp.data.byteLength);
   }
-  let pipeline = sharp(bytes, { raw: { width, height, channels } });
+  let pipeline = (await loadSharp())(bytes, { raw: { width, height, channels } });
   if (orientation !== undefined) pipeline = pipeline.withMetadata({ orientation });
   switch (options.format) {
     case "png":

@@ -1,0 +1,41 @@
+/**
+ * Each command as users start it: `deno task NAME --help` runs the task line
+ * of deno.json, with exactly the permissions it grants. Tests that call a
+ * command's `main` in-process run with every permission, so they cannot see a
+ * module graph that needs one the task does not grant (a native addon such as
+ * sharp needs `--allow-ffi`, which `train` does not have).
+ */
+
+import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { fromFileUrl } from "@std/path";
+
+const ROOT = fromFileUrl(new URL("../../", import.meta.url));
+const deno = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)) as {
+  tasks: Record<string, string>;
+};
+
+/** The tasks that run a command of lib/cli/ (they all take --help). */
+const COMMANDS = Object.entries(deno.tasks)
+  .filter(([, line]) => / lib\/cli\/[a-z_]+\.ts$/.test(line))
+  .map(([name]) => name);
+
+Deno.test("deno.json has a task for every command in lib/cli/", () => {
+  assertEquals(COMMANDS.length >= 10, true, `only ${COMMANDS.join(", ")}`);
+});
+
+for (const name of COMMANDS) {
+  Deno.test(`deno task ${name} --help starts with the task's own permissions`, async () => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "--quiet", name, "--help"],
+      cwd: ROOT,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    const err = new TextDecoder().decode(stderr);
+    assertEquals(code, 0, `deno task ${name} --help exited ${code}:\n${err.slice(-2000)}`);
+    assertMatch(out, /usage:/i);
+    assertStringIncludes(out, `deno task ${name}`);
+  });
+}
