@@ -195,7 +195,9 @@ export async function main(args: string[]): Promise<number> {
 
   const backend = await setupBackend();
   const dataDir = resolveDataDir(flags.data);
-  const data = dataDir === undefined ? loadEmbeddedMnist() : (await loadIdxDataset(dataDir)).train;
+  const data = dataDir === undefined
+    ? await loadEmbeddedMnist()
+    : (await loadIdxDataset(dataDir)).train;
   console.log(
     `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${
       backend.simd ? "on" : "off"

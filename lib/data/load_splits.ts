@@ -58,7 +58,7 @@ export async function loadSplits(options: LoadSplitsOptions = {}): Promise<Loade
   let splits: DatasetSplits;
   let source: string;
   if (dir === undefined) {
-    const all = loadEmbeddedMnist();
+    const all = await loadEmbeddedMnist();
     splits = splitDataset(all, { validation, test: options.test ?? 0.1, seed });
     source = all.source;
   } else {

@@ -31,7 +31,7 @@ Deno.test("peakRssMib is at least the current resident memory", () => {
 });
 
 Deno.test("digitPng draws the digit dark on white, 2x, centred", async () => {
-  const ds = loadEmbeddedMnist();
+  const ds = await loadEmbeddedMnist();
   const img = await decodeImage(await digitPng(ds, 3));
   assertEquals([img.width, img.height], [64, 64]);
   assertEquals(img.data[0], 1, "the page is white");
@@ -53,7 +53,7 @@ function assertFigures(r: ModelBench): void {
 Deno.test("benchModel measures a tiny run of the reference CNN without leaking", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
-  const r = await benchModel({ config: REFERENCE_CNN, data: loadEmbeddedMnist(), ...TINY });
+  const r = await benchModel({ config: REFERENCE_CNN, data: await loadEmbeddedMnist(), ...TINY });
   assertEquals(tf.memory().numTensors, before);
   assertEquals(r.tensor_leak, 0);
   assertEquals([r.params, r.weights], [34826, "trained"]);
@@ -67,7 +67,7 @@ Deno.test("benchModel trains and infers on the threads it is given", async () =>
   await setupBackend();
   const r = await benchModel({
     config: REFERENCE_CNN,
-    data: loadEmbeddedMnist(),
+    data: await loadEmbeddedMnist(),
     ...TINY,
     threads: 2,
   });
@@ -85,18 +85,19 @@ Deno.test("benchModel infers with saved weights when given a directory", async (
     const before = tf.memory().numTensors;
     const r = await benchModel({
       config: REFERENCE_CNN,
-      data: loadEmbeddedMnist(),
+      data: await loadEmbeddedMnist(),
       weightsDir: `${dir}/m`,
       ...TINY,
     });
     assertEquals(tf.memory().numTensors, before);
     assertEquals([r.weights, r.tensor_leak], [`${dir}/m`, 0]);
     assertFigures(r);
+    const data = await loadEmbeddedMnist();
     await assertRejects(
       () =>
         benchModel({
           config: REFERENCE_CNN,
-          data: loadEmbeddedMnist(),
+          data,
           weightsDir: `${dir}/missing`,
           ...TINY,
         }),
@@ -111,7 +112,7 @@ Deno.test("benchModel infers with saved weights when given a directory", async (
 
 Deno.test("benchModel rejects bad counts and too little data, naming the values", async () => {
   await setupBackend();
-  const data = loadEmbeddedMnist();
+  const data = await loadEmbeddedMnist();
   await assertRejects(
     () => benchModel({ config: REFERENCE_CNN, data, ...TINY, batches: 0 }),
     InvalidArgumentError,

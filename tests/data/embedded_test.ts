@@ -11,8 +11,8 @@ import { classCounts } from "../../lib/data/split.ts";
 
 const digits = mnist as readonly MnistDigit[];
 
-Deno.test("loadEmbeddedMnist holds all 10,000 digits as 28x28 images", () => {
-  const ds = loadEmbeddedMnist();
+Deno.test("loadEmbeddedMnist holds all 10,000 digits as 28x28 images", async () => {
+  const ds = await loadEmbeddedMnist();
   assertEquals([ds.count, ds.rows, ds.cols, ds.numClasses], [10_000, 28, 28, 10]);
   assertEquals(ds.images.length, ds.count * 28 * 28);
   assertEquals(ds.labels.length, ds.count);
@@ -23,8 +23,8 @@ Deno.test("loadEmbeddedMnist holds all 10,000 digits as 28x28 images", () => {
   assertEquals(counts.every((c) => c > 800), true);
 });
 
-Deno.test("loadEmbeddedMnist pixels are in [0, 1] and not blank", () => {
-  const { images } = loadEmbeddedMnist();
+Deno.test("loadEmbeddedMnist pixels are in [0, 1] and not blank", async () => {
+  const { images } = await loadEmbeddedMnist();
   let min = Infinity, max = -Infinity;
   for (const v of images) {
     if (v < min) min = v;
@@ -34,9 +34,9 @@ Deno.test("loadEmbeddedMnist pixels are in [0, 1] and not blank", () => {
   assertEquals(max <= 1 && max > 0.9, true);
 });
 
-Deno.test("loadEmbeddedMnist is in fixed class order and cached", () => {
-  const ds = loadEmbeddedMnist();
-  assertStrictEquals(loadEmbeddedMnist(), ds);
+Deno.test("loadEmbeddedMnist is in fixed class order and cached", async () => {
+  const ds = await loadEmbeddedMnist();
+  assertStrictEquals(await loadEmbeddedMnist(), ds);
   const size = 28 * 28;
   let start = 0;
   for (let label = 0; label < 10; label++) {

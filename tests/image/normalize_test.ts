@@ -223,7 +223,7 @@ Deno.test("normalizeImage gives the recorded output for the benchmark's 64x64 di
     [144.66278300479462, 59050.63462906395, 134.35014457110987],
     [176.53868293203413, 73136.59707827494, 163.7988028596535],
   ];
-  const ds = loadEmbeddedMnist();
+  const ds = await loadEmbeddedMnist();
   for (const [i, expected] of recorded.entries()) {
     const r = normalizeImage(await decodeImage(await digitPage(ds.images, i)));
     assertFingerprint(r.pixels, expected, `digit page ${i}`);
