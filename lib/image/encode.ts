@@ -6,7 +6,6 @@
  * @module
  */
 
-import type sharp from "sharp";
 import { encode as encodeBmpLib } from "bmp-ts";
 import { Buffer } from "node:buffer";
 import { InvalidArgumentError } from "../core/mod.ts";
