@@ -5,7 +5,7 @@
  */
 
 import { DataFormatError } from "../core/mod.ts";
-import { type IdxArray, readIdxFile } from "./idx.ts";
+import { DEFAULT_IDX_MAX_BYTES, type IdxArray, readIdxFile } from "./idx.ts";
 import type { Dataset } from "./dataset.ts";
 
 /**
@@ -45,6 +45,11 @@ export function resolveDataDir(flag?: string): string | undefined {
 export interface LoadIdxDatasetOptions {
   /** Number of classes; every label must be below it (default 10). */
   numClasses?: number;
+  /**
+   * Refuse a file whose header declares more bytes of elements than this
+   * (default {@link DEFAULT_IDX_MAX_BYTES}); checked before it is decompressed.
+   */
+  maxBytes?: number;
 }
 
 const FILES = {
@@ -127,8 +132,9 @@ function toDataset(
  *
  * @throws {DataFormatError} listing the files missing from `dir`, or when a
  * file is malformed, images are not 3-dimensional uint8, labels not
- * 1-dimensional uint8, counts differ, train and test image sizes differ, or a
- * label is not below `numClasses`.
+ * 1-dimensional uint8, counts differ, train and test image sizes differ, a
+ * label is not below `numClasses`, or a header declares more than
+ * `maxBytes` bytes of elements (checked before decompressing).
  *
  * @example
  * ```ts
@@ -153,6 +159,7 @@ export async function loadIdxDataset(
   options: LoadIdxDatasetOptions = {},
 ): Promise<{ train: Dataset; test: Dataset }> {
   const numClasses = options.numClasses ?? 10;
+  const limit = { maxBytes: options.maxBytes ?? DEFAULT_IDX_MAX_BYTES };
   const roles = Object.keys(FILES) as Role[];
   const found = await Promise.all(roles.map((r) => findFile(dir, FILES[r])));
   const missing = roles.filter((_, i) => found[i] === undefined).map((r) => `${FILES[r]}(.gz)`);
@@ -163,8 +170,8 @@ export async function loadIdxDataset(
   const source = `idx:${dir}`;
   const load = async (images: string, labels: string) =>
     toDataset(
-      await readIdxFile(images),
-      await readIdxFile(labels),
+      await readIdxFile(images, limit),
+      await readIdxFile(labels, limit),
       { images, labels },
       numClasses,
       source,

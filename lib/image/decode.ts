@@ -32,7 +32,11 @@
  *   error. (`fast-bmp` was rejected: it ignores palettes.)
  *
  * Every file's header is read first; a declared size above `maxPixels`
- * (default 40 megapixels) is refused before any pixel is decoded. Alpha is
+ * (default 40 megapixels) is refused before any pixel is decoded, and no
+ * decoder produces more than the header declares: the PNG decoder stops
+ * inflating at the declared size, sharp is given the same pixel limit
+ * (`limitInputPixels`), and a BMP must hold the pixel bytes its header
+ * declares before `bmp-ts` allocates its output. Alpha is
  * composited onto white; luminance uses the Rec. 601 weights that most
  * tools (PIL `convert("L")`, OpenCV) use.
  *
@@ -43,21 +47,12 @@ import type sharp from "sharp";
 import { decode as decodeBmp } from "bmp-ts";
 import { Buffer } from "node:buffer";
 import { ImageError } from "../core/mod.ts";
-import { readPngHeader, tryDecodePng } from "./png.ts";
+import { checkMaxPixels, DEFAULT_MAX_PIXELS, readPngHeader, tryDecodePng } from "./png.ts";
 import type { GrayImage } from "./raster.ts";
 import { loadSharp } from "./sharp_module.ts";
 
-/**
- * Largest pixel count a header may declare by default (40 megapixels).
- *
- * @example
- * ```ts
- * import { assert } from "@std/assert";
- * import { DEFAULT_MAX_PIXELS } from "./decode.ts";
- * assert(4032 * 3024 < DEFAULT_MAX_PIXELS); // a 12-megapixel phone photo is accepted
- * ```
- */
-export const DEFAULT_MAX_PIXELS = 40_000_000;
+// Defined next to the PNG decoder, which applies it too; exported here as well.
+export { DEFAULT_MAX_PIXELS };
 
 /**
  * Largest file {@link readImage} reads by default (100 MiB).
@@ -198,6 +193,37 @@ export function toLuminance(
   return { width, height, data: out };
 }
 
+/** Bit depths `bmp-ts` decodes. */
+const BMP_DEPTHS: ReadonlySet<number> = new Set([1, 4, 8, 16, 24, 32]);
+
+/**
+ * Refuses an uncompressed BMP whose pixel data, as the header declares it
+ * (rows padded to 4 bytes, the last row's padding optional), runs past
+ * the end of the file: `bmp-ts` allocates width x height x 4 bytes before
+ * it reads a pixel, so a 54-byte file declaring 6000x6000 would cost
+ * 144 MB before failing.
+ */
+function checkBmpPixelData(bytes: Uint8Array, name: string): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // A truncated header or an OS/2 core header (which bmp-ts does not read): bmp-ts reports it.
+  if (bytes.length < 30 || view.getUint32(14, true) < 40) return;
+  const { width, height } = bmpHeader(bytes, name);
+  const bits = view.getUint16(28, true);
+  if (!BMP_DEPTHS.has(bits)) {
+    throw new ImageError(`${name}: unsupported BMP bit depth ${bits} (1, 4, 8, 16, 24 or 32)`);
+  }
+  const offset = view.getUint32(10, true);
+  const rowBytes = Math.ceil((width * bits) / 32) * 4;
+  const needed = rowBytes * (height - 1) + Math.ceil((width * bits) / 8);
+  const available = Math.max(0, bytes.length - offset);
+  if (needed > available) {
+    throw new ImageError(
+      `${name}: BMP header declares ${width}x${height} at ${bits} bits per pixel, which needs ` +
+        `${needed} bytes of pixel data from offset ${offset}; the file has ${available}`,
+    );
+  }
+}
+
 function decodeBmpPixels(bytes: Uint8Array, name: string): GrayImage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const compression = bytes.length >= 34 && view.getUint32(14, true) >= 40
@@ -207,6 +233,7 @@ function decodeBmpPixels(bytes: Uint8Array, name: string): GrayImage {
     // bmp-ts 1.0.9 misplaces RLE-decoded pixels; refuse rather than return garbage.
     throw new ImageError(`${name}: RLE-compressed BMP is not supported; save it as PNG`);
   }
+  checkBmpPixelData(bytes, name);
   let bmp;
   try {
     // Default layout is A, B, G, R per pixel (bmp-ts's toRGBA is not applied
@@ -240,6 +267,10 @@ function decodeBmpPixels(bytes: Uint8Array, name: string): GrayImage {
  * The general decoder behind {@linkcode decodeImage}: libvips through
  * `sharp`, EXIF orientation applied, sRGB, alpha composited onto white by
  * `toLuminance`. Errors are sharp's own; `decodeImage` names the file.
+ * sharp refuses a header declaring more than `maxPixels` pixels before it
+ * decodes anything.
+ *
+ * @throws {InvalidArgumentError} when `maxPixels` is not a positive integer.
  *
  * @example
  * ```ts
@@ -253,9 +284,10 @@ export async function decodeWithSharp(
   bytes: Uint8Array,
   maxPixels: number = DEFAULT_MAX_PIXELS,
 ): Promise<GrayImage> {
+  // sharp reads 0 or false as "no limit": checkMaxPixels accepts neither.
   const { data, info } = await (await loadSharp())(bytes, {
     failOn: "error",
-    limitInputPixels: maxPixels,
+    limitInputPixels: checkMaxPixels(maxPixels),
   })
     .autoOrient()
     .toColourspace("srgb")
@@ -272,8 +304,11 @@ export async function decodeWithSharp(
  *
  * @throws {ImageError} for an empty file, a text or other non-image file,
  * an unsupported format, a truncated or corrupt file, or a header declaring
- * more than `maxPixels` pixels (checked before decoding). The message names
- * the file (`options.name`) and the problem.
+ * more than `maxPixels` pixels (checked before decoding), a PNG whose image
+ * data inflates to more than its header declares, or a BMP shorter than the
+ * pixel data its header declares. The message names the file
+ * (`options.name`) and the problem.
+ * @throws {InvalidArgumentError} when `maxPixels` is not a positive integer.
  *
  * @example
  * ```ts
@@ -292,7 +327,7 @@ export async function decodeImage(
   options: DecodeOptions = {},
 ): Promise<GrayImage> {
   const name = options.name ?? "<bytes>";
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = checkMaxPixels(options.maxPixels);
   const header = await readImageHeader(bytes, options);
   if (header.width * header.height > maxPixels) {
     throw new ImageError(
@@ -302,7 +337,7 @@ export async function decodeImage(
   }
   if (header.format === "bmp") return decodeBmpPixels(bytes, name);
   if (header.format === "png") {
-    const img = tryDecodePng(bytes);
+    const img = tryDecodePng(bytes, { name, maxPixels });
     if (img !== null) return img;
   }
   try {

@@ -27,11 +27,65 @@
  * truncated or otherwise malformed file — is left to the general decoder:
  * {@link tryDecodePng} returns null.
  *
+ * Two things are refused outright with an `ImageError`, since no decoder
+ * should spend memory on them: a header declaring more pixels than the
+ * caller's limit (checked before anything is inflated), and image data
+ * that inflates to more than the header declares — a decompression bomb
+ * (a 1 MB file behind a 1x1 header can inflate to 1 GB): inflating stops
+ * at the declared size.
+ *
  * @module
  */
 
 import { inflateSync } from "node:zlib";
+import { ImageError, InvalidArgumentError } from "../core/mod.ts";
 import type { GrayImage } from "./raster.ts";
+
+/**
+ * Largest pixel count a header may declare by default (40 megapixels).
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { DEFAULT_MAX_PIXELS } from "./png.ts";
+ * assert(4032 * 3024 < DEFAULT_MAX_PIXELS); // a 12-megapixel phone photo is accepted
+ * ```
+ */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+/**
+ * Options of {@link tryDecodePng}.
+ */
+export interface PngDecodeOptions {
+  /** A name for error messages, usually the file path. Default `"<bytes>"`. */
+  name?: string;
+  /** Refuse headers declaring more pixels than this. Default {@link DEFAULT_MAX_PIXELS}. */
+  maxPixels?: number;
+}
+
+/**
+ * `maxPixels` checked: a positive integer (0 would mean "no limit" to
+ * sharp's `limitInputPixels`, so it is not accepted as a limit).
+ *
+ * @throws {InvalidArgumentError} naming the bad value.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { InvalidArgumentError } from "../core/mod.ts";
+ * import { checkMaxPixels, DEFAULT_MAX_PIXELS } from "./png.ts";
+ * assertEquals(checkMaxPixels(undefined), DEFAULT_MAX_PIXELS);
+ * assertEquals(checkMaxPixels(100), 100);
+ * assertThrows(() => checkMaxPixels(0), InvalidArgumentError, "maxPixels must be");
+ * ```
+ */
+export function checkMaxPixels(maxPixels: number | undefined): number {
+  if (maxPixels === undefined) return DEFAULT_MAX_PIXELS;
+  if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+    throw new InvalidArgumentError(`maxPixels must be a positive integer, got ${maxPixels}`);
+  }
+  return maxPixels;
+}
 
 /**
  * What a PNG's IHDR chunk declares.
@@ -190,8 +244,26 @@ function scanChunks(bytes: Uint8Array): ChunkMap | null {
   return null; // no IEND: truncated
 }
 
-/** The concatenated IDAT data, inflated; null when the stream is damaged or the wrong size. */
-function inflate(bytes: Uint8Array, idat: [number, number][], size: number): Uint8Array | null {
+/** What `inflate` needs to know: where the data is and what the header declares. */
+interface InflateRequest {
+  idat: [number, number][];
+  /** Bytes the header declares: `height` rows of a filter byte and `stride` bytes. */
+  size: number;
+  /** `WxH`, for the error message. */
+  shape: string;
+  name: string;
+}
+
+/**
+ * The concatenated IDAT data, inflated; null when the stream is damaged or
+ * shorter than declared.
+ *
+ * @throws {ImageError} as soon as the stream yields more than the declared
+ * size: zlib stops there (`maxOutputLength`), so a bomb costs at most the
+ * declared size, never what it would inflate to.
+ */
+function inflate(bytes: Uint8Array, request: InflateRequest): Uint8Array | null {
+  const { idat, size } = request;
   let stream: Uint8Array;
   if (idat.length === 1) {
     stream = bytes.subarray(idat[0][0], idat[0][0] + idat[0][1]);
@@ -205,8 +277,15 @@ function inflate(bytes: Uint8Array, idat: [number, number][], size: number): Uin
   }
   let raw: Uint8Array;
   try {
-    raw = inflateSync(stream);
-  } catch {
+    raw = inflateSync(stream, { maxOutputLength: size });
+  } catch (e) {
+    if ((e as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new ImageError(
+        `${request.name}: PNG image data inflates to more than the ${size} bytes its ` +
+          `${request.shape} header declares (inflating stopped there)`,
+        { cause: e },
+      );
+    }
     return null;
   }
   return raw.length === size ? raw : null;
@@ -285,27 +364,48 @@ function luma(r: number, g: number, b: number, alpha: number): number {
  * white, Rec. 601 weights), giving exactly the pixels `decodeImage`'s
  * `sharp` path gives. Returns null for any file it leaves to that path
  * (see the module documentation), including a malformed one: the general
- * decoder then reports the error. Check the header's declared size against
- * your pixel limit before calling this.
+ * decoder then reports the error.
+ *
+ * @throws {ImageError} when the header declares more than `maxPixels`
+ * pixels (checked before inflating), or the image data inflates to more
+ * than the header declares (inflating stops at the declared size); the
+ * message names `options.name` and both sizes.
+ * @throws {InvalidArgumentError} when `maxPixels` is not a positive integer.
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { ImageError } from "../core/mod.ts";
  * import { tryDecodePng } from "./png.ts";
- * const img = tryDecodePng(await Deno.readFile("data/examples/scan_7.png"));
+ * const scan = await Deno.readFile("data/examples/scan_7.png");
+ * const img = tryDecodePng(scan, { name: "scan_7.png" });
  * assertEquals([img?.width, img?.height], [420, 300]);
  * assertEquals(tryDecodePng(await Deno.readFile("data/examples/photo_4.jpg")), null); // not a PNG
+ * assertThrows(() => tryDecodePng(scan, { maxPixels: 1000 }), ImageError, "limit of 1000");
  * ```
  */
-export function tryDecodePng(bytes: Uint8Array): GrayImage | null {
+export function tryDecodePng(
+  bytes: Uint8Array,
+  options: PngDecodeOptions = {},
+): GrayImage | null {
+  const name = options.name ?? "<bytes>";
+  const maxPixels = checkMaxPixels(options.maxPixels);
   const header = readPngHeader(bytes);
-  if (header === null || header.interlaced) return null;
+  if (header === null) return null;
   const { width, height, bitDepth: depth, colorType } = header;
+  if (width * height > maxPixels) {
+    throw new ImageError(
+      `${name}: png header declares ${width}x${height} = ${width * height} pixels, ` +
+        `more than the limit of ${maxPixels}`,
+    );
+  }
+  if (header.interlaced) return null;
   const chunks = scanChunks(bytes);
   if (chunks === null || (colorType === 3 && chunks.plte === null)) return null;
   const channels = CHANNELS[colorType];
   const stride = Math.ceil((width * depth * channels) / 8);
-  const raw = inflate(bytes, chunks.idat, height * (stride + 1));
+  const size = height * (stride + 1);
+  const raw = inflate(bytes, { idat: chunks.idat, size, shape: `${width}x${height}`, name });
   if (raw === null) return null;
   const rows = unfilter(raw, height, stride, Math.max(1, (depth * channels) >> 3));
   if (rows === null) return null;

@@ -123,3 +123,16 @@ Deno.test("loadIdxDataset rejects wrong shapes, counts and labels", async () => 
     });
   }
 });
+
+Deno.test("loadIdxDataset passes maxBytes to every file, naming the one refused", async () => {
+  await withTempDir(async (dir) => {
+    await writeTiny(dir);
+    assertEquals((await loadIdxDataset(dir, { maxBytes: 45 })).train.count, 5);
+    await assertRejects(
+      () => loadIdxDataset(dir, { maxBytes: 44 }),
+      DataFormatError,
+      `IDX file ${dir}/train-images-idx3-ubyte.gz: header declares 5x3x3 = 45 bytes of data, ` +
+        "more than the limit of 44",
+    );
+  });
+});

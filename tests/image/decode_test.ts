@@ -1,6 +1,12 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { ImageError } from "../../lib/core/errors.ts";
-import { decodeImage, readImage, readImageHeader, toLuminance } from "../../lib/image/decode.ts";
+import { ImageError, InvalidArgumentError } from "../../lib/core/errors.ts";
+import {
+  decodeImage,
+  decodeWithSharp,
+  readImage,
+  readImageHeader,
+  toLuminance,
+} from "../../lib/image/decode.ts";
 import { encodeImage } from "../../lib/image/encode.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 
@@ -170,4 +176,142 @@ Deno.test("readImage reads a file and names a missing one", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/**
+ * A 1x1 8-bit gray PNG (interlaced or not) whose IDAT inflates to `total`
+ * zero bytes, compressed from 1 MiB chunks so the test never holds them.
+ */
+async function pngBomb(total: number, interlace: number): Promise<Uint8Array> {
+  const zeros = new Uint8Array(1 << 20);
+  let sent = 0;
+  const source = new ReadableStream<BufferSource>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      controller.enqueue(zeros);
+      sent += zeros.length;
+    },
+  });
+  const deflated = source.pipeThrough(new CompressionStream("deflate"));
+  const idat = new Uint8Array(await new Response(deflated).arrayBuffer());
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, 1);
+  new DataView(ihdr.buffer).setUint32(4, 1);
+  ihdr.set([8, 0, 0, 0, interlace], 8);
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", idat),
+    chunk("IEND", new Uint8Array()),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+Deno.test("decodeImage refuses a PNG decompression bomb without inflating it", async () => {
+  const bomb = await pngBomb(256 << 20, 0);
+  const before = Deno.memoryUsage().rss;
+  await assertRejects(
+    () => decodeImage(bomb, { name: "bomb.png" }),
+    ImageError,
+    "bomb.png: PNG image data inflates to more than the 2 bytes its 1x1 header declares",
+  );
+  // An interlaced one goes to sharp (libspng), which reads only the rows it needs.
+  const interlaced = await pngBomb(256 << 20, 1);
+  const img = await decodeImage(interlaced, { name: "interlaced-bomb.png" });
+  assertEquals([img.width, img.height], [1, 1]);
+  const grown = Deno.memoryUsage().rss - before;
+  assert(grown < 100 << 20, `RSS grew by ${grown} bytes while decoding the bombs`);
+});
+
+Deno.test("every format is refused by its header's size before its pixels are decoded", async () => {
+  const sharp = (await import("sharp")).default;
+  const rgb = new Uint8Array(16 * 8 * 3).fill(128);
+  const image = () => sharp(rgb, { raw: { width: 16, height: 8, channels: 3 } });
+  const files: [string, Uint8Array][] = [
+    ...await Promise.all(
+      (["png", "jpeg", "gif", "webp", "bmp"] as const).map(async (format) =>
+        [format, await encodeImage(halves(), { format })] as [string, Uint8Array]
+      ),
+    ),
+    ["tiff", new Uint8Array(await image().tiff().toBuffer())],
+    ["heif", new Uint8Array(await image().avif().toBuffer())],
+  ];
+  for (const [format, bytes] of files) {
+    assertEquals(await readImageHeader(bytes), { format, width: 16, height: 8 }, format);
+    await assertRejects(
+      () => decodeImage(bytes, { name: `small.${format}`, maxPixels: 127 }),
+      ImageError,
+      `small.${format}: ${format} header declares 16x8 = 128 pixels, more than the limit of 127`,
+    );
+    assertEquals((await decodeImage(bytes, { maxPixels: 128 })).width, 16, format);
+  }
+  // A lossless WebP whose header claims 16383x16383, WebP's largest (no checksum to fix).
+  const webp = new Uint8Array(await image().webp({ lossless: true }).toBuffer());
+  webp.set([0xfe, 0xbf, 0xff, (webp[24] & 0xf0) | 0x0f], 21);
+  await assertRejects(
+    () => decodeImage(webp, { name: "huge.webp" }),
+    ImageError,
+    "huge.webp: webp header declares 16383x16383 = 268402689 pixels",
+  );
+  // sharp's own pixel guard is the limit given, never "no limit".
+  await assertRejects(() => decodeWithSharp(files[1][1], 127), Error, "pixel limit");
+  for (const maxPixels of [0, -5, 2.5, NaN, Infinity]) {
+    await assertRejects(
+      () => decodeImage(files[0][1], { maxPixels }),
+      InvalidArgumentError,
+      `maxPixels must be a positive integer, got ${maxPixels}`,
+    );
+    await assertRejects(() => decodeWithSharp(files[1][1], maxPixels), InvalidArgumentError);
+  }
+});
+
+/** A 24-bit BITMAPINFOHEADER BMP header declaring `width`x`height`, with `pixels` after it. */
+function bmpHeader(width: number, height: number, bitsPerPixel: number, pixels = 0): Uint8Array {
+  const bytes = new Uint8Array(54 + pixels);
+  const v = new DataView(bytes.buffer);
+  bytes.set([0x42, 0x4d]);
+  v.setUint32(2, bytes.length, true);
+  v.setUint32(10, 54, true);
+  v.setUint32(14, 40, true);
+  v.setInt32(18, width, true);
+  v.setInt32(22, height, true);
+  v.setUint16(26, 1, true);
+  v.setUint16(28, bitsPerPixel, true);
+  return bytes;
+}
+
+Deno.test("a BMP is checked against its size and the pixel data it holds before bmp-ts allocates", async () => {
+  await assertRejects(
+    () => decodeImage(bmpHeader(100000, -100000, 24), { name: "huge.bmp" }),
+    ImageError,
+    "huge.bmp: bmp header declares 100000x100000 = 10000000000 pixels, more than the limit",
+  );
+  // Under the pixel limit, but the file holds no pixels: bmp-ts would allocate
+  // 6000 * 6000 * 4 bytes before finding out.
+  await assertRejects(
+    () => decodeImage(bmpHeader(6000, 6000, 24), { name: "empty.bmp" }),
+    ImageError,
+    "empty.bmp: BMP header declares 6000x6000 at 24 bits per pixel, which needs " +
+      "108000000 bytes of pixel data from offset 54; the file has 0",
+  );
+  await assertRejects(
+    () => decodeImage(bmpHeader(2, 2, 7, 16), { name: "odd.bmp" }),
+    ImageError,
+    "odd.bmp: unsupported BMP bit depth 7",
+  );
+  // Exactly enough bytes (the last row needs no padding) decodes: 2x2 at 24 bits.
+  const img = await decodeImage(bmpHeader(2, 2, 24, 8 + 6), { name: "ok.bmp" });
+  assertEquals(Array.from(img.data), [0, 0, 0, 0]);
 });

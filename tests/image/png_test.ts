@@ -1,7 +1,7 @@
-import { assert, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { ImageError } from "../../lib/core/errors.ts";
+import { ImageError, InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage, decodeWithSharp } from "../../lib/image/decode.ts";
 import { isPng, readPngHeader, tryDecodePng } from "../../lib/image/png.ts";
 import { createRng } from "../../lib/core/random.ts";
@@ -230,4 +230,83 @@ Deno.test("readPngHeader reads the IHDR chunk and checks it", async () => {
   assert(!isPng(new Uint8Array([0x42, 0x4d])));
   const depth3 = buildPng({ width: 1, height: 1, depth: 3, colorType: 0 }, [new Uint8Array(1)]);
   assertEquals(readPngHeader(depth3), null, "bit depth 3 does not exist");
+});
+
+/**
+ * zlib-compressed zeros, `total` bytes of them, compressed from 1 MiB chunks
+ * so that the test itself never holds the inflated data.
+ */
+async function deflateZeros(total: number): Promise<Uint8Array> {
+  const zeros = new Uint8Array(1 << 20);
+  let sent = 0;
+  const source = new ReadableStream<BufferSource>({
+    pull(controller) {
+      if (sent >= total) return controller.close();
+      controller.enqueue(zeros);
+      sent += zeros.length;
+    },
+  });
+  const stream = source.pipeThrough(new CompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A 1x1 8-bit gray PNG whose IDAT inflates to `total` bytes instead of the 2 it declares. */
+async function pngBomb(total: number): Promise<Uint8Array> {
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, 1);
+  new DataView(ihdr.buffer).setUint32(4, 1);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  return concat([
+    SIGNATURE,
+    chunk("IHDR", ihdr),
+    chunk("IDAT", await deflateZeros(total)),
+    chunk("IEND", new Uint8Array()),
+  ]);
+}
+
+Deno.test("tryDecodePng stops a decompression bomb at the size its header declares", async () => {
+  const bomb = await pngBomb(256 << 20); // 256 MiB of zeros behind a 1x1 header
+  assert(bomb.length < 512 * 1024, `bomb is ${bomb.length} bytes`);
+  const before = Deno.memoryUsage().rss;
+  assertThrows(
+    () => tryDecodePng(bomb, { name: "bomb.png" }),
+    ImageError,
+    "bomb.png: PNG image data inflates to more than the 2 bytes its 1x1 header declares",
+  );
+  const grown = Deno.memoryUsage().rss - before;
+  assert(grown < 100 << 20, `RSS grew by ${grown} bytes while refusing the bomb`);
+  // Several IDAT chunks are one stream: the cap applies to their sum.
+  const rows = [new Uint8Array([1, 2])];
+  const shape = { width: 2, height: 1, depth: 8, colorType: 0 };
+  const png = buildPng(shape, rows);
+  assertEquals(tryDecodePng(png)?.width, 2, "exactly the declared size is accepted");
+  const raw = new Uint8Array(deflateSync(new Uint8Array([0, 1, 2, 0])));
+  const split = concat([
+    png.subarray(0, 33),
+    chunk("IDAT", raw.subarray(0, 3)),
+    chunk("IDAT", raw.subarray(3)),
+    chunk("IEND", new Uint8Array()),
+  ]);
+  assertThrows(() => tryDecodePng(split), ImageError, "more than the 3 bytes its 2x1 header");
+});
+
+Deno.test("tryDecodePng refuses a header above maxPixels before inflating", () => {
+  const shape = { width: 16, height: 8, depth: 8, colorType: 0 };
+  const png = buildPng(shape, Array.from({ length: 8 }, () => new Uint8Array(16)));
+  assertEquals(tryDecodePng(png, { maxPixels: 128 })?.height, 8);
+  assertThrows(
+    () => tryDecodePng(png, { name: "big.png", maxPixels: 100 }),
+    ImageError,
+    "big.png: png header declares 16x8 = 128 pixels, more than the limit of 100",
+  );
+  // A header of 2^31-1 squared is refused by the default limit, not by an allocation.
+  const huge = png.slice();
+  const view = new DataView(huge.buffer);
+  view.setUint32(16, 0x7fffffff);
+  view.setUint32(20, 0x7fffffff);
+  view.setUint32(29, crc32(huge.subarray(12, 29)));
+  assertThrows(() => tryDecodePng(huge), ImageError, "more than the limit of 40000000");
+  for (const maxPixels of [0, -1, 1.5, NaN]) {
+    assertThrows(() => tryDecodePng(png, { maxPixels }), InvalidArgumentError, "maxPixels");
+  }
 });
