@@ -1,6 +1,7 @@
 /**
- * Models: the architectures and their builder, saving and loading, and the compiled
- * chains of layers that inference and training run.
+ * Models: the architectures and their builder, saving and loading (with the
+ * checks of a saved model and the lock of a save), and the compiled chains of
+ * layers that inference and training run.
  *
  * May import: `core/`, `data/`, `kernels/`.
  *
@@ -8,6 +9,11 @@
  */
 
 export * from "./architecture.ts";
+export * from "./dir_lock.ts";
 export * from "./inference_chain.ts";
+export * from "./model_dir.ts";
 export * from "./save_load.ts";
+export * from "./stable_read.ts";
+export * from "./topology_check.ts";
 export * from "./training_chain.ts";
+export * from "./weights_check.ts";

@@ -3,7 +3,8 @@ import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { DigitLabError, ModelLoadError } from "../../lib/core/errors.ts";
-import { loadModel, readMetrics, saveModel } from "../../lib/model/save_load.ts";
+import { lockModelDir } from "../../lib/model/dir_lock.ts";
+import { hasSavedModel, loadModel, readMetrics, saveModel } from "../../lib/model/save_load.ts";
 import type { ModelMetrics } from "../../lib/core/records.ts";
 
 await setupBackend();
@@ -253,30 +254,293 @@ Deno.test("a failed save keeps the previous model and leaves no temporary direct
   });
 });
 
-Deno.test("a save that died between its renames is recovered by the next load and save", async () => {
+Deno.test("a save that died between its renames: loads read the model moved aside, renaming nothing; the next save recovers", async () => {
   await withTempDir(async (root) => {
     const dir = join(root, "m");
     const first = tinyCnn(30);
     const firstPredictions = predict(first);
     await saveModel(first, dir, METRICS);
     first.dispose();
-    // The state a crash leaves: the old model moved aside, a half-written new one.
-    await Deno.rename(dir, `${dir}.old-1700000000000-abcd1234`);
-    await Deno.mkdir(`${dir}.tmp-1700000000001-ffff0000`);
-    await Deno.writeTextFile(`${dir}.tmp-1700000000001-ffff0000/weights.bin`, "partial");
+    // The state a crash leaves: the old model moved aside, a half-written new one, the dead
+    // saver's lock file (its OS lock died with it).
+    await Deno.rename(dir, `${dir}.old-1700000000000-1-1`);
+    await Deno.mkdir(`${dir}.tmp-1-2`);
+    await Deno.writeTextFile(`${dir}.tmp-1-2/weights.bin`, "partial");
+    await Deno.writeTextFile(`${dir}.lock`, "1\n");
 
+    assert(await hasSavedModel(dir));
     const loaded = await loadModel(dir);
     assertEquals(predict(loaded.model), firstPredictions);
     loaded.model.dispose();
-    assertEquals(await leftovers(dir), ["m.tmp-1700000000001-ffff0000"]);
+    assertEquals(await readMetrics(dir), METRICS);
+    assertEquals((await leftovers(dir)).sort(), ["m.old-1700000000000-1-1", "m.tmp-1-2"]);
 
     const second = tinyCnn(40);
     const secondPredictions = predict(second);
     await saveModel(second, dir, METRICS);
     second.dispose();
     assertEquals(await leftovers(dir), []);
+    await assertRejects(() => Deno.stat(`${dir}.lock`), Deno.errors.NotFound);
     const reloaded = await loadModel(dir);
     assertEquals(predict(reloaded.model), secondPredictions);
     reloaded.model.dispose();
+  });
+});
+
+Deno.test("concurrent saves to one directory run one at a time; the last one wins", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const models = [tinyCnn(70), tinyCnn(71), tinyCnn(72)];
+    const steps: string[] = [];
+    await Promise.all(models.map((model, i) =>
+      saveModel(model, dir, { ...METRICS, seed: i }, {
+        onStep: async (step) => {
+          steps.push(`${i} ${step} start`);
+          await new Promise((r) => setTimeout(r, 20));
+          steps.push(`${i} ${step} end`);
+        },
+      })
+    ));
+    // Each save's steps finish before the next save's start: no interleaving.
+    for (let k = 0; k < steps.length; k += 2) {
+      assertEquals(steps[k].replace("start", "end"), steps[k + 1]);
+    }
+    const last = Number(steps.at(-1)!.split(" ")[0]);
+    const loaded = await loadModel(dir);
+    assertEquals(loaded.metrics?.seed, last);
+    assertEquals(predict(loaded.model), predict(models[last]));
+    loaded.model.dispose();
+    models.forEach((m) => m.dispose());
+    assertEquals(await leftovers(dir), []);
+  });
+});
+
+// ------------------------------------------------------------ hardening (issue 14)
+
+/** Parsed model.json, edited freely by the tests below. */
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
+
+/** Saves `model`, lets `edit` change the parsed model.json, and writes it back. */
+async function saveAndEdit(
+  dir: string,
+  model: tf.LayersModel,
+  edit: (json: Json) => void,
+): Promise<void> {
+  await saveModel(model, dir, METRICS);
+  const path = join(dir, "model.json");
+  const json = JSON.parse(await Deno.readTextFile(path));
+  edit(json);
+  await Deno.writeTextFile(path, JSON.stringify(json));
+}
+
+/** dense(4 -> 3), batch norm, dense(3 -> 2). */
+function denseBnModel(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 3, inputShape: [4] }),
+      tf.layers.batchNormalization(),
+      tf.layers.dense({ units: 2 }),
+    ],
+  });
+}
+
+const layersOf = (json: Json): Json[] => json.modelTopology.config.layers;
+
+Deno.test("loadModel refuses a topology bomb from its caps, before building anything", async () => {
+  await withTempDir(async (root) => {
+    const model = tinyCnn(50);
+    const dir = join(root, "m");
+    const bytesBefore = tf.memory().numBytes;
+    // Dense units 10 -> 1,000,000: the old loader built 7,690,000 random weights first.
+    await saveAndEdit(dir, model, (json) => layersOf(json)[2].config.units = 1_000_000);
+    await assertRejects(
+      () => loadModel(dir),
+      ModelLoadError,
+      `${join(dir, "model.json")}: layers[2].config.units = 1000000 exceeds 65536`,
+    );
+    await saveAndEdit(dir, model, (json) => layersOf(json)[0].config.kernel_size = [1e6, 1e6]);
+    await assertRejects(
+      () => loadModel(dir),
+      ModelLoadError,
+      "layers[0].config.kernel_size = [1000000,1000000] is larger than its 28x28 input",
+    );
+    // Within every per-field cap, but 784 * 65536 weights: the parameter cap refuses it.
+    await saveAndEdit(dir, model, (json) => {
+      layersOf(json)[0].config.padding = "same";
+      layersOf(json)[0].config.strides = [1, 1];
+      layersOf(json)[2].config.units = 65536;
+    });
+    await assertRejects(() => loadModel(dir), ModelLoadError, "more than 50000000");
+    assertEquals(tf.memory().numBytes, bytesBefore, "nothing was allocated");
+    model.dispose();
+  });
+});
+
+Deno.test("loadModel refuses nonsense layer settings, naming the field and value", async () => {
+  await withTempDir(async (root) => {
+    const model = denseBnModel();
+    const dir = join(root, "m");
+    const cases: [(layers: Json[]) => void, string][] = [
+      [(l) => l[1].config.epsilon = ".", `layers[1].config.epsilon = "." must be a number`],
+      [(l) => l[1].config.epsilon = -1, `layers[1].config.epsilon = -1 must be in (0, 1]`],
+      [(l) => l[1].config.momentum = 7, `layers[1].config.momentum = 7 must be in [0, 1]`],
+      [(l) => l[1].config.axis = 7, `layers[1].config.axis = 7 must be -1 or 1`],
+      [
+        (l) => l[0].config.activation = "nope",
+        `layers[0].config.activation = "nope" is not one of`,
+      ],
+      [(l) => l[2].config.units = 2.5, `layers[2].config.units = 2.5 must be an integer`],
+      [(l) => l[1].class_name = "Lambda", `layers[1].class_name = "Lambda" is not a layer`],
+      [(l) => l[0].config.batch_input_shape = [null, -4], "batch_input_shape = [null,-4]"],
+      [(l) => l[2].config.bias_regularizer = { class_name: "L2" }, "bias_regularizer"],
+      [(l) => l[0].config.surprise = 1, `layers[0].config.surprise = 1 is not a setting of Dense`],
+    ];
+    for (const [edit, message] of cases) {
+      await saveAndEdit(dir, model, (json) => edit(layersOf(json)));
+      await assertRejects(() => loadModel(dir), ModelLoadError, message);
+    }
+    model.dispose();
+  });
+});
+
+Deno.test("loadModel leaks no tensors when building from a bad topology fails", async () => {
+  await withTempDir(async (root) => {
+    const model = denseBnModel();
+    const dir = join(root, "m");
+    const edits: ((layers: Json[]) => void)[] = [
+      (l) => l[1].config.axis = 7, // fails in TF.js after the first dense layer was built
+      (l) => l[2].config.kernel_initializer.config.mode = "nonsense", // fails at layer 2
+    ];
+    for (const edit of edits) {
+      await saveAndEdit(dir, model, (json) => edit(layersOf(json)));
+      const before = tf.memory().numTensors;
+      await assertRejects(() => loadModel(dir), ModelLoadError);
+      assertEquals(tf.memory().numTensors, before, "tensors leaked by a failed load");
+    }
+    model.dispose();
+  });
+});
+
+Deno.test("saveModel records the SHA-256 of weights.bin and loadModel checks it", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const model = tinyCnn(60);
+    await saveModel(model, dir, METRICS);
+    model.dispose();
+    const weightsPath = join(dir, "weights.bin");
+    const bytes = await Deno.readFile(weightsPath);
+    const hex = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+    assertEquals(json.userDefinedMetadata, { weightsSha256: hex });
+
+    // Stock TF.js reads the folder as it always did.
+    const stock = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: bytes.buffer,
+      userDefinedMetadata: json.userDefinedMetadata,
+    }));
+    stock.dispose();
+
+    const loaded = await loadModel(dir);
+    assertEquals(
+      loaded.model.getUserDefinedMetadata(),
+      undefined,
+      "the hash is not model metadata",
+    );
+    loaded.model.dispose();
+
+    const flipped = bytes.slice();
+    flipped[100] ^= 0x04;
+    await Deno.writeFile(weightsPath, flipped);
+    await assertRejects(
+      () => loadModel(dir),
+      ModelLoadError,
+      `${weightsPath} does not match its SHA-256 (${hex}) recorded in model.json`,
+    );
+
+    // A model saved before hashes were recorded still loads.
+    delete json.userDefinedMetadata;
+    await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(json));
+    const unhashed = await loadModel(dir);
+    unhashed.model.dispose();
+  });
+});
+
+Deno.test("loadModel refuses non-finite weights and negative variances, naming the weight", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const model = denseBnModel();
+    await saveAndEdit(dir, model, (json) => delete json.userDefinedMetadata);
+    model.dispose();
+    const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+    const specs: { name: string; shape: number[] }[] = json.weightsManifest[0].weights;
+    const offsetOf = (name: string) => {
+      let offset = 0;
+      for (const s of specs) {
+        if (s.name === name) return offset;
+        offset += s.shape.reduce((a, b) => a * b, 1);
+      }
+      throw new Error(`no weight ${name}`);
+    };
+    const weightsPath = join(dir, "weights.bin");
+    const original = await Deno.readFile(weightsPath);
+    const kernel = specs[0].name;
+    const variance = specs.find((s) => s.name.endsWith("/moving_variance"))!.name;
+    const cases: [string, number, number, string][] = [
+      [kernel, 5, NaN, `weight "${kernel}" has a non-finite value (NaN) at index 5`],
+      [kernel, 0, Infinity, `weight "${kernel}" has a non-finite value (Infinity) at index 0`],
+      [variance, 1, -2, `weight "${variance}" has a negative variance (-2) at index 1`],
+    ];
+    for (const [name, index, value, message] of cases) {
+      const floats = new Float32Array(original.slice().buffer);
+      floats[offsetOf(name) + index] = value;
+      await Deno.writeFile(weightsPath, new Uint8Array(floats.buffer));
+      await assertRejects(() => loadModel(dir), ModelLoadError, message);
+    }
+  });
+});
+
+Deno.test("data/models/default, saved without a hash, still loads", async () => {
+  const before = tf.memory().numTensors;
+  const { model, metrics } = await loadModel("data/models/default");
+  assert(metrics !== undefined);
+  assertEquals(model.countParams(), 198_762);
+  model.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("saveModel refuses, naming the saving process, when the lock stays held", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const lock = await lockModelDir(dir);
+    const model = tinyCnn(80);
+    await assertRejects(
+      () => saveModel(model, dir, METRICS, { lockTimeoutMs: 50 }),
+      DigitLabError,
+      `process ${Deno.pid} is saving a model to ${dir} (lock file ${dir}.lock)`,
+    );
+    await lock.release();
+    await saveModel(model, dir, METRICS, { lockTimeoutMs: 50 });
+    model.dispose();
+  });
+});
+
+Deno.test("loadModel gives a ModelLoadError when a file is a directory", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const model = tinyCnn(90);
+    await saveModel(model, dir, METRICS);
+    model.dispose();
+    await Deno.remove(join(dir, "weights.bin"));
+    await Deno.mkdir(join(dir, "weights.bin"));
+    await assertRejects(() => loadModel(dir), ModelLoadError, "weights.bin");
+    await Deno.remove(join(dir, "metrics.json"));
+    await Deno.mkdir(join(dir, "metrics.json"));
+    await assertRejects(() => readMetrics(dir), ModelLoadError, "metrics.json is not a file");
   });
 });
