@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["train/parallel"],
   ["train"],
   ["display"],
-  ["notebook", "web", "bench"],
+  ["notebook", "web", "bench", "fuzz"],
   ["cli"],
 ];
 
