@@ -212,6 +212,16 @@ function checkBmpPixelData(bytes: Uint8Array, name: string): void {
   if (!BMP_DEPTHS.has(bits)) {
     throw new ImageError(`${name}: unsupported BMP bit depth ${bits} (1, 4, 8, 16, 24 or 32)`);
   }
+  // bmp-ts allocates the palette that the colours-used field declares before
+  // reading it: a 534-byte file declaring 33,554,432 colours cost 570 MiB.
+  const colours = bytes.length >= 50 ? view.getUint32(46, true) : 0;
+  const mostColours = bits <= 8 ? 2 ** bits : 256;
+  if (colours > mostColours) {
+    throw new ImageError(
+      `${name}: BMP header declares ${colours} palette colours; at most ${mostColours} ` +
+        `at ${bits} bits per pixel`,
+    );
+  }
   const offset = view.getUint32(10, true);
   const rowBytes = Math.ceil((width * bits) / 32) * 4;
   const needed = rowBytes * (height - 1) + Math.ceil((width * bits) / 8);
@@ -221,6 +231,47 @@ function checkBmpPixelData(bytes: Uint8Array, name: string): void {
       `${name}: BMP header declares ${width}x${height} at ${bits} bits per pixel, which needs ` +
         `${needed} bytes of pixel data from offset ${offset}; the file has ${available}`,
     );
+  }
+}
+
+/**
+ * Refuses a GIF whose image descriptors place a frame outside its logical
+ * screen. The pixel limit is checked against the screen's size (the
+ * header's), but libvips decodes a frame at the size its own descriptor
+ * declares: an 89-byte GIF with a 16x16 screen and a 65535x144 frame made it
+ * decode 9–17 megapixels (0.5–8 s) before anything failed. Walks the blocks
+ * without decoding: descriptors, colour tables and data sub-blocks are
+ * skipped by their declared lengths, so the cost is one pass over the file.
+ */
+function checkGifFrames(bytes: Uint8Array, name: string): void {
+  if (bytes.length < 13) return; // sharp reports the truncated header
+  const u16 = (at: number) => bytes[at] | (bytes[at + 1] << 8);
+  const screenWidth = u16(6);
+  const screenHeight = u16(8);
+  const colourTable = (flags: number) => (flags & 0x80) ? 3 * 2 ** ((flags & 7) + 1) : 0;
+  const skipSubBlocks = (at: number) => {
+    while (at < bytes.length && bytes[at] !== 0) at += bytes[at] + 1;
+    return at + 1;
+  };
+  let at = 13 + colourTable(bytes[10]);
+  while (at < bytes.length) {
+    const block = bytes[at];
+    if (block === 0x3b) return; // trailer
+    if (block === 0x21) { // extension: label, then data sub-blocks
+      at = skipSubBlocks(at + 2);
+    } else if (block === 0x2c) { // image descriptor
+      if (at + 10 > bytes.length) return;
+      const [left, top, width, height] = [u16(at + 1), u16(at + 3), u16(at + 5), u16(at + 7)];
+      if (left + width > screenWidth || top + height > screenHeight) {
+        throw new ImageError(
+          `${name}: GIF frame ${width}x${height} at (${left}, ${top}) lies outside its ` +
+            `${screenWidth}x${screenHeight} screen`,
+        );
+      }
+      at = skipSubBlocks(at + 10 + colourTable(bytes[at + 9]) + 1);
+    } else {
+      return; // not a block GIF defines: libvips reports the damage
+    }
   }
 }
 
@@ -336,6 +387,7 @@ export async function decodeImage(
     );
   }
   if (header.format === "bmp") return decodeBmpPixels(bytes, name);
+  if (header.format === "gif") checkGifFrames(bytes, name);
   if (header.format === "png") {
     const img = tryDecodePng(bytes, { name, maxPixels });
     if (img !== null) return img;

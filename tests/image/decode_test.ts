@@ -315,3 +315,33 @@ Deno.test("a BMP is checked against its size and the pixel data it holds before 
   const img = await decodeImage(bmpHeader(2, 2, 24, 8 + 6), { name: "ok.bmp" });
   assertEquals(Array.from(img.data), [0, 0, 0, 0]);
 });
+
+/** A 16x16 grey image in `format`, as this project encodes it. */
+function grey16(format: "gif" | "bmp"): Promise<Uint8Array> {
+  const img: GrayImage = { width: 16, height: 16, data: new Float32Array(256).fill(0.5) };
+  return encodeImage(img, { format });
+}
+
+Deno.test("decodeImage refuses a GIF frame that lies outside the screen its header declares", async () => {
+  const gif = await grey16("gif");
+  const at = gif.indexOf(0x2c, 13); // the first image descriptor
+  assert(at > 0);
+  const bomb = gif.slice();
+  new DataView(bomb.buffer).setUint16(at + 5, 65535, true); // frame width
+  await assertRejects(
+    () => decodeImage(bomb, { name: "wide.gif" }),
+    ImageError,
+    "wide.gif: GIF frame 65535x16 at (0, 0) lies outside its 16x16 screen",
+  );
+  assertEquals((await decodeImage(gif)).width, 16); // the unpatched file still reads
+});
+
+Deno.test("decodeImage refuses a BMP palette larger than its bit depth allows, before bmp-ts allocates it", async () => {
+  const bmp = (await grey16("bmp")).slice();
+  new DataView(bmp.buffer).setUint32(46, 33_554_432, true); // colours used
+  await assertRejects(
+    () => decodeImage(bmp, { name: "palette.bmp" }),
+    ImageError,
+    "palette.bmp: BMP header declares 33554432 palette colours; at most 256 at 24 bits per pixel",
+  );
+});
