@@ -1,6 +1,6 @@
 /**
- * Measuring speed and memory: training and inference benchmarks, the PyTorch peer and
- * the per-kernel profile of a training step.
+ * Measuring speed and memory: training and inference benchmarks, the PyTorch peer,
+ * the per-kernel profile of a training step and the server under load.
  *
  * May import: every layer up to `display/`.
  *
@@ -10,4 +10,5 @@
 export * from "./measure.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";
+export * from "./serve_load.ts";
 export * from "./timing.ts";

@@ -14,8 +14,7 @@ import {
   resolvePath,
 } from "../core/mod.ts";
 import { hasSavedModel, loadModel } from "../model/mod.ts";
-import { createClassifier } from "../eval/mod.ts";
-import { startServer, type WebServer } from "../web/mod.ts";
+import { createBatchClassifier, createBatcher, startServer, type WebServer } from "../web/mod.ts";
 import { intFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -120,7 +119,9 @@ export async function main(args: string[], options: ServeOptions = {}): Promise<
   try {
     let server: WebServer;
     try {
-      server = startServer({ classify: createClassifier(model), port, hostname, ...options });
+      // Concurrent requests share one model call: see web/batcher.ts.
+      const classify = createBatcher({ classifyBatch: createBatchClassifier(model) });
+      server = startServer({ classify, port, hostname, ...options });
     } catch (e) {
       const reason = e instanceof Deno.errors.AddrInUse
         ? `port ${port} is already in use (try --port 0 for a free one)`

@@ -2,13 +2,14 @@
  * The HTTP routes of the drawing page: `GET /` serves the page, `POST
  * /api/predict` reads the digit (or with `?multi=1` the number) in the
  * posted image. Errors come back as JSON `{ error }` with a status that
- * names the kind of problem: 400 bad image or query, 404 unknown path, 405
- * wrong method, 413 body too large, 500 a failing model.
+ * names the kind of problem: 400 bad image, query or unreadable body, 404
+ * unknown path, 405 wrong method, 408 body too slow, 413 body too large, 500
+ * a failing model. Every response carries `X-Content-Type-Options: nosniff`.
  *
  * @module
  */
 
-import { ImageError } from "../core/mod.ts";
+import { ImageError, InvalidArgumentError } from "../core/mod.ts";
 import type { Classify } from "../image/mod.ts";
 import { readDigitUpload, readNumberUpload } from "./api.ts";
 import { readPage } from "./page.ts";
@@ -26,6 +27,20 @@ import { readPage } from "./page.ts";
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /**
+ * Longest {@link createHandler} waits for a whole request body by default
+ * (10 s): a client that sends slower than that holds a connection and its
+ * buffers for nothing.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_BODY_TIMEOUT_MS } from "./handler.ts";
+ * assertEquals(DEFAULT_BODY_TIMEOUT_MS, 10_000);
+ * ```
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/**
  * Options of {@link createHandler}.
  */
 export interface HandlerOptions {
@@ -33,6 +48,8 @@ export interface HandlerOptions {
   classify: Classify;
   /** Largest accepted request body in bytes. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Longest wait for the whole request body, in ms. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
+  bodyTimeoutMs?: number;
 }
 
 /** A request handler, as `Deno.serve` takes it. */
@@ -40,30 +57,101 @@ export type Handler = (request: Request) => Promise<Response>;
 
 /** Keeps the page to itself: nothing loads from elsewhere, so it works offline. */
 const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " +
-  "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'";
+  "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; " +
+  // and no other site may frame it (clickjacking)
+  "frame-ancestors 'none'";
+
+/** Browsers must take the content type as given, never guess one from the bytes. */
+const NOSNIFF = { "x-content-type-options": "nosniff" };
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: { "content-type": "application/json; charset=utf-8", ...NOSNIFF, ...headers },
   });
 }
 
-function jsonError(status: number, error: string, headers: Record<string, string> = {}): Response {
+/**
+ * Answers a failure of the request body as the JSON error of the API.
+ * Exported for `startServer`'s last-resort error handler.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { jsonError } from "./handler.ts";
+ * const res = jsonError(408, "too slow");
+ * assertEquals([res.status, await res.json()], [408, { error: "too slow" }]);
+ * assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+ * ```
+ */
+export function jsonError(
+  status: number,
+  error: string,
+  headers: Record<string, string> = {},
+): Response {
   return json({ error }, status, headers);
 }
 
-/** The body's bytes, or null when it holds more than `max` bytes. */
-async function readBody(request: Request, max: number): Promise<Uint8Array | null> {
-  if (Number(request.headers.get("content-length") ?? 0) > max) return null;
+/** Why a request body could not be read, as the status and message to answer. */
+class BodyFailure {
+  constructor(readonly status: number, readonly message: string) {}
+}
+
+/**
+ * The body's bytes, read in at most `timeoutMs`; a body over `max` bytes
+ * (declared or streamed), a slow one, or one that breaks off (the client
+ * went away mid-upload) is a {@link BodyFailure}, never an exception.
+ */
+async function readBody(
+  request: Request,
+  max: number,
+  timeoutMs: number,
+): Promise<Uint8Array | BodyFailure> {
+  const tooLarge = new BodyFailure(413, `request body is larger than the limit of ${max} bytes`);
+  if (Number(request.headers.get("content-length") ?? 0) > max) return tooLarge;
   if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<BodyFailure>((resolve) => {
+    timer = setTimeout(
+      () => resolve(new BodyFailure(408, `request body did not arrive within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.length;
-    if (total > max) return null; // leaving the loop cancels the stream
-    chunks.push(chunk);
+  let failure: BodyFailure | undefined;
+  try {
+    while (true) {
+      const read = reader.read();
+      read.catch(() => {}); // a read left behind by the timeout must not reject unhandled
+      const next = await Promise.race([read, timedOut]);
+      if (next instanceof BodyFailure) {
+        failure = next;
+        break;
+      }
+      if (next.done) break;
+      total += next.value.length;
+      if (total > max) {
+        failure = tooLarge;
+        break;
+      }
+      chunks.push(next.value);
+    }
+  } catch (e) {
+    failure = new BodyFailure(
+      400,
+      `request body could not be read: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  } finally {
+    clearTimeout(timer);
   }
+  if (failure !== undefined) {
+    // Stop the transfer and free what the stream holds; a broken stream may refuse.
+    reader.cancel(failure.message).catch(() => {});
+    return failure;
+  }
+  reader.releaseLock();
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
@@ -79,17 +167,36 @@ function parseMulti(value: string | null): boolean | undefined {
   return undefined;
 }
 
-async function predict(request: Request, url: URL, options: HandlerOptions): Promise<Response> {
+/** The body limits of a handler, checked once. */
+interface BodyLimits {
+  maxBodyBytes: number;
+  bodyTimeoutMs: number;
+}
+
+function bodyLimits(options: HandlerOptions): BodyLimits {
+  const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES, bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS } =
+    options;
+  if (!(bodyTimeoutMs > 0 && bodyTimeoutMs < Infinity)) {
+    throw new InvalidArgumentError(
+      `bodyTimeoutMs must be a positive number of milliseconds, got ${bodyTimeoutMs}`,
+    );
+  }
+  return { maxBodyBytes, bodyTimeoutMs };
+}
+
+async function predict(
+  request: Request,
+  url: URL,
+  options: HandlerOptions,
+  limits: BodyLimits,
+): Promise<Response> {
   const raw = url.searchParams.get("multi");
   const multi = parseMulti(raw);
   if (multi === undefined) {
     return jsonError(400, `query parameter multi must be 1 or 0, got ${JSON.stringify(raw)}`);
   }
-  const max = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const bytes = await readBody(request, max);
-  if (bytes === null) {
-    return jsonError(413, `request body is larger than the limit of ${max} bytes`);
-  }
+  const bytes = await readBody(request, limits.maxBodyBytes, limits.bodyTimeoutMs);
+  if (bytes instanceof BodyFailure) return jsonError(bytes.status, bytes.message);
   try {
     const classify = options.classify;
     return json(
@@ -97,14 +204,18 @@ async function predict(request: Request, url: URL, options: HandlerOptions): Pro
     );
   } catch (e) {
     if (e instanceof ImageError) return jsonError(400, e.message);
-    console.error(e);
-    return jsonError(500, `the model failed: ${e instanceof Error ? e.message : String(e)}`);
+    const error = `the model failed: ${e instanceof Error ? e.message : String(e)}`;
+    // One line for the operator; the client gets the same words.
+    console.error(`POST ${url.pathname}${url.search}: 500 ${error.replaceAll("\n", " ")}`);
+    return jsonError(500, error);
   }
 }
 
 /**
  * Creates the request handler of the drawing page and its prediction API.
  * Serve it with `Deno.serve` (see `startServer`) or call it directly.
+ *
+ * @throws {InvalidArgumentError} when `bodyTimeoutMs` is not a positive, finite number.
  *
  * @example
  * ```ts
@@ -118,6 +229,7 @@ async function predict(request: Request, url: URL, options: HandlerOptions): Pro
  * ```
  */
 export function createHandler(options: HandlerOptions): Handler {
+  const limits = bodyLimits(options);
   return async (request) => {
     const url = new URL(request.url);
     if (url.pathname === "/") {
@@ -131,6 +243,7 @@ export function createHandler(options: HandlerOptions): Handler {
           "content-type": "text/html; charset=utf-8",
           "content-security-policy": PAGE_CSP,
           "cache-control": "no-cache",
+          ...NOSNIFF,
         },
       });
     }
@@ -140,7 +253,7 @@ export function createHandler(options: HandlerOptions): Handler {
           allow: "POST",
         });
       }
-      return await predict(request, url, options);
+      return await predict(request, url, options, limits);
     }
     return jsonError(404, `no such path: ${url.pathname}`);
   };

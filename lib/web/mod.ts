@@ -7,6 +7,8 @@
  */
 
 export * from "./api.ts";
+export * from "./batch_classifier.ts";
+export * from "./batcher.ts";
 export * from "./handler.ts";
 export * from "./page.ts";
 export * from "./server.ts";

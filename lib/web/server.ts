@@ -5,7 +5,7 @@
  */
 
 import type { Classify } from "../image/mod.ts";
-import { createHandler } from "./handler.ts";
+import { createHandler, jsonError } from "./handler.ts";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -19,6 +19,8 @@ export interface ServerOptions {
   signal?: AbortSignal;
   /** Largest accepted request body in bytes. Default 10 MiB. */
   maxBodyBytes?: number;
+  /** Longest wait for the whole request body, in ms (then 408). Default 10 s. */
+  bodyTimeoutMs?: number;
 }
 
 /** A running server. */
@@ -37,6 +39,8 @@ export interface WebServer {
  * Starts serving the drawing page (`GET /`) and the prediction API (`POST
  * /api/predict`) with `classify` as the model.
  *
+ * @throws {InvalidArgumentError} for a bad `bodyTimeoutMs`.
+ *
  * @example
  * ```ts
  * import { assertEquals, assertMatch } from "@std/assert";
@@ -50,12 +54,24 @@ export interface WebServer {
  * ```
  */
 export function startServer(options: ServerOptions): WebServer {
+  const handler = createHandler({
+    classify: options.classify,
+    maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
+  });
   const server = Deno.serve({
     port: options.port ?? 8000,
     hostname: options.hostname ?? "127.0.0.1",
     signal: options.signal,
     onListen: () => {},
-  }, createHandler({ classify: options.classify, maxBodyBytes: options.maxBodyBytes }));
+    // The handler answers every failure itself; should one still escape, the
+    // client gets the API's JSON shape and the operator one line, not a stack.
+    onError: (e) => {
+      const message = e instanceof Error ? e.message : String(e);
+      console.error(`request failed: ${message.replaceAll("\n", " ")}`);
+      return jsonError(500, `the server failed: ${message}`);
+    },
+  }, handler);
   const { hostname, port } = server.addr;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return {

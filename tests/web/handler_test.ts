@@ -1,4 +1,5 @@
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "@std/assert";
+import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray, sideBySide } from "../../lib/image/synth/scenes.ts";
 import { createHandler } from "../../lib/web/handler.ts";
@@ -104,12 +105,90 @@ Deno.test("handler: a failing model is a 500 naming the failure", async () => {
   const handle = createHandler({ classify: () => [0.5, 0.5] });
   const png = await encodePng(inkToGray(drawDigit(2, { size: 64 })));
   const error = console.error;
-  console.error = () => {};
+  const logged: unknown[][] = [];
+  console.error = (...parts: unknown[]) => logged.push(parts);
   try {
     const res = await handle(post("/api/predict", png));
     assertEquals(res.status, 500);
+    assertEquals(res.headers.get("x-content-type-options"), "nosniff");
     assertStringIncludes((await res.json()).error, "10 finite probabilities");
   } finally {
     console.error = error;
+  }
+  // one line on the server's stderr, no stack trace
+  assertEquals(logged.length, 1);
+  assertEquals(logged[0].length, 1);
+  const line = String(logged[0][0]);
+  assertStringIncludes(line, "10 finite probabilities");
+  assert(!line.includes("\n"), line);
+});
+
+Deno.test("handler: every response says nosniff; the page may not be framed", async () => {
+  const handle = createHandler({ ...widthClassifier(), maxBodyBytes: 10 });
+  const png = await encodePng(inkToGray(drawDigit(7, { size: 96 })));
+  const responses = [
+    await handle(new Request(BASE + "/")),
+    await handle(new Request(BASE + "/", { method: "HEAD" })),
+    await createHandler(widthClassifier())(post("/api/predict", png)),
+    await handle(post("/api/predict", "not an image")),
+    await handle(post("/api/predict?multi=2", "x")),
+    await handle(new Request(BASE + "/api/predict")),
+    await handle(new Request(BASE + "/nowhere")),
+  ];
+  for (const res of responses) {
+    assertEquals(res.headers.get("x-content-type-options"), "nosniff", `${res.status}`);
+    await res.body?.cancel();
+  }
+  const csp = responses[0].headers.get("content-security-policy")!;
+  assertStringIncludes(csp, "frame-ancestors 'none'");
+  assertStringIncludes(csp, "default-src 'none'");
+  assertStringIncludes(csp, "form-action 'none'");
+});
+
+Deno.test("handler: a body that fails mid-way is a JSON 400 naming the failure", async () => {
+  const model = widthClassifier();
+  const handle = createHandler(model);
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new Uint8Array(100));
+      c.error(new Error("connection reset by peer"));
+    },
+  });
+  const res = await handle(post("/api/predict", stream));
+  assertEquals(res.status, 400);
+  assertEquals(res.headers.get("content-type"), "application/json; charset=utf-8");
+  const { error } = await res.json();
+  assertStringIncludes(error, "request body");
+  assertStringIncludes(error, "connection reset by peer");
+  assertEquals(model.inputs.length, 0);
+});
+
+Deno.test("handler: a body that does not arrive within the timeout is a JSON 408", async () => {
+  const handle = createHandler({ ...widthClassifier(), bodyTimeoutMs: 50 });
+  let cancelled: unknown = null;
+  const stalled = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new Uint8Array(10)); // then nothing more, ever
+    },
+    cancel(reason) {
+      cancelled = reason ?? "cancelled";
+    },
+  });
+  const res = await handle(post("/api/predict", stalled));
+  assertEquals(res.status, 408);
+  assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+  const { error } = await res.json();
+  assertStringIncludes(error, "request body");
+  assertStringIncludes(error, "50 ms");
+  assert(cancelled !== null, "the stalled body is cancelled");
+});
+
+Deno.test("handler: a bad body timeout is refused naming the value", () => {
+  for (const bodyTimeoutMs of [0, -1, NaN, Infinity]) {
+    assertThrows(
+      () => createHandler({ ...widthClassifier(), bodyTimeoutMs }),
+      InvalidArgumentError,
+      `bodyTimeoutMs must be a positive number of milliseconds, got ${bodyTimeoutMs}`,
+    );
   }
 });
