@@ -231,7 +231,14 @@ async function predict(
 export function createHandler(options: HandlerOptions): Handler {
   const limits = bodyLimits(options);
   return async (request) => {
-    const url = new URL(request.url);
+    let url: URL;
+    try {
+      // Deno builds the URL from the Host header, which a client may send
+      // as anything (`]]]127.0.0.1`): a bad request, not the server's failure.
+      url = new URL(request.url);
+    } catch {
+      return jsonError(400, `the request's URL is not valid: ${request.url.slice(0, 200)}`);
+    }
     if (url.pathname === "/") {
       if (request.method !== "GET" && request.method !== "HEAD") {
         return jsonError(405, `${request.method} / is not allowed; use GET`, {

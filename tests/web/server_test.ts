@@ -113,6 +113,27 @@ Deno.test("startServer: an aborted upload gets the JSON error; nothing on stderr
   assertEquals(model.inputs.length, 0);
 });
 
+Deno.test("startServer: a Host header that makes no URL is a JSON 400, not a server failure", async () => {
+  const model = widthClassifier();
+  const server = startServer({ classify: model.classify, port: 0 });
+  const logged = await capturingStderr(async () => {
+    try {
+      for (const host of ["]]]127.0.0.1", "127.0*0.1", "127.0>0.1"]) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
+        const head = `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+        await conn.write(new TextEncoder().encode(head));
+        const reply = await readReply(conn);
+        conn.close();
+        // Deno's HTTP layer may refuse some hosts itself (400, no body); none may reach a 500.
+        assertMatch(reply, /^HTTP\/1\.1 400 /, `Host: ${host}`);
+      }
+    } finally {
+      await server.shutdown();
+    }
+  });
+  assertEquals(logged, []);
+});
+
 Deno.test("startServer: a stalled upload is answered 408 after the body timeout", async () => {
   const server = startServer({ ...widthClassifier(), port: 0, bodyTimeoutMs: 100 });
   try {
