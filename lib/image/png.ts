@@ -134,7 +134,18 @@ const METADATA_KEYWORDS = ["Raw profile type exif", "Raw profile type APP1", "XM
 
 let crcTable: Uint32Array | undefined;
 
-function crc32(bytes: Uint8Array, start: number, end: number): number {
+/**
+ * The CRC-32 that PNG chunks carry (ISO 3309), over `bytes[start..end)`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { crc32 } from "./png.ts";
+ * const iend = new TextEncoder().encode("IEND");
+ * assertEquals(crc32(iend, 0, 4), 0xae426082); // every PNG ends with these bytes
+ * ```
+ */
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

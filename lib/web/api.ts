@@ -9,7 +9,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { type Classify, decodeImage, encodePng, readDigit, readNumber } from "../image/mod.ts";
+import { type Classify, decodeImage, encodeGrayPng, readDigit, readNumber } from "../image/mod.ts";
 import { type Alternative, topK } from "../eval/mod.ts";
 
 /**
@@ -64,11 +64,11 @@ export interface UploadOptions {
  * ```ts
  * import { assertMatch } from "@std/assert";
  * import { inputPngDataUrl } from "./api.ts";
- * assertMatch(await inputPngDataUrl(new Float32Array(784)), /^data:image\/png;base64,/);
+ * assertMatch(inputPngDataUrl(new Float32Array(784)), /^data:image\/png;base64,/);
  * ```
  */
-export async function inputPngDataUrl(pixels: Float32Array): Promise<string> {
-  const png = await encodePng({ width: 28, height: 28, data: pixels });
+export function inputPngDataUrl(pixels: Float32Array): string {
+  const png = encodeGrayPng({ width: 28, height: 28, data: pixels });
   return `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
 }
 
@@ -79,7 +79,7 @@ async function apiDigit(probabilities: number[], input: Float32Array): Promise<A
     confidence: top3[0].probability,
     probabilities,
     top3,
-    input_png: await inputPngDataUrl(input),
+    input_png: inputPngDataUrl(input),
     error: null,
   };
 }

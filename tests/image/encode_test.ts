@@ -1,7 +1,7 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage, readImageHeader } from "../../lib/image/decode.ts";
-import { encodeImage, encodePng } from "../../lib/image/encode.ts";
+import { encodeGrayPng, encodeImage, encodePng } from "../../lib/image/encode.ts";
 import type { RgbImage } from "../../lib/image/raster.ts";
 
 Deno.test("encodePng is lossless for 8-bit gray levels", async () => {
@@ -48,5 +48,19 @@ Deno.test("encodeImage rejects bad sizes, quality and orientation", async () => 
     () => encodeImage(ok, { format: "jpeg", orientation: 9 }),
     InvalidArgumentError,
     "got 9",
+  );
+});
+
+Deno.test("encodeGrayPng holds the same pixels as encodePng, and refuses a wrong data length", async () => {
+  const data = new Float32Array(28 * 30).map((_, i) => (i * 37 % 256) / 255);
+  const img = { width: 28, height: 30, data };
+  const ours = await decodeImage(encodeGrayPng(img));
+  const sharps = await decodeImage(await encodePng(img));
+  assertEquals([ours.width, ours.height], [28, 30]);
+  assertEquals([...ours.data], [...sharps.data]);
+  assertThrows(
+    () => encodeGrayPng({ width: 28, height: 28, data: new Float32Array(10) }),
+    InvalidArgumentError,
+    "image data has 10 values, expected 28x28 = 784",
   );
 });

@@ -94,5 +94,5 @@ Deno.test("readDigitUpload/readNumberUpload: bad bytes and a bad model name the 
 
 Deno.test("inputPngDataUrl: round-trips 28x28 ink values", async () => {
   const pixels = Float32Array.from({ length: 784 }, (_, i) => (i % 29) / 28);
-  assertSamePixels(await fromDataUrl(await inputPngDataUrl(pixels)), pixels);
+  assertSamePixels(await fromDataUrl(inputPngDataUrl(pixels)), pixels);
 });
