@@ -51,8 +51,9 @@ function describe(o: DatasetFileOutcome): string {
  * Runs the command; returns the exit code: 0 on success, 1 when a file failed
  * to download.
  *
- * @throws {InvalidArgumentError} on bad usage: an unknown option, no dataset
- *   name or more than one, or a name not in the catalog.
+ * @throws {InvalidArgumentError} on bad usage, before any download: an
+ *   unknown option, no dataset name or more than one, a name not in the
+ *   catalog, or a `--dir` that is a file or cannot be made.
  *
  * @example
  * ```ts

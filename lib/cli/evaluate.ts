@@ -42,6 +42,7 @@ export async function main(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
     string: ["model", "data"],
     boolean: ["json"],
+    positional: false,
   });
   if (flags.help) {
     console.log(HELP);

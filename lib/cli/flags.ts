@@ -8,6 +8,7 @@
 
 import { InvalidArgumentError } from "../core/mod.ts";
 import { MODEL_CONFIGS, type ModelConfig } from "../model/mod.ts";
+import { checkThreads } from "../train/parallel/mod.ts";
 
 /** Bounds a numeric flag must respect. */
 export interface FlagBounds {
@@ -92,23 +93,28 @@ export function intFlag(
 }
 
 /**
- * Reads `--threads` as `"auto"` (also when absent) or a positive integer.
+ * Reads `--threads` as `"auto"` (also when absent) or a positive integer
+ * that this machine can use: at most 4 per core, and 64 (as the library's
+ * `checkThreads` allows, so a command refuses it before any work starts).
  *
- * @throws {InvalidArgumentError} naming the flag and the value otherwise.
+ * @throws {InvalidArgumentError} naming the flag and the value (and the
+ *   cores, when there are too many threads) otherwise.
  *
  * @example
  * ```ts
- * import { assertEquals } from "@std/assert";
+ * import { assertEquals, assertThrows } from "@std/assert";
  * import { threadsFlag } from "./flags.ts";
  * assertEquals(threadsFlag({}), "auto");
  * assertEquals(threadsFlag({ threads: "auto" }), "auto");
  * assertEquals(threadsFlag({ threads: "2" }), 2);
+ * assertThrows(() => threadsFlag({ threads: "999" }), Error, "--threads must be at most");
  * ```
  */
 export function threadsFlag(flags: Flags): number | "auto" {
-  return flags.threads === undefined || flags.threads === "auto"
-    ? "auto"
-    : intFlag(flags, "threads", 1, { min: 1 });
+  if (flags.threads === undefined || flags.threads === "auto") return "auto";
+  const threads = intFlag(flags, "threads", 1, { min: 1 });
+  checkThreads(threads, { name: "--threads" });
+  return threads;
 }
 
 /**

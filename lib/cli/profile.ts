@@ -9,7 +9,7 @@ import { setupBackend } from "../kernels/mod.ts";
 import { formatProfile, profileTrainingStep } from "../bench/mod.ts";
 import { buildModel } from "../model/mod.ts";
 import { coreThreads, parallelTrainingProblem } from "../train/parallel/mod.ts";
-import { intFlag, modelFlag, modelNames } from "./flags.ts";
+import { intFlag, modelFlag, modelNames, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task profile [options]
@@ -21,7 +21,7 @@ Options:
   --model NAME       architecture: ${modelNames()} (default reference)
   --batch-size N     samples per step (default 128)
   --steps N          profiled steps, and as many timed ones (default 3)
-  --threads N        also time data-parallel steps on N threads (default: the
+  --threads N|auto   also time data-parallel steps on N threads (default auto: the
                      cores, up to 4; 1 to skip)
   --json             print the profile as one JSON object
   -h, --help         show this help
@@ -50,7 +50,8 @@ export async function main(args: string[]): Promise<number> {
   const { name, config } = modelFlag(flags);
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
   const steps = intFlag(flags, "steps", 3, { min: 1 });
-  const threads = intFlag(flags, "threads", coreThreads(), { min: 1 });
+  const threadsSetting = threadsFlag(flags);
+  const threads = threadsSetting === "auto" ? coreThreads() : threadsSetting;
   await setupBackend();
   const model = buildModel(config, { seed: 1 });
   try {

@@ -41,9 +41,39 @@ export type ParsedFlags<S extends string, B extends string> =
   & { [K in B | "help"]: boolean }
   & { _: string[]; "--": string[] };
 
+/** A negative number as a user types it: `-1`, `-0.5`, `-.5`, `-1e-3`. */
+const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Writes `--name -1` as `--name=-1` for the value flags in `names`:
+ * `parseArgs` takes an argument starting with `-` for an option, so
+ * `--epochs -1` would be "unknown option -1" instead of reaching the check
+ * of `--epochs`, which names the flag and says what it must be.
+ */
+function joinNegativeValues(args: string[], names: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    // Everything after "--" is left as given.
+    if (arg === "--") return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    if (
+      arg.startsWith("--") && names.includes(arg.slice(2)) && next !== undefined &&
+      NEGATIVE_NUMBER.test(next)
+    ) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
 /**
  * Parses command-line arguments against `spec`. Every command does it this
  * way, so every command words its usage errors the same.
+ *
+ * A value flag followed by a negative number (`--lr -1`) takes it as its
+ * value, so the flag's own check can say what is wrong with it.
  *
  * @throws {InvalidArgumentError} for an unknown option, a value flag without
  *   a value, or a positional argument beyond those `spec` allows, naming it.
@@ -54,6 +84,7 @@ export type ParsedFlags<S extends string, B extends string> =
  * import { parseFlags } from "./run.ts";
  * const f = parseFlags(["--epochs", "3", "x.png"], { string: ["epochs"], boolean: ["json"] });
  * assertEquals([f.epochs, f.json, f._], ["3", false, ["x.png"]]);
+ * assertEquals(parseFlags(["--lr", "-1"], { string: ["lr"] }).lr, "-1");
  * assertThrows(() => parseFlags(["--epocs", "3"], {}), Error, "unknown option --epocs");
  * assertThrows(() => parseFlags(["a", "b"], { positional: 1 }), Error, 'unexpected argument "b"');
  * ```
@@ -63,7 +94,7 @@ export function parseFlags<S extends string = never, B extends string = never>(
   spec: FlagSpec<S, B>,
 ): ParsedFlags<S, B> {
   const positional: string[] = [];
-  const parsed = parseArgs(args, {
+  const parsed = parseArgs(joinNegativeValues(args, spec.string ?? []), {
     string: [...(spec.string ?? [])],
     boolean: [...(spec.boolean ?? []), "help"],
     alias: { h: "help" },

@@ -73,6 +73,7 @@ export async function main(args: string[]): Promise<number> {
       "threads",
     ],
     boolean: ["augment"],
+    positional: false,
   });
   if (flags.help) {
     console.log(HELP);
@@ -88,16 +89,20 @@ export async function main(args: string[]): Promise<number> {
     ? undefined
     : intFlag(flags, "patience", 0, { min: 1 });
   const threads = threadsFlag(flags);
+  // Checked now, before data is loaded; the default depends on the data.
+  const givenEpochs = flags.epochs === undefined
+    ? undefined
+    : intFlag(flags, "epochs", 0, { min: 1 });
+  const learningRate = numberFlag(flags, "lr", 0.003, {
+    min: 0,
+    exclusiveMin: true,
+  });
   const out = resolvePath(flags.out ?? dataPath("models", "latest"));
 
   const backend = await setupBackend();
   const splits = await loadSplits({ data: flags.data, seed, validation, limit });
   const fullData = splits.source.startsWith("idx:");
-  const epochs = intFlag(flags, "epochs", fullData ? 3 : 8, { min: 1 });
-  const learningRate = numberFlag(flags, "lr", 0.003, {
-    min: 0,
-    exclusiveMin: true,
-  });
+  const epochs = givenEpochs ?? (fullData ? 3 : 8);
   console.log(
     `Data: ${splits.source} — train ${splits.train.count}, validation ${splits.validation.count}, test ${splits.test.count}`,
   );

@@ -3,7 +3,11 @@
  *
  * A file is written to a temporary file next to its destination and renamed
  * into place only once its size and SHA-256 are right, so a failed download
- * never replaces or leaves behind a file.
+ * never replaces or leaves behind a file. A mirror that sends no headers, or
+ * stops sending bytes, for longer than a timeout counts as failed, and the
+ * next one is tried. The temporary file is named after the process writing
+ * it (`.<file>.part-<pid>-<n>`), so that a later run can tell one left by a
+ * killed download from one still being written, and remove it.
  *
  * @module
  */
@@ -33,7 +37,43 @@ export interface DownloadFileOptions {
   fetch?: typeof fetch;
   /** Called as bytes arrive. */
   onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Milliseconds a mirror may take to answer with its headers before it
+   * counts as failed (default {@linkcode DEFAULT_HEADERS_TIMEOUT_MS}).
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Milliseconds a mirror may send no byte of the body before it counts as
+   * failed (default {@linkcode DEFAULT_IDLE_TIMEOUT_MS}).
+   */
+  idleTimeoutMs?: number;
 }
+
+/**
+ * How long a mirror may take to send its response headers, in
+ * milliseconds, by default.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_HEADERS_TIMEOUT_MS } from "./download.ts";
+ * assertEquals(DEFAULT_HEADERS_TIMEOUT_MS, 30_000);
+ * ```
+ */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+
+/**
+ * How long a mirror may send no byte of the body, in milliseconds, by
+ * default: a mirror that stalls mid-body would otherwise hang the download.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_IDLE_TIMEOUT_MS } from "./download.ts";
+ * assertEquals(DEFAULT_IDLE_TIMEOUT_MS, 30_000);
+ * ```
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** What {@linkcode downloadFile} did. */
 export interface DownloadResult {
@@ -80,15 +120,61 @@ function message(e: unknown): string {
   return e.cause === undefined ? e.message : `${e.message} (${message(e.cause)})`;
 }
 
+/** `ms` milliseconds as an error message says it: `30 s`, `0.2 s`. */
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+/**
+ * Settles as `work` does, or rejects with `timedOut()` after `ms`
+ * milliseconds, whichever comes first, and then calls `giveUp` to stop the
+ * work; the timer never outlives it.
+ */
+async function within<T>(
+  work: Promise<T>,
+  ms: number,
+  timedOut: () => Error,
+  giveUp: () => void,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Rejected first: stopping the work may settle it too (a cancelled read is "done").
+      reject(timedOut());
+      giveUp();
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function fetchToFile(
   url: string,
-  tmp: string,
+  file: Deno.FsFile,
   options: DownloadFileOptions,
 ): Promise<number> {
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const idleTimeout = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  // Aborting ends the request and its body, also a body stream stalled mid-read.
+  const abort = new AbortController();
   let response: Response;
   try {
-    response = await (options.fetch ?? fetch)(url);
+    const request = (options.fetch ?? fetch)(url, { signal: abort.signal });
+    response = await within(
+      request,
+      headersTimeout,
+      () => new DownloadError(`no response from ${url} within ${seconds(headersTimeout)}`),
+      () => {
+        abort.abort();
+        // A stand-in fetch may ignore the signal; its answer is not awaited any more.
+        request.then((r) => r.body?.cancel(), () => {}).catch(() => {});
+      },
+    );
   } catch (e) {
+    if (e instanceof DownloadError) throw e;
     throw new DownloadError(`request to ${url} failed: ${message(e)}`, { cause: e });
   }
   if (!response.ok || response.body === null) {
@@ -101,14 +187,31 @@ async function fetchToFile(
     : Number(response.headers.get("content-length") ?? NaN);
   const total = Number.isSafeInteger(length) ? length : undefined;
   let received = 0;
-  using file = await Deno.open(tmp, { write: true, truncate: true });
+  const reader = response.body.getReader();
   try {
-    for await (const chunk of response.body) {
-      await file.write(chunk);
-      received += chunk.length;
+    while (true) {
+      const { done, value } = await within(
+        reader.read(),
+        idleTimeout,
+        () =>
+          new DownloadError(
+            `download of ${url} stalled: no bytes for ${seconds(idleTimeout)} after ${received} ` +
+              `of ${total ?? "?"} bytes`,
+          ),
+        () => {
+          abort.abort();
+          // Not awaited: a stalled stream may never confirm the cancel.
+          reader.cancel().catch(() => {});
+        },
+      );
+      if (done) break;
+      await file.write(value);
+      received += value.length;
       options.onProgress?.({ url, received, total });
     }
   } catch (e) {
+    if (e instanceof DownloadError) throw e;
+    await reader.cancel().catch(() => {});
     throw new DownloadError(
       `download of ${url} broke off after ${received} of ${total ?? "?"} bytes: ${message(e)}`,
       { cause: e },
@@ -120,6 +223,75 @@ async function fetchToFile(
     );
   }
   return received;
+}
+
+/** A temporary file left this long without a write is abandoned, whoever wrote it. */
+const STALE_AFTER_MS = 3600_000;
+
+/** Numbers this process's temporary files, so that two downloads of one file never share one. */
+let tempFiles = 0;
+
+/** The temporary file this process writes `name` to: `.<name>.part-<pid>-<n>`. */
+function tempName(name: string): string {
+  return `.${name}.part-${Deno.pid}-${++tempFiles}`;
+}
+
+/**
+ * Whether process `pid` is running; undefined where that cannot be told
+ * (no `/proc`, as on macOS and Windows, or no permission to read it).
+ */
+function processRunning(pid: number): boolean | undefined {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) return undefined;
+    try {
+      Deno.statSync("/proc/self");
+      return false;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Removes the temporary files of earlier downloads of `name` in `dir` that
+ * no download will finish: their process has ended, or nothing was written
+ * to them for an hour. Older versions named them `.<name>.<random>.tmp`;
+ * those go after the hour too.
+ */
+async function removeStaleTempFiles(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return;
+    throw e;
+  }
+  for (const entry of entries) {
+    if (!entry.isFile || !entry.name.startsWith(prefix)) continue;
+    const rest = entry.name.slice(prefix.length);
+    const part = /^part-(\d+)-\d+$/.exec(rest);
+    if (part === null && !/^\w+\.tmp$/.test(rest)) continue;
+    const path = `${dir}/${entry.name}`;
+    try {
+      const pid = part === null ? undefined : Number(part[1]);
+      const dead = pid !== undefined && pid !== Deno.pid && processRunning(pid) === false;
+      const mtime = (await Deno.stat(path)).mtime?.getTime() ?? Date.now();
+      if (dead || Date.now() - mtime > STALE_AFTER_MS) await Deno.remove(path);
+    } catch (e) {
+      // Gone already: another run cleaned it up, or its download finished.
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+}
+
+function checkTimeout(name: string, ms: number | undefined): void {
+  if (ms !== undefined && !(ms > 0)) {
+    throw new InvalidArgumentError(`${name} must be a positive number, got ${ms}`);
+  }
 }
 
 /**
@@ -160,24 +332,33 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     );
   }
   if (urls.length === 0) throw new InvalidArgumentError(`no URL given for ${dest}`);
-  if (await fileSha256(dest) === expected) {
-    return { dest, status: "skipped", bytes: (await Deno.stat(dest)).size };
-  }
+  checkTimeout("headersTimeoutMs", options.headersTimeoutMs);
+  checkTimeout("idleTimeoutMs", options.idleTimeoutMs);
   const slash = Math.max(dest.lastIndexOf("/"), dest.lastIndexOf("\\"));
   const dir = slash >= 0 ? dest.slice(0, slash) || "/" : ".";
   const name = dest.slice(slash + 1);
+  await removeStaleTempFiles(dir, name);
+  if (await fileSha256(dest) === expected) {
+    return { dest, status: "skipped", bytes: (await Deno.stat(dest)).size };
+  }
   const failures: string[] = [];
   for (const url of urls) {
-    const tmp = await Deno.makeTempFile({ dir, prefix: `.${name}.`, suffix: ".tmp" });
+    const tmp = `${dir}/${tempName(name)}`;
     try {
-      const bytes = await fetchToFile(url, tmp, options);
+      // Private (0600) until verified, like a temporary file; then ordinary data.
+      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+      let bytes: number;
+      try {
+        bytes = await fetchToFile(url, file, options);
+      } finally {
+        file.close();
+      }
       const actual = await fileSha256(tmp);
       if (actual !== expected) {
         throw new DownloadError(
           `checksum mismatch for ${url}: expected SHA-256 ${expected}, got ${actual}`,
         );
       }
-      // makeTempFile creates the file private (0600); a dataset file is ordinary data.
       if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o644);
       await Deno.rename(tmp, dest);
       return { dest, status: "downloaded", bytes, url };
@@ -191,6 +372,57 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     urls.length === 1 ? failures[0] : `all ${urls.length} mirrors failed for ${dest}: ` +
       failures.join("; "),
   );
+}
+
+/** `path` without its last part: `a/b` for `a/b/c`, `/` for `/a`, `.` for `a`. */
+function parentOf(path: string): string {
+  const trimmed = path.replace(/[\\/]+$/, "");
+  const slash = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("\\"));
+  return slash < 0 ? "." : trimmed.slice(0, slash) || "/";
+}
+
+/**
+ * Makes directory `dir` and its missing parents; returns those it made,
+ * deepest first, so that a run that leaves nothing in them can remove them.
+ *
+ * @throws {InvalidArgumentError} naming `dir` when it, or a parent, is a
+ *   file, or it cannot be made.
+ */
+async function createDir(dir: string): Promise<string[]> {
+  const unusable = (reason: string, cause?: unknown) =>
+    new InvalidArgumentError(`cannot use ${dir} as the dataset directory: ${reason}`, { cause });
+  const missing: string[] = [];
+  for (let path = dir;; path = parentOf(path)) {
+    try {
+      if ((await Deno.stat(path)).isDirectory) break;
+      throw unusable(path === dir ? "it is a file" : `${path} is a file`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        if (e instanceof InvalidArgumentError || e instanceof Deno.errors.NotCapable) throw e;
+        throw unusable(message(e), e);
+      }
+      missing.push(path);
+      if (parentOf(path) === path) break;
+    }
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    throw unusable(message(e), e);
+  }
+  return missing;
+}
+
+/** Removes `dirs` in order while they are empty; one that is not stays, with its parents. */
+async function removeEmptyDirs(dirs: string[]): Promise<void> {
+  for (const dir of dirs) {
+    try {
+      await Deno.remove(dir);
+    } catch {
+      return;
+    }
+  }
 }
 
 /** The outcome for one file of {@linkcode downloadDataset}. */
@@ -217,15 +449,21 @@ export interface DownloadDatasetOptions {
   onProgress?: (file: CatalogFile, progress: DownloadProgress) => void;
   /** Called once per file as soon as it is done (or failed). */
   onFile?: (outcome: DatasetFileOutcome) => void;
+  /** Passed to {@linkcode downloadFile} for each file. */
+  headersTimeoutMs?: number;
+  /** Passed to {@linkcode downloadFile} for each file. */
+  idleTimeoutMs?: number;
 }
 
 /**
  * Downloads the four files of catalog dataset `name` into `dir`, skipping
  * files that are already there with the right checksum. Every file is
- * attempted even when an earlier one fails.
+ * attempted even when an earlier one fails. Directories this call made and
+ * left empty (every download failed) are removed again.
  *
  * @returns One outcome per file, in catalog order.
- * @throws {InvalidArgumentError} for an unknown dataset name.
+ * @throws {InvalidArgumentError} for an unknown dataset name, or a `dir`
+ *   that is a file or cannot be made, before any request.
  * @throws {DownloadError} after all files were attempted, listing those that failed.
  *
  * @example
@@ -255,7 +493,7 @@ export async function downloadDataset(
 ): Promise<DatasetFileOutcome[]> {
   const entry = catalogEntry(name);
   const dir = options.dir ?? `data/${entry.name}`;
-  await Deno.mkdir(dir, { recursive: true });
+  const created = await createDir(dir);
   const outcomes: DatasetFileOutcome[] = [];
   for (const file of entry.files) {
     const dest = `${dir}/${file.name}`;
@@ -266,6 +504,8 @@ export async function downloadDataset(
         dest,
         sha256: file.sha256,
         fetch: options.fetch,
+        headersTimeoutMs: options.headersTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
         onProgress: options.onProgress && ((p) => options.onProgress?.(file, p)),
       });
       outcome = { file, dest, status: result.status, url: result.url };
@@ -278,6 +518,7 @@ export async function downloadDataset(
   }
   const failed = outcomes.filter((o) => o.status === "failed");
   if (failed.length > 0) {
+    await removeEmptyDirs(created);
     throw new DownloadError(
       `${failed.length} of ${outcomes.length} files of ${name} failed to download into ${dir}: ` +
         failed.map((o) => `${o.file.name} (${o.error?.message})`).join("; "),

@@ -1,3 +1,4 @@
+import { fromFileUrl } from "@std/path";
 import { assertEquals, assertRejects } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { main } from "../../lib/cli/data.ts";
@@ -50,9 +51,51 @@ Deno.test("data prints one failed line per file and exits 1 when downloads fail"
       true,
     );
     assertEquals(err, [`error: 4 file(s) of kmnist failed to download into ${dir}/k`]);
-    assertEquals([...Deno.readDirSync(`${dir}/k`)].length, 0);
+    // Nothing left behind, not even the empty directory.
+    assertEquals([...Deno.readDirSync(dir)], []);
   } finally {
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data refuses unknown options and bad names before any request", async () => {
+  let requests = 0;
+  const counting: typeof fetch = () => (requests++, Promise.reject(new Error("no network")));
+  const { io } = capture();
+  for (
+    const args of [
+      ["mnist", "--dri", "x"],
+      ["mnist", "--force"],
+      ["mnist", "-f"],
+      ["--dir", "x", "mnist", "extra"],
+      ["nist"],
+    ]
+  ) {
+    await assertRejects(() => main(args, { ...io, fetch: counting }), InvalidArgumentError);
+  }
+  assertEquals(requests, 0);
+});
+
+Deno.test("data --dir naming an existing file is one line and exit code 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = `${dir}/notes.txt`;
+    await Deno.writeTextFile(file, "not a directory");
+    const { out, io } = capture();
+    const e = await assertRejects(() => main(["mnist", "--dir", file], io), InvalidArgumentError);
+    assertEquals(e.message.startsWith(`cannot use ${file} as the dataset directory: `), true);
+    assertEquals(out, []);
+    const script = fromFileUrl(new URL("../../lib/cli/data.ts", import.meta.url));
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-check", "--allow-all", script, "mnist", "--dir", file],
+      env: { NO_COLOR: "1" },
+    }).output();
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    assertEquals([run.code, text(run.stdout)], [2, ""]);
+    assertEquals(text(run.stderr).trim().split("\n"), [`error: ${e.message}`]);
+    assertEquals(await Deno.readTextFile(file), "not a directory");
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -40,3 +40,13 @@ Deno.test("threadsFlag: auto when absent or auto, else a positive integer", () =
   assertThrows(() => threadsFlag({ threads: "0" }), InvalidArgumentError, "--threads");
   assertThrows(() => threadsFlag({ threads: "two" }), InvalidArgumentError, '"two"');
 });
+
+Deno.test("threadsFlag: more threads than 4 per core (at most 64) is one error naming value and cores", () => {
+  const cores = navigator.hardwareConcurrency;
+  const max = Math.min(64, 4 * cores);
+  assertEquals(threadsFlag({ threads: String(max) }), max);
+  for (const bad of [max + 1, 99, 1e6]) {
+    const e = assertThrows(() => threadsFlag({ threads: String(bad) }), InvalidArgumentError);
+    assertEquals(e.message, `--threads must be at most ${max} with ${cores} cores, got ${bad}`);
+  }
+});

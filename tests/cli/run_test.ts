@@ -60,6 +60,68 @@ Deno.test("parseFlags: an unknown option or a value flag without value is an err
   }
 });
 
+Deno.test("parseFlags: a negative number after a value flag is its value, not an option", () => {
+  const f = parseFlags(["--epochs", "-1", "--lr", "-0.5", "--seed", "-1e-3", "--port", "-.5"], {
+    string: ["epochs", "lr", "seed", "port"],
+  });
+  assertEquals([f.epochs, f.lr, f.seed, f.port], ["-1", "-0.5", "-1e-3", "-.5"]);
+  // Only after a flag that takes a value: alone, or after a boolean flag, it is still an option.
+  assertThrows(() => parseFlags(["-1"], {}), InvalidArgumentError, "unknown option -1");
+  assertThrows(
+    () => parseFlags(["--json", "-1"], { boolean: ["json"] }),
+    InvalidArgumentError,
+    "unknown option -1",
+  );
+  // Something that only starts like a number is no value.
+  assertThrows(
+    () => parseFlags(["--out", "-1x"], { string: ["out"] }),
+    InvalidArgumentError,
+    "unknown option -1x",
+  );
+  // After "--" nothing is touched.
+  const rest = parseFlags(["--", "--epochs", "-1"], { string: ["epochs"], passThrough: true });
+  assertEquals([rest.epochs, rest["--"]], [undefined, ["--epochs", "-1"]]);
+});
+
+Deno.test("a negative number reaches the flag's own check in every command taking one", async () => {
+  const cases: [(args: string[]) => Promise<number>, string[], string][] = [
+    [train, ["--epochs", "-1"], "--epochs must be at least 1, got -1"],
+    [train, ["--lr", "-1"], "--lr must be greater than 0, got -1"],
+    [train, ["--threads", "-2"], "--threads must be at least 1, got -2"],
+    [serve, ["--port", "-1"], "--port must be at least 0, got -1"],
+    [bench, ["--threads", "-1"], "--threads must be at least 1, got -1"],
+    [profile, ["--threads", "-1"], "--threads must be at least 1, got -1"],
+  ];
+  for (const [main, args, message] of cases) {
+    const e = await assertRejects(() => main(args), InvalidArgumentError, undefined, args[0]);
+    assertEquals(e.message, message);
+  }
+});
+
+Deno.test("a thread count beyond what the machine can use is refused before any work", async () => {
+  const cores = navigator.hardwareConcurrency;
+  const message = `--threads must be at most ${
+    Math.min(64, 4 * cores)
+  } with ${cores} cores, got 999`;
+  for (const [name, main] of Object.entries({ bench, profile, train })) {
+    const e = await assertRejects(
+      () => main(["--threads", "999"]),
+      InvalidArgumentError,
+      undefined,
+      name,
+    );
+    assertEquals(e.message, message, name);
+  }
+});
+
+Deno.test("every command that takes no positional argument refuses a stray one", async () => {
+  const commands = { bench, buildSimd, evaluate, external, profile, serve, train };
+  for (const [name, main] of Object.entries(commands)) {
+    const e = await assertRejects(() => main(["stray"]), InvalidArgumentError, undefined, name);
+    assertEquals(e.message, 'unexpected argument "stray" (see --help)', name);
+  }
+});
+
 Deno.test("every command rejects an unknown option with the same one-line error", async () => {
   const commands = {
     bench,

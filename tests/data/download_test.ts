@@ -14,14 +14,30 @@ interface TestServer {
 /**
  * Runs `fn` against a real HTTP server on 127.0.0.1 serving:
  * `/good` (GOOD), `/other` (OTHER), `/error` (HTTP 500), `/short` (a
- * Content-Length larger than the body, then the connection closes).
+ * Content-Length larger than the body, then the connection closes),
+ * `/stall` (the headers and 100 bytes, then nothing until the test ends),
+ * `/silent` (no answer at all until the test ends).
  */
 async function withServer(fn: (server: TestServer) => Promise<void>): Promise<void> {
   const requests: string[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+  const { promise: testEnded, resolve: endTest } = Promise.withResolvers<void>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const path = new URL(req.url).pathname;
     requests.push(path);
     switch (path) {
+      case "/stall": {
+        const body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            controller.enqueue(GOOD.subarray(0, 100));
+            await testEnded;
+            controller.close();
+          },
+        });
+        return new Response(body, { headers: { "content-length": String(GOOD.length) } });
+      }
+      case "/silent":
+        await testEnded;
+        return new Response(GOOD);
       case "/good":
         return new Response(GOOD);
       case "/other":
@@ -42,6 +58,7 @@ async function withServer(fn: (server: TestServer) => Promise<void>): Promise<vo
   try {
     await fn({ url: `http://127.0.0.1:${server.addr.port}`, requests });
   } finally {
+    endTest();
     await server.shutdown();
   }
 }
@@ -211,7 +228,172 @@ Deno.test("downloadDataset tries every file and reports each failure", async () 
         "failed t10k-labels-idx1-ubyte.gz",
       ]);
       assertEquals(requests.length, 4 * 3);
-      assertEquals([...Deno.readDirSync(`${dir}/mnist`)].length, 0);
+      // Nothing left behind: not even the directory this run would have filled.
+      assertEquals([...Deno.readDirSync(dir)], []);
     })
   );
+});
+
+Deno.test("a mirror that stalls mid-body times out naming URL and timeout; the next one is tried", async () => {
+  await withServer(({ url, requests }) =>
+    withTempDir(async (dir) => {
+      const e = await assertRejects(
+        () =>
+          downloadFile({
+            urls: [`${url}/stall`],
+            dest: `${dir}/f.gz`,
+            sha256: goodSha,
+            idleTimeoutMs: 200,
+          }),
+        DownloadError,
+      );
+      assertEquals(
+        e.message,
+        `download of ${url}/stall stalled: no bytes for 0.2 s after 100 of ${GOOD.length} bytes`,
+      );
+      assertEquals([...Deno.readDirSync(dir)], []);
+      const r = await downloadFile({
+        urls: [`${url}/stall`, `${url}/good`],
+        dest: `${dir}/f.gz`,
+        sha256: goodSha,
+        idleTimeoutMs: 200,
+      });
+      assertEquals([r.url, requests], [`${url}/good`, ["/stall", "/stall", "/good"]]);
+      assertEquals([...Deno.readDirSync(dir)].map((f) => f.name), ["f.gz"]);
+    })
+  );
+});
+
+Deno.test("a mirror that never answers times out naming URL and timeout; the next one is tried", async () => {
+  await withServer(({ url }) =>
+    withTempDir(async (dir) => {
+      const options = {
+        dest: `${dir}/f.gz`,
+        sha256: goodSha,
+        headersTimeoutMs: 200,
+      };
+      const e = await assertRejects(
+        () => downloadFile({ ...options, urls: [`${url}/silent`] }),
+        DownloadError,
+      );
+      assertEquals(e.message, `no response from ${url}/silent within 0.2 s`);
+      assertEquals([...Deno.readDirSync(dir)], []);
+      const r = await downloadFile({ ...options, urls: [`${url}/silent`, `${url}/good`] });
+      assertEquals(r.url, `${url}/good`);
+    })
+  );
+});
+
+Deno.test("a stand-in fetch that ignores the abort signal still times out", async () => {
+  await withTempDir(async (dir) => {
+    const neverAnswers: typeof fetch = () => new Promise(() => {});
+    const neverYields: typeof fetch = () =>
+      Promise.resolve(new Response(new ReadableStream({ pull: () => new Promise(() => {}) })));
+    const options = { dest: `${dir}/f`, sha256: goodSha, headersTimeoutMs: 50, idleTimeoutMs: 50 };
+    await assertRejects(
+      () => downloadFile({ ...options, urls: "https://a.example/f", fetch: neverAnswers }),
+      DownloadError,
+      "no response from https://a.example/f within 0.05 s",
+    );
+    await assertRejects(
+      () => downloadFile({ ...options, urls: "https://b.example/f", fetch: neverYields }),
+      DownloadError,
+      "download of https://b.example/f stalled: no bytes for 0.05 s after 0 of ? bytes",
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("timeouts must be positive numbers of milliseconds", async () => {
+  for (const bad of [0, -1, NaN]) {
+    await assertRejects(
+      () => downloadFile({ urls: "x", dest: "x", sha256: goodSha, idleTimeoutMs: bad }),
+      InvalidArgumentError,
+      `idleTimeoutMs must be a positive number, got ${bad}`,
+    );
+    await assertRejects(
+      () => downloadFile({ urls: "x", dest: "x", sha256: goodSha, headersTimeoutMs: bad }),
+      InvalidArgumentError,
+      `headersTimeoutMs must be a positive number, got ${bad}`,
+    );
+  }
+});
+
+/** The id of a process that has ended. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command(Deno.execPath(), { args: ["--version"], stdout: "null" }).spawn();
+  await child.status;
+  return child.pid;
+}
+
+Deno.test("temporary files of killed or old downloads are removed at the start of a run", async () => {
+  await withServer(({ url }) =>
+    withTempDir(async (dir) => {
+      const dead = await deadPid();
+      const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+      const live = Deno.ppid; // the process that started this test: alive
+      const files = {
+        killed: `.f.gz.part-${dead}-1`, // its downloader died: removed
+        running: `.f.gz.part-${live}-1`, // another live download: kept
+        abandoned: `.f.gz.part-${live}-2`, // no byte for two hours: removed
+        legacy: ".f.gz.a1B2c3.tmp", // an old version's temporary file, two hours old: removed
+        otherFile: `.g.gz.part-${dead}-1`, // another file's, left to that file's download
+      };
+      for (const name of Object.values(files)) await Deno.writeTextFile(`${dir}/${name}`, "x");
+      await Deno.utime(`${dir}/${files.abandoned}`, hoursAgo, hoursAgo);
+      await Deno.utime(`${dir}/${files.legacy}`, hoursAgo, hoursAgo);
+      await downloadFile({ urls: `${url}/good`, dest: `${dir}/f.gz`, sha256: goodSha });
+      assertEquals(
+        [...Deno.readDirSync(dir)].map((f) => f.name).sort(),
+        ["f.gz", files.otherFile, files.running].sort(),
+      );
+      // Also when the file is already there and nothing is downloaded.
+      await Deno.writeTextFile(`${dir}/${files.killed}`, "x");
+      assertEquals(
+        (await downloadFile({ urls: `${url}/good`, dest: `${dir}/f.gz`, sha256: goodSha })).status,
+        "skipped",
+      );
+      assertEquals(
+        [...Deno.readDirSync(dir)].map((f) => f.name).sort(),
+        ["f.gz", files.otherFile, files.running].sort(),
+      );
+    })
+  );
+});
+
+Deno.test("downloadDataset: a --dir that is a file is refused before any request", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not a directory");
+    let requests = 0;
+    const counting: typeof fetch = () => (requests++, Promise.reject(new Error("no network")));
+    for (const target of [`${dir}/notes.txt`, `${dir}/notes.txt/mnist`]) {
+      const e = await assertRejects(
+        () => downloadDataset("mnist", { dir: target, fetch: counting }),
+        InvalidArgumentError,
+      );
+      assertEquals(e.message.startsWith(`cannot use ${target} as the dataset directory: `), true);
+    }
+    assertEquals(requests, 0);
+    assertEquals(await Deno.readTextFile(`${dir}/notes.txt`), "not a directory");
+  });
+});
+
+Deno.test("downloadDataset offline removes the directories it created, and only those", async () => {
+  await withTempDir(async (dir) => {
+    const offline: typeof fetch = () => Promise.reject(new TypeError("fetch failed"));
+    await assertRejects(
+      () => downloadDataset("kmnist", { dir: `${dir}/a/b/kmnist`, fetch: offline }),
+      DownloadError,
+      "4 of 4 files of kmnist failed",
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
+    // A directory that was there before stays, with what it held.
+    await Deno.mkdir(`${dir}/kept`);
+    await Deno.writeTextFile(`${dir}/kept/readme`, "mine");
+    await assertRejects(
+      () => downloadDataset("kmnist", { dir: `${dir}/kept`, fetch: offline }),
+      DownloadError,
+    );
+    assertEquals([...Deno.readDirSync(`${dir}/kept`)].map((f) => f.name), ["readme"]);
+  });
 });

@@ -31,13 +31,27 @@ export function coreThreads(cores: number = navigator.hardwareConcurrency ?? 1):
   return Math.max(1, Math.min(MAX_AUTO_THREADS, cores));
 }
 
+/** Most threads per core a thread count may ask for (replicas beyond it only cost memory). */
+const MAX_THREADS_PER_CORE = 4;
+
+/** Most threads a thread count may ask for on any machine (each replica holds a model). */
+const MAX_THREADS = 64;
+
 /**
  * Checks a number of threads, the main one included, before any worker
  * starts: an integer of at least `min` (default 1; data-parallel training
- * needs 2). What every `start` that takes `threads` calls.
+ * needs 2) and at most 4 per core of the machine, and never more than 64
+ * (each thread is a replica of the model: 99 of them on 2 cores took 5.4 GB
+ * and ran no faster). What every `start` that takes `threads` calls.
  *
+ * @param options.min The fewest threads allowed (default 1).
+ * @param options.purpose What the threads are for, said in the error.
+ * @param options.name What the error calls the count (default `"threads"`;
+ *   `"--threads"` for a command-line flag).
+ * @param options.cores The machine's cores (default
+ *   `navigator.hardwareConcurrency`).
  * @throws {InvalidArgumentError} naming the value (and `purpose`, when
- *   given) otherwise.
+ *   given; the cores, when there are too many threads) otherwise.
  *
  * @example
  * ```ts
@@ -50,18 +64,29 @@ export function coreThreads(cores: number = navigator.hardwareConcurrency ?? 1):
  *   Error,
  *   "threads must be an integer >= 2 for data-parallel training, got 1",
  * );
+ * assertThrows(() => checkThreads(99, { cores: 2 }), Error, "at most 8 with 2 cores, got 99");
  * ```
  */
 export function checkThreads(
   threads: number,
-  options: { min?: number; purpose?: string } = {},
+  options: { min?: number; purpose?: string; name?: string; cores?: number } = {},
 ): void {
-  const { min = 1, purpose } = options;
-  if (Number.isInteger(threads) && threads >= min) return;
-  const wanted = min === 1 ? "a positive integer" : `an integer >= ${min}`;
-  throw new InvalidArgumentError(
-    `threads must be ${wanted}${purpose ? ` for ${purpose}` : ""}, got ${threads}`,
-  );
+  const { min = 1, purpose, name = "threads" } = options;
+  const cores = options.cores ?? navigator.hardwareConcurrency ?? 1;
+  const max = Math.min(MAX_THREADS, MAX_THREADS_PER_CORE * Math.max(1, cores));
+  if (!Number.isInteger(threads) || threads < min) {
+    const wanted = min === 1 ? "a positive integer" : `an integer >= ${min}`;
+    throw new InvalidArgumentError(
+      `${name} must be ${wanted}${purpose ? ` for ${purpose}` : ""}, got ${threads}`,
+    );
+  }
+  if (threads > max) {
+    throw new InvalidArgumentError(
+      `${name} must be at most ${max} with ${cores} cores${
+        purpose ? ` for ${purpose}` : ""
+      }, got ${threads}`,
+    );
+  }
 }
 
 type Pending = { resolve: (m: FromReplica) => void; reject: (e: Error) => void };

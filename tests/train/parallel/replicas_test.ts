@@ -111,3 +111,28 @@ Deno.test("checkThreads accepts integers from the minimum on, naming the value o
     "threads must be an integer >= 2 for data-parallel training, got 1",
   );
 });
+
+Deno.test("checkThreads refuses more than 4 threads per core, and more than 64 anywhere", () => {
+  checkThreads(8, { cores: 2 });
+  checkThreads(64, { cores: 64 });
+  const e = assertThrows(() => checkThreads(9, { cores: 2 }), InvalidArgumentError);
+  assertEquals(e.message, "threads must be at most 8 with 2 cores, got 9");
+  assertThrows(
+    () => checkThreads(65, { cores: 32 }),
+    InvalidArgumentError,
+    "threads must be at most 64 with 32 cores, got 65",
+  );
+  // The flag's name, for callers that parsed it from the command line.
+  assertThrows(
+    () => checkThreads(99, { cores: 2, name: "--threads" }),
+    InvalidArgumentError,
+    "--threads must be at most 8 with 2 cores, got 99",
+  );
+  // By default the cores are this machine's; 99 is beyond 64 on any of them.
+  const cores = navigator.hardwareConcurrency;
+  assertThrows(
+    () => checkThreads(99),
+    InvalidArgumentError,
+    `threads must be at most ${Math.min(64, 4 * cores)} with ${cores} cores, got 99`,
+  );
+});
