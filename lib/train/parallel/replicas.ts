@@ -185,7 +185,8 @@ export class ReplicaPool {
    * Starts `replicas` workers and builds `model`'s architecture in each
    * (weights come with every request).
    *
-   * @throws {InvalidArgumentError} when `replicas` is not a positive integer.
+   * @throws {InvalidArgumentError} when `replicas` is not a positive integer,
+   *   or with the main thread makes more threads than {@linkcode checkThreads} allows.
    * @throws {BackendError} when a worker cannot start or build the model.
    */
   static async start(model: tf.LayersModel, options: ReplicaPoolOptions): Promise<ReplicaPool> {
@@ -193,6 +194,7 @@ export class ReplicaPool {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw new InvalidArgumentError(`replicas must be a positive integer, got ${replicas}`);
     }
+    checkThreads(replicas + 1); // the replicas and the main thread, capped before any worker starts
     const topology = JSON.stringify(model.toJSON(null, false));
     const pool = new ReplicaPool(Array.from({ length: replicas }, () => new Replica()));
     try {

@@ -70,6 +70,11 @@ Deno.test("the pool rejects bad sizes and indices, and work after close", async 
     InvalidArgumentError,
     "got 0",
   );
+  await assertRejects(
+    () => ReplicaPool.start(model, { replicas: 98 }), // 99 threads with this one
+    InvalidArgumentError,
+    "got 99",
+  );
   const pool = await ReplicaPool.start(model, { replicas: 1 });
   const batch = seededBatch(2, 1);
   await assertRejects(
