@@ -72,7 +72,7 @@ export function inputPngDataUrl(pixels: Float32Array): string {
   return `data:image/png;base64,${Buffer.from(png).toString("base64")}`;
 }
 
-async function apiDigit(probabilities: number[], input: Float32Array): Promise<ApiDigitReading> {
+function apiDigit(probabilities: number[], input: Float32Array): ApiDigitReading {
   const top3 = topK(probabilities, 3);
   return {
     digit: top3[0].digit,
@@ -119,7 +119,7 @@ export async function readDigitUpload(
       error: NO_DIGIT,
     };
   }
-  return await apiDigit(reading.probabilities, reading.input);
+  return apiDigit(reading.probabilities, reading.input);
 }
 
 /**
@@ -147,6 +147,6 @@ export async function readNumberUpload(
   const image = await decodeImage(bytes, { name: options.name ?? "request body" });
   const reading = await readNumber(image, classify);
   if (reading.digits.length === 0) return { number: null, digits: [], error: NO_DIGIT };
-  const digits = await Promise.all(reading.digits.map((d) => apiDigit(d.probabilities, d.input)));
+  const digits = reading.digits.map((d) => apiDigit(d.probabilities, d.input));
   return { number: reading.text, digits, error: null };
 }
