@@ -505,13 +505,29 @@ Deno.test("loadModel refuses non-finite weights and negative variances, naming t
   });
 });
 
-Deno.test("data/models/default, saved without a hash, still loads", async () => {
+Deno.test("the shipped data/models/default carries its weights' hash and loads", async () => {
+  const topology = JSON.parse(await Deno.readTextFile("data/models/default/model.json"));
+  assertEquals(typeof topology.userDefinedMetadata?.weightsSha256, "string");
   const before = tf.memory().numTensors;
   const { model, metrics } = await loadModel("data/models/default");
   assert(metrics !== undefined);
   assertEquals(model.countParams(), 198_762);
   model.dispose();
   assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("a model saved before hashes were recorded still loads", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "old");
+    await Deno.mkdir(dir);
+    const topology = JSON.parse(await Deno.readTextFile("data/models/default/model.json"));
+    delete topology.userDefinedMetadata;
+    await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(topology));
+    await Deno.copyFile("data/models/default/weights.bin", join(dir, "weights.bin"));
+    const { model } = await loadModel(dir);
+    assertEquals(model.countParams(), 198_762);
+    model.dispose();
+  });
 });
 
 Deno.test("saveModel refuses, naming the saving process, when the lock stays held", async () => {
