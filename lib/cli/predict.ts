@@ -1,7 +1,9 @@
 /**
  * `deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...`:
  * reads handwritten digits (or, with `--multi`, whole numbers) from image
- * files and prints each reading with its confidence and alternatives.
+ * files and prints each reading with its confidence, alternatives and
+ * status. Errors also go to stderr, one line each; a directory's files that
+ * are not images are counted in a closing line.
  *
  * @module
  */
@@ -10,9 +12,10 @@ import { setupBackend } from "../kernels/mod.ts";
 import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../core/mod.ts";
 import { loadModel } from "../model/mod.ts";
 import {
-  collectImageFiles,
   createClassifier,
   type FileReading,
+  findImageFiles,
+  type ImageFileList,
   readImageFile,
 } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
@@ -22,13 +25,16 @@ import { parseFlags, runCli } from "./run.ts";
 const HELP = `Usage: deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...
 
 Reads the handwritten digit in each image (PNG, JPEG, GIF, BMP, WebP, TIFF);
-directories are read recursively.
+directories are read recursively (files that are not images are skipped and
+counted). The status says "several digits" when an image seems to hold a
+number: read it with --multi.
 
 Options:
   --model DIR   model directory (default data/models/default, the shipped model)
   --multi       read a whole number per image (digits left to right)
   --json        one JSON object per line: file, digit (or number), confidence,
-                alternatives, digits, status, error
+                alternatives, digits, status, error, hint (errors and the
+                closing count go to stderr)
   -h, --help    show this help
 
 A blank image reads as "no digit found" (never a guess). Exit code: 0 when
@@ -61,9 +67,11 @@ export async function main(args: string[]): Promise<number> {
     throw new InvalidArgumentError("no image given: pass one or more files or directories");
   }
   const modelDir = resolvePath(flags.model ?? dataPath("models", "default"));
-  const files = await collectImageFiles(inputs);
+  const found = await findImageFiles(inputs);
+  const files = found.files;
   if (files.length === 0) {
-    throw new InvalidArgumentError(`no image files found in ${inputs.join(", ")}`);
+    const skipped = found.skipped.length > 0 ? `; ${skippedText(found)}` : "";
+    throw new InvalidArgumentError(`no image files found in ${inputs.join(", ")}${skipped}`);
   }
   await setupBackend();
   const { model } = await loadModel(modelDir).catch((e) => {
@@ -83,30 +91,83 @@ export async function main(args: string[]): Promise<number> {
       const r = await readImageFile(file, classify, { multi: flags.multi });
       results.push(r);
       if (flags.json) console.log(JSON.stringify(r));
+      if (r.status === "failed") console.error(errorLine(r));
     }
     if (!flags.json) console.log(formatResults(results, flags.multi));
+    // The count matters when directories were read (their non-images are
+    // skipped silently otherwise); stdout stays pure JSON lines with --json.
+    if (found.directories.length > 0 && !(flags.json && found.skipped.length === 0)) {
+      (flags.json ? console.error : console.log)(closingLine(found));
+    }
     return results.some((r) => r.status === "failed") ? 1 : 0;
   } finally {
     model.dispose();
   }
 }
 
+const STATUS_TEXT: Record<FileReading["status"], string> = {
+  "ok": "ok",
+  "no-digit": "no digit",
+  "failed": "failed",
+};
+
+/** The status shown in the table: the JSON's, or "several digits" when the reading has that hint. */
+function statusText(r: FileReading): string {
+  return r.status === "ok" && r.hint !== null ? "several digits" : STATUS_TEXT[r.status];
+}
+
+/** One stderr line for a failed file; names the file once. */
+function errorLine(r: FileReading): string {
+  const error = r.error ?? "failed";
+  return error.includes(r.file) ? error : `${r.file}: ${error}`;
+}
+
+/** The error or hint for the table's note column, without the path the file column shows. */
+function noteText(r: FileReading): string {
+  const note = r.error ?? r.hint;
+  if (note === null) return "";
+  const path = r.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // "PATH: why", "cannot read image file PATH: why", "...: stat 'PATH'".
+  return note.replace(new RegExp(`^${path}: `), "")
+    .replace(new RegExp(`(: \\w+)? '${path}'`, "g"), "")
+    .replaceAll(` ${r.file}`, "");
+}
+
+function skippedText(found: ImageFileList): string {
+  return `${found.skipped.length} skipped (not images)`;
+}
+
+function closingLine(found: ImageFileList): string {
+  const n = found.files.length;
+  return `${n} ${n === 1 ? "file" : "files"} read, ${skippedText(found)}`;
+}
+
 function formatResults(results: FileReading[], multi: boolean): string {
   const rows = results.map((r) => {
     const reading = multi ? r.number : r.digit;
+    // The same alternatives as the JSON: the top-3, the digit read first.
     const others = multi
       ? r.digits.map((d) => `${d.digit} ${percent(d.confidence)}`).join(", ")
-      : r.alternatives.slice(1).map((a) => `${a.digit} ${percent(a.probability)}`).join(", ");
+      : r.alternatives.map((a) => `${a.digit} ${percent(a.probability)}`).join(", ");
     return [
       r.file,
       reading === null ? "-" : String(reading),
       r.confidence === null ? "-" : percent(r.confidence),
-      r.error ?? others,
+      others === "" ? "-" : others,
+      statusText(r),
+      noteText(r),
     ];
   });
   return formatTable(rows, {
-    header: ["file", multi ? "number" : "digit", "confidence", multi ? "digits" : "alternatives"],
-    align: ["left", "right", "right", "left"],
+    header: [
+      "file",
+      multi ? "number" : "digit",
+      "confidence",
+      multi ? "digits" : "alternatives",
+      "status",
+      "error / hint",
+    ],
+    align: ["left", "right", "right", "left", "left", "left"],
   });
 }
 

@@ -2,14 +2,24 @@
  * Reading an image file with a trained model: one digit per image, or a
  * whole written number with `multi`. A blank image reads as "no digit
  * found", never as a guess; every digit read carries its confidence and the
- * top-3 alternatives. The {@linkcode FileReading} is what `deno task predict
- * --json` prints, one per line.
+ * top-3 alternatives. A single-digit reading of an image that seems to hold
+ * several digits side by side carries a hint to read it with `multi`. The
+ * {@linkcode FileReading} is what `deno task predict --json` prints, one per
+ * line.
  *
  * @module
  */
 
 import { DigitLabError } from "../core/mod.ts";
-import { type Box, type Classify, readDigit, readImage, readNumber } from "../image/mod.ts";
+import {
+  type Box,
+  type Classify,
+  type GrayImage,
+  readDigit,
+  readImage,
+  readNumber,
+  segmentDigits,
+} from "../image/mod.ts";
 
 /** One alternative reading of a digit. */
 export interface Alternative {
@@ -59,6 +69,12 @@ export interface FileReading {
   status: "ok" | "no-digit" | "failed";
   /** Why nothing was read: "no digit found", or the read/decode error. Null on success. */
   error: string | null;
+  /**
+   * Advice on a successful reading, or null. Set in single-digit mode when
+   * the image seems to hold several digits side by side (the digit read is
+   * then only one of them): it says how many and to use `--multi`.
+   */
+  hint: string | null;
 }
 
 /** Options of {@linkcode readImageFile}. */
@@ -83,6 +99,32 @@ export function topK(probabilities: ArrayLike<number>, k: number): Alternative[]
     .slice(0, k);
 }
 
+function boxesInOneRow(a: Box, b: Box): boolean {
+  const overlap = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return overlap >= 0.5 * Math.min(a.height, b.height);
+}
+
+/**
+ * How many digits the image seems to hold side by side: what the number
+ * segmentation (the one `multi` reads with) finds, when its pieces stand in
+ * one row; 1 otherwise (one digit, a blank image, pieces not in a row).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { readImage } from "../image/mod.ts";
+ * import { countDigitsInRow } from "./read_file.ts";
+ * assertEquals(countDigitsInRow(await readImage("data/examples/number_2024.png")), 4);
+ * assertEquals(countDigitsInRow(await readImage("data/examples/scan_7.png")), 1);
+ * ```
+ */
+export function countDigitsInRow(image: GrayImage): number {
+  const boxes = segmentDigits(image).digits.map((d) => d.box);
+  if (boxes.length < 2) return 1;
+  const inRow = boxes.every((box, i) => i === 0 || boxesInOneRow(boxes[i - 1], box));
+  return inRow ? boxes.length : 1;
+}
+
 function rankedDigit(probabilities: ArrayLike<number>, box: Box | null): RankedDigit {
   const top3 = topK(probabilities, 3);
   return { digit: top3[0].digit, confidence: top3[0].probability, top3, box };
@@ -99,7 +141,7 @@ function rankedDigit(probabilities: ArrayLike<number>, box: Box | null): RankedD
  * import { readImageFile } from "./read_file.ts";
  * const classify = () => [0, 0, 0, 0, 0.9, 0, 0, 0, 0, 0.1]; // a stand-in model
  * const r = await readImageFile("data/examples/photo_4.jpg", classify);
- * assertEquals([r.status, r.digit, r.confidence], ["ok", 4, 0.9]);
+ * assertEquals([r.status, r.digit, r.confidence, r.hint], ["ok", 4, 0.9, null]);
  * const number = await readImageFile("data/examples/number_2024.png", classify, { multi: true });
  * assertEquals(number.number, "4444");
  * assertEquals((await readImageFile("missing.png", classify)).status, "failed");
@@ -119,6 +161,7 @@ export async function readImageFile(
     digits: [],
     status: "ok",
     error: null,
+    hint: null,
   };
   try {
     const image = await readImage(file);
@@ -143,6 +186,10 @@ export async function readImageFile(
         result.digit = d.digit;
         result.confidence = d.confidence;
         result.alternatives = d.top3;
+        const seen = countDigitsInRow(image);
+        if (seen > 1) {
+          result.hint = `${seen} digits found side by side: use --multi to read the number`;
+        }
       }
     }
   } catch (e) {

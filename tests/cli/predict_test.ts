@@ -1,5 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/predict.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
@@ -9,6 +15,18 @@ import type { FileReading } from "../../lib/eval/read_file.ts";
 import { captureLog } from "../_helpers/cli.ts";
 
 const EXAMPLES = dataPath("examples");
+
+/** Runs `fn` with console.log and console.error captured separately. */
+async function captureBoth(fn: () => Promise<unknown>): Promise<{ out: string; err: string[] }> {
+  const err: string[] = [];
+  const { error } = console;
+  console.error = (...args: unknown[]) => err.push(args.map(String).join(" "));
+  try {
+    return { out: await captureLog(fn), err };
+  } finally {
+    console.error = error;
+  }
+}
 
 Deno.test("the shipped model: >= 99.5% on MNIST test, under 5 MB, made by the train command", async () => {
   const metrics = await readMetrics(dataPath("models", "default"));
@@ -27,10 +45,12 @@ Deno.test("predict --json: the shipped model reads every example image", async (
   await setupBackend();
   const before = tf.memory().numTensors;
   let code = -1;
-  const out = await captureLog(async () => {
+  const { out, err } = await captureBoth(async () => {
     code = await main(["--json", EXAMPLES]);
   });
   assertEquals(code, 0);
+  assertEquals(err.length, 1, err.join("\n"));
+  assertMatch(err[0], /^\d+ files read, \d+ skipped \(not images\)$/);
   assertEquals(tf.memory().numTensors, before);
   const rows: FileReading[] = out.trim().split("\n").map((l) => JSON.parse(l));
   const singles = rows.filter((r) => /_(\d)\.\w+$/.test(r.file));
@@ -39,7 +59,20 @@ Deno.test("predict --json: the shipped model reads every example image", async (
     const expected = Number(r.file.match(/_(\d)\.\w+$/)![1]);
     assertEquals(r.digit, expected, `${r.file}: read ${r.digit}`);
     assert(r.confidence! > 0.5 && r.alternatives.length === 3 && r.error === null);
+    assertEquals(r.hint, null, `${r.file}: one digit, no hint`);
   }
+});
+
+Deno.test("predict without --multi: the example number gets the several-digits hint", async () => {
+  const file = `${EXAMPLES}/number_2024.png`;
+  const r: FileReading = JSON.parse(await captureLog(() => main(["--json", file])));
+  assertEquals([r.status, r.error], ["ok", null]); // the existing fields are unchanged
+  assertEquals(r.hint, "4 digits found side by side: use --multi to read the number");
+  const table = await captureLog(() => main([file]));
+  assertStringIncludes(table, "several digits");
+  assertStringIncludes(table, "use --multi to read the number");
+  const multi: FileReading = JSON.parse(await captureLog(() => main(["--multi", "--json", file])));
+  assertEquals(multi.hint, null);
 });
 
 Deno.test("predict --multi: reads the example number exactly", async () => {
@@ -53,17 +86,50 @@ Deno.test("predict: a bad file is reported, the others still run, exit code 1", 
   try {
     await Deno.copyFile(`${EXAMPLES}/scan_7.png`, `${dir}/a_7.png`);
     await Deno.writeTextFile(`${dir}/b.png`, "not a picture");
+    await Deno.writeTextFile(`${dir}/notes.txt`, "not an image either");
+    await Deno.writeTextFile(`${dir}/readme.md`, "# nor this");
     let code = -1;
-    const out = await captureLog(async () => {
+    const json = await captureBoth(async () => {
       code = await main(["--json", dir]);
     });
     assertEquals(code, 1);
-    const rows: FileReading[] = out.trim().split("\n").map((l) => JSON.parse(l));
+    // stdout stays pure JSON lines; the error and the closing count go to stderr.
+    const rows: FileReading[] = json.out.trim().split("\n").map((l) => JSON.parse(l));
     assertEquals(rows.map((r) => r.status), ["ok", "failed"]);
     assertEquals(rows[0].digit, 7);
     assertStringIncludes(rows[1].error!, "b.png");
-    const table = await captureLog(() => main([dir]));
-    assertStringIncludes(table, "a_7.png");
+    assertEquals(json.err, [rows[1].error, "2 files read, 2 skipped (not images)"]);
+
+    code = -1;
+    const table = await captureBoth(async () => {
+      code = await main([dir]);
+    });
+    assertEquals(code, 1);
+    assertEquals(table.err, [rows[1].error]);
+    const lines = table.out.split("\n");
+    assertMatch(lines[1], /file .*digit .*confidence .*alternatives .*status .*error \/ hint/);
+    // The same alternatives as the JSON, the digit read first.
+    const seven = lines.find((l) => l.includes("a_7.png"))!;
+    assertStringIncludes(seven, "7 100.00%, ");
+    // The error in its own column, the path shown once.
+    const bad = lines.find((l) => l.includes("b.png"))!;
+    assertEquals(bad.split("b.png").length, 2, bad);
+    assertMatch(bad, /│ failed +│ not a readable image: /);
+    assertEquals(lines.at(-1), "2 files read, 2 skipped (not images)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predict: a directory without images says how many files it skipped", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_none_" });
+  try {
+    await Deno.writeTextFile(`${dir}/notes.txt`, "no image here");
+    await assertRejects(
+      () => main([dir]),
+      InvalidArgumentError,
+      `no image files found in ${dir}; 1 skipped (not images)`,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

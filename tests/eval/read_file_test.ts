@@ -2,7 +2,7 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../../lib/image/synth/scenes.ts";
 import type { Classify, GrayImage } from "../../lib/image/raster.ts";
-import { readImageFile, topK } from "../../lib/eval/read_file.ts";
+import { countDigitsInRow, readImageFile, topK } from "../../lib/eval/read_file.ts";
 
 /** A stand-in classifier: puts most mass on `digit`, some on `digit + 1`. */
 const fixed = (digit: number): Classify => () =>
@@ -36,7 +36,7 @@ Deno.test("readImageFile: digit with confidence and top-3; blank is 'no digit'; 
     await Deno.writeFile(`${dir}/empty.png`, new Uint8Array());
 
     const ok = await readImageFile(`${dir}/three.png`, fixed(3));
-    assertEquals([ok.status, ok.digit, ok.error], ["ok", 3, null]);
+    assertEquals([ok.status, ok.digit, ok.error, ok.hint], ["ok", 3, null, null]);
     assertAlmostEquals(ok.confidence!, 0.7, 1e-9);
     assertEquals(ok.alternatives.map((a) => a.digit), [3, 4, ok.alternatives[2].digit]);
     assertEquals(ok.digits.length, 1);
@@ -77,4 +77,46 @@ Deno.test("readImageFile multi: reads a number left to right", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("readImageFile: a number read as one digit carries a --multi hint; one digit does not", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_hint_" });
+  try {
+    const number = sideBySide([1, 4, 7].map((d) => drawDigit(d, { size: 60 })));
+    await writeImage(`${dir}/n.png`, inkToGray(number));
+    const single = placeOnCanvas(drawDigit(8, { size: 80 }), {
+      width: 300,
+      height: 120,
+      x: 110,
+      y: 20,
+    });
+    await writeImage(`${dir}/one.png`, inkToGray(single));
+
+    const r = await readImageFile(`${dir}/n.png`, fixed(5));
+    assertEquals([r.status, r.digit, r.error], ["ok", 5, null]);
+    assertEquals(r.hint, "3 digits found side by side: use --multi to read the number");
+    // With multi the number is read, so there is nothing to hint.
+    assertEquals((await readImageFile(`${dir}/n.png`, fixed(5), { multi: true })).hint, null);
+    // A single digit on a wide canvas is not a number.
+    assertEquals((await readImageFile(`${dir}/one.png`, fixed(8))).hint, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("countDigitsInRow: digits in a row count; a diagonal pair and a blank do not", () => {
+  const [a, b] = [drawDigit(2, { size: 60 }), drawDigit(5, { size: 60 })];
+  assertEquals(countDigitsInRow(inkToGray(sideBySide([a, b]))), 2);
+  // The second digit below and right of the first: two pieces, but not in one row.
+  const width = a.width * 2, height = a.height * 2;
+  const diagonal = new Float32Array(width * height);
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      diagonal[y * width + x] = a.data[y * a.width + x];
+      diagonal[(y + a.height) * width + x + a.width] = b.data[y * b.width + x];
+    }
+  }
+  assertEquals(countDigitsInRow(inkToGray({ width, height, data: diagonal })), 1);
+  const blank = { width: 40, height: 40, data: new Float32Array(1600).fill(1) };
+  assertEquals(countDigitsInRow(blank), 1);
 });
