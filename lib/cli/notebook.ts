@@ -3,7 +3,9 @@
  * Jupyter kernel when `jupyter kernelspec list` lacks it, then starts
  * JupyterLab (or the classic Notebook) at the project root, so that the
  * notebooks' `../lib/` imports and the plotly.js file the figures load are
- * where they expect them. Without Jupyter it says how to install it.
+ * where they expect them; as root it adds `--allow-root`, which Jupyter
+ * demands there, and `--quick` starts it in quick mode. Without Jupyter it
+ * says how to install it.
  *
  * `deno task notebooks:clear` (`clear`): removes the outputs of the
  * notebooks in `notebooks/` (they are committed without outputs);
@@ -17,18 +19,19 @@ import { DigitLabError, InvalidArgumentError, projectRoot } from "../core/mod.ts
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage:
-  deno task notebook [--lab | --classic] [--dry-run] [-- JUPYTER_ARGS...]
+  deno task notebook [--lab | --classic] [--quick] [--dry-run] [-- JUPYTER_ARGS...]
   deno task notebooks:clear [--check]
 
 notebook         installs the Deno Jupyter kernel (and the npm packages) if
-                 missing, then starts
-                 Jupyter at the project root (JupyterLab when installed, else the
-                 classic Notebook); open notebooks/01_load_data.ipynb.
+                 missing, then starts Jupyter at the project root (JupyterLab
+                 when installed, else the classic Notebook); open the URL
+                 Jupyter prints, then notebooks/01_load_data.ipynb.
+                 As root it adds --allow-root, which Jupyter otherwise demands.
   --lab          use JupyterLab
   --classic      use the classic Notebook
+  --quick        quick runs in every notebook (sets DIGIT_LAB_QUICK=1)
   --dry-run      say what would be done, do nothing
-  Arguments after -- go to Jupyter (e.g. -- --no-browser --port 8899;
-  as root: -- --allow-root).
+  Arguments after -- go to Jupyter (e.g. -- --no-browser --port 8899).
   Environment: DIGIT_LAB_QUICK=1 (quick runs), DIGIT_LAB_DATA=DIR (full IDX data).
 
 clear            removes all outputs from notebooks/*.ipynb
@@ -343,6 +346,8 @@ export interface NotebookDeps {
   log: (line: string) => void;
   /** Whether a file exists. */
   exists: (path: string) => Promise<boolean>;
+  /** Whether this process runs as root (Jupyter refuses root without `--allow-root`). */
+  isRoot: () => boolean;
 }
 
 /**
@@ -359,6 +364,7 @@ const DEFAULT_DEPS: NotebookDeps = {
   },
   log: (line) => console.log(line),
   exists: (path) => Deno.stat(path).then((s) => s.isFile, () => false),
+  isRoot: () => Deno.uid() === 0,
 };
 
 /**
@@ -376,7 +382,7 @@ const DEFAULT_DEPS: NotebookDeps = {
  */
 export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): Promise<number> {
   const flags = parseFlags(args, {
-    boolean: ["lab", "classic", "dry-run", "check"],
+    boolean: ["lab", "classic", "quick", "dry-run", "check"],
     positional: 1,
     passThrough: true,
   });
@@ -399,18 +405,26 @@ export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): P
     return 1;
   }
   const root = projectRoot();
+  const extra = [...flags["--"]];
+  // Containers and notebook servers often run as root, which Jupyter refuses
+  // unless told it is meant.
+  if (deps.isRoot() && !extra.includes("--allow-root")) extra.push("--allow-root");
   const jupyter = jupyterArgs(status, {
     frontend: flags.lab ? "lab" : flags.classic ? "classic" : undefined,
     root,
-    extra: flags["--"],
+    extra,
   });
+  // Jupyter passes its environment on to the kernels it starts.
+  const env: Record<string, string> = { NO_COLOR: Deno.env.get("NO_COLOR") || "1" };
+  if (flags.quick) env.DIGIT_LAB_QUICK = "1";
   const install = [Deno.execPath(), "jupyter", "--install"];
   const npm = [Deno.execPath(), "install"];
   const plotly = await deps.exists(join(root, ...PLOTLY_FILE));
   if (flags["dry-run"]) {
     if (!plotly) deps.log(`would run: ${npm.join(" ")}  (in ${root})`);
     if (!status.denoKernel) deps.log(`would run: ${install.join(" ")}`);
-    deps.log(`would run: jupyter ${jupyter.join(" ")}  (in ${root})`);
+    const quick = flags.quick ? "DIGIT_LAB_QUICK=1 " : "";
+    deps.log(`would run: ${quick}jupyter ${jupyter.join(" ")}  (in ${root})`);
     return 0;
   }
   if (!plotly) {
@@ -427,8 +441,11 @@ export async function main(args: string[], deps: NotebookDeps = DEFAULT_DEPS): P
       throw new DigitLabError(`"${install.join(" ")}" failed with exit code ${installed.code}`);
     }
   }
-  deps.log(`Starting Jupyter at ${root}; open notebooks/01_load_data.ipynb (Ctrl+C to stop).`);
-  return await deps.start("jupyter", jupyter, { NO_COLOR: Deno.env.get("NO_COLOR") || "1" });
+  deps.log(
+    `Starting Jupyter at ${root}${flags.quick ? " in quick mode" : ""}: open the URL Jupyter ` +
+      `prints below (with its token), then notebooks/01_load_data.ipynb. Ctrl+C stops it.`,
+  );
+  return await deps.start("jupyter", jupyter, env);
 }
 
 if (import.meta.main) await runCli(main);

@@ -19,6 +19,7 @@ function fakeSystem(
     deno?: boolean;
     jupyter?: boolean;
     plotly?: boolean;
+    root?: boolean;
   },
 ) {
   const calls: string[] = [];
@@ -48,6 +49,7 @@ function fakeSystem(
     },
     log: (line) => logged.push(line),
     exists: (path) => Promise.resolve(installed.plotly !== false && path.endsWith("plotly.js")),
+    isRoot: () => installed.root ?? false,
   };
   return { deps, calls, started, logged };
 }
@@ -109,6 +111,41 @@ Deno.test("main installs the Deno kernel when it is missing, then starts Jupyter
   ]);
   assertEquals(sys.started[0].env.NO_COLOR !== undefined, true);
   assert(!sys.calls.some((c) => c.includes(" install (in")), "plotly.js is there: no deno install");
+});
+
+Deno.test("main adds --allow-root as root, once, and says where to open", async () => {
+  const root = fakeSystem({ classic: true, deno: true, root: true });
+  assertEquals(await main(["--", "--no-browser"], root.deps), 0);
+  assertEquals(root.started[0].args, [
+    "notebook",
+    `--notebook-dir=${projectRoot()}`,
+    "--no-browser",
+    "--allow-root",
+  ]);
+  assertEquals(root.started[0].env.DIGIT_LAB_QUICK, undefined);
+  const said = root.logged.at(-1) ?? "";
+  assert(said.includes("open the URL Jupyter prints below"), said);
+  assert(said.includes("notebooks/01_load_data.ipynb"), said);
+
+  const given = fakeSystem({ lab: true, deno: true, root: true });
+  await main(["--", "--allow-root"], given.deps);
+  assertEquals(given.started[0].args.filter((a) => a === "--allow-root").length, 1);
+
+  const user = fakeSystem({ lab: true, deno: true, root: false });
+  await main([], user.deps);
+  assert(!user.started[0].args.includes("--allow-root"));
+});
+
+Deno.test("main --quick starts Jupyter (and so its kernels) in quick mode", async () => {
+  const sys = fakeSystem({ classic: true, deno: true });
+  assertEquals(await main(["--quick"], sys.deps), 0);
+  assertEquals(sys.started[0].env.DIGIT_LAB_QUICK, "1");
+  assert((sys.logged.at(-1) ?? "").includes("quick mode"));
+  const dry = fakeSystem({ classic: true, deno: true, root: true });
+  assertEquals(await main(["--quick", "--dry-run"], dry.deps), 0);
+  assertEquals(dry.logged, [
+    `would run: DIGIT_LAB_QUICK=1 jupyter notebook --notebook-dir=${projectRoot()} --allow-root  (in ${projectRoot()})`,
+  ]);
 });
 
 Deno.test("main runs deno install at the root when plotly.js is missing from node_modules", async () => {
