@@ -131,11 +131,13 @@ export async function main(args: string[]): Promise<number> {
       if (log.batch === 1) {
         bar = createProgressBar({ total: log.batches, label: `epoch ${log.epoch}/${epochs}` });
       }
-      bar?.update(log.batch, { loss: log.loss, acc: log.accuracy });
+      bar?.update(log.batch, { loss: log.loss, accuracy: log.accuracy });
     },
     onEpochEnd: (log) => {
+      // The epoch's training figures are running means over its batches (dropout on, weights
+      // still changing), so they are labelled apart from the evaluation printed after training.
       bar?.done(
-        `loss ${log.loss.toFixed(4)} acc ${percent(log.accuracy)} val_loss ${
+        `running_loss ${log.loss.toFixed(4)} running_acc ${percent(log.accuracy)} val_loss ${
           log.valLoss.toFixed(4)
         } val_acc ${percent(log.valAccuracy)} ${log.seconds.toFixed(1)}s`,
       );
@@ -161,17 +163,23 @@ export async function main(args: string[]): Promise<number> {
   );
 
   console.log(
-    "\n" + formatTable(
-      [
-        ["train", percent(trainEval.accuracy), trainEval.loss.toFixed(4), String(trainEval.count)],
-        ["validation", percent(valEval.accuracy), valEval.loss.toFixed(4), String(valEval.count)],
-        ["test", percent(test.accuracy), test.loss.toFixed(4), String(test.count)],
-      ],
-      {
-        header: ["split", "accuracy", "loss", "examples"],
-        align: ["left", "right", "right", "right"],
-      },
-    ),
+    "\nEvaluated after training (dropout off; also in metrics.json and report.html):\n" +
+      formatTable(
+        [
+          [
+            "train",
+            percent(trainEval.accuracy),
+            trainEval.loss.toFixed(4),
+            String(trainEval.count),
+          ],
+          ["validation", percent(valEval.accuracy), valEval.loss.toFixed(4), String(valEval.count)],
+          ["test", percent(test.accuracy), test.loss.toFixed(4), String(test.count)],
+        ],
+        {
+          header: ["split", "accuracy", "loss", "examples"],
+          align: ["left", "right", "right", "right"],
+        },
+      ),
   );
   console.log(
     "\nPer class on the test split:\n" + formatClassMetrics(test.perClass),
@@ -187,10 +195,12 @@ export async function main(args: string[]): Promise<number> {
   const reportPath = join(out, "report.html");
   await writeReport(
     reportPath,
-    await renderReport({
+    renderReport({
       title: `Digit Lab — ${modelName} CNN on ${splits.source}`,
       metrics,
       evaluation: test,
+      train: trainEval,
+      validation: valEval,
       history: history.epochs,
       modelSummary: formatSummary(summary),
     }),

@@ -1,6 +1,7 @@
 /**
  * Plotly figure builders. They return plain JSON figures (`{ data, layout }`)
- * for `Plotly.newPlot` in the HTML report; nothing here imports plotly.
+ * for `Plotly.newPlot` in the notebooks; nothing here imports plotly. (The
+ * HTML report draws the same charts as inline SVG, see `svg_chart.ts`.)
  *
  * @module
  */
@@ -21,7 +22,9 @@ const title = (text: string) => ({ text });
 
 /**
  * Training curves: loss and validation loss (left), accuracy and validation
- * accuracy (right), against the epoch number.
+ * accuracy (right), against the epoch number. The training figures are each
+ * epoch's running means over its batches (dropout on) and are named so, apart
+ * from the evaluation after training.
  *
  * @example
  * ```ts
@@ -31,7 +34,7 @@ const title = (text: string) => ({ text });
  *   { epoch: 1, epochs: 2, loss: 0.5, accuracy: 0.85, valLoss: 0.3, valAccuracy: 0.9, seconds: 9 },
  *   { epoch: 2, epochs: 2, loss: 0.2, accuracy: 0.94, valLoss: 0.2, valAccuracy: 0.95, seconds: 9 },
  * ]);
- * assertEquals(fig.data.map((t) => t.name), ["loss", "val loss", "accuracy", "val accuracy"]);
+ * assertEquals(fig.data.map((t) => t.name), ["running train loss", "val loss", "running train accuracy", "val accuracy"]);
  * assertEquals(fig.data[0].y, [0.5, 0.2]);
  * ```
  */
@@ -49,9 +52,9 @@ export function trainingCurvesFigure(history: EpochLog[]): Figure {
   });
   return {
     data: [
-      line("loss", history.map((e) => e.loss), 1, false),
+      line("running train loss", history.map((e) => e.loss), 1, false),
       line("val loss", history.map((e) => e.valLoss), 1, true),
-      line("accuracy", history.map((e) => e.accuracy), 2, false),
+      line("running train accuracy", history.map((e) => e.accuracy), 2, false),
       line("val accuracy", history.map((e) => e.valAccuracy), 2, true),
     ],
     layout: {

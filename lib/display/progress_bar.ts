@@ -41,12 +41,15 @@ export interface ProgressBarOptions {
 }
 
 /**
- * Figures shown after the counter: `loss 0.1234 acc 0.9612 lr 0.0010`.
+ * Figures shown after the counter: `loss 0.1234 acc 96.12% lr 0.0010`.
+ * Accuracies (`accuracy`, and any name ending in `acc` or `accuracy`) are
+ * fractions in [0, 1] shown as percentages with two decimals, as everywhere
+ * else in Digit Lab; other figures with four decimals.
  */
 export interface ProgressValues {
   /** Shown as `loss`. */
   loss?: number;
-  /** Shown as `acc`. */
+  /** A fraction in [0, 1], shown as `acc` in percent. */
   accuracy?: number;
   /** Any other figure, shown under its own name. */
   [name: string]: number | undefined;
@@ -68,10 +71,12 @@ export interface ProgressBar {
 const encoder = new TextEncoder();
 const CLEAR_LINE = "\r\x1b[2K";
 const PLAIN_MARKS = [0.25, 0.5, 0.75];
+/** Names of figures that are accuracies, shown in percent. */
+const ACCURACY_NAME = /(^|_)acc(uracy)?$/;
 
 /**
  * Creates a progress bar that renders lines such as
- * `epoch 2/5 [######--------------] 120/469 loss 0.1234 acc 0.9612 12.3s ETA 0:24`.
+ * `epoch 2/5 [######--------------] 120/469 loss 0.1234 acc 96.12% 12.3s ETA 0:24`.
  *
  * @throws {InvalidArgumentError} when `total` is not a positive integer or `width` not a positive integer.
  *
@@ -90,10 +95,10 @@ const PLAIN_MARKS = [0.25, 0.5, 0.75];
  * const bar = createProgressBar({ total: 2, label: "epoch 1/1", width: 4, writer, now: () => 0 });
  * bar.update(1, { loss: 0.25, accuracy: 0.5 }); // not a terminal: a line at 25%, 50% and 75%
  * bar.update(2, { loss: 0.125, accuracy: 1 });
- * bar.done("val_acc 0.9800");
+ * bar.done("val_acc 98.00%");
  * assertEquals(text.split("\n"), [
- *   "epoch 1/1 [##--] 1/2 loss 0.2500 acc 0.5000 0.0s ETA 0:00",
- *   "epoch 1/1 [####] 2/2 0.0s val_acc 0.9800",
+ *   "epoch 1/1 [##--] 1/2 loss 0.2500 acc 50.00% 0.0s ETA 0:00",
+ *   "epoch 1/1 [####] 2/2 0.0s val_acc 98.00%",
  *   "",
  * ]);
  * ```
@@ -130,7 +135,8 @@ export function createProgressBar(options: ProgressBarOptions): ProgressBar {
     parts.push(bar, `${current}/${total}`);
     for (const [name, value] of Object.entries(values)) {
       if (value === undefined) continue;
-      parts.push(`${name === "accuracy" ? "acc" : name} ${value.toFixed(4)}`);
+      const shown = ACCURACY_NAME.test(name) ? `${(value * 100).toFixed(2)}%` : value.toFixed(4);
+      parts.push(`${name === "accuracy" ? "acc" : name} ${shown}`);
     }
     const elapsed = t - start;
     parts.push(`${(elapsed / 1000).toFixed(1)}s`);

@@ -1,25 +1,25 @@
 /**
  * A self-contained HTML report of a trained model: results, training curves,
  * confusion matrix, per-class metrics, worst mistakes, run facts and model
- * summary. plotly.js is inlined, so the page works offline from disk.
+ * summary. The charts are inline SVG (no script at all), so the page works
+ * offline from disk, in any browser, and stays small (tens of kilobytes,
+ * where inlining plotly.js cost 11 MB).
  *
  * @module
  */
 
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
+  type ClassMetrics,
   DigitLabError,
   type EpochLog,
   type EvaluationResult,
   type ModelMetrics,
 } from "../core/mod.ts";
-import {
-  confusionMatrixFigure,
-  type Figure,
-  perClassFigure,
-  trainingCurvesFigure,
-} from "./plotly_figures.ts";
+import { barChartSvg, heatmapSvg, lineChartSvg } from "./svg_chart.ts";
+
+/** Accuracy, loss and size of one split, as evaluated after training. */
+export type SplitScore = Pick<EvaluationResult, "accuracy" | "loss" | "count">;
 
 /**
  * What {@linkcode renderReport} needs.
@@ -31,24 +31,35 @@ export interface ReportOptions {
   metrics: ModelMetrics;
   /** Evaluation on the test set. */
   evaluation: EvaluationResult;
+  /**
+   * Evaluation of the training split after training (dropout off), as the
+   * terminal shows it; without it the train loss is shown as unknown.
+   */
+  train?: SplitScore;
+  /** Evaluation of the validation split after training, likewise. */
+  validation?: SplitScore;
   /** Per-epoch history (no curves are drawn when empty). */
   history: EpochLog[];
   /** Text of `model.summary()`, shown as is. */
   modelSummary?: string;
-  /** Path of `plotly.js` to inline (default: the `plotly.js-dist` package). */
-  plotlyPath?: string;
   /** Most confident mistakes to list (default 20). */
   mistakes?: number;
 }
 
+const TRAIN_COLOR = "#1f77b4";
+const VAL_COLOR = "#ff7f0e";
+
 /**
- * Renders the report as one HTML page with plotly.js inlined once.
+ * Renders the report as one HTML page with its charts drawn as inline SVG.
  *
- * @throws {DigitLabError} when the plotly.js file cannot be found or read.
+ * The results table holds the figures evaluated after training (the same as
+ * the terminal and `metrics.json`); the last epoch's running training loss
+ * and accuracy (averaged over its batches, dropout on) are shown apart and
+ * labelled as such, and are what the training curves plot.
  *
  * @example
  * ```ts
- * import { assertMatch } from "@std/assert";
+ * import { assertEquals, assertMatch } from "@std/assert";
  * import type { EvaluationResult } from "../core/mod.ts";
  * import { renderReport } from "./report.ts";
  * const metrics = JSON.parse(await Deno.readTextFile("data/models/default/metrics.json"));
@@ -56,36 +67,54 @@ export interface ReportOptions {
  *   accuracy: 1, loss: 0.01, count: 2, confusion: [[1, 0], [0, 1]], perClass: [], macroF1: 1,
  *   worstMistakes: [],
  * };
- * const html = await renderReport({ title: "CNN", metrics, evaluation, history: metrics.history });
+ * const html = renderReport({ title: "CNN", metrics, evaluation, history: metrics.history });
  * assertMatch(html, /<h1>CNN<\/h1>/);
  * assertMatch(html, /<h2>Most confident mistakes<\/h2>\n<p>None\.<\/p>/);
+ * assertEquals(html.includes("<script"), false); // charts are SVG
  * ```
  */
-export async function renderReport(options: ReportOptions): Promise<string> {
+export function renderReport(options: ReportOptions): string {
   const { title, metrics: m, evaluation: ev, history, modelSummary } = options;
-  const plotly = await readPlotly(options.plotlyPath);
-  const figures: Record<string, Figure> = {};
-  if (history.length > 0) figures["fig-training"] = trainingCurvesFigure(history);
-  figures["fig-confusion"] = confusionMatrixFigure(ev.confusion);
-  figures["fig-per-class"] = perClassFigure(ev.perClass);
-
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  const div = (id: string) => id in figures ? `<div id="${id}" class="figure"></div>` : "";
   const mistakes = ev.worstMistakes.slice(0, options.mistakes ?? 20);
+  const last = history.at(-1);
+  const score = (name: string, s: SplitScore | undefined, accuracy: number, count: number) => [
+    name,
+    pct(s?.accuracy ?? accuracy),
+    s?.loss.toFixed(4) ?? "–",
+    String(s?.count ?? count),
+  ];
 
   const body = [
     `<h1>${esc(title)}</h1>`,
     `<p class="sub">Saved ${esc(m.created_at)} · <code>${esc(m.command)}</code></p>`,
     `<h2>Results</h2>`,
-    table(["", "accuracy", "loss"], [
-      [`test (${ev.count} examples)`, pct(ev.accuracy), ev.loss.toFixed(4)],
-      ["validation", pct(m.val_accuracy), history.at(-1)?.valLoss.toFixed(4) ?? "–"],
-      ["train", pct(m.train_accuracy), history.at(-1)?.loss.toFixed(4) ?? "–"],
+    table(["split", "accuracy", "loss", "examples"], [
+      score("train", options.train, m.train_accuracy, m.splits.train),
+      score("validation", options.validation, m.val_accuracy, m.splits.validation),
+      score("test", ev, ev.accuracy, ev.count),
     ]),
-    `<p>Macro F1 on the test set: <b>${ev.macroF1.toFixed(4)}</b>.</p>`,
-    history.length > 0 ? `<h2>Training curves</h2>${div("fig-training")}` : "",
-    `<h2>Confusion matrix</h2>${div("fig-confusion")}`,
-    `<h2>Per class</h2>${div("fig-per-class")}`,
+    `<p>Evaluated after training (dropout off). Macro F1 on the test set: <b>${
+      ev.macroF1.toFixed(4)
+    }</b>.</p>`,
+    last
+      ? `<p class="note">While training, epoch ${last.epoch} averaged a running loss of ${
+        last.loss.toFixed(4)
+      } and a running accuracy of ${
+        pct(last.accuracy)
+      } over its batches (dropout on, weights still changing); the training curves show these running figures.</p>`
+      : "",
+    history.length > 0 ? `<h2>Training curves</h2>${trainingCurves(history)}` : "",
+    `<h2>Confusion matrix</h2><div class="figure">${
+      heatmapSvg({
+        title: "Confusion matrix (test)",
+        values: ev.confusion,
+        xLabel: "predicted class",
+        yLabel: "true class",
+        cellSize: 40,
+      })
+    }</div>`,
+    `<h2>Per class</h2>${ev.perClass.length > 0 ? perClassChart(ev.perClass) : ""}`,
     table(
       ["class", "precision", "recall", "F1", "support"],
       ev.perClass.map((c) => [
@@ -137,27 +166,95 @@ export async function renderReport(options: ReportOptions): Promise<string> {
 <title>${esc(title)}</title>
 <style>
 body { font: 15px/1.5 system-ui, sans-serif; max-width: 1000px; margin: 2em auto; padding: 0 1em; color: #222; }
-h1 { margin-bottom: 0; } .sub { color: #666; margin-top: .2em; }
+h1 { margin-bottom: 0; } .sub, .note { color: #666; } .sub { margin-top: .2em; }
 table { border-collapse: collapse; margin: .5em 0 1em; }
 th, td { padding: .25em .8em; border-bottom: 1px solid #ddd; text-align: left; }
 td + td, th + th { text-align: right; }
 .facts td + td { text-align: left; }
-.figure { width: 100%; height: 420px; }
+.figure { display: flex; flex-wrap: wrap; gap: 1em; }
+.figure svg { max-width: 100%; height: auto; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; }
 </style>
-<script>${plotly.replace(/<\/script/gi, "<\\/script")}</script>
 </head>
 <body>
 ${body}
-<script>
-const figures = ${json(figures)};
-for (const [id, fig] of Object.entries(figures)) {
-  Plotly.newPlot(id, fig.data, fig.layout, { responsive: true, displaylogo: false });
-}
-</script>
 </body>
 </html>
 `;
+}
+
+/** Lowest axis value that still shows small differences between scores near 1. */
+function scoreFloor(scores: number[]): number {
+  const low = Math.min(1, ...scores.filter(Number.isFinite));
+  return Math.max(0, Math.floor(low * 10) / 10 - 0.1);
+}
+
+function trainingCurves(history: EpochLog[]): string {
+  const epochs = history.length;
+  const xRange: [number, number] = [
+    epochs > 1 ? history[0].epoch : history[0].epoch - 1,
+    history[epochs - 1].epoch,
+  ];
+  const points = (pick: (e: EpochLog) => number) => history.map((e) => [e.epoch, pick(e)] as const);
+  const chart = { xRange, width: 470, height: 280 };
+  const loss = lineChartSvg({
+    ...chart,
+    title: "loss",
+    series: [
+      {
+        name: "running train loss",
+        color: TRAIN_COLOR,
+        points: points((e) => e.loss),
+        markers: true,
+      },
+      {
+        name: "val loss",
+        color: VAL_COLOR,
+        points: points((e) => e.valLoss),
+        markers: true,
+        dashed: true,
+      },
+    ],
+  });
+  const accuracy = lineChartSvg({
+    ...chart,
+    title: "accuracy",
+    yRange: [scoreFloor(history.flatMap((e) => [e.accuracy, e.valAccuracy])), 1],
+    series: [
+      {
+        name: "running train accuracy",
+        color: TRAIN_COLOR,
+        points: points((e) => e.accuracy),
+        markers: true,
+      },
+      {
+        name: "val accuracy",
+        color: VAL_COLOR,
+        points: points((e) => e.valAccuracy),
+        markers: true,
+        dashed: true,
+      },
+    ],
+  });
+  return `<div class="figure">${loss}${accuracy}</div>`;
+}
+
+function perClassChart(perClass: ClassMetrics[]): string {
+  const scores = perClass.flatMap((c) => [c.precision, c.recall, c.f1]);
+  return `<div class="figure">${
+    barChartSvg({
+      title: "Per-class precision, recall and F1 (test)",
+      categories: perClass.map((c) => String(c.label)),
+      series: [
+        { name: "precision", color: TRAIN_COLOR, values: perClass.map((c) => c.precision) },
+        { name: "recall", color: VAL_COLOR, values: perClass.map((c) => c.recall) },
+        { name: "F1", color: "#2ca02c", values: perClass.map((c) => c.f1) },
+      ],
+      yRange: [scoreFloor(scores), 1],
+      width: 940,
+      xLabel: "class",
+    })
+  }</div>`;
 }
 
 /**
@@ -196,33 +293,6 @@ export async function writeReport(path: string, html: string): Promise<void> {
   }
 }
 
-const plotlyCache = new Map<string, string>();
-
-async function readPlotly(path?: string): Promise<string> {
-  path ??= plotlyFile();
-  let text = plotlyCache.get(path);
-  if (text === undefined) {
-    try {
-      text = await Deno.readTextFile(path);
-    } catch (e) {
-      throw new DigitLabError(
-        `plotly.js not found at ${path} (${(e as Error).message}); ` +
-          `install the "plotly.js-dist" package of deno.json (deno install)`,
-        { cause: e },
-      );
-    }
-    plotlyCache.set(path, text);
-  }
-  return text;
-}
-
-/** The `plotly.js-dist` file: resolved through the import map, else under node_modules. */
-function plotlyFile(): string {
-  const resolved = import.meta.resolve("plotly.js-dist");
-  if (resolved.startsWith("file:")) return fileURLToPath(resolved);
-  return fileURLToPath(new URL("../../node_modules/plotly.js-dist/plotly.js", import.meta.url));
-}
-
 const ENTITIES: Record<string, string> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -233,11 +303,6 @@ const ENTITIES: Record<string, string> = {
 
 function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
-
-/** JSON safe inside a <script> element. */
-function json(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c");
 }
 
 function table(header: string[], rows: string[][]): string {

@@ -23,6 +23,16 @@ export interface BackendInfo {
   tfjsVersion: string;
 }
 
+// Under Deno tfjs sees Node (IS_NODE), so its cpu backend greets its first tensor with "Hi, looks
+// like you are running TensorFlow.js in Node.js … install our node backend". That advice does not
+// apply: Digit Lab runs on WASM on purpose and does not use tfjs-node's native addon.
+// The banner goes through tfjs's own warn(), which the PROD flag silences (in tfjs 4.22 PROD
+// gates nothing but tfjs's warn and log; the correctness checks hang on DEBUG). It is set when
+// this module loads, so the cpu backend of a test or a worker stays quiet even before
+// setupBackend; setupBackend turns tfjs's warnings back on while it starts WASM, so a failed
+// start or a clashing kernel registration is still reported.
+tf.env().set("PROD", true);
+
 let ready: Promise<BackendInfo> | undefined;
 
 /**
@@ -50,6 +60,15 @@ export function setupBackend(): Promise<BackendInfo> {
 }
 
 async function start(): Promise<BackendInfo> {
+  tf.env().set("PROD", false);
+  try {
+    return await startWasm();
+  } finally {
+    tf.env().set("PROD", true);
+  }
+}
+
+async function startWasm(): Promise<BackendInfo> {
   tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
   // Deno has no usable worker path for the threaded build (ERR_WORKER_PATH).
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);

@@ -35,7 +35,29 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     assertEquals(metrics.learning_rate_decay, 0.5);
     assertEquals(metrics.learning_rate, 0.003);
     assert(metrics.training_seconds > 0);
-    assertStringIncludes(await Deno.readTextFile(`${out}/report.html`), "<html");
+    // One definition of each figure: the report's results table repeats the terminal's
+    // evaluation after training, and the accuracies agree with metrics.json.
+    const report = await Deno.readTextFile(`${out}/report.html`);
+    assertStringIncludes(report, "<html");
+    const rows = [
+      ...printed.matchAll(/│ (train|validation|test) +│ +([\d.]+%) │ +([\d.]+) │ +(\d+) │/g),
+    ];
+    assertEquals(rows.map((r) => r[1]), ["train", "validation", "test"], printed);
+    for (const [, split, accuracy, loss, count] of rows) {
+      assertStringIncludes(
+        report,
+        `<td>${split}</td><td>${accuracy}</td><td>${loss}</td><td>${count}</td>`,
+      );
+    }
+    const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+    assertEquals(
+      rows.map((r) => r[2]),
+      [pct(metrics.train_accuracy), pct(metrics.val_accuracy), pct(metrics.test_accuracy)],
+    );
+    const running = metrics.history[0].loss.toFixed(4);
+    assertStringIncludes(report, `running loss of ${running}`);
+    const { size } = await Deno.stat(`${out}/report.html`);
+    assert(size <= 1.5e6, `report.html is ${size} bytes`);
 
     // The model reloads and evaluates on the full embedded test split of the same seed.
     const json = await captureLog(() => evaluateMain(["--model", out, "--json"]));

@@ -21,7 +21,12 @@ Deno.test("trainingCurvesFigure plots loss and accuracy curves on two subplots",
     seconds: 10 + i,
   }));
   const fig = trainingCurvesFigure(history);
-  assertEquals(fig.data.map((t) => t.name), ["loss", "val loss", "accuracy", "val accuracy"]);
+  assertEquals(fig.data.map((t) => t.name), [
+    "running train loss",
+    "val loss",
+    "running train accuracy",
+    "val accuracy",
+  ]);
   for (const t of fig.data) assertEquals(t.x, [1, 2, 3]);
   assertEquals(fig.data[1].y, history.map((e) => e.valLoss));
   assertEquals(fig.data[3].y, history.map((e) => e.valAccuracy));

@@ -32,14 +32,14 @@ Deno.test("progress bar renders counter, figures, elapsed time and ETA on a term
   const c = fakeClock();
   const bar = createProgressBar({ total: 10, label: "epoch 2/5", width: 10, writer: w, ...c });
   c.advance(4000);
-  bar.update(4, { loss: 0.123456, accuracy: 0.96125 });
+  bar.update(4, { loss: 0.123456, accuracy: 0.9612 });
   assertEquals(w.writes.length, 1);
   const line = w.writes[0];
   assert(line.startsWith("\r\x1b[2K"), JSON.stringify(line));
   // Colour is on for a terminal unless disabled, so strip SGR codes before comparing.
   const plain = line.replace(SGR, "");
   // 4 s for 4 of 10 steps: 6 steps left take 6 s.
-  assertEquals(plain, "\r\x1b[2Kepoch 2/5 [####------] 4/10 loss 0.1235 acc 0.9613 4.0s ETA 0:06");
+  assertEquals(plain, "\r\x1b[2Kepoch 2/5 [####------] 4/10 loss 0.1235 acc 96.12% 4.0s ETA 0:06");
 });
 
 Deno.test("progress bar throttles terminal redraws but always draws the last step", () => {
@@ -73,9 +73,9 @@ Deno.test("progress bar prints sparse plain lines when not a terminal", () => {
   bar.done("done");
   const lines = w.text().split("\n");
   assertEquals(lines, [
-    "epoch 1/1 [##------] 2/8 acc 0.2500 1.0s ETA 0:03",
-    "epoch 1/1 [####----] 4/8 acc 0.5000 2.0s ETA 0:02",
-    "epoch 1/1 [######--] 6/8 acc 0.7500 3.0s ETA 0:01",
+    "epoch 1/1 [##------] 2/8 acc 25.00% 1.0s ETA 0:03",
+    "epoch 1/1 [####----] 4/8 acc 50.00% 2.0s ETA 0:02",
+    "epoch 1/1 [######--] 6/8 acc 75.00% 3.0s ETA 0:01",
     "epoch 1/1 [########] 8/8 4.0s done",
     "",
   ]);
@@ -133,4 +133,14 @@ Deno.test("progress bar rejects bad totals, widths and counts", () => {
   const bar = createProgressBar({ total: 5, writer: w });
   assertThrows(() => bar.update(-1), InvalidArgumentError, "got -1");
   assertThrows(() => bar.update(NaN), InvalidArgumentError, "got NaN");
+});
+
+Deno.test("progress bar shows every accuracy in percent with two decimals, other figures as is", () => {
+  const w = fakeWriter(false);
+  const bar = createProgressBar({ total: 4, width: 4, writer: w, now: () => 0 });
+  bar.update(1, { loss: 0.5, acc: 0.6953, val_accuracy: 0.7742, lr: 0.003 });
+  assertEquals(
+    w.text(),
+    "[#---] 1/4 loss 0.5000 acc 69.53% val_accuracy 77.42% lr 0.0030 0.0s ETA 0:00\n",
+  );
 });

@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { lineChartSvg } from "../../lib/display/svg_chart.ts";
+import {
+  barChartSvg,
+  heatmapSvg,
+  lineChartSvg,
+  MAX_BARS,
+  MAX_HEATMAP_SIDE,
+} from "../../lib/display/svg_chart.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 function polylines(svg: string): [number, number][][] {
@@ -68,5 +74,104 @@ Deno.test("lineChartSvg rejects empty ranges and tiny sizes", () => {
     () => lineChartSvg({ title: "t", xRange: [0, 1], series: [], width: 40 }),
     InvalidArgumentError,
     "too small",
+  );
+});
+
+Deno.test("lineChartSvg spaces legend entries by the length of their names", () => {
+  const svg = lineChartSvg({
+    title: "t",
+    xRange: [0, 1],
+    series: [
+      { name: "running train loss", color: "red", points: [[0, 1]] },
+      { name: "val loss", color: "blue", points: [[0, 1]] },
+    ],
+  });
+  const xs = [...svg.matchAll(/<text x="([\d.]+)"[^>]*>(running train loss|val loss)</g)]
+    .map((m) => Number(m[1]));
+  assert(xs[1] - xs[0] >= "running train loss".length * 6, `legend overlaps: ${xs}`);
+});
+
+Deno.test("heatmapSvg colours cells by value, writes each value and labels the axes", () => {
+  const svg = heatmapSvg({
+    title: "confusion <test>",
+    values: [[8, 0], [2, 4]],
+    rowLabels: ["cat", "dog"],
+    columnLabels: ["cat", "dog"],
+    xLabel: "predicted",
+    yLabel: "true",
+    cellSize: 20,
+  });
+  const cells = [
+    ...svg.matchAll(/<rect [^>]*fill="([^"]+)"[^>]*\/><text class="cell"[^>]*fill="(\w+)">(\d+)</g),
+  ];
+  assertEquals(cells.map((c) => c[3]), ["8", "0", "2", "4"]);
+  assertEquals(cells[0][1], "rgb(8,48,107)", "the largest value is darkest");
+  assertEquals(cells[1][1], "rgb(247,251,255)", "zero is lightest");
+  assertEquals(cells.map((c) => c[2]), ["white", "black", "black", "black"]);
+  assert(svg.includes("<title>true dog, predicted cat: 2</title>"));
+  assert(svg.includes(">confusion &lt;test&gt;</text>"));
+});
+
+Deno.test("heatmapSvg rejects bad matrices before drawing, naming the problem", () => {
+  const bad: [string, Parameters<typeof heatmapSvg>[0]][] = [
+    ["got 0x0", { title: "t", values: [] }],
+    ["row 1 has 1 values", { title: "t", values: [[1, 2], [3]] }],
+    ["[0][1] must be finite and >= 0, got -1", { title: "t", values: [[1, -1]] }],
+    ["[0][0] must be finite and >= 0, got NaN", { title: "t", values: [[NaN]] }],
+    ["2 row labels", { title: "t", values: [[1]], rowLabels: ["a", "b"] }],
+    ["cellSize must be at least 8 pixels, got 2", { title: "t", values: [[1]], cellSize: 2 }],
+  ];
+  for (const [message, options] of bad) {
+    assertThrows(() => heatmapSvg(options), InvalidArgumentError, message);
+  }
+  // The side is checked on the row count first: a huge matrix is refused before it is scanned.
+  const rows = new Proxy([] as number[][], {
+    get: (target, key) =>
+      key === "length" ? MAX_HEATMAP_SIDE + 1 : key === "0" ? [1] : Reflect.get(target, key),
+  });
+  assertThrows(
+    () => heatmapSvg({ title: "t", values: rows }),
+    InvalidArgumentError,
+    `1 to ${MAX_HEATMAP_SIDE} rows and columns, got ${MAX_HEATMAP_SIDE + 1}x1`,
+  );
+});
+
+Deno.test("barChartSvg draws one bar per value, rising from the bottom of the y range", () => {
+  const svg = barChartSvg({
+    title: "scores",
+    categories: ["0", "1"],
+    series: [
+      { name: "precision", color: "red", values: [1, 0.5] },
+      { name: "recall", color: "blue", values: [0, 2] },
+    ],
+    yRange: [0, 1],
+    width: 254,
+    height: 168,
+  });
+  // plot area: y from 24 (top) to 124 (100 px); values are clamped to the range.
+  const bars = [...svg.matchAll(/<rect class="bar" [^>]*y="([\d.]+)"[^>]*height="([\d.]+)"/g)]
+    .map((m) => [Number(m[1]), Number(m[2])]);
+  assertEquals(bars, [[24, 100], [124, 0], [74, 50], [24, 100]]);
+  assert(svg.includes("<title>1 recall: 2</title>"), "the tooltip keeps the true value");
+  assert(svg.includes(">precision</text>") && svg.includes(">recall</text>"));
+});
+
+Deno.test("barChartSvg rejects mismatched series, bad ranges and too many bars", () => {
+  const series = [{ name: "F1", color: "green", values: [1] }];
+  assertThrows(
+    () => barChartSvg({ title: "t", categories: ["a", "b"], series }),
+    InvalidArgumentError,
+    '"F1" has 1 values for 2 categories',
+  );
+  assertThrows(
+    () => barChartSvg({ title: "t", categories: ["a"], series, yRange: [1, 1] }),
+    InvalidArgumentError,
+    "yRange",
+  );
+  const many = Array.from({ length: MAX_BARS + 1 }, (_, i) => String(i));
+  assertThrows(
+    () => barChartSvg({ title: "t", categories: many, series }),
+    InvalidArgumentError,
+    `at most ${MAX_BARS} bars, got ${MAX_BARS + 1} categories x 1 series`,
   );
 });
