@@ -39,6 +39,8 @@ export function modelVariables(model: tf.LayersModel): tf.Variable[] {
  * import * as tf from "@tensorflow/tfjs";
  * import { assertEquals } from "@std/assert";
  * import { readFlat } from "./flat_weights.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
+ * await setupBackend();
  * const vars = [tf.variable(tf.tensor([1, 2])), tf.variable(tf.tensor([[3]]))];
  * assertEquals(readFlat(vars), new Float32Array([1, 2, 3]));
  * tf.dispose(vars);
@@ -69,6 +71,8 @@ export function readFlat(vars: tf.Variable[], out?: Float32Array): Float32Array 
  * import * as tf from "@tensorflow/tfjs";
  * import { assertEquals } from "@std/assert";
  * import { assignFlat, readFlat } from "./flat_weights.ts";
+ * import { setupBackend } from "../../kernels/mod.ts";
+ * await setupBackend();
  * const vars = [tf.variable(tf.zeros([2])), tf.variable(tf.zeros([1, 1]))];
  * assignFlat(vars, new Float32Array([4, 5, 6]));
  * assertEquals(readFlat(vars), new Float32Array([4, 5, 6]));
