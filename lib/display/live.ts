@@ -51,7 +51,7 @@ export interface LiveTrainingView {
   readonly renders: number;
 }
 
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`; // as the terminal prints them
 
 /** Means of `points` over `buckets` equal runs (all points when there are fewer). */
 function bucketed(points: [number, number][], buckets: number): [number, number][] {
@@ -124,7 +124,7 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
     }
     if (!last) return `${title}: starting…`;
     return `${title}: epoch ${last.epoch}/${epochs}, batch ${last.batch}/${last.batches}, ` +
-      `loss ${last.loss.toFixed(4)}, accuracy ${pct(last.accuracy)}, ${seconds} s`;
+      `running loss ${last.loss.toFixed(4)}, running accuracy ${pct(last.accuracy)}, ${seconds} s`;
   };
 
   const bundle = (): MediaBundle => {
@@ -147,7 +147,7 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
       }</td><td>${pct(e.valAccuracy)}</td><td>${e.seconds.toFixed(1)}</td></tr>`
     ).join("");
     const table = rows
-      ? `<table style="font-size:12px"><thead><tr><th>epoch</th><th>loss</th><th>accuracy</th>` +
+      ? `<table style="font-size:12px"><thead><tr><th>epoch</th><th>running loss</th><th>running accuracy</th>` +
         `<th>val loss</th><th>val accuracy</th><th>seconds</th></tr></thead><tbody>${rows}</tbody></table>`
       : "";
     const html = `<div class="digit-lab-live" style="font:12px sans-serif">` +
@@ -160,7 +160,7 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
     const lines = [
       status(),
       ...epochLogs.map((e) =>
-        `epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${pct(e.accuracy)} ` +
+        `epoch ${e.epoch}: running_loss ${e.loss.toFixed(4)} running_acc ${pct(e.accuracy)} ` +
         `val_loss ${e.valLoss.toFixed(4)} val_acc ${pct(e.valAccuracy)} ${e.seconds.toFixed(1)}s`
       ),
     ];

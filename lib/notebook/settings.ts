@@ -57,7 +57,7 @@ export const QUICK_LIMIT = 2000;
 /**
  * The settings of a notebook run, from `DIGIT_LAB_QUICK`, `DIGIT_LAB_DATA`
  * and `DIGIT_LAB_NOTEBOOK_MODEL`. Quick mode trains one epoch on
- * {@linkcode QUICK_LIMIT} examples in batches of 32; the full run trains 10
+ * {@linkcode QUICK_LIMIT} examples in batches of 32; the full run trains 8
  * epochs on the embedded digits (3 on an IDX dataset) in batches of 128, as
  * `deno task train` does.
  *
@@ -87,7 +87,7 @@ export function notebookSettings(options: NotebookSettingsOptions = {}): Noteboo
     quick,
     data,
     limit: quick ? QUICK_LIMIT : undefined,
-    epochs: quick ? 1 : data ? 3 : 10,
+    epochs: quick ? 1 : data ? 3 : 8,
     batchSize: quick ? 32 : 128,
     seed: 42,
     validation: 0.1,

@@ -65,17 +65,21 @@ Deno.test("the live view shows one output and updates it in place, throttled", a
   assertEquals(target.calls.map((c) => c.options.update), [false, true, true, true, true]);
   assertEquals(
     (target.calls[1].bundle["text/plain"] as string).split("\n")[0],
-    "Training: epoch 1/2, batch 5/10, loss 0.0667, accuracy 50.0%, 1.5 s",
+    "Training: epoch 1/2, batch 5/10, running loss 0.0667, running accuracy 50.00%, 1.5 s",
   );
   const last = target.calls[4].bundle;
   assert(
     (last["text/plain"] as string).startsWith("Training: done, 1 epoch(s) in 3.3 s on 2 threads"),
   );
-  assert((last["text/plain"] as string).includes("epoch 1: loss 0.5000 acc 80.0% val_loss 0.4000"));
+  assert(
+    (last["text/plain"] as string).includes(
+      "epoch 1: running_loss 0.5000 running_acc 80.00% val_loss 0.4000",
+    ),
+  );
   const html = last["text/html"] as string;
   assertEquals(html.match(/<svg /g)?.length, 2, "loss and accuracy charts");
   assert(html.includes('<progress max="1" value="1.0000"'));
-  assert(html.includes("<td>85.0%</td>"), "the epoch table");
+  assert(html.includes("<td>85.00%</td>"), "the epoch table");
 });
 
 Deno.test("the live view averages batches into at most maxPoints points per curve", async () => {
@@ -106,7 +110,7 @@ Deno.test("outside a notebook the live view prints a progress bar per epoch", as
   assertEquals(view.renders, 0);
   const text = written.join("");
   assert(text.includes("epoch 1/2 [#####"), text);
-  assert(text.includes("val_loss 0.4000 val_acc 85.0%"), text);
+  assert(text.includes("val_loss 0.4000 val_acc 85.00%"), text);
   assertEquals(target.calls.length, 1, "only the closing line goes to the target");
   assert((target.calls[0].bundle["text/plain"] as string).startsWith("Training: done, 1 epoch(s)"));
 });

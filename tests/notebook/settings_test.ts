@@ -10,7 +10,7 @@ Deno.test("notebookSettings: full runs by default, quick mode from DIGIT_LAB_QUI
     quick: false,
     data: undefined,
     limit: undefined,
-    epochs: 10,
+    epochs: 8,
     batchSize: 128,
     seed: 42,
     validation: 0.1,
