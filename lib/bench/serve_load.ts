@@ -19,7 +19,7 @@
 
 import { parseArgs } from "@std/cli/parse-args";
 import { dataPath, InvalidArgumentError, projectRoot } from "../core/mod.ts";
-import { type Classify, decodeImage, encodePng, readDigit } from "../image/mod.ts";
+import { type Classify, decodeImage, encodePng, pngChunk, readDigit } from "../image/mod.ts";
 import { drawDigit, inkToGray } from "../image/synth/mod.ts";
 import { setupBackend } from "../kernels/mod.ts";
 import { loadModel } from "../model/mod.ts";
@@ -95,28 +95,6 @@ export function digitPngs(): Promise<Uint8Array[]> {
   return Promise.all(
     Array.from({ length: 10 }, (_, d) => encodePng(inkToGray(drawDigit(d, { size: 96 })))),
   );
-}
-
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 
 import { randomInt, type Rng } from "../core/mod.ts";
+import { crc32 } from "../image/mod.ts";
 import { compressedZeros, deflate, inflate } from "./compress.ts";
 import { INTERESTING_INTS, mutateBytes, pick, randomBytes, writeField } from "./mutators.ts";
 
@@ -22,32 +23,6 @@ export interface PngChunk {
 }
 
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/**
- * The CRC-32 of `bytes` (as PNG, gzip and zip compute it).
- *
- * @example
- * ```ts
- * import { assertEquals } from "@std/assert";
- * import { crc32 } from "./png_chunks.ts";
- * assertEquals(crc32(new TextEncoder().encode("IEND")), 0xae426082);
- * ```
- */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /**
  * Splits a PNG into its chunks, or returns null when it has no PNG

@@ -10,7 +10,7 @@ import { encode as encodeBmpLib } from "bmp-ts";
 import { Buffer } from "node:buffer";
 import { deflateSync } from "node:zlib";
 import { InvalidArgumentError } from "../core/mod.ts";
-import { crc32 } from "./png.ts";
+import { pngChunk } from "./png.ts";
 import type { GrayImage, RgbImage } from "./raster.ts";
 import { loadSharp } from "./sharp_module.ts";
 
@@ -193,15 +193,4 @@ export function encodeGrayPng(img: GrayImage): Uint8Array {
     at += chunk.length;
   }
   return out;
-}
-
-/** One PNG chunk: length, type, data, and the CRC of type and data. */
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const chunk = new Uint8Array(12 + data.length);
-  const view = new DataView(chunk.buffer);
-  view.setUint32(0, data.length);
-  chunk.set(new TextEncoder().encode(type), 4);
-  chunk.set(data, 8);
-  view.setUint32(8 + data.length, crc32(chunk, 4, 8 + data.length));
-  return chunk;
 }

@@ -135,17 +135,18 @@ const METADATA_KEYWORDS = ["Raw profile type exif", "Raw profile type APP1", "XM
 let crcTable: Uint32Array | undefined;
 
 /**
- * The CRC-32 that PNG chunks carry (ISO 3309), over `bytes[start..end)`.
+ * The CRC-32 that PNG chunks carry (ISO 3309, as gzip and zip compute it),
+ * over `bytes[start..end)`, by default all of `bytes`.
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { crc32 } from "./png.ts";
  * const iend = new TextEncoder().encode("IEND");
- * assertEquals(crc32(iend, 0, 4), 0xae426082); // every PNG ends with these bytes
+ * assertEquals(crc32(iend), 0xae426082); // every PNG ends with these bytes
  * ```
  */
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
+export function crc32(bytes: Uint8Array, start = 0, end: number = bytes.length): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -475,4 +476,25 @@ export function tryDecodePng(
     }
   }
   return { width, height, data: out };
+}
+
+/**
+ * One PNG chunk: its length, type, data, and the CRC of type and data.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { pngChunk } from "./png.ts";
+ * const iend = pngChunk("IEND", new Uint8Array(0));
+ * assertEquals([...iend], [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+ * ```
+ */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(new TextEncoder().encode(type), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk, 4, 8 + data.length));
+  return chunk;
 }

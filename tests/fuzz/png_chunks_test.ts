@@ -1,13 +1,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { createRng } from "../../lib/core/mod.ts";
 import { inflate } from "../../lib/fuzz/compress.ts";
-import {
-  crc32,
-  joinPngChunks,
-  mutatePngChunks,
-  splitPngChunks,
-} from "../../lib/fuzz/png_chunks.ts";
-import { encodePng } from "../../lib/image/mod.ts";
+import { joinPngChunks, mutatePngChunks, splitPngChunks } from "../../lib/fuzz/png_chunks.ts";
+import { crc32, encodePng } from "../../lib/image/mod.ts";
 
 const png = await encodePng({ width: 4, height: 3, data: new Float32Array(12).fill(0.5) });
 

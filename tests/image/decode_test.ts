@@ -8,6 +8,7 @@ import {
   toLuminance,
 } from "../../lib/image/decode.ts";
 import { encodeImage } from "../../lib/image/encode.ts";
+import { crc32, pngChunk as chunk } from "../../lib/image/png.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
 
 /** 16x8: left half black, right half white. */
@@ -15,15 +16,6 @@ function halves(): GrayImage {
   const data = new Float32Array(16 * 8);
   for (let i = 0; i < data.length; i++) data[i] = i % 16 < 8 ? 0 : 1;
   return { width: 16, height: 8, data };
-}
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
 }
 
 Deno.test("decodeImage reads PNG, JPEG, GIF, WebP and BMP written from the same pixels", async () => {
@@ -177,16 +169,6 @@ Deno.test("readImage reads a file and names a missing one", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 /**
  * A 1x1 8-bit gray PNG (interlaced or not) whose IDAT inflates to `total`

@@ -3,27 +3,14 @@ import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { ImageError, InvalidArgumentError } from "../../lib/core/errors.ts";
 import { decodeImage, decodeWithSharp } from "../../lib/image/decode.ts";
-import { isPng, readPngHeader, tryDecodePng } from "../../lib/image/png.ts";
+import {
+  crc32,
+  isPng,
+  pngChunk as chunk,
+  readPngHeader,
+  tryDecodePng,
+} from "../../lib/image/png.ts";
 import { createRng } from "../../lib/core/random.ts";
-
-function crc32(bytes: Uint8Array): number {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(new TextEncoder().encode(type), 4);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-  return out;
-}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
