@@ -17,7 +17,6 @@
  * @module
  */
 
-import { parseArgs } from "@std/cli/parse-args";
 import { dataPath, InvalidArgumentError, projectRoot } from "../core/mod.ts";
 import { type Classify, decodeImage, encodePng, pngChunk, readDigit } from "../image/mod.ts";
 import { drawDigit, inkToGray } from "../image/synth/mod.ts";
@@ -343,7 +342,21 @@ async function measure(
 }
 
 /** The report as the lines `deno task bench:serve` prints. */
-function formatServeLoad(r: ServeLoadReport): string {
+/**
+ * The report as the lines `deno task bench:serve` prints.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { formatServeLoad } from "./serve_load.ts";
+ * const line = formatServeLoad({
+ *   clients: 64, seconds: 10, requests: 4000, errors: 0, requestsPerS: 400, p50Ms: 160,
+ *   p99Ms: 230, inProcessPerS: 320, ratio: 1.25, serverStderrLines: 0, bomb: null,
+ * });
+ * assertStringIncludes(line, "server, 64 clients: 400.0 requests/s");
+ * ```
+ */
+export function formatServeLoad(r: ServeLoadReport): string {
   const f = (v: number, digits = 1) => v.toFixed(digits);
   const lines = [
     `server, ${r.clients} clients: ${f(r.requestsPerS)} requests/s over ${f(r.seconds)} s ` +
@@ -362,15 +375,4 @@ function formatServeLoad(r: ServeLoadReport): string {
     );
   }
   return lines.join("\n");
-}
-
-if (import.meta.main) {
-  const flags = parseArgs(Deno.args, { string: ["clients", "seconds", "model"] });
-  const report = await serveLoad({
-    clients: flags.clients === undefined ? undefined : Number(flags.clients),
-    seconds: flags.seconds === undefined ? undefined : Number(flags.seconds),
-    modelDir: flags.model,
-  });
-  console.log(formatServeLoad(report));
-  console.log(JSON.stringify(report));
 }
