@@ -2,7 +2,12 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../../lib/image/synth/scenes.ts";
 import type { Classify, GrayImage } from "../../lib/image/raster.ts";
-import { countDigitsInRow, readImageFile, topK } from "../../lib/eval/read_file.ts";
+import {
+  countDigitsInRow,
+  digitsSideBySide,
+  readImageFile,
+  topK,
+} from "../../lib/eval/read_file.ts";
 
 /** A stand-in classifier: puts most mass on `digit`, some on `digit + 1`. */
 const fixed = (digit: number): Classify => () =>
@@ -119,4 +124,14 @@ Deno.test("countDigitsInRow: digits in a row count; a diagonal pair and a blank 
   assertEquals(countDigitsInRow(inkToGray({ width, height, data: diagonal })), 1);
   const blank = { width: 40, height: 40, data: new Float32Array(1600).fill(1) };
   assertEquals(countDigitsInRow(blank), 1);
+});
+
+Deno.test("digitsSideBySide: pieces that touch or overlap in x are one broken digit, not a number", () => {
+  const box = (x: number, width = 10) => ({ x, y: 0, width, height: 20 });
+  assertEquals(digitsSideBySide([box(0), box(12)]), 2);
+  assertEquals(digitsSideBySide([box(12), box(0), box(24)]), 3); // any order
+  assertEquals(digitsSideBySide([box(0), box(10)]), 1); // adjacent columns
+  assertEquals(digitsSideBySide([box(0), box(4)]), 1); // overlapping
+  assertEquals(digitsSideBySide([box(0), box(12), box(21)]), 1); // one pair overlaps
+  assertEquals(digitsSideBySide([box(0)]), 1);
 });
