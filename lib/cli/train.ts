@@ -190,6 +190,7 @@ export async function main(args: string[]): Promise<number> {
     } s per epoch, ${history.threads ?? 1} thread(s))` +
       (history.stoppedEarly ? `, stopped early; best epoch ${history.bestEpoch}` : ""),
   );
+  if (history.oneThreadReason) console.log(`One thread only: ${history.oneThreadReason}.`);
 
   await saveModel(model, out, metrics);
   const reportPath = join(out, "report.html");

@@ -51,6 +51,8 @@ export interface TrainingHistory {
   seconds: number;
   /** Threads the steps ran on (1: this thread only; see `TrainOptions.threads`). */
   threads?: number;
+  /** Why the steps ran on one thread when the machine has more cores (absent otherwise). */
+  oneThreadReason?: string;
 }
 
 /** Precision, recall and F1 of one class. */

@@ -209,7 +209,8 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
     async finish(history) {
       finished = (history?.seconds ?? (now() - started) / 1000).toFixed(1);
       if (history?.threads !== undefined) {
-        threads = ` on ${history.threads} thread${history.threads === 1 ? "" : "s"}`;
+        threads = ` on ${history.threads} thread${history.threads === 1 ? "" : "s"}` +
+          (history.oneThreadReason ? ` (${history.oneThreadReason})` : "");
       }
       if (!target.rich) {
         await target.display({ "text/plain": status() });

@@ -10,6 +10,7 @@
 export * from "./add.ts";
 export * from "./backend.ts";
 export * from "./batch_mat_mul.ts";
+export * from "./batch_norm.ts";
 export * from "./conv2d.ts";
 export * from "./conv2d_backprop_filter.ts";
 export * from "./conv2d_backprop_input.ts";

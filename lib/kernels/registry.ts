@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { addKernel } from "./add.ts";
 import { batchMatMulKernel } from "./batch_mat_mul.ts";
+import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
 import { conv2dKernel, fusedConv2dKernel } from "./conv2d.ts";
 import { conv2dBackpropFilterKernel } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputKernel } from "./conv2d_backprop_input.ts";
@@ -33,8 +34,8 @@ import { registerWasmKernel, type WasmKernelConfig } from "./wasm_kernel.ts";
  * copy-free `Identity` (the engine's clones of tensors saved for the
  * backward pass), each agreeing with the cpu backend and falling back to
  * the backend's own kernel for cases it does not cover; and kernels of ours
- * for ReLU's and a bias's gradient in one pass and for a ReLU-then-2×2-max-pool
- * with its gradient.
+ * for ReLU's and a bias's gradient in one pass, for a ReLU-then-2×2-max-pool
+ * with its gradient, and for batch normalisation's passes in training.
  *
  * @example
  * ```ts
@@ -64,6 +65,7 @@ export const TRAINING_KERNELS: readonly WasmKernelConfig[] = [
   reluGradBiasKernel,
   reluMaxPoolKernel,
   reluMaxPoolGradKernel,
+  ...BATCH_NORM_KERNELS,
 ];
 
 /**

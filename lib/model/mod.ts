@@ -9,6 +9,7 @@
  */
 
 export * from "./architecture.ts";
+export * from "./batch_norm_training.ts";
 export * from "./dir_lock.ts";
 export * from "./inference_chain.ts";
 export * from "./model_dir.ts";

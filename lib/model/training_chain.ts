@@ -5,7 +5,10 @@
  * gradient `kernels/fused_conv2d_grad.ts` registers; on the wasm backend a
  * 2×2 max pooling right after a ReLU convolution runs as our ReLU-pool
  * kernel, whose gradient also does the ReLU's and the bias's share
- * (`kernels/relu_max_pool.ts`). Every other layer runs as
+ * (`kernels/relu_max_pool.ts`); a batch normalisation runs with the
+ * statistics of every shard of the batch (`batch_norm_training.ts`), so
+ * that the shards of a data-parallel step train as one thread on the whole
+ * batch would. Every other layer runs as
  * `layer.apply(x, { training: true })`, as `model.apply` would run it.
  * Under `tf.grads`, tfjs-layers would instead run each convolution as three
  * ops (convolution, bias add, ReLU), each a pass over the layer's largest
@@ -17,6 +20,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Convolution, convolution, maxPooling } from "./inference_chain.ts";
 import { RELU_MAX_POOL } from "../kernels/mod.ts";
+import {
+  type BatchNormLayer,
+  batchNormLayer,
+  batchNormTraining,
+  type ShardContext,
+} from "./batch_norm_training.ts";
 
 /** A fused convolution with a linear or ReLU activation. */
 type FusedConvolution = Convolution & { activation: "linear" | "relu" };
@@ -28,6 +37,7 @@ type FusedConvolution = Convolution & { activation: "linear" | "relu" };
 type TrainingStep =
   | { kind: "conv"; conv: FusedConvolution }
   | { kind: "convPool"; conv: FusedConvolution; pool: tf.layers.Layer }
+  | { kind: "norm"; norm: BatchNormLayer }
   | { kind: "layer"; layer: tf.layers.Layer };
 
 /** The fused convolution a Conv2D layer runs in training, or null when it has none. */
@@ -60,8 +70,10 @@ function convolve(conv: FusedConvolution, x: tf.Tensor): tf.Tensor {
   } as unknown as tf.NamedAttrMap) as tf.Tensor;
 }
 
-function runStep(step: TrainingStep, x: tf.Tensor): tf.Tensor {
+function runStep(step: TrainingStep, x: tf.Tensor, context: ShardContext): tf.Tensor {
   switch (step.kind) {
+    case "norm":
+      return batchNormTraining(x, step.norm, context);
     case "layer":
       return step.layer.apply(x, { training: true }) as tf.Tensor;
     case "conv":
@@ -79,8 +91,10 @@ function runStep(step: TrainingStep, x: tf.Tensor): tf.Tensor {
 /**
  * A function computing `model`'s training-mode output for a batch (dropout
  * active), reading the weights at every call: the layer chain of a
- * sequential model with its convolutions fused, or `model.apply(x,
- * { training: true })` for any other model. Gradients through it need the
+ * sequential model with its convolutions fused and its batch
+ * normalisations over the shards of `context`, or `model.apply(x,
+ * { training: true })` for any other model (whose batch normalisations see
+ * only `x`: see {@linkcode shardableTraining}). Gradients through it need the
  * gradients `setupBackend` registers. Call it inside `tf.tidy` (or
  * `tf.variableGrads`); it keeps no tensors.
  *
@@ -100,7 +114,9 @@ function runStep(step: TrainingStep, x: tf.Tensor): tf.Tensor {
  * model.dispose();
  * ```
  */
-export function compileTraining(model: tf.LayersModel): (x: tf.Tensor) => tf.Tensor {
+export function compileTraining(
+  model: tf.LayersModel,
+): (x: tf.Tensor, context?: ShardContext) => tf.Tensor {
   if (!(model instanceof tf.Sequential) || model.inputs.length !== 1) {
     return (x) => model.apply(x, { training: true }) as tf.Tensor;
   }
@@ -108,7 +124,10 @@ export function compileTraining(model: tf.LayersModel): (x: tf.Tensor) => tf.Ten
   const steps: TrainingStep[] = [];
   for (let i = 0; i < layers.length; i++) {
     const conv = fusedConvolution(layers[i]);
-    if (conv === null) {
+    const norm = batchNormLayer(layers[i]);
+    if (norm !== null) {
+      steps.push({ kind: "norm", norm });
+    } else if (conv === null) {
       steps.push({ kind: "layer", layer: layers[i] });
     } else if (conv.activation === "relu" && isPool2x2(layers[i + 1])) {
       steps.push({ kind: "convPool", conv, pool: layers[++i] });
@@ -116,5 +135,40 @@ export function compileTraining(model: tf.LayersModel): (x: tf.Tensor) => tf.Ten
       steps.push({ kind: "conv", conv });
     }
   }
-  return (x) => steps.reduce((h, step) => runStep(step, h), x);
+  return (x, context = {}) => steps.reduce((h, step) => runStep(step, h, context), x);
+}
+
+/**
+ * Why `model`'s training forward pass cannot be cut into shards that train
+ * as the whole batch would, or undefined when it can: a batch
+ * normalisation that the training chain does not run over the shards
+ * (in a model that is not sequential, or over an axis other than the last).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { shardableTraining } from "./training_chain.ts";
+ * import { buildModel, STRONG_CNN } from "./architecture.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(STRONG_CNN, { seed: 1 });
+ * assertEquals(shardableTraining(model), undefined);
+ * model.dispose();
+ * ```
+ */
+export function shardableTraining(model: tf.LayersModel): string | undefined {
+  const sequential = model instanceof tf.Sequential && model.inputs.length === 1;
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== "BatchNormalization") continue;
+    if (!sequential) {
+      return `layer ${JSON.stringify(layer.name)} is a batch normalisation in a model that is ` +
+        `not sequential, whose statistics would be each shard's`;
+    }
+    if (batchNormLayer(layer) === null) {
+      return `layer ${JSON.stringify(layer.name)} normalises over axis ${
+        JSON.stringify(layer.getConfig().axis)
+      }, not the last of a 2-D or 4-D input`;
+    }
+  }
+  return undefined;
 }

@@ -91,8 +91,9 @@ const AUTO_MIN_STEPS = 50;
 /**
  * The number of threads `threads: "auto"` trains `model` on: up to the
  * machine's cores (at most 4), at least 16 examples per shard, and 1 when
- * the model cannot train data-parallel exactly (batch normalisation) or the
- * run is too short (under 50 steps) to pay for starting the workers.
+ * the model cannot train data-parallel exactly (see
+ * `parallelTrainingProblem`) or the run is too short (under 50 steps) to
+ * pay for starting the workers.
  *
  * @example
  * ```ts
@@ -105,7 +106,7 @@ const AUTO_MIN_STEPS = 50;
  * const strong = buildModel(STRONG_CNN, { seed: 1 });
  * assertEquals(autoThreads(reference, { batchSize: 128, steps: 500, cores: 8 }), 4);
  * assertEquals(autoThreads(reference, { batchSize: 128, steps: 10, cores: 8 }), 1); // too short
- * assertEquals(autoThreads(strong, { batchSize: 128, steps: 500, cores: 8 }), 1); // batch norm
+ * assertEquals(autoThreads(strong, { batchSize: 128, steps: 500, cores: 8 }), 4); // batch norm too
  * reference.dispose();
  * strong.dispose();
  * ```
@@ -114,9 +115,44 @@ export function autoThreads(
   model: tf.LayersModel,
   run: { batchSize: number; steps: number; cores?: number },
 ): number {
-  const threads = Math.min(coreThreads(run.cores), Math.floor(run.batchSize / 16));
-  if (threads < 2 || run.steps < AUTO_MIN_STEPS || parallelTrainingProblem(model)) return 1;
-  return threads;
+  return oneThreadReason(model, run) === undefined
+    ? Math.min(coreThreads(run.cores), Math.floor(run.batchSize / 16))
+    : 1;
+}
+
+/**
+ * Why `threads: "auto"` trains `model` on one thread although the machine
+ * has more than one core, or undefined when it does not (or there is one
+ * core): the line `train` and the notebooks print.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ * import { oneThreadReason } from "./loop.ts";
+ * import { buildModel, REFERENCE_CNN } from "../model/mod.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * assertEquals(oneThreadReason(model, { batchSize: 128, steps: 500, cores: 2 }), undefined);
+ * assertEquals(oneThreadReason(model, { batchSize: 128, steps: 500, cores: 1 }), undefined);
+ * assertStringIncludes(oneThreadReason(model, { batchSize: 16, steps: 500, cores: 2 })!, "16");
+ * model.dispose();
+ * ```
+ */
+export function oneThreadReason(
+  model: tf.LayersModel,
+  run: { batchSize: number; steps: number; cores?: number },
+): string | undefined {
+  if (coreThreads(run.cores) < 2) return undefined;
+  const problem = parallelTrainingProblem(model);
+  if (problem) return `the model cannot train data-parallel: ${problem}`;
+  if (run.batchSize < 32) {
+    return `batches of ${run.batchSize} are too small to cut into shards of at least 16`;
+  }
+  if (run.steps < AUTO_MIN_STEPS) {
+    return `${run.steps} steps are too few to pay for starting workers (about a second)`;
+  }
+  return undefined;
 }
 
 function positiveInteger(name: string, value: number): void {
@@ -182,9 +218,9 @@ export type OneThreadStep = (batch: Batch) => Promise<StepResult>;
  * The training step `model` takes on this thread, chosen here once for the
  * model (the training loop and the profiler both take it from here). Models
  * that could train data-parallel take the path each shard takes there
- * (fused layers, `shardGradients`, then the optimiser applies the flat
- * gradient), so that one thread and several train alike; the others (batch
- * normalisation, say) take `trainOnBatch`. A batch holds inputs of the
+ * (fused layers, batch normalisation over the shards, `shardGradients`,
+ * then the optimiser applies the flat gradient), so that one thread and
+ * several train alike; the others (another loss, say) take `trainOnBatch`. A batch holds inputs of the
  * model's input shape and class indices. Dropout layers use the seeds they
  * hold.
  *
@@ -285,15 +321,17 @@ export async function trainModel(
   options: TrainOptions,
 ): Promise<TrainingHistory> {
   checkOptions(model, options);
-  const threads = options.threads === undefined || options.threads === "auto"
-    ? autoThreads(model, {
-      batchSize: options.batchSize ?? 128,
-      steps: options.epochs * Math.ceil(options.train.count / (options.batchSize ?? 128)),
-    })
-    : options.threads;
+  const run = {
+    batchSize: options.batchSize ?? 128,
+    steps: options.epochs * Math.ceil(options.train.count / (options.batchSize ?? 128)),
+  };
+  const auto = options.threads === undefined || options.threads === "auto";
+  const threads = auto ? autoThreads(model, run) : options.threads as number;
   const parallel = threads > 1 ? await DataParallelTrainer.start(model, { threads }) : undefined;
   try {
-    return await runEpochs(model, options, parallel);
+    const history = await runEpochs(model, options, parallel);
+    const reason = auto ? oneThreadReason(model, run) : undefined;
+    return reason === undefined ? history : { ...history, oneThreadReason: reason };
   } finally {
     parallel?.close();
   }

@@ -25,6 +25,8 @@ const KERNELS = [
   "DigitLabReluGradBias",
   "DigitLabReluMaxPool2x2",
   "DigitLabReluMaxPool2x2Grad",
+  "DigitLabChannelAffine",
+  "DigitLabBatchNormGradInput",
 ];
 
 /** Gradients of the reference CNN's loss on one batch, flattened per variable. */

@@ -200,6 +200,53 @@ export interface SimdKernels {
     shape: { rows: number; cols: number },
   ): void;
   /**
+   * Per-channel `[Σ x, Σ x²]` (`2 × cols`) of `x` (`rows × cols`, channels
+   * last), accumulated in double precision in `scratch` (`4 × cols` float32
+   * elements, overwritten) and returned as doubles: a batch norm's
+   * statistics.
+   */
+  channelSums(
+    tensors: { x: tf.TensorInfo; scratch: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): Float64Array;
+  /** Writes into `y` `x · a + b` per channel (`x`, `y` of `rows × cols`; `a`, `b` of `cols`). */
+  channelAffine(
+    tensors: { x: tf.TensorInfo; a: tf.TensorInfo; b: tf.TensorInfo; y: tf.TensorInfo },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
+   * Per-channel `[Σ dy, Σ dy·x̂]` (`2 × cols`), x̂ = (x − mean)·invStd, in
+   * double precision in `scratch` (`4 × cols` float32 elements), returned as
+   * doubles: the sums of a batch norm's gradient.
+   */
+  batchNormGradSums(
+    tensors: {
+      dy: tf.TensorInfo;
+      x: tf.TensorInfo;
+      mean: tf.TensorInfo;
+      invStd: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+    },
+    shape: { rows: number; cols: number },
+  ): Float64Array;
+  /**
+   * Writes into `dx` a batch norm's input gradient,
+   * `scale · (dy − meanDy − x̂ · meanDyXHat)` per channel, x̂ = (x − mean)·invStd.
+   */
+  batchNormGradInput(
+    tensors: {
+      dy: tf.TensorInfo;
+      x: tf.TensorInfo;
+      mean: tf.TensorInfo;
+      invStd: tf.TensorInfo;
+      scale: tf.TensorInfo;
+      meanDy: tf.TensorInfo;
+      meanDyXHat: tf.TensorInfo;
+      dx: tf.TensorInfo;
+    },
+    shape: { rows: number; cols: number },
+  ): void;
+  /**
    * Writes into `dz` the gradient through a ReLU, `dy · step(y)` (`y` the
    * ReLU's output; 1 above 0, NaN for NaN, else 0; `dy`, `y`, `dz` of
    * `rows × cols`), and into `db` (`cols`) its column sums, the gradient of
@@ -367,6 +414,36 @@ export interface SimdExports {
     rows: Int32,
     cols: Int32,
   ): void;
+  channel_sums(x: HeapOffset, acc: HeapOffset, rows: Int32, cols: Int32): void;
+  channel_affine(
+    x: HeapOffset,
+    a: HeapOffset,
+    b: HeapOffset,
+    y: HeapOffset,
+    rows: Int32,
+    cols: Int32,
+  ): void;
+  batch_norm_grad_sums(
+    dy: HeapOffset,
+    x: HeapOffset,
+    mean: HeapOffset,
+    invStd: HeapOffset,
+    acc: HeapOffset,
+    rows: Int32,
+    cols: Int32,
+  ): void;
+  batch_norm_grad_input(
+    dy: HeapOffset,
+    x: HeapOffset,
+    mean: HeapOffset,
+    invStd: HeapOffset,
+    scale: HeapOffset,
+    meanDy: HeapOffset,
+    meanDyXHat: HeapOffset,
+    dx: HeapOffset,
+    rows: Int32,
+    cols: Int32,
+  ): void;
   winograd_filter(w: HeapOffset, u: HeapOffset, c: Int32, o: Int32, flip: Int32): void;
   conv3x3_winograd(
     x: HeapOffset,
@@ -422,6 +499,10 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   step: 4,
   sum_rows: 5,
   relu_grad_bias: 7,
+  channel_sums: 4,
+  channel_affine: 6,
+  batch_norm_grad_sums: 7,
+  batch_norm_grad_input: 10,
   winograd_filter: 5,
   conv3x3_winograd: 17,
   conv3x3_winograd_filter_grad: 16,
@@ -679,6 +760,48 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         at(x, "x", rows * cols),
         at(scratch, "scratch", 2 * cols),
         at(out, "out", cols),
+        rows,
+        cols,
+      );
+    },
+    channelSums({ x, scratch }, { rows, cols }) {
+      const acc = at(scratch, "scratch", 4 * cols);
+      exports.channel_sums(at(x, "x", rows * cols), acc, rows, cols);
+      return new Float64Array(memory.buffer, acc, 2 * cols).slice();
+    },
+    channelAffine({ x, a, b, y }, { rows, cols }) {
+      exports.channel_affine(
+        at(x, "x", rows * cols),
+        at(a, "a", cols),
+        at(b, "b", cols),
+        at(y, "y", rows * cols),
+        rows,
+        cols,
+      );
+    },
+    batchNormGradSums({ dy, x, mean, invStd, scratch }, { rows, cols }) {
+      const acc = at(scratch, "scratch", 4 * cols);
+      exports.batch_norm_grad_sums(
+        at(dy, "dy", rows * cols),
+        at(x, "x", rows * cols),
+        at(mean, "mean", cols),
+        at(invStd, "invStd", cols),
+        acc,
+        rows,
+        cols,
+      );
+      return new Float64Array(memory.buffer, acc, 2 * cols).slice();
+    },
+    batchNormGradInput({ dy, x, mean, invStd, scale, meanDy, meanDyXHat, dx }, { rows, cols }) {
+      exports.batch_norm_grad_input(
+        at(dy, "dy", rows * cols),
+        at(x, "x", rows * cols),
+        at(mean, "mean", cols),
+        at(invStd, "invStd", cols),
+        at(scale, "scale", cols),
+        at(meanDy, "meanDy", cols),
+        at(meanDyXHat, "meanDyXHat", cols),
+        at(dx, "dx", rows * cols),
         rows,
         cols,
       );

@@ -922,3 +922,106 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// Batch normalisation in training, over the last axis of rows of cols
+// floats (NHWC images: rows = N*H*W, cols = C). Each is one pass over its
+// tensors where tfjs runs one op per arithmetic step (moments alone take
+// five passes; the input gradient seven).
+
+// Adds the float32 lanes of v into the double accumulators a[0..3].
+static inline void acc4(double *a, v128_t v) {
+  const v128_t hi = wasm_i32x4_shuffle(v, v, 2, 3, 2, 3);
+  wasm_v128_store(a, wasm_f64x2_add(wasm_v128_load(a), wasm_f64x2_promote_low_f32x4(v)));
+  wasm_v128_store(a + 2, wasm_f64x2_add(wasm_v128_load(a + 2), wasm_f64x2_promote_low_f32x4(hi)));
+}
+
+// Zeroes n doubles.
+static void zero_doubles(double *p, int32_t n) {
+  for (int32_t i = 0; i < n; i++) p[i] = 0.0;
+}
+
+// acc[c] = sum over r of x[r, c] and acc[cols + c] = sum of x[r, c]^2, in
+// double precision (acc holds 2 * cols doubles): the statistics of a batch
+// norm's forward pass, which the shards of a batch add up before anyone
+// normalises.
+EXPORT(channel_sums)
+void channel_sums(const float *x, double *acc, int32_t rows, int32_t cols) {
+  double *sq = acc + cols;
+  zero_doubles(acc, 2 * cols);
+  for (int32_t r = 0; r < rows; r++, x += cols) {
+    int32_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t v = wasm_v128_load(x + c);
+      acc4(acc + c, v);
+      acc4(sq + c, wasm_f32x4_mul(v, v));
+    }
+    for (; c < cols; c++) {
+      acc[c] += (double)x[c];
+      sq[c] += (double)(x[c] * x[c]);
+    }
+  }
+}
+
+// y[r, c] = x[r, c] * a[c] + b[c]: a batch norm's forward pass once its
+// statistics are known (a = gamma / sqrt(var + eps), b = beta - mean * a).
+EXPORT(channel_affine)
+void channel_affine(const float *x, const float *a, const float *b, float *y, int32_t rows,
+                    int32_t cols) {
+  for (int32_t r = 0; r < rows; r++, x += cols, y += cols) {
+    int32_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t v = wasm_f32x4_mul(wasm_v128_load(x + c), wasm_v128_load(a + c));
+      wasm_v128_store(y + c, wasm_f32x4_add(v, wasm_v128_load(b + c)));
+    }
+    for (; c < cols; c++) y[c] = x[c] * a[c] + b[c];
+  }
+}
+
+// acc[c] = sum over r of dy[r, c] and acc[cols + c] = sum of dy[r, c] *
+// xhat[r, c], xhat = (x - mean[c]) * inv_std[c], in double precision: the
+// sums of a batch norm's gradient, added up over the shards before the
+// input's gradient.
+EXPORT(batch_norm_grad_sums)
+void batch_norm_grad_sums(const float *dy, const float *x, const float *mean,
+                          const float *inv_std, double *acc, int32_t rows, int32_t cols) {
+  double *sx = acc + cols;
+  zero_doubles(acc, 2 * cols);
+  for (int32_t r = 0; r < rows; r++, x += cols, dy += cols) {
+    int32_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t d = wasm_v128_load(dy + c);
+      const v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(mean + c)),
+                                      wasm_v128_load(inv_std + c));
+      acc4(acc + c, d);
+      acc4(sx + c, wasm_f32x4_mul(d, h));
+    }
+    for (; c < cols; c++) {
+      acc[c] += (double)dy[c];
+      sx[c] += (double)(dy[c] * ((x[c] - mean[c]) * inv_std[c]));
+    }
+  }
+}
+
+// dx[r, c] = scale[c] * (dy[r, c] - mean_dy[c] - xhat[r, c] * mean_dy_xhat[c]),
+// xhat = (x - mean[c]) * inv_std[c]: a batch norm's input gradient, with the
+// whole batch's means of dy and dy * xhat (scale = gamma * inv_std).
+EXPORT(batch_norm_grad_input)
+void batch_norm_grad_input(const float *dy, const float *x, const float *mean,
+                           const float *inv_std, const float *scale, const float *mean_dy,
+                           const float *mean_dy_xhat, float *dx, int32_t rows, int32_t cols) {
+  for (int32_t r = 0; r < rows; r++, x += cols, dy += cols, dx += cols) {
+    int32_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v128_t h = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(mean + c)),
+                                      wasm_v128_load(inv_std + c));
+      const v128_t d = wasm_f32x4_sub(wasm_f32x4_sub(wasm_v128_load(dy + c), wasm_v128_load(mean_dy + c)),
+                                      wasm_f32x4_mul(h, wasm_v128_load(mean_dy_xhat + c)));
+      wasm_v128_store(dx + c, wasm_f32x4_mul(wasm_v128_load(scale + c), d));
+    }
+    for (; c < cols; c++) {
+      const float h = (x[c] - mean[c]) * inv_std[c];
+      dx[c] = scale[c] * (dy[c] - mean_dy[c] - h * mean_dy_xhat[c]);
+    }
+  }
+}

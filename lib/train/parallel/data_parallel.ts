@@ -4,17 +4,21 @@
  * gradient while worker replicas compute the others with the same weights;
  * the shares are summed (exactly the whole batch's gradient, see
  * `shard_gradients.ts`) and the main thread's optimiser applies them once.
+ * Batch normalisations add their statistics over the shards mid-pass
+ * (`shard_sum.ts`), so they normalise with the whole batch's, as one
+ * thread would; the main thread's shard moves their averages.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../../core/mod.ts";
-import { dropoutLayers } from "../../model/mod.ts";
+import { batchNormLayer, dropoutLayers, shardableTraining } from "../../model/mod.ts";
 import type { Batch } from "../../data/mod.ts";
 import { BatchPredictor } from "./batch_predictor.ts";
 import { readFlat } from "./flat_weights.ts";
 import { checkThreads, ReplicaPool } from "./replicas.ts";
+import { SharedShardSum } from "./shard_sum.ts";
 import {
   type Shard,
   shardGradients,
@@ -24,12 +28,14 @@ import {
 
 /**
  * Why `model` cannot be trained data-parallel with exact gradients, or
- * `undefined` when it can: inputs other than one batch of images, batch
- * normalisation (its statistics would be per shard), regularisation
+ * `undefined` when it can: inputs other than one batch of images, a batch
+ * normalisation the training chain cannot run over the shards (see
+ * `shardableTraining`), regularisation
  * losses, or a loss other than categorical cross-entropy.
  *
  * @example
  * ```ts
+ * import * as tf from "@tensorflow/tfjs";
  * import { assertEquals, assertStringIncludes } from "@std/assert";
  * import { parallelTrainingProblem } from "./data_parallel.ts";
  * import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../../model/mod.ts";
@@ -38,7 +44,11 @@ import {
  * const reference = buildModel(REFERENCE_CNN, { seed: 1 });
  * const strong = buildModel(STRONG_CNN, { seed: 1 });
  * assertEquals(parallelTrainingProblem(reference), undefined);
- * assertStringIncludes(parallelTrainingProblem(strong) ?? "", "BatchNormalization");
+ * assertEquals(parallelTrainingProblem(strong), undefined); // batch norm over the shards
+ * const text = tf.sequential({
+ *   layers: [tf.layers.dense({ inputShape: [4], units: 2, activation: "softmax" })],
+ * });
+ * assertStringIncludes(parallelTrainingProblem(text) ?? "", "images");
  * reference.dispose();
  * strong.dispose();
  * ```
@@ -49,11 +59,8 @@ export function parallelTrainingProblem(model: tf.LayersModel): string | undefin
       JSON.stringify(model.inputs.map((i) => i.shape))
     })`;
   }
-  const bn = model.layers.find((l) => l.getClassName() === "BatchNormalization");
-  if (bn) {
-    return `layer ${JSON.stringify(bn.name)} is BatchNormalization, whose batch statistics ` +
-      `would be computed per shard`;
-  }
+  const unshardable = shardableTraining(model);
+  if (unshardable) return unshardable;
   if (model.losses.length > 0) return "the model has regularisation losses";
   const loss = (model as unknown as { loss?: unknown }).loss;
   if (loss !== "categoricalCrossentropy") {
@@ -177,6 +184,8 @@ export class DataParallelTrainer {
   #vars: tf.Variable[];
   #weights: Float32Array;
   #dropouts: { seed?: number }[];
+  /** Where the shards add their batch statistics, and this thread's handle on it. */
+  #sums: { buffer: SharedArrayBuffer; width: number; own: SharedShardSum };
   #timings: StepTimings = { syncMs: 0, ownShardMs: 0, waitMs: 0, applyMs: 0, workerMs: 0 };
 
   private constructor(model: tf.LayersModel, pool: ReplicaPool) {
@@ -185,6 +194,12 @@ export class DataParallelTrainer {
     this.#vars = trainableVariables(model);
     this.#weights = new Float32Array(this.#vars.reduce((n, v) => n + v.size, 0));
     this.#dropouts = dropoutLayers(model);
+    // A batch norm adds [Σx, Σx²] per channel and the count: 2C + 1 values.
+    const channels = model.layers.map((l) => batchNormLayer(l)?.movingMean.shape[0] ?? 0);
+    const width = 2 * Math.max(0, ...channels) + 1;
+    const shards = pool.size + 1;
+    const buffer = SharedShardSum.create({ shards, width });
+    this.#sums = { buffer, width, own: new SharedShardSum(buffer, { shard: 0, shards, width }) };
   }
 
   /**
@@ -263,6 +278,9 @@ export class DataParallelTrainer {
     );
     const t0 = performance.now();
     readFlat(this.#vars, this.#weights);
+    const { buffer, width, own: sum } = this.#sums;
+    sum.reset();
+    sum.begin();
     const remote = Array.from({ length: shards - 1 }, (_, k) =>
       this.#pool.gradients(
         k,
@@ -270,6 +288,7 @@ export class DataParallelTrainer {
         slice(batch, bounds[k + 1], bounds[k + 2], imageSize),
         batch.count,
         seeds[k + 1],
+        { buffer, shard: k + 1, shards, width },
       ));
     const saved = this.#dropouts.map((l) => l.seed);
     this.#dropouts.forEach((l, i) => l.seed = seeds[0][i]);
@@ -277,10 +296,16 @@ export class DataParallelTrainer {
     const t1 = performance.now();
     let t2 = t1;
     try {
-      const own = shardGradients(this.#model, slice(batch, 0, bounds[1], imageSize), batch.count);
+      const own = shardGradients(
+        this.#model,
+        slice(batch, 0, bounds[1], imageSize),
+        batch.count,
+        { shardSum: sum.adder },
+      );
       t2 = performance.now();
       results = [own, ...await Promise.all(remote)];
     } catch (e) {
+      sum.abort(); // no shard waits for this one's statistics
       await Promise.allSettled(remote);
       throw e;
     } finally {

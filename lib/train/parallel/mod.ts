@@ -12,3 +12,4 @@ export * from "./data_parallel.ts";
 export * from "./flat_weights.ts";
 export * from "./replicas.ts";
 export * from "./shard_gradients.ts";
+export * from "./shard_sum.ts";

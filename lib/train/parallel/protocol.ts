@@ -24,6 +24,8 @@ export type ToReplica =
     total: number;
     /** One seed per dropout layer, in layer order. */
     seeds: number[];
+    /** Where the shards add their batch statistics (`shard_sum.ts`); absent: this shard alone. */
+    shardSum?: { buffer: SharedArrayBuffer; shard: number; shards: number; width: number };
   }
   | {
     /** Class probabilities of `count` images with these weights (all of `model.weights`). */

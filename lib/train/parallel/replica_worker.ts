@@ -14,6 +14,7 @@ import { compileInference, dropoutLayers } from "../../model/mod.ts";
 import { assignFlat, modelVariables } from "./flat_weights.ts";
 import type { FromReplica, ToReplica } from "./protocol.ts";
 import { shardGradients, trainableVariables } from "./shard_gradients.ts";
+import { SharedShardSum } from "./shard_sum.ts";
 
 /** The replica's model and its inference function, once built. */
 let replica: { model: tf.LayersModel; infer: (x: tf.Tensor) => tf.Tensor } | undefined;
@@ -37,7 +38,20 @@ async function handle(message: ToReplica): Promise<void> {
     const start = performance.now();
     if (message.weights) assignFlat(trainableVariables(model), message.weights);
     dropoutLayers(model).forEach((l, i) => l.seed = message.seeds[i]);
-    const r = shardGradients(model, message, message.total);
+    // Every shard adds its batch statistics to the others'; the main
+    // thread's shard moves the averages, once per step.
+    const sum = message.shardSum && new SharedShardSum(message.shardSum.buffer, message.shardSum);
+    sum?.begin();
+    let r;
+    try {
+      r = shardGradients(model, message, message.total, {
+        shardSum: sum?.adder,
+        updateMovingStatistics: false,
+      });
+    } catch (e) {
+      sum?.abort(); // the other shards would wait for this one's sums
+      throw e;
+    }
     const computeMs = performance.now() - start;
     reply({ type: "gradients", id: message.id, ...r, computeMs }, [r.grads.buffer as ArrayBuffer]);
     return;

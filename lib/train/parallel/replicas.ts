@@ -215,8 +215,9 @@ export class ReplicaPool {
    * Replica `index` computes `shard`'s gradient share (see
    * `shardGradients`) with `weights` (all trainable values, flattened; omit
    * when unchanged since this replica's last request) and one dropout seed
-   * per dropout layer. The shard's arrays are copied, `weights` is not
-   * kept.
+   * per dropout layer, adding its batch statistics to the other shards'
+   * through `shardSum` (see `shard_sum.ts`). The shard's arrays are copied,
+   * `weights` is not kept.
    *
    * @throws {BackendError} when the replica fails or was closed.
    */
@@ -226,6 +227,7 @@ export class ReplicaPool {
     shard: Shard,
     total: number,
     seeds: number[],
+    shardSum?: { buffer: SharedArrayBuffer; shard: number; shards: number; width: number },
   ): Promise<ShardResult & { computeMs: number }> {
     const pixels = shard.pixels.slice();
     const labels = shard.labels.slice();
@@ -239,6 +241,7 @@ export class ReplicaPool {
       count: shard.count,
       total,
       seeds,
+      shardSum,
     }, w ? [pixels.buffer, labels.buffer, w.buffer] : [pixels.buffer, labels.buffer]);
     if (answer.type !== "gradients") throw new BackendError(`unexpected answer ${answer.type}`);
     return answer;

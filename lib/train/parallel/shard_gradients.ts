@@ -12,10 +12,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../../core/mod.ts";
 import { oneHot } from "../../data/mod.ts";
-import { compileTraining } from "../../model/mod.ts";
+import { compileTraining, type ShardContext } from "../../model/mod.ts";
 
 /** Each model's training forward pass, compiled once. */
-const forwards = new WeakMap<tf.LayersModel, (x: tf.Tensor) => tf.Tensor>();
+const forwards = new WeakMap<
+  tf.LayersModel,
+  (x: tf.Tensor, context?: ShardContext) => tf.Tensor
+>();
 
 /** A shard of a training batch. */
 export interface Shard {
@@ -69,6 +72,9 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
  * `[rows, cols, 1]` images; no tensor outlives the call.
  *
  * @param total Examples in the whole batch the shard belongs to.
+ * @param context How the shard's batch normalisations add their
+ *   statistics over the batch's shards, and whether this shard moves their
+ *   averages (default: one shard, which does).
  * @throws {InvalidArgumentError} when the shard's arrays do not match
  *   `count`, the model's input, or `total`.
  *
@@ -87,7 +93,12 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
  * model.dispose();
  * ```
  */
-export function shardGradients(model: tf.LayersModel, shard: Shard, total: number): ShardResult {
+export function shardGradients(
+  model: tf.LayersModel,
+  shard: Shard,
+  total: number,
+  context: ShardContext = {},
+): ShardResult {
   const [, rows, cols, channels] = model.inputs[0].shape as number[];
   const numClasses = model.outputs[0].shape[1] as number;
   const { pixels, labels, count } = shard;
@@ -123,7 +134,7 @@ export function shardGradients(model: tf.LayersModel, shard: Shard, total: numbe
     const ys = oneHot(labels.subarray(0, count), numClasses);
     let stats: tf.Tensor | undefined;
     const { grads: named } = tf.variableGrads(() => {
-      const probs = forward!(xs) as tf.Tensor2D;
+      const probs = forward!(xs, context) as tf.Tensor2D;
       const losses = tf.metrics.categoricalCrossentropy(ys, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
       stats = tf.keep(tf.stack([tf.sum(losses), hits]));
