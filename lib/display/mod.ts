@@ -17,6 +17,7 @@ export * from "./plotly_figures.ts";
 export * from "./reading_view.ts";
 export * from "./progress_bar.ts";
 export * from "./report.ts";
+export * from "./score_page.ts";
 export * from "./show_figure.ts";
 export * from "./show_table.ts";
 export * from "./svg_chart.ts";

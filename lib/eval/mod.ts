@@ -13,3 +13,4 @@ export * from "./external_scenes.ts";
 export * from "./external_score.ts";
 export * from "./image_files.ts";
 export * from "./read_file.ts";
+export * from "./score_tree.ts";
