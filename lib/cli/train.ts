@@ -9,7 +9,7 @@
 
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
-import { loadSplits } from "../data/mod.ts";
+import { loadSplits, REAL_WORLD_AUGMENT } from "../data/mod.ts";
 import { buildModel, formatSummary, saveModel, summarizeModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
 import {
@@ -38,10 +38,13 @@ Options:
   --seed N           seed of split, shuffling, initialisation, augmentation (default 42)
   --validation X     fraction of training data held out for validation (default 0.1)
   --augment          augment training batches (rotation, shift, scale)
+  --augment-real     augment as real handwriting varies (for digits): also elastic
+                     distortion, stroke thickness, slant, perspective, blur, noise,
+                     flagged 1s and crossed 7s
   --patience N       stop early after N epochs without val-loss improvement
   --limit N          use at most N training examples (quick runs)
   --threads N|auto   threads for training steps, main one included (default auto:
-                     the cores, up to 4; 1 for models with batch normalisation)
+                     the cores, up to 4; 1 for short runs)
   --out DIR          model directory (default data/models/latest)
   -h, --help         show this help
 `;
@@ -72,7 +75,7 @@ export async function main(args: string[]): Promise<number> {
       "out",
       "threads",
     ],
-    boolean: ["augment"],
+    boolean: ["augment", "augment-real"],
     positional: false,
   });
   if (flags.help) {
@@ -123,7 +126,7 @@ export async function main(args: string[]): Promise<number> {
     epochs,
     batchSize,
     seed,
-    augment: flags.augment ? {} : false,
+    augment: flags["augment-real"] ? REAL_WORLD_AUGMENT : flags.augment ? {} : false,
     learningRateDecay: lrDecay,
     threads,
     earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
@@ -155,7 +158,7 @@ export async function main(args: string[]): Promise<number> {
       seed,
       batchSize,
       validationFraction: validation,
-      augment: Boolean(flags.augment),
+      augment: Boolean(flags.augment || flags["augment-real"]),
       modelName,
       learningRate,
       learningRateDecay: lrDecay,

@@ -395,6 +395,7 @@ async function runEpochs(
             rows: train.rows,
             cols: train.cols,
             rng: augmentRng,
+            labels: batch.labels,
           });
         }
         let result: StepResult;
