@@ -92,19 +92,28 @@ export interface ModelBench {
   train_samples_per_s: number;
   /** Seconds one epoch of {@linkcode EPOCH_SAMPLES} takes at that rate. */
   train_epoch_s: number;
+  /** The implied epoch seconds of each repeat, in the order run (their spread around `train_epoch_s`). */
+  train_epoch_s_runs: number[];
   /** Threads the training steps ran on (1 for models with batch normalisation). */
   train_threads: number;
   /** Images per second, one image per `predict` call (median over repeats). */
   infer_b1_per_s: number;
   /** Images per second in batches of 256 on `infer_threads` threads (median over repeats). */
   infer_b256_per_s: number;
+  /** Batch-1 images per second of each repeat, in the order run. */
+  infer_b1_per_s_runs: number[];
+  /** Batch-256 images per second of each repeat, in the order run. */
+  infer_b256_per_s_runs: number[];
   /** Threads of the batch-256 inference (`BatchPredictor`, as `evaluate` uses it). */
   infer_threads: number;
   /** Median milliseconds from PNG bytes to probabilities. */
   e2e_p50_ms: number;
   /** 95th percentile of the same. */
   e2e_p95_ms: number;
-  /** Peak resident memory of the process so far (MiB). */
+  /**
+   * Peak resident memory of the process so far (MiB): the model's own peak
+   * when it is measured in a process of its own, as {@linkcode benchInChild} does.
+   */
   peak_rss_mib: number;
   /** Tensors alive after the benchmark minus before: 0 unless something leaked. */
   tensor_leak: number;
@@ -279,6 +288,7 @@ function latencies(model: tf.LayersModel, png: Uint8Array, runs: number): Promis
  * });
  * assertEquals([result.params, result.train_threads, result.tensor_leak], [7850, 1, 0]);
  * assert(result.train_samples_per_s > 0 && result.e2e_p95_ms >= result.e2e_p50_ms);
+ * assertEquals(result.train_epoch_s_runs.length, 1); // one figure per repeat
  * ```
  */
 export async function benchModel(options: ModelBenchOptions): Promise<ModelBench> {
@@ -317,28 +327,31 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
     const inferThreads = typeof options.threads === "number" ? options.threads : coreThreads();
     using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
-    // Images/s at `batch`, median over the repeats, after a shorter warm-up.
-    const inferenceRate = async (batch: number) => {
+    // Images/s of each repeat at `batch`, after a shorter warm-up.
+    const inferenceRates = async (batch: number) => {
       const m = inference!;
       const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
       await predictImages(predictor, m, data, warm, batch);
       const times = await timeRuns(() => predictImages(predictor, m, data, inferImages, batch), {
         runs: repeats,
       });
-      return percentile(times.map((ms) => inferImages / (ms / 1000)), 50);
+      return times.map((ms) => inferImages / (ms / 1000));
     };
-    const b1 = await inferenceRate(1);
-    const b256 = await inferenceRate(256);
+    const b1 = await inferenceRates(1);
+    const b256 = await inferenceRates(256);
     const times = await latencies(inference, png, e2eRuns);
     result = {
       params,
       weights: weightsDir ?? "trained",
       train_samples_per_s: trainRate,
       train_epoch_s: EPOCH_SAMPLES / trainRate,
+      train_epoch_s_runs: rates.map((rate) => EPOCH_SAMPLES / rate),
       train_threads: threads,
       infer_threads: predictor.threads,
-      infer_b1_per_s: b1,
-      infer_b256_per_s: b256,
+      infer_b1_per_s: percentile(b1, 50),
+      infer_b256_per_s: percentile(b256, 50),
+      infer_b1_per_s_runs: b1,
+      infer_b256_per_s_runs: b256,
       e2e_p50_ms: percentile(times, 50),
       e2e_p95_ms: percentile(times, 95),
       peak_rss_mib: peakRssMib(),

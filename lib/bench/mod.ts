@@ -7,6 +7,7 @@
  * @module
  */
 
+export * from "./child.ts";
 export * from "./measure.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";

@@ -1,13 +1,31 @@
 /**
- * The PyTorch peer: runs the shared `torch_mnist_bench.py` (the reference
- * CNN in PyTorch on the CPU, Debian's `python3-torch`), reads its figures
- * and puts ours beside them as ratios.
+ * The PyTorch peer: runs the shared `torch_mnist_bench.py` (the reference or
+ * the strong CNN in PyTorch on the CPU, Debian's `python3-torch`), reads its
+ * figures, takes the median of several runs and puts ours beside them as
+ * ratios.
  *
  * @module
  */
 
 import { DataFormatError, DigitLabError, InvalidArgumentError } from "../core/mod.ts";
 import type { ModelBench } from "./measure.ts";
+import { median } from "./timing.ts";
+
+/**
+ * The architectures the peer script builds (`--model`): the same layers as
+ * the project's `REFERENCE_CNN` and `STRONG_CNN`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { PEER_MODELS } from "./peer.ts";
+ * assertEquals([...PEER_MODELS], ["reference", "strong"]);
+ * ```
+ */
+export const PEER_MODELS = ["reference", "strong"] as const;
+
+/** One of {@linkcode PEER_MODELS}. */
+export type PeerModel = typeof PEER_MODELS[number];
 
 /** PyTorch's figures, from the last stdout line of the peer script. */
 export interface PeerResult {
@@ -43,6 +61,22 @@ export interface RunPeerOptions {
   python?: string;
   /** Torch threads (default 2). */
   threads?: number;
+  /** Architecture the script trains, passed as `--model` (default `"reference"`). */
+  model?: PeerModel;
+}
+
+/**
+ * The median of several peer runs ({@linkcode combinePeerRuns}), each
+ * figure on its own, with the runs' training epochs and batch-256 rates
+ * for their spread.
+ */
+export interface PeerSummary extends PeerResult {
+  /** How many runs the medians are of. */
+  runs: number;
+  /** Each run's steady epoch seconds, in the order run. */
+  train_epoch_s_runs: number[];
+  /** Each run's batch-256 images per second, in the order run. */
+  infer_b256_per_s_runs: number[];
 }
 
 /** Our figures beside PyTorch's; every ratio is ours divided by PyTorch's. */
@@ -61,6 +95,12 @@ export interface PeerComparison {
   peer_data: string;
   /** The torch version. */
   peer_torch: string;
+  /** How many peer runs the figures are medians of (1 for a single run). */
+  peer_runs: number;
+  /** PyTorch's steady epoch seconds of each run. */
+  peer_train_epoch_s_runs: number[];
+  /** PyTorch's batch-256 images/s of each run. */
+  peer_infer_b256_per_s_runs: number[];
   /** Our epoch time / PyTorch's steady epoch (above 1: we are slower). */
   train_ratio: number;
   /** Our epoch time / PyTorch's first epoch (the comparison of earlier runs). */
@@ -177,11 +217,12 @@ export async function checkPeerScript(script: string): Promise<void> {
 }
 
 /**
- * Runs the peer script (`--threads 2 --epochs 2 --wait-quiet 0`, plus
- * `--data-dir` when given: two epochs, so that it reports a steady epoch
- * as well as the first) and parses its output.
+ * Runs the peer script once (`--model reference --threads 2 --epochs 2
+ * --wait-quiet 0`, plus `--data-dir` when given: two epochs, so that it
+ * reports a steady epoch as well as the first) and parses its output.
  *
- * @throws {InvalidArgumentError} when the script does not exist.
+ * @throws {InvalidArgumentError} when the script does not exist or `model`
+ *   is not one of {@linkcode PEER_MODELS}.
  * @throws {DigitLabError} when Python cannot be started or the script
  *   fails (the message carries the end of its stderr, and says to install
  *   `python3-torch` when torch is missing).
@@ -207,9 +248,25 @@ export async function checkPeerScript(script: string): Promise<void> {
  * ```
  */
 export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
-  const { script, dataDir, python = "/usr/bin/python3", threads = 2 } = options;
+  const { script, dataDir, python = "/usr/bin/python3", threads = 2, model = "reference" } =
+    options;
+  if (!PEER_MODELS.includes(model)) {
+    throw new InvalidArgumentError(
+      `the PyTorch peer has no model ${JSON.stringify(model)}; it has ${PEER_MODELS.join(", ")}`,
+    );
+  }
   await checkPeerScript(script);
-  const args = [script, "--threads", String(threads), "--epochs", "2", "--wait-quiet", "0"];
+  const args = [
+    script,
+    "--model",
+    model,
+    "--threads",
+    String(threads),
+    "--epochs",
+    "2",
+    "--wait-quiet",
+    "0",
+  ];
   if (dataDir !== undefined) args.push("--data-dir", dataDir);
   let out: Deno.CommandOutput;
   try {
@@ -236,7 +293,45 @@ export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
 }
 
 /**
- * Puts our figures beside PyTorch's, each as ours / PyTorch's.
+ * The median of each figure over several peer runs, keeping each run's
+ * training epoch and batch-256 rate for the spread. The data kind and the
+ * torch version are the first run's.
+ *
+ * @throws {InvalidArgumentError} when `results` is empty.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { combinePeerRuns } from "./peer.ts";
+ * const run = (epoch: number, b256: number) => ({
+ *   train_epoch_s: epoch, train_epoch1_s: 2 * epoch, infer_b1_per_s: 1000,
+ *   infer_b256_per_s: b256, peak_rss_mib: 700, data: "real_mnist", torch: "1.13",
+ * });
+ * const s = combinePeerRuns([run(30, 4000), run(28, 4400), run(35, 4200)]);
+ * assertEquals([s.runs, s.train_epoch_s, s.train_epoch1_s, s.infer_b256_per_s], [3, 30, 60, 4200]);
+ * assertEquals(s.train_epoch_s_runs, [30, 28, 35]);
+ * ```
+ */
+export function combinePeerRuns(results: readonly PeerResult[]): PeerSummary {
+  if (results.length === 0) throw new InvalidArgumentError("no PyTorch peer runs to combine");
+  const mid = (key: keyof Omit<PeerResult, "data" | "torch">) => median(results.map((r) => r[key]));
+  return {
+    train_epoch_s: mid("train_epoch_s"),
+    train_epoch1_s: mid("train_epoch1_s"),
+    infer_b1_per_s: mid("infer_b1_per_s"),
+    infer_b256_per_s: mid("infer_b256_per_s"),
+    peak_rss_mib: mid("peak_rss_mib"),
+    data: results[0].data,
+    torch: results[0].torch,
+    runs: results.length,
+    train_epoch_s_runs: results.map((r) => r.train_epoch_s),
+    infer_b256_per_s_runs: results.map((r) => r.infer_b256_per_s),
+  };
+}
+
+/**
+ * Puts our figures beside PyTorch's (one run, or the medians of
+ * {@linkcode combinePeerRuns}), each as ours / PyTorch's.
  *
  * @example
  * ```ts
@@ -254,8 +349,9 @@ export async function runPeer(options: RunPeerOptions): Promise<PeerResult> {
  */
 export function compareWithPeer(
   ours: Pick<ModelBench, "train_epoch_s" | "infer_b1_per_s" | "infer_b256_per_s" | "peak_rss_mib">,
-  peer: PeerResult,
+  peer: PeerResult | PeerSummary,
 ): PeerComparison {
+  const runs = "runs" in peer ? peer : combinePeerRuns([peer]);
   return {
     peer_train_epoch_s: peer.train_epoch_s,
     peer_train_epoch1_s: peer.train_epoch1_s,
@@ -264,6 +360,9 @@ export function compareWithPeer(
     peer_peak_rss_mib: peer.peak_rss_mib,
     peer_data: peer.data,
     peer_torch: peer.torch,
+    peer_runs: runs.runs,
+    peer_train_epoch_s_runs: runs.train_epoch_s_runs,
+    peer_infer_b256_per_s_runs: runs.infer_b256_per_s_runs,
     train_ratio: ours.train_epoch_s / peer.train_epoch_s,
     train_ratio_epoch1: ours.train_epoch_s / peer.train_epoch1_s,
     infer_b1_ratio: ours.infer_b1_per_s / peer.infer_b1_per_s,

@@ -1,37 +1,50 @@
 /**
  * `deno task bench`: training and inference speed, end-to-end latency and
- * memory of the reference and the strong model; with `--peer`, the same
- * figures of PyTorch on this machine, run alongside, and our ratios to them.
- * The last stdout line is one JSON object with every figure.
+ * memory of the reference and the strong model, each measured in a process
+ * of its own so that its peak RSS is its own; with `--peer`, the same
+ * figures of PyTorch on this machine for both models, run alongside, and our
+ * ratios to them. The last stdout line is one JSON object with every figure.
  *
  * @module
  */
 
 import { join } from "@std/path";
-import { setupBackend } from "../kernels/mod.ts";
 import {
-  benchModel,
+  benchInChild,
   checkPeerScript,
+  type ChildBenchResult,
+  combinePeerRuns,
   compareWithPeer,
   EPOCH_SAMPLES,
   type ModelBench,
   type PeerComparison,
+  type PeerModel,
+  type PeerResult,
   runPeer,
 } from "../bench/mod.ts";
-import { loadEmbeddedMnist, loadIdxDataset, resolveDataDir } from "../data/mod.ts";
-import { dataPath, ModelLoadError, projectRoot, resolvePath } from "../core/mod.ts";
-import { REFERENCE_CNN, STRONG_CNN } from "../model/mod.ts";
+import { resolveDataDir } from "../data/mod.ts";
+import {
+  dataPath,
+  InvalidArgumentError,
+  ModelLoadError,
+  projectRoot,
+  resolvePath,
+} from "../core/mod.ts";
+import { type ModelConfig, REFERENCE_CNN, STRONG_CNN } from "../model/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { intFlag, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task bench [options]
 
-Measures the reference and the strong CNN: training samples/s (batches of the
-real training loop, after warm-up; median of repeats) and the implied time of a
-60,000-sample epoch, inference images/s at batch 1 and 256, end-to-end latency
-of one PNG (decode + normalise + predict), peak RSS and leaked tensors. The
-last line is one JSON object with every figure.
+Measures the reference and the strong CNN, each in a process of its own (so
+that each peak RSS is one model's): training samples/s (batches of the real
+training loop, after warm-up; median of repeats, with their range) and the
+implied time of a 60,000-sample epoch, inference images/s at batch 1 and 256,
+end-to-end latency of one PNG (decode + normalise + predict), peak RSS and
+leaked tensors. The last line is one JSON object with every figure: the
+reference model's at the top level, the strong model's as strong_<key>, and
+both under models.<name>.
 
 Options:
   --data DIR           IDX dataset to use (default: $DIGIT_LAB_DATA, else the embedded digits)
@@ -45,12 +58,21 @@ Options:
                        (default auto: training as in train, inference on the cores up to 4)
   --weights DIR        strong model's inference weights (default data/models/default if it
                        exists, else the briefly trained model)
-  --peer               also run the PyTorch peer and show our figures as ratios to its own
+  --peer               also run the PyTorch peer (2 threads, 2 epochs) for both models and
+                       show our figures as ratios to its own
+  --peer-runs N        runs of the peer per model; the median is shown (default 1)
   --peer-script PATH   peer script (default <project>/../shared/anchors/torch_mnist_bench.py)
   -h, --help           show this help
 
 Exit code 1 when a model leaked tensors, 2 on bad usage or a failed peer.
 `;
+
+/** The models measured, in order, with the peer script's name for each. */
+const MODELS: readonly { name: PeerModel; config: ModelConfig; shipped: boolean }[] = [
+  { name: "reference", config: REFERENCE_CNN, shipped: false },
+  // The shipped model (data/models/default) is the strong CNN: its inference uses those weights.
+  { name: "strong", config: STRONG_CNN, shipped: true },
+];
 
 async function isDir(path: string): Promise<boolean> {
   try {
@@ -60,85 +82,93 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
+/** `value` with `digits` decimals, and the range of `runs` when there are several. */
+function withSpread(value: number, runs: readonly number[], digits: number): string {
+  const text = value.toFixed(digits);
+  if (runs.length < 2) return text;
+  return `${text} (${Math.min(...runs).toFixed(digits)}–${Math.max(...runs).toFixed(digits)})`;
+}
+
 const fixed = (digits: number) => (v: number) => v.toFixed(digits);
-const ROWS: [string, keyof ModelBench, (v: number) => string][] = [
-  ["parameters", "params", (v) => v.toLocaleString("en-US")],
-  ["train samples/s", "train_samples_per_s", fixed(0)],
-  [`train epoch (${EPOCH_SAMPLES / 1000}k), s`, "train_epoch_s", fixed(1)],
-  ["train threads", "train_threads", String],
-  ["inference batch 1, img/s", "infer_b1_per_s", fixed(0)],
-  ["inference batch 256, img/s", "infer_b256_per_s", fixed(0)],
-  ["inference threads", "infer_threads", String],
-  ["end-to-end p50, ms", "e2e_p50_ms", fixed(2)],
-  ["end-to-end p95, ms", "e2e_p95_ms", fixed(2)],
-  ["peak RSS so far, MiB", "peak_rss_mib", fixed(0)],
-  ["tensor leak", "tensor_leak", String],
+const ROWS: [string, (m: ModelBench) => string][] = [
+  ["parameters", (m) => m.params.toLocaleString("en-US")],
+  ["train samples/s", (m) => fixed(0)(m.train_samples_per_s)],
+  [
+    `train epoch (${EPOCH_SAMPLES / 1000}k), s`,
+    (m) => withSpread(m.train_epoch_s, m.train_epoch_s_runs, 1),
+  ],
+  ["train threads", (m) => String(m.train_threads)],
+  ["inference batch 1, img/s", (m) => withSpread(m.infer_b1_per_s, m.infer_b1_per_s_runs, 0)],
+  [
+    "inference batch 256, img/s",
+    (m) => withSpread(m.infer_b256_per_s, m.infer_b256_per_s_runs, 0),
+  ],
+  ["inference threads", (m) => String(m.infer_threads)],
+  ["end-to-end p50, ms", (m) => fixed(2)(m.e2e_p50_ms)],
+  ["end-to-end p95, ms", (m) => fixed(2)(m.e2e_p95_ms)],
+  ["peak RSS (own process), MiB", (m) => fixed(0)(m.peak_rss_mib)],
+  ["tensor leak", (m) => String(m.tensor_leak)],
+  ["inference weights", (m) => m.weights],
 ];
 
 function modelTable(models: Record<string, ModelBench>): string {
   const names = Object.keys(models);
   return formatTable(
-    [
-      ...ROWS.map(([label, key, show]) => [
-        label,
-        ...names.map((n) => show(models[n][key] as number)),
-      ]),
-      ["inference weights", ...names.map((n) => models[n].weights)],
-    ],
+    ROWS.map(([label, show]) => [label, ...names.map((n) => show(models[n]))]),
     { header: ["", ...names], align: ["left", ...names.map(() => "right" as const)] },
   );
 }
 
-function peerTable(ours: ModelBench, c: PeerComparison): string {
-  const row = (label: string, mine: number, theirs: number, ratio: number, digits: number) => [
+function peerTable(name: string, ours: ModelBench, c: PeerComparison): string {
+  const row = (label: string, mine: string, theirs: string, ratio: number) => [
     label,
-    mine.toFixed(digits),
-    theirs.toFixed(digits),
+    mine,
+    theirs,
     `${ratio.toFixed(2)}x`,
   ];
   return formatTable(
     [
       row(
         "train epoch (60k), s  (lower is better)",
-        ours.train_epoch_s,
-        c.peer_train_epoch_s,
+        withSpread(ours.train_epoch_s, ours.train_epoch_s_runs, 1),
+        withSpread(c.peer_train_epoch_s, c.peer_train_epoch_s_runs, 1),
         c.train_ratio,
-        1,
       ),
       row(
         "  vs PyTorch's first epoch, s",
-        ours.train_epoch_s,
-        c.peer_train_epoch1_s,
+        ours.train_epoch_s.toFixed(1),
+        c.peer_train_epoch1_s.toFixed(1),
         c.train_ratio_epoch1,
-        1,
       ),
       row(
         "inference batch 1, img/s",
-        ours.infer_b1_per_s,
-        c.peer_infer_b1_per_s,
+        ours.infer_b1_per_s.toFixed(0),
+        c.peer_infer_b1_per_s.toFixed(0),
         c.infer_b1_ratio,
-        0,
       ),
       row(
         "inference batch 256, img/s",
-        ours.infer_b256_per_s,
-        c.peer_infer_b256_per_s,
+        withSpread(ours.infer_b256_per_s, ours.infer_b256_per_s_runs, 0),
+        withSpread(c.peer_infer_b256_per_s, c.peer_infer_b256_per_s_runs, 0),
         c.infer_b256_ratio,
-        0,
       ),
       row(
         "peak RSS, MiB  (lower is better)",
-        ours.peak_rss_mib,
-        c.peer_peak_rss_mib,
+        ours.peak_rss_mib.toFixed(0),
+        c.peer_peak_rss_mib.toFixed(0),
         c.peak_rss_ratio,
-        0,
       ),
     ],
     {
-      header: ["reference CNN", "Digit Lab", `PyTorch ${c.peer_torch}`, "ours / PyTorch"],
+      header: [`${name} CNN`, "Digit Lab", `PyTorch ${c.peer_torch}`, "ours / PyTorch"],
       align: ["left", "right", "right", "right"],
     },
   );
+}
+
+/** `record`'s entries with `prefix` before each key. */
+function prefixKeys(prefix: string, record: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [prefix + k, v]));
 }
 
 /**
@@ -163,6 +193,7 @@ export async function main(args: string[]): Promise<number> {
       "e2e-runs",
       "threads",
       "weights",
+      "peer-runs",
       "peer-script",
     ],
     boolean: ["peer"],
@@ -181,6 +212,10 @@ export async function main(args: string[]): Promise<number> {
     e2eRuns: intFlag(flags, "e2e-runs", 200, { min: 1 }),
     threads: threadsFlag(flags),
   };
+  const peerRuns = intFlag(flags, "peer-runs", 1, { min: 1 });
+  if (!flags.peer && flags["peer-runs"] !== undefined) {
+    throw new InvalidArgumentError("--peer-runs needs --peer");
+  }
   const peerScript = resolvePath(
     flags["peer-script"] ?? join(projectRoot(), "..", "shared", "anchors", "torch_mnist_bench.py"),
   );
@@ -192,53 +227,68 @@ export async function main(args: string[]): Promise<number> {
   if (weights !== undefined && !await isDir(weights)) {
     throw new ModelLoadError(`--weights ${weights} is not a model directory`);
   }
+  // Absolute, because the children run in the project root.
+  const dataFlag = resolveDataDir(flags.data);
+  const dataDir = dataFlag === undefined ? undefined : resolvePath(dataFlag);
 
-  const backend = await setupBackend();
-  const dataDir = resolveDataDir(flags.data);
-  const data = dataDir === undefined
-    ? await loadEmbeddedMnist()
-    : (await loadIdxDataset(dataDir)).train;
+  const models: Record<string, ModelBench> = {};
+  const children: Record<string, ChildBenchResult> = {};
+  const comparisons: Record<string, PeerComparison> = {};
+  // Each model's peer runs follow its own measurement, so that the two sides
+  // of a ratio are measured minutes apart, not the whole bench apart.
+  for (const { name, config, shipped } of MODELS) {
+    console.error(`Benchmarking ${name} in its own process…`);
+    const child = await benchInChild({
+      config,
+      dataDir,
+      weightsDir: shipped ? weights : undefined,
+      ...settings,
+    });
+    children[name] = child;
+    models[name] = child.bench;
+    if (!flags.peer) continue;
+    const peers: PeerResult[] = [];
+    for (let run = 1; run <= peerRuns; run++) {
+      console.error(`Running the PyTorch peer ${peerScript} --model ${name} (${run}/${peerRuns})…`);
+      peers.push(await runPeer({ script: peerScript, dataDir, model: name }));
+    }
+    comparisons[name] = compareWithPeer(child.bench, combinePeerRuns(peers));
+  }
+
+  const { backend, data } = children.reference;
   console.log(
     `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${
       backend.simd ? "on" : "off"
-    }, ${backend.threads} thread per replica); data ${data.source}`,
+    }, ${backend.threads} thread per replica); data ${data}; one process per model`,
   );
   console.log(
     `Training: batch ${settings.batchSize}, ${settings.batches} timed batches after ` +
-      `${settings.warmupBatches} warm-up, median of ${settings.repeats}; inference over ` +
-      `${settings.inferImages} images; end-to-end over ${settings.e2eRuns} runs of a 64x64 PNG`,
+      `${settings.warmupBatches} warm-up, median of ${settings.repeats} (range in parentheses); ` +
+      `inference over ${settings.inferImages} images; end-to-end over ${settings.e2eRuns} runs ` +
+      `of a 64x64 PNG`,
   );
-
-  const models: Record<string, ModelBench> = {};
-  for (
-    const [name, config, weightsDir] of [
-      ["reference", REFERENCE_CNN, undefined],
-      ["strong", STRONG_CNN, weights],
-    ] as const
-  ) {
-    console.error(`Benchmarking ${name}…`);
-    models[name] = await benchModel({ config, data, weightsDir, ...settings });
-  }
   console.log("\n" + modelTable(models));
-
-  let comparison: PeerComparison | undefined;
-  if (flags.peer) {
-    console.error(`Running the PyTorch peer ${peerScript}…`);
-    const peer = await runPeer({ script: peerScript, dataDir });
-    comparison = compareWithPeer(models.reference, peer);
+  for (const { name } of MODELS) {
+    const c = comparisons[name];
+    if (c === undefined) continue;
     console.log(
-      `\nPyTorch peer (same reference CNN, 2 threads, two real epochs on ${peer.data}; its steady epoch is the second):\n` +
-        peerTable(models.reference, comparison),
+      `\nPyTorch peer (same ${name} CNN, 2 threads, two real epochs on ${c.peer_data}, its ` +
+        `steady epoch is the second; median of ${c.peer_runs} run${
+          c.peer_runs > 1 ? "s" : ""
+        }):\n` +
+        peerTable(name, models[name], c),
     );
   }
   const leaks = Object.values(models).reduce((s, m) => s + Math.abs(m.tensor_leak), 0);
   console.log(JSON.stringify({
     ...models.reference,
     models,
-    ...comparison,
+    ...comparisons.reference,
+    ...prefixKeys("strong_", { ...models.strong, ...comparisons.strong }),
+    model_pids: Object.fromEntries(MODELS.map(({ name }) => [name, children[name].pid])),
     backend: `${backend.backend} simd=${backend.simd} threads=${backend.threads}`,
     tfjs: backend.tfjsVersion,
-    data: data.source,
+    data,
     batch_size: settings.batchSize,
     batches: settings.batches,
     repeats: settings.repeats,

@@ -9,6 +9,7 @@ import {
   type ModelBench,
   peakRssMib,
 } from "../../lib/bench/measure.ts";
+import { median } from "../../lib/bench/timing.ts";
 import { loadEmbeddedMnist } from "../../lib/data/embedded.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { decodeImage } from "../../lib/image/decode.ts";
@@ -48,6 +49,20 @@ function assertFigures(r: ModelBench): void {
   }
   assertAlmostEquals(r.train_epoch_s * r.train_samples_per_s, EPOCH_SAMPLES, 1e-6);
   assert(r.e2e_p95_ms >= r.e2e_p50_ms);
+  // One figure per repeat, and the reported one is their median.
+  for (const runs of [r.train_epoch_s_runs, r.infer_b1_per_s_runs, r.infer_b256_per_s_runs]) {
+    assertEquals(runs.length, TINY.repeats);
+    assert(runs.every((v) => Number.isFinite(v) && v > 0), runs.join());
+  }
+  assertAlmostEquals(
+    r.train_epoch_s,
+    EPOCH_SAMPLES / median(r.train_epoch_s_runs.map((s) => EPOCH_SAMPLES / s)),
+    1e-9,
+  );
+  assertEquals(r.infer_b1_per_s, median(r.infer_b1_per_s_runs));
+  assertEquals(r.infer_b256_per_s, median(r.infer_b256_per_s_runs));
+  assert(Math.min(...r.train_epoch_s_runs) <= r.train_epoch_s);
+  assert(r.train_epoch_s <= Math.max(...r.train_epoch_s_runs));
 }
 
 Deno.test("benchModel measures a tiny run of the reference CNN without leaking", async () => {

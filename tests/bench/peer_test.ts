@@ -7,8 +7,11 @@ import {
 } from "@std/assert";
 import {
   checkPeerScript,
+  combinePeerRuns,
   compareWithPeer,
   parsePeerOutput,
+  type PeerModel,
+  type PeerResult,
   runPeer,
 } from "../../lib/bench/peer.ts";
 import { DataFormatError, DigitLabError, InvalidArgumentError } from "../../lib/core/errors.ts";
@@ -87,6 +90,45 @@ Deno.test("compareWithPeer divides ours by PyTorch's", () => {
   assertEquals(c.infer_b256_ratio, 0.25);
   assertEquals(c.peak_rss_ratio, 0.5);
   assertEquals([c.peer_train_epoch_s, c.peer_data, c.peer_torch], [12.5, "real_mnist", "1.13.1"]);
+  // One run is its own median, and its own spread.
+  assertEquals([c.peer_runs, c.peer_train_epoch_s_runs, c.peer_infer_b256_per_s_runs], [
+    1,
+    [12.5],
+    [40000],
+  ]);
+});
+
+/** A peer result whose figures all come from `epoch`, so each run differs. */
+function peerRun(epoch: number, rss = 600): PeerResult {
+  return {
+    train_epoch_s: epoch,
+    train_epoch1_s: epoch + 5,
+    infer_b1_per_s: 1000 * epoch,
+    infer_b256_per_s: 100_000 / epoch,
+    peak_rss_mib: rss,
+    data: "real_mnist",
+    torch: "1.13.1",
+  };
+}
+
+Deno.test("combinePeerRuns takes each figure's median and keeps the runs", () => {
+  const s = combinePeerRuns([peerRun(20, 610), peerRun(10, 640), peerRun(16, 600), peerRun(12)]);
+  assertEquals(s.runs, 4);
+  assertEquals(s.train_epoch_s, 14, "the mean of the middle two of 10, 12, 16, 20");
+  assertEquals(s.train_epoch1_s, 19);
+  assertEquals(s.infer_b1_per_s, 14000);
+  assertEquals(s.infer_b256_per_s, (100_000 / 12 + 100_000 / 16) / 2);
+  assertEquals(s.peak_rss_mib, 605);
+  assertEquals(s.train_epoch_s_runs, [20, 10, 16, 12], "in the order run");
+  assertEquals(s.infer_b256_per_s_runs, [5000, 10000, 6250, 100_000 / 12]);
+  assertThrows(() => combinePeerRuns([]), InvalidArgumentError, "no PyTorch peer runs");
+  // The comparison is with the medians, and carries the spread.
+  const c = compareWithPeer(
+    { train_epoch_s: 7, infer_b1_per_s: 7000, infer_b256_per_s: 1000, peak_rss_mib: 302.5 },
+    s,
+  );
+  assertEquals([c.train_ratio, c.infer_b1_ratio, c.peak_rss_ratio], [0.5, 0.5, 0.5]);
+  assertEquals([c.peer_runs, c.peer_train_epoch_s_runs], [4, [20, 10, 16, 12]]);
 });
 
 Deno.test("runPeer spawns the script with the peer flags and parses its output", async () => {
@@ -97,7 +139,28 @@ Deno.test("runPeer spawns the script with the peer flags and parses its output",
     assertEquals(peer.train_epoch_s, 12.5);
     assertEquals(
       JSON.parse(await Deno.readTextFile(`${dir}/argv.json`)),
-      ["--threads", "2", "--epochs", "2", "--wait-quiet", "0", "--data-dir", "/some/mnist"],
+      [
+        "--model",
+        "reference",
+        "--threads",
+        "2",
+        "--epochs",
+        "2",
+        "--wait-quiet",
+        "0",
+        "--data-dir",
+        "/some/mnist",
+      ],
+    );
+    await runPeer({ script, model: "strong", threads: 1 });
+    assertEquals(
+      JSON.parse(await Deno.readTextFile(`${dir}/argv.json`)),
+      ["--model", "strong", "--threads", "1", "--epochs", "2", "--wait-quiet", "0"],
+    );
+    await assertRejects(
+      () => runPeer({ script, model: "resnet" as PeerModel }),
+      InvalidArgumentError,
+      'no model "resnet"; it has reference, strong',
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
