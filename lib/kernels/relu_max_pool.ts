@@ -1,7 +1,7 @@
 /**
  * A 2×2, stride-2 max pool of a ReLU's output as one `wasm` kernel of ours
  * with its own gradient, for the convolution-ReLU-pool blocks of a CNN in
- * training (`training_chain.ts`). The pool's gradient then also applies
+ * training (`model/layer_chain.ts`). The pool's gradient then also applies
  * the ReLU's mask and sums the bias's gradient in the same pass, where
  * tfjs would run `MaxPoolGrad`, then the ReLU's mask and a `Sum` over the
  * convolution's whole output; `fused_conv2d_grad.ts` takes both from here

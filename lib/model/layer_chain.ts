@@ -1,15 +1,44 @@
 /**
- * Inference of a sequential layers model as the plain ops its layers run
- * (fused convolution, max-pooling, batch normalisation, fused matrix
- * product, softmax), skipping `predict`'s batching and graph bookkeeping,
- * which dominate for one image. A batch normalisation right before a
- * max-pooling runs after it when that gives the same values to the bit
- * (see `isMonotone`). Other models go through `model.predict`.
+ * One chain of layers for a sequential model, built once per model and run
+ * two ways: forward for inference, and forward for training with its
+ * backward pass (`tf.variableGrads` over it). Each layer becomes one step,
+ * the op its layer would run without tfjs-layers' bookkeeping:
+ *
+ * - a Conv2D runs as one fused op (bias and activation applied as its
+ *   outputs are written). In training, a linear or ReLU convolution runs
+ *   as the `FusedConv2D` kernel, differentiated by
+ *   `kernels/fused_conv2d_grad.ts`, and on the wasm backend a 2×2 max
+ *   pooling right after a ReLU convolution runs as our ReLU-pool kernel,
+ *   whose gradient also does the ReLU's and the bias's share
+ *   (`kernels/relu_max_pool.ts`). Under `tf.grads`, tfjs-layers would run
+ *   each convolution as three ops (convolution, bias add, ReLU), each a
+ *   pass over the layer's largest tensor, forward and backward;
+ * - a batch normalisation normalises with its moving statistics for
+ *   inference (after the max pooling that follows it when that gives the
+ *   same values to the bit, see `isMonotone`), and in training with the
+ *   statistics of every shard of the batch (`batch_norm_training.ts`), so
+ *   that the shards of a data-parallel step train as one thread on the
+ *   whole batch would;
+ * - max pooling, a dense layer (a fused matrix product; softmax after the
+ *   bias) and flatten run as their ops for inference; dropout is skipped
+ *   there; in training these and every other layer run as
+ *   `layer.apply(x, { training: true })`.
+ *
+ * Inference skips `predict`'s batching and graph bookkeeping, which
+ * dominate for one image. Models that are not sequential go through
+ * `model.predict` and `model.apply`.
  *
  * @module
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { RELU_MAX_POOL } from "../kernels/mod.ts";
+import {
+  type BatchNormLayer,
+  batchNormLayer,
+  batchNormTraining,
+  type ShardContext,
+} from "./batch_norm_training.ts";
 
 /**
  * A batch normalisation over the channels of NHWC images, and whether it
@@ -48,17 +77,18 @@ export interface MaxPooling {
 }
 
 /**
- * One step of a layer chain: a convolution or max-pooling run as the op
- * its layer would run (without the layer's bookkeeping), a batch
- * normalisation of image channels (which may swap places with a max-pooling
- * right after it), or any other layer applied as is.
+ * One step of the chain, with the layer it runs: a convolution, max
+ * pooling, batch normalisation (for inference, and for training when the
+ * training chain runs it over shards), dense layer or flatten run as its
+ * ops, a dropout, or any other layer applied as is.
  */
-type ChainStep =
-  | { kind: "conv"; conv: Convolution }
-  | { kind: "maxPool"; pool: MaxPooling }
-  | { kind: "norm"; norm: ChannelNorm }
-  | { kind: "dense"; dense: DenseLayer }
-  | { kind: "flatten" }
+type Step =
+  | { kind: "conv"; layer: tf.layers.Layer; conv: Convolution }
+  | { kind: "maxPool"; layer: tf.layers.Layer; pool: MaxPooling }
+  | { kind: "norm"; layer: tf.layers.Layer; norm: ChannelNorm; training: BatchNormLayer | null }
+  | { kind: "dense"; layer: tf.layers.Layer; dense: DenseLayer }
+  | { kind: "flatten"; layer: tf.layers.Layer }
+  | { kind: "dropout"; layer: tf.layers.Layer }
   | { kind: "layer"; layer: tf.layers.Layer };
 
 function pair(value: unknown): [number, number] | null {
@@ -78,7 +108,7 @@ function padding(value: unknown): "valid" | "same" | null {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { convolution } from "./inference_chain.ts";
+ * import { convolution } from "./layer_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
  * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
@@ -140,7 +170,7 @@ function isFlatten(layer: tf.layers.Layer): boolean {
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
- * import { maxPooling } from "./inference_chain.ts";
+ * import { maxPooling } from "./layer_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
  * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
@@ -208,36 +238,42 @@ function isMonotone(norm: ChannelNorm): boolean {
   return monotone;
 }
 
-/**
- * The layers of a sequential model as inference steps; input and dropout
- * layers (identities at inference) are dropped. Null for other models.
- */
-function inferenceChain(model: tf.LayersModel): ChainStep[] | null {
-  if (!(model instanceof tf.Sequential) || model.inputs.length !== 1) return null;
-  const steps: ChainStep[] = [];
-  for (const layer of model.layers) {
-    const kind = layer.getClassName();
-    if (kind === "InputLayer" || kind === "Dropout") continue;
-    const norm = channelNorm(layer), conv = convolution(layer), pool = maxPooling(layer);
-    const full = dense(layer);
-    steps.push(
-      norm
-        ? { kind: "norm", norm }
-        : conv
-        ? { kind: "conv", conv }
-        : pool
-        ? { kind: "maxPool", pool }
-        : full
-        ? { kind: "dense", dense: full }
-        : isFlatten(layer)
-        ? { kind: "flatten" }
-        : { kind: "layer", layer },
-    );
+/** Each sequential model's chain, built once (null: not sequential). */
+const chains = new WeakMap<tf.LayersModel, Step[] | null>();
+
+/** The layers of a sequential model as steps (input layers dropped); null for other models. */
+function layerChain(model: tf.LayersModel): Step[] | null {
+  if (chains.has(model)) return chains.get(model)!;
+  let steps: Step[] | null = null;
+  if (model instanceof tf.Sequential && model.inputs.length === 1) {
+    steps = [];
+    for (const layer of model.layers) {
+      const kind = layer.getClassName();
+      if (kind === "InputLayer") continue;
+      const norm = channelNorm(layer), conv = convolution(layer), pool = maxPooling(layer);
+      const full = dense(layer);
+      steps.push(
+        kind === "Dropout"
+          ? { kind: "dropout", layer }
+          : norm
+          ? { kind: "norm", layer, norm, training: batchNormLayer(layer) }
+          : conv
+          ? { kind: "conv", layer, conv }
+          : pool
+          ? { kind: "maxPool", layer, pool }
+          : full
+          ? { kind: "dense", layer, dense: full }
+          : isFlatten(layer)
+          ? { kind: "flatten", layer }
+          : { kind: "layer", layer },
+      );
+    }
   }
+  chains.set(model, steps);
   return steps;
 }
 
-function runStep(step: ChainStep, x: tf.Tensor): tf.Tensor {
+function inferStep(step: Step, x: tf.Tensor): tf.Tensor {
   switch (step.kind) {
     case "conv": {
       const { kernel, bias, strides, pad, dilations, activation } = step.conv;
@@ -278,21 +314,23 @@ function runStep(step: ChainStep, x: tf.Tensor): tf.Tensor {
     }
     case "flatten":
       return tf.reshape(x, [x.shape[0], x.size / x.shape[0]]);
+    case "dropout":
+      return x;
     case "layer":
       return step.layer.apply(x, { training: false }) as tf.Tensor;
   }
 }
 
-function runChain(steps: ChainStep[], x: tf.Tensor): tf.Tensor {
+function runInference(steps: Step[], x: tf.Tensor): tf.Tensor {
   let h = x;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i], next = steps[i + 1];
     if (step.kind === "norm" && next?.kind === "maxPool" && isMonotone(step.norm)) {
       // Pool first: the normalisation then runs on a quarter of the values.
-      h = runStep(step, runStep(next, h));
+      h = inferStep(step, inferStep(next, h));
       i++;
     } else {
-      h = runStep(step, h);
+      h = inferStep(step, h);
     }
   }
   return h;
@@ -308,7 +346,7 @@ function runChain(steps: ChainStep[], x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
  * import { assertEquals } from "@std/assert";
- * import { compileInference } from "./inference_chain.ts";
+ * import { compileInference } from "./layer_chain.ts";
  * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
  * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
@@ -323,6 +361,127 @@ function runChain(steps: ChainStep[], x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function compileInference(model: tf.LayersModel): (x: tf.Tensor) => tf.Tensor {
-  const chain = inferenceChain(model);
-  return chain ? (x) => runChain(chain, x) : (x) => model.predict(x) as tf.Tensor;
+  const chain = layerChain(model);
+  return chain ? (x) => runInference(chain, x) : (x) => model.predict(x) as tf.Tensor;
+}
+
+/** A convolution the training chain runs as one `FusedConv2D` kernel. */
+type FusedConvolution = Convolution & { activation: "linear" | "relu" };
+
+/** The fused convolution a convolution step runs in training, or null when it has none. */
+function fusedConvolution(conv: Convolution): FusedConvolution | null {
+  const { activation } = conv;
+  if (conv.dilations[0] !== 1 || conv.dilations[1] !== 1) return null;
+  return activation === "linear" || activation === "relu" ? { ...conv, activation } : null;
+}
+
+/** Whether a step is a 2×2, stride-2, unpadded max pooling. */
+function isPool2x2(step: Step | undefined): boolean {
+  return step?.kind === "maxPool" && step.pool.pad === "valid" &&
+    [...step.pool.poolSize, ...step.pool.strides].every((v) => v === 2);
+}
+
+function convolve(conv: FusedConvolution, x: tf.Tensor): tf.Tensor {
+  const { kernel, bias, strides, pad, dilations, activation } = conv;
+  const inputs: tf.NamedTensorMap = { x, filter: kernel.read() };
+  if (bias !== null) inputs.bias = bias.read();
+  return tf.engine().runKernel("FusedConv2D", inputs, {
+    strides,
+    pad,
+    dataFormat: "NHWC",
+    dilations,
+    dimRoundingMode: undefined,
+    activation,
+    leakyreluAlpha: undefined,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
+function runTraining(steps: Step[], x: tf.Tensor, context: ShardContext): tf.Tensor {
+  let h = x;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
+    const fused = step.kind === "conv" ? fusedConvolution(step.conv) : null;
+    if (fused !== null) {
+      h = convolve(fused, h);
+      // Our ReLU-pool kernel is the wasm backend's; elsewhere, the layer.
+      if (fused.activation === "relu" && isPool2x2(steps[i + 1]) && tf.getBackend() === "wasm") {
+        h = tf.engine().runKernel(RELU_MAX_POOL, { x: h }) as tf.Tensor;
+        i++;
+      }
+    } else if (step.kind === "norm" && step.training !== null) {
+      h = batchNormTraining(h, step.training, context);
+    } else {
+      h = step.layer.apply(h, { training: true }) as tf.Tensor;
+    }
+  }
+  return h;
+}
+
+/**
+ * A function computing `model`'s training-mode output for a batch (dropout
+ * active), reading the weights at every call: the layer chain of a
+ * sequential model with its convolutions fused and its batch
+ * normalisations over the shards of `context`, or `model.apply(x,
+ * { training: true })` for any other model (whose batch normalisations see
+ * only `x`: see {@linkcode shardableTraining}). Gradients through it need the
+ * gradients `setupBackend` registers. Call it inside `tf.tidy` (or
+ * `tf.variableGrads`); it keeps no tensors.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertEquals } from "@std/assert";
+ * import { compileTraining } from "./layer_chain.ts";
+ * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const forward = compileTraining(model);
+ * const { value, grads } = tf.variableGrads(() => tf.sum(forward(tf.ones([2, 28, 28, 1]))));
+ * assertEquals(Object.keys(grads).length, model.trainableWeights.length); // one per weight
+ * tf.dispose([value, ...Object.values(grads)]);
+ * model.dispose();
+ * ```
+ */
+export function compileTraining(
+  model: tf.LayersModel,
+): (x: tf.Tensor, context?: ShardContext) => tf.Tensor {
+  const chain = layerChain(model);
+  if (chain === null) return (x) => model.apply(x, { training: true }) as tf.Tensor;
+  return (x, context = {}) => runTraining(chain, x, context);
+}
+
+/**
+ * Why `model`'s training forward pass cannot be cut into shards that train
+ * as the whole batch would, or undefined when it can: a batch
+ * normalisation that the training chain does not run over the shards
+ * (in a model that is not sequential, or over an axis other than the last).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { shardableTraining } from "./layer_chain.ts";
+ * import { buildModel, STRONG_CNN } from "./architecture.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(STRONG_CNN, { seed: 1 });
+ * assertEquals(shardableTraining(model), undefined);
+ * model.dispose();
+ * ```
+ */
+export function shardableTraining(model: tf.LayersModel): string | undefined {
+  const sequential = model instanceof tf.Sequential && model.inputs.length === 1;
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== "BatchNormalization") continue;
+    if (!sequential) {
+      return `layer ${JSON.stringify(layer.name)} is a batch normalisation in a model that is ` +
+        `not sequential, whose statistics would be each shard's`;
+    }
+    if (batchNormLayer(layer) === null) {
+      return `layer ${JSON.stringify(layer.name)} normalises over axis ${
+        JSON.stringify(layer.getConfig().axis)
+      }, not the last of a 2-D or 4-D input`;
+    }
+  }
+  return undefined;
 }
