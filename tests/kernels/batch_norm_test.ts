@@ -81,3 +81,25 @@ Deno.test("the batch norm passes name a bad shape", async () => {
   );
   tf.dispose([t, ...Object.values(inputs)]);
 });
+
+Deno.test("FusedBatchNorm (tf.batchNorm) agrees on wasm and cpu, with and without scale and offset", async () => {
+  const v = () => tf.tensor1d(seededValues([C], 12).map((a) => a * a + 0.1));
+  for (const [withScale, withOffset] of [[true, true], [false, true], [true, false]]) {
+    const y = await onBothBackends(() =>
+      tf.batchNorm(
+        x(),
+        mean(),
+        v(),
+        withOffset ? tf.tensor1d(seededValues([C], 13)) : undefined,
+        withScale ? tf.tensor1d(seededValues([C], 14)) : undefined,
+        0.001,
+      )
+    );
+    assert(maxAbsDiff(y.wasm, y.cpu) < 1e-5 * scaleOf(y.cpu), `${withScale} ${withOffset}`);
+  }
+  // Statistics broadcast another way (one value for all channels): the backend's kernel.
+  const scalar = await onBothBackends(() =>
+    tf.batchNorm(x(), tf.scalar(0.5), tf.scalar(2), undefined, undefined, 0.001)
+  );
+  assert(maxAbsDiff(scalar.wasm, scalar.cpu) < 1e-5 * scaleOf(scalar.cpu));
+});

@@ -25,6 +25,7 @@ const KERNELS = [
   "DigitLabReluGradBias",
   "DigitLabReluMaxPool2x2",
   "DigitLabReluMaxPool2x2Grad",
+  "FusedBatchNorm",
   "DigitLabChannelAffine",
   "DigitLabBatchNormGradInput",
 ];
