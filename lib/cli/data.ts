@@ -5,7 +5,13 @@
  * @module
  */
 
-import { CATALOG, type DatasetFileOutcome, downloadDataset } from "../data/mod.ts";
+import {
+  CATALOG,
+  type DatasetFileOutcome,
+  downloadDataset,
+  type FailureReason,
+  failureReasons,
+} from "../data/mod.ts";
 import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -22,10 +28,11 @@ export interface DataCliIo {
 function usage(): string {
   const names = Object.values(CATALOG).map((e) => `  ${e.name.padEnd(14)} ${e.description}`);
   return [
-    "usage: deno task data <dataset> [--dir <path>]",
+    "usage: deno task data <dataset> [--dir <path>] [--verbose]",
     "",
     "Downloads the four IDX files of <dataset> into --dir (default data/<dataset>),",
-    "skipping files already present with the right SHA-256.",
+    "skipping files already present with the right SHA-256. When downloads fail it",
+    "prints one line saying why; --verbose prints each file's and mirror's error too.",
     "",
     "datasets:",
     ...names,
@@ -48,8 +55,48 @@ function describe(o: DatasetFileOutcome): string {
 }
 
 /**
+ * The one line printed when files failed: how many, why in a few words, what
+ * was left on disk and what to do. Offline, every mirror is unreachable, and
+ * the line says so instead of repeating four URLs per file.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { failureLine } from "./data.ts";
+ * const offline = [{ reason: "connection refused", unreachable: true }];
+ * assertEquals(
+ *   failureLine("mnist", "data/mnist", { failed: 4, total: 4, reasons: offline }),
+ *   "error: could not download mnist: no mirror could be reached (connection refused); are you " +
+ *     "offline? Nothing was written. Rerun `deno task data mnist` when connected " +
+ *     "(--verbose: every mirror's error).",
+ * );
+ * ```
+ */
+export function failureLine(
+  name: string,
+  dir: string,
+  outcome: { failed: number; total: number; reasons: readonly FailureReason[] },
+): string {
+  const { failed, total, reasons } = outcome;
+  const why = reasons.map((r) => r.reason).join("; ") || "unknown error";
+  const left = total - failed;
+  const kept = left === 0
+    ? "Nothing was written."
+    : `The other ${left} file(s) are in ${dir}; a rerun downloads only what is missing.`;
+  const rerun = `Rerun \`deno task data ${name}\``;
+  const verbose = "(--verbose: every mirror's error).";
+  if (reasons.length > 0 && reasons.every((r) => r.unreachable)) {
+    return `error: could not download ${name}: no mirror could be reached (${why}); ` +
+      `are you offline? ${kept} ${rerun} when connected ${verbose}`;
+  }
+  return `error: ${failed} of ${total} files of ${name} failed to download (${why}). ${kept} ` +
+    `${rerun} to try again ${verbose}`;
+}
+
+/**
  * Runs the command; returns the exit code: 0 on success, 1 when a file failed
- * to download.
+ * to download (one line on the error output says why; `--verbose` adds each
+ * file's full error).
  *
  * @throws {InvalidArgumentError} on bad usage, before any download: an
  *   unknown option, no dataset name or more than one, a name not in the
@@ -61,14 +108,14 @@ function describe(o: DatasetFileOutcome): string {
  * import { main } from "./data.ts";
  * const lines: string[] = [];
  * assertEquals(await main(["--help"], { log: (line) => lines.push(line) }), 0);
- * assertEquals(lines[0].split("\n")[0], "usage: deno task data <dataset> [--dir <path>]");
+ * assertEquals(lines[0].split("\n")[0], "usage: deno task data <dataset> [--dir <path>] [--verbose]");
  * await assertRejects(() => main(["cifar10"]), Error, 'unknown dataset "cifar10"');
  * ```
  */
 export async function main(args: string[], io: DataCliIo = {}): Promise<number> {
   const log = io.log ?? console.log;
   const error = io.error ?? console.error;
-  const flags = parseFlags(args, { string: ["dir"], positional: 1 });
+  const flags = parseFlags(args, { string: ["dir"], boolean: ["verbose"], positional: 1 });
   if (flags.help) {
     log(usage());
     return 0;
@@ -83,16 +130,22 @@ export async function main(args: string[], io: DataCliIo = {}): Promise<number> 
     );
   }
   const dir = flags.dir ?? `data/${name}`;
-  let failed = 0;
+  const failures: DatasetFileOutcome[] = [];
   const onFile = (o: DatasetFileOutcome) => {
-    if (o.status === "failed") failed++;
-    log(describe(o));
+    if (o.status === "failed") failures.push(o);
+    if (o.status !== "failed" || flags.verbose) log(describe(o));
   };
   try {
     await downloadDataset(name, { dir, fetch: io.fetch, onFile });
   } catch (e) {
     if (!(e instanceof DownloadError)) throw e;
-    error(`error: ${failed} file(s) of ${name} failed to download into ${dir}`);
+    const reasons = new Map<string, FailureReason>();
+    for (const r of failures.flatMap((f) => failureReasons(f.error))) reasons.set(r.reason, r);
+    error(failureLine(name, dir, {
+      failed: failures.length,
+      total: CATALOG[name].files.length,
+      reasons: [...reasons.values()],
+    }));
     return 1;
   }
   log(`${name} is ready in ${dir}`);

@@ -341,7 +341,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   if (await fileSha256(dest) === expected) {
     return { dest, status: "skipped", bytes: (await Deno.stat(dest)).size };
   }
-  const failures: string[] = [];
+  const failures: DownloadError[] = [];
   for (const url of urls) {
     const tmp = `${dir}/${tempName(name)}`;
     try {
@@ -365,13 +365,82 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
       if (!(e instanceof DownloadError)) throw e;
-      failures.push(e.message);
+      failures.push(e);
     }
   }
   throw new DownloadError(
-    urls.length === 1 ? failures[0] : `all ${urls.length} mirrors failed for ${dest}: ` +
-      failures.join("; "),
+    urls.length === 1 ? failures[0].message : `all ${urls.length} mirrors failed for ${dest}: ` +
+      failures.map((f) => f.message).join("; "),
+    { cause: failures.length === 1 ? failures[0] : new AggregateError(failures) },
   );
+}
+
+/** Why a download failed, in a few words, and whether the mirror was reached at all. */
+export interface FailureReason {
+  /** `"HTTP 404 Not Found"`, `"connection refused"`, `"no response within 30 s"`… */
+  reason: string;
+  /** The request never got an answer (no network, DNS, refused): the machine may be offline. */
+  unreachable: boolean;
+}
+
+/** The few words of one failure's innermost message. */
+function briefly(error: Error, fromFetch: boolean): FailureReason {
+  const text = error.message;
+  const http = text.match(/^HTTP (\d{3}.*?) for /);
+  if (http) return { reason: `HTTP ${http[1]}`, unreachable: false };
+  if (text.startsWith("checksum mismatch")) return { reason: "wrong SHA-256", unreachable: false };
+  const silent = text.match(/^no response from .* (within .*)$/);
+  if (silent) return { reason: `no response ${silent[1]}`, unreachable: true };
+  if (!fromFetch) return { reason: text.replace(/ of \S+/, ""), unreachable: false };
+  // Deno's fetch nests "error sending request for url (…): client error (Connect): tcp
+  // connect error: Connection refused (os error 111)": the last clause says what happened.
+  const last = text.split(": ").at(-1)!.replace(/\s*\(os error \d+\)\)*$/, "").trim();
+  return { reason: last.charAt(0).toLowerCase() + last.slice(1), unreachable: true };
+}
+
+/**
+ * The distinct reasons, in a few words each, behind a failed download's
+ * error (every mirror's, for an error of {@linkcode downloadFile}): what a
+ * one-line message can say, where the error's message names every URL.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { downloadFile, failureReasons } from "./download.ts";
+ * const dir = await Deno.makeTempDir();
+ * const error = await downloadFile({
+ *   urls: ["https://a.example/f", "https://b.example/f"],
+ *   dest: `${dir}/f`,
+ *   sha256: "0".repeat(64),
+ *   fetch: (url) =>
+ *     String(url).startsWith("https://a.")
+ *       ? Promise.resolve(new Response("gone", { status: 404, statusText: "Not Found" }))
+ *       : Promise.reject(new TypeError("fetch failed", { cause: new Error("tcp connect error: Connection refused (os error 111)") })),
+ * }).catch((e) => e);
+ * assertEquals(failureReasons(error), [
+ *   { reason: "HTTP 404 Not Found", unreachable: false },
+ *   { reason: "connection refused", unreachable: true },
+ * ]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function failureReasons(error: unknown): FailureReason[] {
+  const found = new Map<string, FailureReason>();
+  const visit = (e: unknown, fromFetch: boolean) => {
+    if (e instanceof AggregateError) {
+      for (const inner of e.errors) visit(inner, fromFetch);
+    } else if (!(e instanceof Error)) {
+      found.set(String(e), { reason: String(e), unreachable: fromFetch });
+    } else if (e.cause !== undefined) {
+      // Below a DownloadError, a cause is what fetch or the body stream threw.
+      visit(e.cause, fromFetch || !(e.cause instanceof DownloadError));
+    } else {
+      const brief = briefly(e, fromFetch);
+      found.set(brief.reason, brief);
+    }
+  };
+  visit(error, false);
+  return [...found.values()];
 }
 
 /** `path` without its last part: `a/b` for `a/b/c`, `/` for `/a`, `.` for `a`. */

@@ -160,7 +160,9 @@ export function toBase64(bytes: Uint8Array): string {
 
 /**
  * An `<img>` element showing a gray image as an embedded PNG, enlarged
- * `scale` times without smoothing.
+ * `scale` times without smoothing (CSS `image-rendering`; where sanitised
+ * HTML drops that style, as in an untrusted notebook, the browser smooths
+ * the enlargement instead, and the `width` and `height` still hold).
  *
  * @example
  * ```ts
@@ -183,7 +185,9 @@ export async function imageTag(
 
 /**
  * Builds the bundle of an image grid: `image/png` (the whole grid),
- * `text/html` (a captioned grid) and `text/plain` (a summary).
+ * `text/html` (a captioned grid) and `text/plain` (a summary). The HTML
+ * grid is a `<table>` of `<img>` elements, not CSS: sanitised HTML (an
+ * untrusted notebook) keeps tables and images but drops `style`.
  *
  * With no images the bundle just says `(no images)`.
  *
@@ -240,8 +244,14 @@ export async function imagesBundle(
   const text =
     `${shown.length} images (${[...sizes].join(", ")})${note}, ${rows} row(s) of ${cols}` +
     (labels ? `; captions: ${labels.join(" ")}` : "");
-  const html = `<div class="digit-lab-images" style="display:grid;grid-template-columns:` +
-    `repeat(${cols},max-content);gap:4px 8px;font:12px sans-serif">${cells.join("")}</div>` +
+  const tableRows: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    tableRows.push(
+      `<tr>${cells.slice(r * cols, (r + 1) * cols).map((c) => `<td>${c}</td>`).join("")}</tr>`,
+    );
+  }
+  const html = `<table class="digit-lab-images" style="font:12px sans-serif">` +
+    `<tbody>${tableRows.join("")}</tbody></table>` +
     (note ? `<div style="font:12px sans-serif">${escapeHtml(note.trim())}</div>` : "");
   return {
     "image/png": toBase64(await encodePng(grid)),

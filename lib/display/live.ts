@@ -2,7 +2,9 @@
  * A live training view: in a notebook one output, updated in place (a
  * Jupyter display id and `update_display_data`), shows the progress, the
  * latest figures and loss / accuracy curves; elsewhere a progress bar per
- * epoch is printed, as `deno task train` does.
+ * epoch is printed, as `deno task train` does. The bar and the curves are
+ * one SVG picture (an `<img>` in the HTML, and `image/svg+xml`), so they
+ * draw in every frontend, trusted or not.
  *
  * @module
  */
@@ -16,6 +18,7 @@ import {
 import { createProgressBar, type ProgressBar, type ProgressWriter } from "./progress_bar.ts";
 import { defaultTarget, type DisplayTarget, escapeHtml, type MediaBundle } from "./jupyter.ts";
 import { type ChartSeries, lineChartSvg } from "./svg_chart.ts";
+import { placeSvg, svgImageTag, svgSize } from "./svg_image.ts";
 
 /**
  * Options of {@linkcode createLiveTrainingView}.
@@ -52,6 +55,30 @@ export interface LiveTrainingView {
 }
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`; // as the terminal prints them
+
+/** Width of each of the two charts; the progress bar spans both. */
+const CHART_WIDTH = 320;
+/** Height of the band holding the progress bar above the charts. */
+const BAR_BAND = 22;
+
+/**
+ * The progress bar (a filled share of `2 * CHART_WIDTH`, the percentage
+ * written on it) above the loss and accuracy charts, as one SVG document.
+ */
+function liveSvg(progress: number, loss: string, accuracy: string): string {
+  const width = 2 * CHART_WIDTH;
+  const height = BAR_BAND + svgSize(loss).height;
+  const done = Math.min(1, Math.max(0, progress));
+  const fill = ((width - 2) * done).toFixed(1);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="10">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    `<rect x="1" y="3" width="${width - 2}" height="14" rx="3" fill="#e6e6e6"/>` +
+    `<rect class="progress" data-progress="${done.toFixed(4)}" x="1" y="3" width="${fill}" ` +
+    `height="14" rx="3" fill="${done >= 1 ? "#2a9d55" : "#3366cc"}"/>` +
+    `<text x="${width / 2}" y="14" text-anchor="middle">${(done * 100).toFixed(0)}%</text>` +
+    placeSvg(loss, 0, BAR_BAND) + placeSvg(accuracy, CHART_WIDTH, BAR_BAND) + `</svg>`;
+}
 
 /** Means of `points` over `buckets` equal runs (all points when there are fewer). */
 function bucketed(points: [number, number][], buckets: number): [number, number][] {
@@ -150,13 +177,23 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
       ? `<table style="font-size:12px"><thead><tr><th>epoch</th><th>running loss</th><th>running accuracy</th>` +
         `<th>val loss</th><th>val accuracy</th><th>seconds</th></tr></thead><tbody>${rows}</tbody></table>`
       : "";
+    const svg = liveSvg(
+      progress,
+      lineChartSvg({ title: "loss", series: loss, xRange, width: CHART_WIDTH }),
+      lineChartSvg({
+        title: "accuracy",
+        series: accuracy,
+        xRange,
+        yRange: [0, 1],
+        width: CHART_WIDTH,
+      }),
+    );
+    // The charts and the bar travel as one SVG <img>: sanitised HTML (an untrusted
+    // notebook) drops inline <svg> and style, which left raw labels and a bare bar.
     const html = `<div class="digit-lab-live" style="font:12px sans-serif">` +
       `<div style="margin-bottom:4px">${escapeHtml(status())}</div>` +
-      `<progress max="1" value="${progress.toFixed(4)}" style="width:640px"></progress>` +
-      `<div style="display:flex;flex-wrap:wrap">` +
-      lineChartSvg({ title: "loss", series: loss, xRange }) +
-      lineChartSvg({ title: "accuracy", series: accuracy, xRange, yRange: [0, 1] }) +
-      `</div>${table}</div>`;
+      svgImageTag(svg, { alt: status(), className: "digit-lab-live-chart" }) +
+      `${table}</div>`;
     const lines = [
       status(),
       ...epochLogs.map((e) =>
@@ -164,7 +201,7 @@ export function createLiveTrainingView(options: LiveTrainingViewOptions): LiveTr
         `val_loss ${e.valLoss.toFixed(4)} val_acc ${pct(e.valAccuracy)} ${e.seconds.toFixed(1)}s`
       ),
     ];
-    return { "text/html": html, "text/plain": lines.join("\n") };
+    return { "text/html": html, "image/svg+xml": svg, "text/plain": lines.join("\n") };
   };
 
   const draw = async () => {

@@ -10,6 +10,7 @@
  * @module
  */
 
+export * from "./figure_svg.ts";
 export * from "./images.ts";
 export * from "./jupyter.ts";
 export * from "./live.ts";
@@ -21,4 +22,5 @@ export * from "./score_page.ts";
 export * from "./show_figure.ts";
 export * from "./show_table.ts";
 export * from "./svg_chart.ts";
+export * from "./svg_image.ts";
 export * from "./text_table.ts";

@@ -1,21 +1,26 @@
 /**
  * A reading at a glance. A digit: the original image, the 28x28 the model
- * saw and the class probabilities as bars (plain HTML, no script),
+ * saw and the class probabilities as bars (an SVG picture, no script),
  * optionally with the intermediate images of the normalisation. A number:
  * the original with a box around each digit, and each digit's input and
  * prediction.
+ *
+ * Layout is tables and every picture an `<img>` (PNG, or SVG through a data
+ * URI): what sanitised HTML keeps, so an untrusted notebook shows it all.
  *
  * @module
  */
 
 import { InvalidArgumentError } from "../core/mod.ts";
 import {
+  encodePng,
   type FoundDigit,
   type GrayImage,
   type PipelineStep,
   resizeLongSide,
 } from "../image/mod.ts";
-import { type ImageInput, imageTag, toGrayImage } from "./images.ts";
+import { type ImageInput, imageTag, toBase64, toGrayImage, upscale } from "./images.ts";
+import { svgImageTag } from "./svg_image.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
@@ -125,44 +130,76 @@ export async function digitReadingBundle(view: DigitReadingView): Promise<MediaB
   const text = `${head}; top 3: ${top.map((t) => `${names[t.i]} ${pct(t.p)}`).join(", ")}`;
 
   const pictures = await picturesOf(view);
-  const bars = probs.map((p, i) => {
-    const color = i === predicted
-      ? (view.label === undefined || view.label === i ? "#2a7" : "#d33")
-      : "#8ab";
-    return `<div style="display:flex;align-items:center;gap:6px;height:14px">` +
-      `<span style="width:1.5em;text-align:right">${escapeHtml(names[i])}</span>` +
-      `<span style="display:inline-block;width:${BAR_WIDTH}px;height:10px;background:#eee">` +
-      `<span style="display:block;width:${Math.round(Math.max(0, Math.min(1, p)) * BAR_WIDTH)}px;` +
-      `height:10px;background:${color}"></span></span><span>${pct(p)}</span></div>`;
-  }).join("");
+  const colors = probs.map((_, i) =>
+    i === predicted ? (view.label === undefined || view.label === i ? "#2a7" : "#d33") : "#8ab"
+  );
+  const bars = svgImageTag(probabilityBarsSvg(probs, names, colors), {
+    alt: `class probabilities: ${text}`,
+    className: "digit-lab-probabilities",
+  });
   const html = `<div class="digit-lab-prediction" style="font:12px sans-serif">` +
-    `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
-    `<div style="display:flex;gap:16px;align-items:flex-start">${pictures}` +
-    `<div aria-label="class probabilities">${bars}</div></div>${await stepsOf(view)}</div>`;
+    `<div style="font-weight:bold;margin-bottom:4px"><b>${escapeHtml(head)}</b></div>` +
+    row([...pictures, bars]) + (await stepsOf(view)) + `</div>`;
   return { "text/html": html, "text/plain": text };
 }
 
-/** The original (when given) and the model's input, side by side. */
-async function picturesOf(view: DigitReadingView): Promise<string> {
+/** Height of one probability bar's row in {@linkcode probabilityBarsSvg}. */
+const BAR_ROW = 16;
+
+/**
+ * One horizontal bar per class: its name, a bar as long as its probability
+ * and the percentage. An SVG picture, not styled HTML, so that sanitised
+ * HTML (an untrusted notebook drops `style`) still shows the lengths.
+ */
+function probabilityBarsSvg(probs: number[], names: readonly string[], colors: string[]): string {
+  const left = 28;
+  const width = left + BAR_WIDTH + 52;
+  const height = probs.length * BAR_ROW + 4;
+  const rows = probs.map((p, i) => {
+    const y = 2 + i * BAR_ROW;
+    const length = Math.round(Math.max(0, Math.min(1, p)) * BAR_WIDTH);
+    return `<text x="${left - 6}" y="${y + 11}" text-anchor="end">${escapeHtml(names[i])}</text>` +
+      `<rect x="${left}" y="${y + 2}" width="${BAR_WIDTH}" height="10" fill="#eee"/>` +
+      `<rect class="bar" x="${left}" y="${y + 2}" width="${length}" height="10" fill="${
+        colors[i]
+      }"/>` +
+      `<text x="${left + BAR_WIDTH + 6}" y="${y + 11}">${pct(p)}</text>`;
+  }).join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">${rows}</svg>`;
+}
+
+/**
+ * Cells side by side in a one-row table: sanitised HTML keeps tables, where
+ * a flex layout (a `style`) would be dropped and stack the cells.
+ */
+function row(cells: readonly string[]): string {
+  return `<table class="digit-lab-row"><tbody><tr>${
+    cells.map((c) => `<td style="vertical-align:top;padding:0 8px 0 0">${c}</td>`).join("")
+  }</tr></tbody></table>`;
+}
+
+/** The original (when given) and the model's input, as figures to place side by side. */
+async function picturesOf(view: DigitReadingView): Promise<string[]> {
   const input = toGrayImage(view.input);
   return [
-    view.original
-      ? await shown(
-        view.original,
-        SHOWN_SIDE,
-        `original ${view.original.width}x${view.original.height}`,
-      )
-      : "",
+    ...(view.original
+      ? [
+        await shown(
+          view.original,
+          SHOWN_SIDE,
+          `original ${view.original.width}x${view.original.height}`,
+        ),
+      ]
+      : []),
     await shown(input, SHOWN_SIDE, `model input ${input.width}x${input.height}`),
-  ].join("");
+  ];
 }
 
 /** The intermediate images of the normalisation, in a row ("" when none). */
 async function stepsOf(view: DigitReadingView): Promise<string> {
   return view.steps?.length
-    ? `<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:8px">${
-      (await Promise.all(view.steps.map((s) => shown(s, STEP_SIDE, s.name)))).join("")
-    }</div>`
+    ? row(await Promise.all(view.steps.map((s) => shown(s, STEP_SIDE, s.name))))
     : "";
 }
 
@@ -171,8 +208,7 @@ async function noDigitBundle(view: DigitReadingView): Promise<MediaBundle> {
   const head = `${view.title ? `${view.title}: ` : ""}no digit found`;
   const html = `<div class="digit-lab-prediction" style="font:12px sans-serif">` +
     `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
-    `<div style="display:flex;gap:16px;align-items:flex-start">${await picturesOf(view)}</div>` +
-    `${await stepsOf(view)}</div>`;
+    row(await picturesOf(view)) + `${await stepsOf(view)}</div>`;
   return { "text/html": html, "text/plain": head };
 }
 
@@ -259,9 +295,16 @@ export async function numberReadingBundle(view: NumberReadingView): Promise<Medi
     const [x, y, w, h] = [d.box.x, d.box.y, d.box.width, d.box.height].map((v) =>
       Math.round(v * factor)
     );
-    return `<div style="position:absolute;left:${x}px;top:${y}px;width:${w}px;height:${h}px;` +
-      `border:2px solid ${colour(i)};box-sizing:border-box"></div>`;
+    return `<rect class="digit-box" x="${x + 1}" y="${y + 1}" width="${Math.max(1, w - 2)}" ` +
+      `height="${Math.max(1, h - 2)}" fill="none" stroke="${colour(i)}" stroke-width="2"/>`;
   }).join("");
+  // The boxes are drawn over the picture in one SVG: positioned, bordered
+  // <div>s are style, which sanitised HTML (an untrusted notebook) drops.
+  const [width, height] = [small.width * zoom, small.height * zoom];
+  const png = toBase64(await encodePng(upscale(small, zoom)));
+  const boxed = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}"><image href="data:image/png;base64,${png}" ` +
+    `width="${width}" height="${height}"/>${boxes}</svg>`;
   const cards = await Promise.all(view.digits.map(async (d, i) =>
     figure(
       await imageTag(toGrayImage(d.input), { scale: 3, alt: `digit ${i + 1}` }),
@@ -269,12 +312,9 @@ export async function numberReadingBundle(view: NumberReadingView): Promise<Medi
     )
   ));
   const html = `<div class="digit-lab-sequence" style="font:12px sans-serif">` +
-    `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(head)}</div>` +
-    `<div style="position:relative;display:inline-block">${await imageTag(small, {
-      scale: zoom,
-      alt: "original",
-    })}${boxes}</div>` +
-    `<div style="display:flex;flex-wrap:wrap;gap:8px;margin-top:8px">${cards.join("")}</div></div>`;
+    `<div style="font-weight:bold;margin-bottom:4px"><b>${escapeHtml(head)}</b></div>` +
+    svgImageTag(boxed, { alt: `original with a box around each digit: ${text}` }) +
+    row(cards) + `</div>`;
   return { "text/html": html, "text/plain": text };
 }
 

@@ -3,18 +3,23 @@
  * figure goes out as `application/vnd.plotly.v1+json` (drawn by VS Code and
  * JupyterLab's plotly renderer), as `text/html` that loads plotly.js once per
  * page from the Jupyter server (classic Notebook, JupyterLab in a browser),
+ * as `image/svg+xml` (a static picture of the same chart, `figure_svg.ts`)
  * and as `text/plain`.
  *
  * The HTML looks for plotly.js at `<base>/files/node_modules/plotly.js-dist/plotly.js`,
  * which the Jupyter server serves when it was started at the project root
- * (`deno task notebook`), then at the plotly CDN; if both fail it says so in
- * the output instead of drawing.
+ * (`deno task notebook`), then at the plotly CDN. Until plotly draws, and
+ * wherever scripts do not run (an untrusted notebook, whose HTML the classic
+ * Notebook and JupyterLab sanitise), the HTML shows the static picture as an
+ * `<img>`; if plotly.js cannot be loaded a line under the picture says so.
  *
  * @module
  */
 
 import type { Figure } from "./plotly_figures.ts";
 import { type MediaBundle, showBundle } from "./jupyter.ts";
+import { figureSvg, figureTitle } from "./figure_svg.ts";
+import { svgImageTag } from "./svg_image.ts";
 
 /**
  * Options of {@linkcode figureBundle} and {@linkcode showFigure}.
@@ -64,9 +69,12 @@ function(id, fig, localPath, cdnUrl) {
     Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false });
   }
   function fail(err) {
-    el.textContent = "Could not load plotly.js (" + (err && err.message || err) + "). " +
-      "Start Jupyter at the project root with \\"deno task notebook\\", or open the " +
-      "notebook in VS Code, to see this figure.";
+    var note = document.createElement("div");
+    note.className = "digit-lab-plot-note";
+    note.textContent = "A static picture: could not load plotly.js (" +
+      (err && err.message || err) + "). Start Jupyter at the project root with " +
+      "\\"deno task notebook\\" for the interactive chart.";
+    el.appendChild(note);
   }
   var base = (document.body && document.body.getAttribute("data-base-url")) || "";
   if (!base) {
@@ -113,16 +121,11 @@ function scriptJson(value: unknown): string {
   );
 }
 
-function titleOf(figure: Figure): string {
-  const title = figure.layout.title;
-  if (typeof title === "string") return title;
-  if (title && typeof title === "object" && "text" in title) return String(title.text);
-  return "Figure";
-}
-
 /**
  * Builds the bundle of a plotly figure: `application/vnd.plotly.v1+json`,
- * `text/html` (a div and a loader script) and `text/plain`.
+ * `text/html` (a div holding the static picture, and a loader script that
+ * replaces it with the interactive chart), `image/svg+xml` (the static
+ * picture) and `text/plain`.
  *
  * @example
  * ```ts
@@ -132,6 +135,8 @@ function titleOf(figure: Figure): string {
  * const bundle = figureBundle(figure, { height: 300 });
  * assertEquals(bundle["text/plain"], "Figure (plotly figure: counts)");
  * assertMatch(bundle["text/html"] as string, /height:300px/);
+ * assertMatch(bundle["text/html"] as string, /<img class="digit-lab-plot-static" src="data:image\/svg\+xml;base64,/);
+ * assertMatch(bundle["image/svg+xml"] as string, /^<svg /);
  * assertEquals(bundle["application/vnd.plotly.v1+json"], { ...figure, layout: { height: 300 } });
  * ```
  */
@@ -141,9 +146,13 @@ export function figureBundle(figure: Figure, options: ShowFigureOptions = {}): M
   const layout = { ...figure.layout, height };
   const id = `digit-lab-plot-${crypto.randomUUID()}`;
   const traces = figure.data.map((t) => t.name ?? t.type ?? "trace").join(", ");
-  const html = `<div id="${id}" class="digit-lab-plot" style="height:${height}px;` +
-    `font:12px sans-serif">Loading the figure… (needs JavaScript and plotly.js; ` +
-    `the notebook must be trusted)</div>\n<script type="text/javascript">(${LOADER.trim()})(${
+  const svg = figureSvg({ data: figure.data, layout }, height);
+  const picture = svgImageTag(svg, {
+    alt: figureTitle(figure),
+    className: "digit-lab-plot-static",
+  });
+  const html = `<div id="${id}" class="digit-lab-plot" style="min-height:${height}px;` +
+    `font:12px sans-serif">${picture}</div>\n<script type="text/javascript">(${LOADER.trim()})(${
       scriptJson(id)
     }, ${scriptJson({ data: figure.data, layout })}, ${scriptJson(PLOTLY_FILES_PATH)}, ${
       scriptJson(PLOTLY_CDN_URL)
@@ -151,7 +160,8 @@ export function figureBundle(figure: Figure, options: ShowFigureOptions = {}): M
   return {
     "application/vnd.plotly.v1+json": { data: figure.data, layout },
     "text/html": html,
-    "text/plain": `${titleOf(figure)} (plotly figure: ${traces})`,
+    "image/svg+xml": svg,
+    "text/plain": `${figureTitle(figure)} (plotly figure: ${traces})`,
   };
 }
 

@@ -3,7 +3,8 @@
  * notebook uses.
  *
  * Environment variables:
- * - `DIGIT_LAB_QUICK=1`: a small subset and one epoch (what the tests use);
+ * - `DIGIT_LAB_QUICK=1`: a small subset and one epoch (what the tests use;
+ *   a notebook's first cell can also pass `quick` to {@linkcode notebookSettings});
  * - `DIGIT_LAB_DATA=DIR`: a full IDX dataset instead of the embedded digits;
  * - `DIGIT_LAB_NOTEBOOK_MODEL=DIR`: where notebook 04 saves the model and
  *   the later notebooks load it (default `data/models/notebook`).
@@ -40,6 +41,12 @@ export interface NotebookSettings {
 export interface NotebookSettingsOptions {
   /** Reads a variable (default `Deno.env.get`). */
   env?: (name: string) => string | undefined;
+  /**
+   * Quick mode switched in the notebook's first cell: `true` or `false` win
+   * over `DIGIT_LAB_QUICK` (which must be set before Jupyter starts);
+   * `undefined` leaves the choice to it.
+   */
+  quick?: boolean;
 }
 
 /**
@@ -59,10 +66,12 @@ export const QUICK_LIMIT = 2000;
  * and `DIGIT_LAB_NOTEBOOK_MODEL`. Quick mode trains one epoch on
  * {@linkcode QUICK_LIMIT} examples in batches of 32; the full run trains 8
  * epochs on the embedded digits (3 on an IDX dataset) in batches of 128, as
- * `deno task train` does.
+ * `deno task train` does. `options.quick`, when given, decides instead of
+ * `DIGIT_LAB_QUICK`, so that a notebook's first cell can switch it.
  *
  * @throws {InvalidArgumentError} when `DIGIT_LAB_QUICK` is set to something
- *   other than `1`, `true`, `0`, `false` or the empty string.
+ *   other than `1`, `true`, `0`, `false` or the empty string (checked even
+ *   when `options.quick` decides, so that a typo does not go unnoticed).
  *
  * @example
  * ```ts
@@ -70,6 +79,9 @@ export const QUICK_LIMIT = 2000;
  * import { notebookSettings } from "./settings.ts";
  * const s = notebookSettings({ env: (name) => ({ DIGIT_LAB_QUICK: "1" })[name] });
  * assertEquals([s.quick, s.epochs, s.limit, s.batchSize], [true, 1, 2000, 32]);
+ * // Switched in the first cell: `quick` wins over the variable.
+ * const full = notebookSettings({ quick: false, env: (name) => ({ DIGIT_LAB_QUICK: "1" })[name] });
+ * assertEquals([full.quick, full.epochs, full.limit], [false, 8, undefined]);
  * ```
  */
 export function notebookSettings(options: NotebookSettingsOptions = {}): NotebookSettings {
@@ -80,7 +92,7 @@ export function notebookSettings(options: NotebookSettingsOptions = {}): Noteboo
       `DIGIT_LAB_QUICK must be 1 or 0 (or true / false), got ${JSON.stringify(flag)}`,
     );
   }
-  const quick = flag === "1" || flag === "true";
+  const quick = options.quick ?? (flag === "1" || flag === "true");
   const data = env("DIGIT_LAB_DATA") || undefined;
   const model = env("DIGIT_LAB_NOTEBOOK_MODEL");
   return {

@@ -35,7 +35,7 @@ Deno.test("data without one known dataset name is a usage error saying why", asy
   assertEquals([out, err], [[], []]);
 });
 
-Deno.test("data prints one failed line per file and exits 1 when downloads fail", async () => {
+Deno.test("data says in one line why downloads failed, leaves nothing, exits 1", async () => {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     () => new Response("gone", { status: 404 }),
@@ -45,16 +45,70 @@ Deno.test("data prints one failed line per file and exits 1 when downloads fail"
     const { out, err, io } = capture();
     const toServer: typeof fetch = () => fetch(`http://127.0.0.1:${server.addr.port}/`);
     assertEquals(await main(["kmnist", "--dir", `${dir}/k`], { ...io, fetch: toServer }), 1);
-    assertEquals(out.length, 4);
-    assertEquals(
-      out.every((l) => l.startsWith(`failed     ${dir}/k/`) && l.includes("HTTP 404")),
-      true,
-    );
-    assertEquals(err, [`error: 4 file(s) of kmnist failed to download into ${dir}/k`]);
+    assertEquals(out, []);
+    assertEquals(err, [
+      "error: 4 of 4 files of kmnist failed to download (HTTP 404 Not Found). Nothing was " +
+      "written. Rerun `deno task data kmnist` to try again (--verbose: every mirror's error).",
+    ]);
     // Nothing left behind, not even the empty directory.
     assertEquals([...Deno.readDirSync(dir)], []);
+    // --verbose adds each file's full error, naming every mirror's URL.
+    const verbose = capture();
+    await main(["kmnist", "--dir", `${dir}/k`, "--verbose"], { ...verbose.io, fetch: toServer });
+    assertEquals(verbose.out.length, 4);
+    assertEquals(
+      verbose.out.every((l) => l.startsWith(`failed     ${dir}/k/`) && l.includes("HTTP 404")),
+      true,
+    );
+    assertEquals(verbose.err.length, 1);
   } finally {
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data offline: one short line saying no mirror could be reached, nothing left", async () => {
+  // A port nobody listens on: the real fetch fails as it does offline ("connection refused").
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/`;
+  listener.close();
+  const dir = await Deno.makeTempDir();
+  try {
+    const { out, err, io } = capture();
+    const offline: typeof fetch = (_, init) => fetch(closed, init);
+    assertEquals(await main(["mnist", "--dir", `${dir}/data/mnist`], { ...io, fetch: offline }), 1);
+    assertEquals(out, []);
+    assertEquals(err, [
+      "error: could not download mnist: no mirror could be reached (connection refused); are " +
+      "you offline? Nothing was written. Rerun `deno task data mnist` when connected " +
+      "(--verbose: every mirror's error).",
+    ]);
+    assertEquals([...Deno.readDirSync(dir)], [], "no empty data/mnist/ (nor data/) left");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("data names what was kept when only some files fail", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { err, io } = capture();
+    // Every file fails its checksum but one answer is refused: two reasons, both named.
+    let calls = 0;
+    const flaky: typeof fetch = () =>
+      ++calls === 1
+        ? Promise.reject(new TypeError("fetch failed", { cause: new Error("a: Network down") }))
+        : Promise.resolve(new Response("not the data"));
+    assertEquals(await main(["kmnist", "--dir", `${dir}/k`], { ...io, fetch: flaky }), 1);
+    assertEquals(err.length, 1);
+    assertEquals(
+      err[0].startsWith(
+        "error: 4 of 4 files of kmnist failed to download (network down; wrong SHA-256).",
+      ),
+      true,
+      err[0],
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import type { DisplayOptions, DisplayTarget, MediaBundle } from "../../lib/display/jupyter.ts";
 import { createLiveTrainingView } from "../../lib/display/live.ts";
+import { svgImages } from "../_helpers/svg_images.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import type { BatchLog, EpochLog } from "../../lib/core/records.ts";
 
@@ -77,8 +78,17 @@ Deno.test("the live view shows one output and updates it in place, throttled", a
     ),
   );
   const html = last["text/html"] as string;
-  assertEquals(html.match(/<svg /g)?.length, 2, "loss and accuracy charts");
-  assert(html.includes('<progress max="1" value="1.0000"'));
+  assert(!html.includes("<svg"), "no inline SVG: sanitised HTML would drop it");
+  const [picture, ...more] = svgImages(html);
+  assertEquals(more, [], "one picture");
+  assertEquals(picture, last["image/svg+xml"], "the same picture as image/svg+xml");
+  // Training batches as lines in both charts; one validation point each, as a dot.
+  assertEquals(picture.match(/<polyline /g)?.length, 2, "loss and accuracy, train batches");
+  assertEquals(picture.match(/<circle /g)?.length, 2, "loss and accuracy, validation");
+  assert(picture.includes('class="progress" data-progress="1.0000" x="1" y="3" width="638.0"'));
+  assert(picture.includes(">100%</text>"), "a full bar says 100%");
+  const first = svgImages(target.calls[0].bundle["text/html"] as string)[0];
+  assert(first.includes('data-progress="0.0500"'), "after 1 of 20 batches the bar is at 5%");
   assert(html.includes("<td>85.00%</td>"), "the epoch table");
 });
 
@@ -86,7 +96,7 @@ Deno.test("the live view averages batches into at most maxPoints points per curv
   const target = recorder(true);
   const view = createLiveTrainingView({ epochs: 1, target, intervalMs: 0, maxPoints: 10 });
   for (let b = 1; b <= 95; b++) await view.onBatchEnd(batch(1, b, 95));
-  const html = target.calls.at(-1)!.bundle["text/html"] as string;
+  const html = target.calls.at(-1)!.bundle["image/svg+xml"] as string;
   const lines = [...html.matchAll(/<polyline[^>]* points="([^"]*)"/g)].map((m) =>
     m[1].split(" ").length
   );

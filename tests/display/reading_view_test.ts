@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { argMax, digitReadingBundle, numberReadingBundle } from "../../lib/display/reading_view.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
+import { svgImages } from "../_helpers/svg_images.ts";
 
 const PROBS = [0.01, 0.02, 0.02, 0.05, 0.1, 0.05, 0.05, 0.6, 0.05, 0.05];
 
@@ -27,8 +28,9 @@ Deno.test("digitReadingBundle names the prediction, the truth and the top three"
     label: 1,
   });
   assert((wrong["text/plain"] as string).startsWith("predicted 7 (60.0%), expected 1 (wrong)"));
-  assert((wrong["text/html"] as string).includes("background:#d33"), "a wrong prediction is red");
-  assert((right["text/html"] as string).includes("background:#2a7"), "a right prediction is green");
+  const barOf = (html: string) => svgImages(html)[0].match(/<rect class="bar"[^>]*>/g)![7];
+  assert(barOf(wrong["text/html"] as string).includes('fill="#d33"'), "a wrong prediction is red");
+  assert(barOf(right["text/html"] as string).includes('fill="#2a7"'), "a right one is green");
 });
 
 Deno.test("digitReadingBundle draws a bar per class, the images and the steps", async () => {
@@ -44,9 +46,13 @@ Deno.test("digitReadingBundle draws a bar per class, the images and the steps", 
     steps,
   });
   const html = bundle["text/html"] as string;
-  const bars = [...html.matchAll(/display:block;width:(\d+)px/g)].map((m) => Number(m[1]));
+  assert(!html.includes("display:flex"), "tables, not CSS, place the pictures");
+  const [barsSvg] = svgImages(html);
+  const bars = [...barsSvg.matchAll(/<rect class="bar"[^>]* width="(\d+)"/g)].map((m) =>
+    Number(m[1])
+  );
   assertEquals(bars, PROBS.map((p) => Math.round(p * 160)));
-  assertEquals(html.match(/<img /g)?.length, 4, "original, input and two steps");
+  assertEquals(html.match(/<img /g)?.length, 5, "original, input, the bars and two steps");
   assert(html.includes('width="140" height="70"'), "the original is shrunk to 140 px");
   assert(html.includes('width="140" height="140"'), "the 28x28 input is enlarged 5 times");
   assert(html.includes("<figcaption>original 400x200</figcaption>"));
@@ -111,16 +117,19 @@ Deno.test("numberReadingBundle reads the number and boxes each digit on the orig
   );
   const html = right["text/html"] as string;
   assert(html.includes('width="480" height="120"'), "the original is shrunk to 480 px");
-  // boxes scaled by 480 / 960
-  assert(html.includes("left:50px;top:10px;width:100px;height:100px;"), html);
-  assert(html.includes("left:250px;top:20px;width:50px;height:80px;"));
-  assertEquals(html.match(/border:2px solid #2a7/g)?.length, 2);
+  // The boxes are drawn over the original in one SVG picture, scaled by 480 / 960
+  // and drawn 1 px inside so that their 2 px stroke stays on the box.
+  const [boxed] = svgImages(html);
+  assert(boxed.includes('<image href="data:image/png;base64,'), "the original inside");
+  assert(boxed.includes('x="51" y="11" width="98" height="98"'), boxed.slice(-400));
+  assert(boxed.includes('x="251" y="21" width="48" height="78"'));
+  assertEquals(boxed.match(/stroke="#2a7"/g)?.length, 2);
   assert(html.includes("<figcaption>2 · 90.0%</figcaption>"));
   assertEquals(html.match(/<img /g)?.length, 3);
 
   const wrong = await numberReadingBundle({ original, digits, expected: "28" });
   assert((wrong["text/plain"] as string).startsWith("read 24, expected 28 (wrong)"));
-  assertEquals((wrong["text/html"] as string).match(/solid #d33/g)?.length, 1);
+  assertEquals(svgImages(wrong["text/html"] as string)[0].match(/stroke="#d33"/g)?.length, 1);
   const none = await numberReadingBundle({ original, digits: [] });
   assertEquals(none["text/plain"], "no digits found");
 });

@@ -1,3 +1,4 @@
+import { svgImages } from "../_helpers/svg_images.ts";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { encodePng } from "../../lib/image/encode.ts";
@@ -98,7 +99,7 @@ Deno.test("scorePageHtml: every misread image with its reading and the pipeline'
     // The number: boxes on the original, each digit's input, the segmentation's steps.
     assertStringIncludes(number, "<dt>true</dt><dd>123</dd><dt>read</dt><dd>888</dd>");
     assertStringIncludes(number, "pipeline: read 888, expected 123 (wrong)");
-    assertEquals((number.match(/border:2px solid #d33/g) ?? []).length, 3);
+    assertEquals(svgImages(number).join("").match(/stroke="#d33"/g)?.length, 3, "red boxes");
     assertStringIncludes(number, ">ink</figcaption>");
     // The summary tables come first.
     assertStringIncludes(html, '<td>all</td><td class="n">4</td><td class="n">1</td>');

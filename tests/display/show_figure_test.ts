@@ -19,6 +19,9 @@ Deno.test("figureBundle sends the figure as plotly JSON with the requested heigh
   });
   assertEquals(FIGURE.layout.height, undefined, "the input figure is not modified");
   assertEquals(bundle["text/plain"], "Class </script> counts (plotly figure: counts, scatter)");
+  // Mixed bar and scatter traces have no static chart: the picture names them.
+  assert((bundle["image/svg+xml"] as string).includes("trace type(s) bar, scatter"));
+  assert((bundle["image/svg+xml"] as string).includes("Class &lt;/script&gt; counts"));
   const layoutHeight = figureBundle({ data: [], layout: { height: 250 } });
   assertEquals((layoutHeight["application/vnd.plotly.v1+json"] as Figure).layout.height, 250);
 });
@@ -35,6 +38,10 @@ Deno.test("figureBundle's HTML draws into its own div with a loader that cannot 
   assert(script.includes("requirejs"), "uses requirejs where the classic Notebook has it");
   // The loader and its arguments parse as JavaScript.
   new Function(script.slice(script.indexOf(">") + 1, script.lastIndexOf("</script>")));
+  // Before plotly draws, and where scripts do not run, the div shows the static picture.
+  const div = html.slice(0, html.indexOf("<script"));
+  assert(div.includes('<img class="digit-lab-plot-static" src="data:image/svg+xml;base64,'));
+  assert(!div.includes("trusted"), "no 'must be trusted' note");
   const other = figureBundle(FIGURE)["text/html"] as string;
   assertNotEquals(other.match(/<div id="([^"]+)"/)![1], id, "every output gets its own div id");
 });

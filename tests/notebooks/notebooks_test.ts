@@ -6,8 +6,14 @@
  *    `notebooks/.executed/`);
  * 3. the code cells type-check;
  * 4. the executed copies render in a real browser (classic Jupyter Notebook,
- *    headless Chromium): plotly charts draw and images load (screenshots go
- *    to `tests/screenshots/`).
+ *    headless Chromium), trusted (plotly charts draw, images load) and
+ *    untrusted, as after nbclient or on someone else's machine: the Notebook
+ *    then sanitises every HTML output (no script, no inline SVG, no style),
+ *    and every chart and picture must still draw from its script-free
+ *    fallback (screenshots go to `tests/screenshots/`).
+ *
+ * `DIGIT_LAB_TEST_NOTEBOOKS=04_train,06_predict` runs and renders only
+ * those notebooks (quick checks while working on one; the full suite runs all).
  *
  * Needs Debian's `/usr/bin/python3` with jupyter_client and nbformat, the
  * Deno kernel (`deno jupyter --install`), the classic Notebook and Chromium;
@@ -31,7 +37,16 @@ const SCREENSHOTS = join(ROOT, "tests", "screenshots");
 const RUNNER = join(ROOT, "tests", "notebooks", "run_notebook.py");
 const PYTHON = "/usr/bin/python3";
 const CHROMIUM = "/usr/bin/chromium";
+const UNTRUSTED = join(EXECUTED, "untrusted");
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+/** The classes of Digit Lab's rich outputs whose HTML holds a picture. */
+const PICTURE_CLASSES = [
+  "digit-lab-live",
+  "digit-lab-plot",
+  "digit-lab-prediction",
+  "digit-lab-sequence",
+  "digit-lab-images",
+];
 const MAX_OUTPUT_BYTES = 1_000_000;
 
 /** What the execution test leaves for the browser test. */
@@ -107,6 +122,19 @@ function names(paths: string[]): string[] {
   return paths.map((p) => p.slice(p.lastIndexOf("/") + 1, -".ipynb".length));
 }
 
+/** The notebooks to execute and render: all, or those `DIGIT_LAB_TEST_NOTEBOOKS` lists. */
+async function selectedNotebooks(): Promise<string[]> {
+  const all = names(await listNotebooks(NOTEBOOKS));
+  const wanted = Deno.env.get("DIGIT_LAB_TEST_NOTEBOOKS")?.split(",").map((n) => n.trim())
+    .filter((n) => n !== "");
+  if (!wanted?.length) return all;
+  const unknown = wanted.filter((n) => !all.includes(n));
+  if (unknown.length) {
+    throw new Error(`DIGIT_LAB_TEST_NOTEBOOKS names no notebook: ${unknown.join(", ")}`);
+  }
+  return all.filter((n) => wanted.includes(n));
+}
+
 function count(
   nb: Notebook,
   predicate: (o: ReturnType<typeof allOutputs>[number]) => boolean,
@@ -163,6 +191,11 @@ const EXPECTATIONS: Record<string, (nb: Notebook, updates: number) => Promise<vo
     assert(
       live && textOf(live).includes(": done,"),
       "04: the live view does not say training is done",
+    );
+    assert(
+      live !== undefined &&
+        textOf(live, "image/svg+xml").includes('class="progress" data-progress="1.0000"'),
+      "04: the live view's progress bar is not full at the end",
     );
     const plots = allOutputs(nb).filter(hasMime(PLOTLY_MIME));
     assertEquals(plots.length, 1, "04: expected one plotly figure (the training curves)");
@@ -225,7 +258,7 @@ Deno.test("notebooks run headlessly through the Deno kernel in quick mode", asyn
     DIGIT_LAB_QUICK: "1",
     DIGIT_LAB_NOTEBOOK_MODEL: join(scratch, "model"),
   });
-  for (const name of names(await listNotebooks(NOTEBOOKS))) {
+  for (const name of await selectedNotebooks()) {
     await t.step(name, async () => {
       const out = join(EXECUTED, `${name}.ipynb`);
       const result = await run(PYTHON, [
@@ -284,7 +317,7 @@ Deno.test("notebook code cells type-check", async () => {
   }
 });
 
-/** What the browser test reads from a notebook page. */
+/** What the browser test reads from a trusted notebook page. */
 interface PageState {
   plots: number;
   drawn: number;
@@ -303,8 +336,44 @@ const PAGE_STATE = `(() => {
     svgs: document.querySelectorAll(".digit-lab-plot .main-svg").length,
     images: [...document.querySelectorAll(".output_area img")].map((i) => i.naturalWidth),
     height: document.querySelector("#notebook-container")?.scrollHeight ?? 900,
-    notes: plots.map((p) => p.textContent || "")
-      .filter((t) => t.startsWith("Could not") || t.startsWith("Loading")),
+    notes: [...document.querySelectorAll(".digit-lab-plot-note")].map((n) => n.textContent || ""),
+  };
+})()`;
+
+/** One rich output on an untrusted page: its class and its pictures' sizes. */
+interface PictureOutput {
+  kind: string;
+  pictures: { natural: number; width: number; height: number }[];
+  text: string;
+}
+
+/** What the browser test reads from an untrusted notebook page. */
+interface UntrustedState {
+  trust: string;
+  outputs: PictureOutput[];
+  inlineSvgs: number;
+  scripts: number;
+  height: number;
+  text: string;
+}
+
+const UNTRUSTED_STATE = `(() => {
+  const kinds = ${JSON.stringify(PICTURE_CLASSES)};
+  const outputs = [...document.querySelectorAll(kinds.map((k) => "." + k).join(","))].map((el) => ({
+    kind: kinds.find((k) => el.classList.contains(k)),
+    pictures: [...el.querySelectorAll("img")].map((img) => {
+      const box = img.getBoundingClientRect();
+      return { natural: img.naturalWidth, width: box.width, height: box.height };
+    }),
+    text: el.textContent || "",
+  }));
+  return {
+    trust: document.querySelector("#notification_trusted")?.textContent ?? "",
+    outputs,
+    inlineSvgs: document.querySelectorAll(".output_area svg").length,
+    scripts: document.querySelectorAll(".output_area script").length,
+    height: document.querySelector("#notebook-container")?.scrollHeight ?? 900,
+    text: document.querySelector("#notebook-container")?.textContent ?? "",
   };
 })()`;
 
@@ -333,8 +402,33 @@ async function waitForServer(url: string, child: Deno.ChildProcess, log: () => P
   throw new Error(`jupyter notebook did not answer within 60 s:\n${await log()}`);
 }
 
+/**
+ * An untrusted copy of an executed notebook: the same cells and outputs with
+ * a metadata mark, so that its signature is in no trust database.
+ */
+async function writeUntrustedCopy(name: string): Promise<void> {
+  const nb = JSON.parse(await Deno.readTextFile(join(EXECUTED, `${name}.ipynb`)));
+  nb.metadata = { ...nb.metadata, digit_lab_test: "an untrusted copy" };
+  delete nb.metadata.signature;
+  await Deno.mkdir(UNTRUSTED, { recursive: true });
+  await Deno.writeTextFile(join(UNTRUSTED, `${name}.ipynb`), JSON.stringify(nb, null, 1));
+}
+
+/** How many outputs of each picture class the notebook holds, and their `<img>` tags. */
+function expectedPictures(nb: Notebook): { kinds: Record<string, number>; images: number } {
+  const kinds: Record<string, number> = {};
+  let images = 0;
+  for (const o of allOutputs(nb)) {
+    const html = textOf(o, "text/html");
+    const kind = PICTURE_CLASSES.find((k) => html.includes(`class="${k}`));
+    if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
+    images += html.match(/<img /g)?.length ?? 0;
+  }
+  return { kinds, images };
+}
+
 Deno.test({
-  name: "executed notebooks render in a browser: plotly charts draw, images load",
+  name: "executed notebooks render in a browser, trusted and untrusted: every chart draws",
   // playwright keeps internal timers and pipes alive between its calls.
   sanitizeOps: false,
   sanitizeResources: false,
@@ -345,6 +439,7 @@ Deno.test({
     );
     await requireBrowserTools();
     await Deno.mkdir(SCREENSHOTS, { recursive: true });
+    for (const name of executed.names) await writeUntrustedCopy(name);
     const port = freePort();
     const token = crypto.randomUUID().replaceAll("-", "");
     const base = `http://127.0.0.1:${port}`;
@@ -387,40 +482,81 @@ Deno.test({
       const page = await chrome.newPage({ viewport: { width: 1200, height: 900 } });
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
+      const open = async (path: string) => {
+        pageErrors.length = 0;
+        await page.goto(`${base}/notebooks/${path}?token=${token}`);
+        await page.waitForSelector("#notebook-container .output_area", { timeout: 30_000 });
+      };
+      const imagesLoaded = () =>
+        page.waitForFunction(
+          `[...document.querySelectorAll(".output_area img")].every((i) => i.complete)`,
+          undefined,
+          { timeout: 30_000 },
+        ).catch(() => {});
+      const screenshot = async (file: string, height: number) => {
+        await page.setViewportSize({ width: 1200, height: Math.min(height + 160, 16_000) });
+        await page.screenshot({ path: join(SCREENSHOTS, file) });
+        await page.setViewportSize({ width: 1200, height: 900 });
+      };
       for (const name of executed.names) {
         const nb = await readNotebook(join(EXECUTED, `${name}.ipynb`));
         const plots = count(nb, hasMime(PLOTLY_MIME));
-        const images = allOutputs(nb).reduce(
-          (n, o) => n + (textOf(o, "text/html").match(/<img /g)?.length ?? 0),
-          0,
-        );
-        pageErrors.length = 0;
-        await page.goto(`${base}/notebooks/notebooks/.executed/${name}.ipynb?token=${token}`);
-        await page.waitForSelector("#notebook-container .output_area", { timeout: 30_000 });
+        const { kinds, images } = expectedPictures(nb);
+
+        // Trusted (signed when executed): plotly.js loads and draws interactive charts.
+        await open(`notebooks/.executed/${name}.ipynb`);
         await page.waitForFunction(
           `document.querySelectorAll(".digit-lab-plot .main-svg").length >= ${plots}`,
           undefined,
           { timeout: 60_000 },
         ).catch(() => {});
-        await page.waitForFunction(
-          `[...document.querySelectorAll(".output_area img")].every((i) => i.complete)`,
-          undefined,
-          { timeout: 30_000 },
-        ).catch(() => {});
+        await imagesLoaded();
         const seen = await page.evaluate<PageState>(PAGE_STATE);
-        await page.setViewportSize({ width: 1200, height: Math.min(seen.height + 160, 16_000) });
-        await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-        await page.setViewportSize({ width: 1200, height: 900 });
+        await screenshot(`${name}.png`, seen.height);
         assertEquals(seen.plots, plots, `${name}: plotly outputs on the page`);
         assertEquals(seen.drawn, plots, `${name}: plotly charts drawn (${seen.notes.join("; ")})`);
         assert(seen.svgs >= plots, `${name}: ${seen.svgs} .main-svg for ${plots} charts`);
-        assertEquals(seen.images.length, images, `${name}: images on the page`);
+        // Each plotly chart replaced its static picture; every other <img> loaded.
+        assertEquals(seen.images.length, images - plots, `${name}: images on the page`);
         assertEquals(
           seen.images.filter((w) => w === 0).length,
           0,
           `${name}: images that did not load`,
         );
         assertEquals(pageErrors, [], `${name}: errors in the page`);
+
+        // Untrusted: sanitised HTML only; every output still shows its pictures.
+        await open(`notebooks/.executed/untrusted/${name}.ipynb`);
+        await imagesLoaded();
+        const bare = await page.evaluate<UntrustedState>(UNTRUSTED_STATE);
+        await screenshot(`${name}.untrusted.png`, bare.height);
+        if (name === "04_train") {
+          await page.locator(".cell:has(.digit-lab-live)").screenshot({
+            path: join(SCREENSHOTS, "readme_notebook.png"),
+          });
+        }
+        assertEquals(bare.trust.trim(), "Not Trusted", `${name}: the copy must be untrusted`);
+        assertEquals([bare.scripts, bare.inlineSvgs], [0, 0], `${name}: sanitised outputs`);
+        const onPage: Record<string, number> = {};
+        for (const o of bare.outputs) onPage[o.kind] = (onPage[o.kind] ?? 0) + 1;
+        assertEquals(onPage, kinds, `${name}: rich outputs on the untrusted page`);
+        assertEquals(
+          bare.outputs.reduce((n, o) => n + o.pictures.length, 0),
+          images,
+          `${name}: <img> elements kept by the sanitiser`,
+        );
+        for (const [i, o] of bare.outputs.entries()) {
+          assert(o.pictures.length > 0, `${name}: ${o.kind} output ${i} shows no picture`);
+          const blank = o.pictures.filter((p) => !(p.natural > 0 && p.width > 0 && p.height > 0));
+          assertEquals(blank, [], `${name}: ${o.kind} output ${i}: pictures that did not draw`);
+          if (o.kind === "digit-lab-live") {
+            assert(o.text.includes(": done,"), `${name}: the live view ends "done": ${o.text}`);
+          }
+        }
+        for (const bad of ["must be trusted", "Loading the figure"]) {
+          assert(!bare.text.includes(bad), `${name}: the untrusted page says "${bad}"`);
+        }
+        assertEquals(pageErrors, [], `${name}: errors in the untrusted page`);
       }
     } finally {
       await browser.close();
