@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["image/synth", "kernels/simd"],
   ["kernels"],
   ["model"],
-  ["eval"],
+  ["eval", "export"],
   ["train/parallel"],
   ["train"],
   ["display"],

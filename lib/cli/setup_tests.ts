@@ -1,8 +1,8 @@
 /**
  * `deno task setup:test`: makes a machine ready for the test suite, and is
  * the first step of `deno task test`. The tests drive real tools (headless
- * Chromium, Jupyter and nbclient through Debian's `/usr/bin/python3`, the
- * Deno kernel, clang, wasm-ld and wasm-objdump), and a missing tool must fail
+ * Chromium; Jupyter, nbclient and ONNX's checker through Debian's
+ * `/usr/bin/python3`; the Deno kernel, clang, wasm-ld and wasm-objdump), and a missing tool must fail
  * the test command before it starts, never turn into a skipped test.
  *
  * It checks every tool; installs the Debian packages that provide the
@@ -21,9 +21,9 @@ const HELP = `Usage:
 
 Makes this machine ready for "deno task test" (which runs it first): checks for
 chromium, python3 with nbclient and jupyter_client, jupyter-notebook, clang,
-wasm-ld (lld), wasm-objdump (wabt) and the Deno Jupyter kernel. As root with
-apt-get it installs the missing Debian packages; otherwise it prints the
-command to run and exits 1. It installs the Deno kernel (deno jupyter
+wasm-ld (lld), wasm-objdump (wabt), python3 with onnx (python3-onnx) and the
+Deno Jupyter kernel. As root with apt-get it installs the missing Debian
+packages; otherwise it prints the command to run and exits 1. It installs the Deno kernel (deno jupyter
 --install) when missing, and the npm packages of deno.lock (deno install).
   --dry-run      say what is missing and what would be done, do nothing
 `;
@@ -50,6 +50,7 @@ export interface TestTool {
  * import { TEST_TOOLS } from "./setup_tests.ts";
  * assertEquals(TEST_TOOLS.map((t) => t.debianPackage), [
  *   "chromium", "python3-nbclient", "jupyter-client", "jupyter-notebook", "clang", "lld", "wabt",
+ *   "python3-onnx",
  * ]);
  * ```
  */
@@ -76,6 +77,11 @@ export const TEST_TOOLS: readonly TestTool[] = [
     name: "wasm-objdump",
     debianPackage: "wabt",
     probe: { program: "wasm-objdump", args: ["--version"] },
+  },
+  {
+    name: "python3 with onnx (the ONNX export's checker)",
+    debianPackage: "python3-onnx",
+    probe: { program: PYTHON, args: ["-c", "import onnx.checker"] },
   },
 ];
 

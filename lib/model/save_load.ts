@@ -47,8 +47,19 @@ const MODEL_JSON = "model.json";
 const WEIGHTS_BIN = "weights.bin";
 const METRICS_JSON = "metrics.json";
 
-/** The `userDefinedMetadata` key of the SHA-256 of the weights, in hex. */
-const SHA256_KEY = "weightsSha256";
+/**
+ * The `userDefinedMetadata` key of `model.json` under which the SHA-256 of
+ * the weights (in hex) is recorded.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { WEIGHTS_SHA256_KEY } from "./save_load.ts";
+ * assertEquals(WEIGHTS_SHA256_KEY, "weightsSha256");
+ * ```
+ */
+export const WEIGHTS_SHA256_KEY = "weightsSha256";
+const SHA256_KEY = WEIGHTS_SHA256_KEY;
 
 /** The most bytes `model.json` or `metrics.json` may have (both are a few KB). */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;

@@ -1,7 +1,8 @@
 /**
  * Checking a saved model's weights: the manifest in `model.json` against
- * the weights its topology needs, and the bytes of `weights.bin` against
- * their recorded SHA-256 and for values no trained model has.
+ * the weights its topology needs (float32, or quantised as TensorFlow.js
+ * defines it: uint8, uint16 or float16), and the bytes of `weights.bin`
+ * against their recorded SHA-256 and for values no trained model has.
  *
  * @module
  */
@@ -61,8 +62,30 @@ export function parseWeightsManifest(manifest: unknown): WeightsManifest {
 }
 
 /**
- * How the weights `specs` differ from those a topology needs (all float32,
- * unquantized); empty when they match.
+ * The quantised weight types a model directory may hold: those TensorFlow.js's
+ * weights manifest defines (`quantization.dtype`), each with its bytes per
+ * value. A quantised weight is still float32 to the model: TensorFlow.js
+ * turns `uint8` and `uint16` values into `q * scale + min` and `float16` ones
+ * into float32 as it loads them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { QUANTIZED_BYTES } from "./weights_check.ts";
+ * assertEquals(QUANTIZED_BYTES, { uint8: 1, uint16: 2, float16: 2 });
+ * ```
+ */
+export const QUANTIZED_BYTES: Readonly<Record<string, number>> = Object.freeze({
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+});
+
+/**
+ * How the weights `specs` differ from those a topology needs (all float32:
+ * stored as float32, or quantised as one of {@linkcode QUANTIZED_BYTES} with,
+ * for `uint8` and `uint16`, a finite `min` and a finite, non-negative
+ * `scale`); empty when they match.
  *
  * @example
  * ```ts
@@ -72,6 +95,11 @@ export function parseWeightsManifest(manifest: unknown): WeightsManifest {
  * assertEquals(weightsMismatch([{ name: "d/kernel", shape: [3, 2], dtype: "float32" }], expected), []);
  * assertEquals(weightsMismatch([{ name: "d/kernel", shape: [2, 3], dtype: "float32" }], expected), [
  *   `weight "d/kernel" has shape [2,3] but the topology needs [3,2]`,
+ * ]);
+ * const uint8 = { dtype: "uint8" as const, min: -1, scale: 0.01 };
+ * assertEquals(weightsMismatch([{ name: "d/kernel", shape: [3, 2], dtype: "float32", quantization: uint8 }], expected), []);
+ * assertEquals(weightsMismatch([{ name: "d/kernel", shape: [3, 2], dtype: "float32", quantization: { dtype: "uint8" } }], expected), [
+ *   `weight "d/kernel" is quantized uint8 without a finite min and a finite scale >= 0`,
  * ]);
  * ```
  */
@@ -84,15 +112,18 @@ export function weightsMismatch(
   const problems: string[] = [];
   for (const spec of specs) {
     const shape = wanted.get(spec.name);
+    const quantization = spec.quantization as unknown;
     if (seen.has(spec.name)) problems.push(`weight "${spec.name}" is listed twice`);
     else if (!shape) problems.push(`weight "${spec.name}" is not in the topology`);
     else if (spec.shape.join() !== shape.join()) {
       problems.push(
         `weight "${spec.name}" has shape [${spec.shape}] but the topology needs [${shape}]`,
       );
-    } else if (spec.dtype !== "float32" || spec.quantization !== undefined) {
-      const dtype = spec.quantization ? `quantized ${spec.quantization.dtype}` : spec.dtype;
-      problems.push(`weight "${spec.name}" is ${dtype} but the topology needs float32`);
+    } else if (spec.dtype !== "float32") {
+      problems.push(`weight "${spec.name}" is ${spec.dtype} but the topology needs float32`);
+    } else if (quantization !== undefined) {
+      const problem = quantizationProblem(quantization);
+      if (problem) problems.push(`weight "${spec.name}" ${problem}`);
     }
     seen.add(spec.name);
   }
@@ -102,25 +133,67 @@ export function weightsMismatch(
   return problems;
 }
 
+/** What is wrong with a manifest's `quantization` entry, or `undefined`. */
+function quantizationProblem(q: unknown): string | undefined {
+  if (!isObject(q) || typeof q.dtype !== "string" || !Object.hasOwn(QUANTIZED_BYTES, q.dtype)) {
+    const dtype = isObject(q) ? JSON.stringify(q.dtype) : JSON.stringify(q);
+    return `is quantized as ${dtype?.slice(0, 40)}, not one of ${
+      Object.keys(QUANTIZED_BYTES).join(", ")
+    }`;
+  }
+  if (q.dtype === "float16") return undefined;
+  const finite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+  if (!finite(q.min) || !finite(q.scale) || (q.scale as number) < 0) {
+    return `is quantized ${q.dtype} without a finite min and a finite scale >= 0`;
+  }
+  return undefined;
+}
+
+/** Bytes one value of `spec` takes in the weight files. */
+function bytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  return spec.quantization ? QUANTIZED_BYTES[spec.quantization.dtype] ?? 4 : 4;
+}
+
 /**
- * Bytes the float32 weights `specs` take.
+ * Bytes the weights `specs` take: 4 per float32 value, or the size of a
+ * quantised one ({@linkcode QUANTIZED_BYTES}).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { weightBytes } from "./weights_check.ts";
  * assertEquals(weightBytes([{ name: "k", shape: [3, 2], dtype: "float32" }, { name: "b", shape: [2], dtype: "float32" }]), 32);
+ * assertEquals(weightBytes([{ name: "k", shape: [3, 2], dtype: "float32", quantization: { dtype: "float16" } }]), 12);
  * ```
  */
 export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
-  return specs.reduce((sum, s) => sum + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+  return specs.reduce((sum, s) => sum + bytesPerValue(s) * s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/**
+ * The float32 values of one weight from its bytes, as TensorFlow.js reads
+ * them (dequantised when quantised: `q * scale + min` rounded to float32, or
+ * float16 widened).
+ */
+function weightValues(spec: tf.io.WeightsManifestEntry, bytes: Uint8Array): Float32Array {
+  // A copy: typed-array views need offsets aligned to their element size.
+  const buffer = bytes.slice().buffer;
+  const q = spec.quantization;
+  if (q === undefined) return new Float32Array(buffer);
+  if (q.dtype === "float16") return new Float32Array(new Float16Array(buffer));
+  const raw = q.dtype === "uint8" ? new Uint8Array(buffer) : new Uint16Array(buffer);
+  const values = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) values[i] = raw[i] * q.scale! + q.min!;
+  return values;
 }
 
 /**
  * Refuses weights no trained model has: a NaN or infinite value anywhere,
- * or a negative batch-norm variance (its square root is NaN).
+ * or a negative batch-norm variance (its square root is NaN). Quantised
+ * weights are checked as the values TensorFlow.js will make of them.
  *
- * @param specs float32 weights, in the order of their bytes in `data`.
+ * @param specs weights checked by {@linkcode weightsMismatch}, in the order
+ *   of their bytes in `data`, which holds {@linkcode weightBytes} of them.
  * @throws {ModelLoadError} naming the weight, the value and its index.
  *
  * @example
@@ -135,18 +208,22 @@ export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number {
  *   ModelLoadError,
  *   `weight "d/bias" has a non-finite value (NaN) at index 1`,
  * );
+ * const variance = [{
+ *   name: "bn/moving_variance", shape: [2], dtype: "float32" as const,
+ *   quantization: { dtype: "uint8" as const, min: -0.5, scale: 0.25 },
+ * }];
+ * assertThrows( // 0 * 0.25 - 0.5 = -0.5
+ *   () => checkWeightValues(variance, new Uint8Array([4, 0])),
+ *   ModelLoadError,
+ *   `weight "bn/moving_variance" has a negative variance (-0.5) at index 1`,
+ * );
  * ```
  */
 export function checkWeightValues(specs: tf.io.WeightsManifestEntry[], data: Uint8Array): void {
-  let offset = data.byteOffset;
+  let offset = 0;
   for (const spec of specs) {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    // Copy when unaligned: a Float32Array view needs a multiple of 4 as its offset.
-    const values = offset % 4 === 0
-      ? new Float32Array(data.buffer, offset, size)
-      : new Float32Array(
-        data.slice(offset - data.byteOffset, offset - data.byteOffset + 4 * size).buffer,
-      );
+    const size = spec.shape.reduce((a, b) => a * b, 1) * bytesPerValue(spec);
+    const values = weightValues(spec, data.subarray(offset, offset + size));
     const variance = spec.name.endsWith("/moving_variance");
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -161,7 +238,7 @@ export function checkWeightValues(specs: tf.io.WeightsManifestEntry[], data: Uin
         );
       }
     }
-    offset += 4 * size;
+    offset += size;
   }
 }
 

@@ -560,3 +560,124 @@ Deno.test("loadModel gives a ModelLoadError when a file is a directory", async (
     await assertRejects(() => readMetrics(dir), ModelLoadError, "metrics.json is not a file");
   });
 });
+
+/**
+ * Rewrites the saved model in `dir` with quantised weights, written here by
+ * hand (not by lib/export): the first weight as uint8 over [-1, 1] (step
+ * 2/255), the others as float16; records the new SHA-256 unless `hash` is
+ * false. Returns the float32 values TensorFlow.js should make of them.
+ */
+async function quantizeSaved(dir: string, hash = true): Promise<Float32Array[]> {
+  const json = JSON.parse(await Deno.readTextFile(join(dir, "model.json")));
+  const floats = new Float32Array((await Deno.readFile(join(dir, "weights.bin"))).buffer);
+  const specs: Json[] = json.weightsManifest[0].weights;
+  const parts: Uint8Array[] = [];
+  const expected: Float32Array[] = [];
+  let offset = 0;
+  specs.forEach((spec, i) => {
+    const size = (spec.shape as number[]).reduce((a, b) => a * b, 1);
+    const values = floats.subarray(offset, offset + size);
+    offset += size;
+    if (i === 0) {
+      const scale = 2 / 255;
+      const q = Uint8Array.from(
+        values,
+        (v) => Math.round((Math.max(-1, Math.min(1, v)) + 1) / scale),
+      );
+      spec.quantization = { dtype: "uint8", min: -1, scale };
+      parts.push(q);
+      expected.push(Float32Array.from(q, (v) => v * scale - 1));
+    } else {
+      const half = new Float16Array(values);
+      spec.quantization = { dtype: "float16" };
+      parts.push(new Uint8Array(half.buffer));
+      expected.push(new Float32Array(half));
+    }
+  });
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  await Deno.writeFile(join(dir, "weights.bin"), bytes);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  json.userDefinedMetadata = hash
+    ? { weightsSha256: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("") }
+    : undefined;
+  await Deno.writeTextFile(join(dir, "model.json"), JSON.stringify(json));
+  return expected;
+}
+
+Deno.test("loadModel reads uint8 and float16 weights, checked as float ones are", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const model = denseBnModel();
+    await saveModel(model, dir, METRICS);
+    model.dispose();
+    const expected = await quantizeSaved(dir);
+    // dense 4x3 kernel: 12 bytes as uint8; 3 + 4 * 3 + 3 * 2 + 2 = 23 float16 values: 46 bytes.
+    assertEquals((await Deno.stat(join(dir, "weights.bin"))).size, 12 + 46);
+    const loaded = await loadModel(dir);
+    loaded.model.getWeights().forEach((w, i) => assertEquals(w.dataSync(), expected[i]));
+    loaded.model.dispose();
+
+    const weightsPath = join(dir, "weights.bin");
+    const good = await Deno.readFile(weightsPath);
+    // The recorded SHA-256 covers the quantised bytes.
+    const flipped = good.slice();
+    flipped[3] ^= 1;
+    await Deno.writeFile(weightsPath, flipped);
+    await assertRejects(() => loadModel(dir), ModelLoadError, "does not match its SHA-256");
+    // Sizes follow the quantised types: one byte short is truncated.
+    await Deno.writeFile(weightsPath, good.subarray(0, good.length - 1));
+    await assertRejects(
+      () => loadModel(dir),
+      ModelLoadError,
+      `has ${good.length - 1} bytes but model.json's weightsManifest needs ${good.length}`,
+    );
+  });
+});
+
+Deno.test("loadModel refuses bad quantisation entries and quantised negative variances", async () => {
+  await withTempDir(async (root) => {
+    const dir = join(root, "m");
+    const model = denseBnModel();
+    await saveModel(model, dir, METRICS);
+    model.dispose();
+    await quantizeSaved(dir, false);
+    const path = join(dir, "model.json");
+    const json = JSON.parse(await Deno.readTextFile(path));
+    const edits: [(specs: Json[]) => void, string][] = [
+      [
+        (s) => s[0].quantization.scale = -1,
+        "is quantized uint8 without a finite min and a finite scale >= 0",
+      ],
+      [(s) => delete s[0].quantization.min, "is quantized uint8 without a finite min"],
+      [
+        (s) => s[1].quantization = { dtype: "int4" },
+        `is quantized as "int4", not one of uint8, uint16, float16`,
+      ],
+      [(s) => s[1].dtype = "int32", "is int32 but the topology needs float32"],
+    ];
+    for (const [edit, message] of edits) {
+      const copy = structuredClone(json);
+      edit(copy.weightsManifest[0].weights);
+      await Deno.writeTextFile(path, JSON.stringify(copy));
+      await assertRejects(() => loadModel(dir), ModelLoadError, message);
+    }
+    // A float16 variance of -2 (0xc000), as TensorFlow.js would read it.
+    await Deno.writeTextFile(path, JSON.stringify(json));
+    const specs: Json[] = json.weightsManifest[0].weights;
+    let offset = 0;
+    for (const s of specs) {
+      if (String(s.name).endsWith("/moving_variance")) break;
+      offset += (s.shape as number[]).reduce((a, b) => a * b, 1) *
+        (s.quantization.dtype === "uint8" ? 1 : 2);
+    }
+    const bytes = await Deno.readFile(join(dir, "weights.bin"));
+    bytes.set([0x00, 0xc0], offset + 2); // index 1
+    await Deno.writeFile(join(dir, "weights.bin"), bytes);
+    await assertRejects(
+      () => loadModel(dir),
+      ModelLoadError,
+      "has a negative variance (-2) at index 1",
+    );
+  });
+});

@@ -1,0 +1,14 @@
+/**
+ * Export of a trained model for other runtimes: ONNX (ONNX Runtime and
+ * every runtime that reads ONNX) and the TF.js layers format with uint8 or
+ * float16 weights (smaller downloads for the web and the edge).
+ *
+ * May import: `core/`, `data/`, `kernels/`, `model/`.
+ *
+ * @module
+ */
+
+export * from "./onnx.ts";
+export * from "./export_model.ts";
+export * from "./quantize.ts";
+export * from "./tfjs_quantized.ts";
