@@ -185,6 +185,133 @@ export function dropSpecks(components: Component[], options: SpeckOptions = {}):
 }
 
 /**
+ * Options of {@link selectDigit}.
+ */
+export interface DigitGroupOptions {
+  /** Width and height of the image the components come from. */
+  width: number;
+  /** Height of the image. */
+  height: number;
+  /** Pieces smaller than this fraction of the main stroke are specks wherever they are. Default 0.02. */
+  minFraction?: number;
+  /** How far from the group's box (fraction of its longer side) a piece may be to join. Default 0.3. */
+  reach?: number;
+}
+
+/**
+ * A piece of ink that touches the image border counts a fifth of its area
+ * when the main stroke is chosen: page edges, shadows and a table's edge
+ * come in from the border, while a photographed digit lies inside the
+ * frame. In a tight crop the digit touches the border too, but then it is
+ * nearly all of the ink (MNIST-like crops: 80-100% of the ink pixels).
+ */
+const BORDER_WEIGHT = 0.2;
+
+/**
+ * How much of its box a piece leaves empty, at least 0.05: written strokes
+ * cover 10-50% of their box (MNIST digits about 20% of theirs, a bold 1
+ * up to 90%), while the solid regions that photos add (the dark table past
+ * the page edge, a shadow, an ink blot) fill most of theirs. The 0.05
+ * floor keeps a solid piece from weighing nothing, so a blob still wins
+ * over mere specks.
+ */
+function openness(c: Component): number {
+  return Math.max(0.05, 1 - c.area / (c.box.width * c.box.height));
+}
+
+/** Pieces at least this fraction of the main stroke's area may join from a whole digit's size away. */
+const BIG = 0.25;
+
+function touchesBorder(c: Component, width: number, height: number): boolean {
+  const { x, y, width: w, height: h } = c.box;
+  return x === 0 || y === 0 || x + w === width || y + h === height;
+}
+
+/**
+ * The most digit-like piece of ink: the largest, weighed by how much of its
+ * box it leaves empty (strokes, not solid regions) and by a fifth when it
+ * touches the image border. Null when there is none.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { mainPiece } from "./components.ts";
+ * const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+ * const ring = { label: 1, area: 300, box: box(40, 40, 30, 40), center: { x: 55, y: 60 } };
+ * const shadow = { label: 2, area: 2000, box: box(0, 100, 100, 20), center: { x: 50, y: 110 } };
+ * assertEquals(mainPiece([shadow, ring], { width: 100, height: 120 })?.label, 1);
+ * assertEquals(mainPiece([], { width: 100, height: 120 }), null);
+ * ```
+ */
+export function mainPiece(
+  components: Component[],
+  size: { width: number; height: number },
+): Component | null {
+  if (components.length === 0) return null;
+  const weight = (c: Component) =>
+    c.area * openness(c) * (touchesBorder(c, size.width, size.height) ? BORDER_WEIGHT : 1);
+  return components.reduce((a, b) => (weight(b) > weight(a) ? b : a));
+}
+
+/**
+ * Chooses the one digit among pieces of ink: the main stroke is the
+ * largest piece, weighed by how much of its box it leaves empty (strokes,
+ * not solid regions) and by a fifth when it touches the border, and the pieces
+ * near it join it, one after another, while they lie within `reach` of the
+ * group's box (a broken stroke, the bar of a 5, the dot-like end of a 9's
+ * tail), or, for pieces a quarter of the main stroke's area or more that do
+ * not touch the border, within the group's own size (a 7's bar cut off by
+ * a faint stretch of stroke); pieces farther away (grid crossings, a stray
+ * ink dot across the
+ * page, the edge of the sheet) and specks below `minFraction` of the main
+ * stroke are left out. Returns the group, largest first.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { selectDigit } from "./components.ts";
+ * const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+ * const digit = { label: 1, area: 400, box: box(40, 40, 20, 40), center: { x: 50, y: 60 } };
+ * const bar = { label: 2, area: 60, box: box(42, 30, 18, 4), center: { x: 51, y: 32 } };
+ * const dot = { label: 3, area: 50, box: box(5, 90, 6, 6), center: { x: 8, y: 93 } };
+ * const edge = { label: 4, area: 1000, box: box(0, 115, 120, 5), center: { x: 60, y: 117 } };
+ * const kept = selectDigit([dot, edge, bar, digit], { width: 120, height: 120 });
+ * assertEquals(kept.map((c) => c.label), [1, 2]);
+ * ```
+ */
+export function selectDigit(components: Component[], options: DigitGroupOptions): Component[] {
+  const main = mainPiece(components, options);
+  if (main === null) return [];
+  const minFraction = options.minFraction ?? 0.02;
+  const reachFraction = options.reach ?? 0.3;
+  const group = [main];
+  let box = main.box;
+  const rest = components.filter((c) => c !== main && c.area >= minFraction * main.area)
+    .sort((a, b) => b.area - a.area);
+  const within = (c: Component, reach: number) =>
+    c.box.x + c.box.width > box.x - reach && c.box.x < box.x + box.width + reach &&
+    c.box.y + c.box.height > box.y - reach && c.box.y < box.y + box.height + reach;
+  for (let added = true; added;) {
+    added = false;
+    const side = Math.max(box.width, box.height);
+    for (let i = 0; i < rest.length; i++) {
+      const c = rest[i];
+      // A big piece (a quarter of the main stroke or more) that does not
+      // come in from the border may be farther: a 7's bar or a 9's loop cut
+      // off by a faint stretch of stroke.
+      const big = c.area >= BIG * main.area && !touchesBorder(c, options.width, options.height);
+      if (within(c, reachFraction * side) || (big && within(c, side))) {
+        group.push(c);
+        box = unionBox([box, c.box]);
+        rest.splice(i--, 1);
+        added = true;
+      }
+    }
+  }
+  return group.sort((a, b) => b.area - a.area);
+}
+
+/**
  * The smallest box containing all the given boxes.
  *
  * @throws {InvalidArgumentError} when `boxes` is empty.

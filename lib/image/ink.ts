@@ -5,22 +5,39 @@
  *
  * Steps: shrink large images to a working size; decide polarity and
  * invert light-on-dark images; divide by the estimated background (uneven
- * lighting, shadows); choose levels above noise and above ruled/squared
- * paper lines; keep connected strokes that reach the ink threshold (each
- * extends down to the lower level within a few pixels); drop frames
- * (sparse networks touching all four borders), small pieces that are much
- * fainter than the ink, and specks; map ink strength
- * to [0, 1] intensities, keeping anti-aliased edges. No ink is reported for
- * low contrast or when the largest stroke is tiny.
+ * lighting, shadows); in photos of a page (working size 500 pixels and
+ * more) remove printed rules, which may be darker than the digit
+ * (`removeRules`); choose levels above noise and above ruled/squared
+ * paper lines still there; keep connected strokes that reach the ink
+ * threshold (each extends down to the lower level within a few pixels);
+ * drop frames (sparse networks touching all four borders), small pieces
+ * that are much fainter than the ink, and specks; for one digit keep only
+ * the most digit-like group of strokes (`selectDigit`: not the table past
+ * the page edge, a far ink dot or grid marks); in photos follow the
+ * strokes into their faint parts on a smoothed map, near the strokes and
+ * where the ink stands out from its surroundings (a pale pencil body, the
+ * faint tail of a 9); map ink strength to [0, 1] intensities, keeping
+ * anti-aliased edges. No ink is reported for low contrast or when the
+ * largest stroke is tiny.
  *
  * @module
  */
 
 import { estimateBackground, inkStrength } from "./background.ts";
-import { type Component, dropSpecks, labelComponents } from "./components.ts";
+import {
+  type Component,
+  dropSpecks,
+  labelComponents,
+  mainPiece,
+  selectDigit,
+} from "./components.ts";
+import { boxBlur, maxFilter, minFilter } from "./filters.ts";
+import { crop } from "./mnist_format.ts";
+import { histogram, quantile } from "./histogram.ts";
 import { invert, measurePolarity, type Polarity } from "./polarity.ts";
 import { resizeLongSide } from "./resize.ts";
-import { chooseLevels, type InkLevels } from "./threshold.ts";
+import { removeRules } from "./rules.ts";
+import { chooseLevels, type InkLevels, paperFloor } from "./threshold.ts";
 import type { GrayImage, PipelineStep } from "./raster.ts";
 
 /**
@@ -131,10 +148,20 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   if (polarity === "light-on-dark") record("inverted", darkInk);
   const background = estimateBackground(darkInk);
   record("background", background);
-  const strength = inkStrength(darkInk, background);
-  record("ink strength", strength);
+  const measured = inkStrength(darkInk, background);
+  const { width: w0, height: h0 } = measured;
+  record("ink strength", measured);
+  // Printed rules go before the levels are chosen: they may be darker than
+  // the digit. Candidates are looked for halfway between the paper and the
+  // noise floor: a path along a faint rule averages its noise away, and
+  // `removeRules` keeps only long, thin, straight, parallel lines.
+  const paper = paperFloor(measured);
+  const strength = Math.max(w0, h0) >= PHOTO_SIDE
+    ? removeRules(measured, { threshold: (paper.paper + paper.floor) / 2 }).ink
+    : measured;
+  if (strength !== measured) record("rules removed", strength);
 
-  const levels = chooseLevels(strength);
+  const levels = chooseLevels(strength, { findRules: strength === measured });
   const { width: w, height: h } = strength;
   // Strokes are the components of (strength > threshold); specks are dropped.
   const seeds = above(strength.data, levels.threshold);
@@ -145,16 +172,34 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   const largest = maxArea(components);
   const strong = levels.threshold + 0.5 * (levels.ink - levels.threshold);
   const runs = borderRuns(labels, w, h);
-  const strokes = components.filter((c) =>
-    !isFrame(c, runs, w, h) && (c.area >= 0.1 * largest || peak[c.label] >= strong)
-  );
-  const kept = options.mainOnly === false
-    ? strokes.filter((c) => c.area >= (options.speckFraction ?? 0.1) * maxArea(strokes))
-    : dropSpecks(strokes, { minFraction: options.speckFraction });
+  // Small pieces much fainter than the ink are dropped; for one digit
+  // "small" is relative to the most digit-like piece (`selectDigit`), so a
+  // solid region such as the table past the page edge cannot make the
+  // digit's own strokes look small.
+  const faintSmall = (c: Component, relativeTo: number) =>
+    c.area < 0.1 * relativeTo && peak[c.label] < strong;
+  const candidates = components.filter((c) => !isFrame(c, runs, w, h));
+  let kept: Component[];
+  if (options.mainOnly === false) {
+    const strokes = candidates.filter((c) => !faintSmall(c, largest));
+    kept = strokes.filter((c) => c.area >= (options.speckFraction ?? 0.1) * maxArea(strokes));
+  } else {
+    const main = mainPiece(candidates, { width: w, height: h });
+    const strokes = candidates.filter((c) => !faintSmall(c, main?.area ?? 0));
+    kept = dropSpecks(
+      selectDigit(strokes, {
+        width: w,
+        height: h,
+        minFraction: (options.speckFraction ?? 0.1) / 5,
+      }),
+      { minFraction: options.speckFraction },
+    );
+  }
   kept.sort((a, b) => b.area - a.area);
   const keep = new Uint8Array(components.length + 1);
   for (const c of kept) keep[c.label] = 1;
-  const ink = { width: w, height: h, data: grow(strength, labels, keep, levels) };
+  const grownInk = grow(strength, labels, keep, levels);
+  const ink = { width: w, height: h, data: spread(strength, labels, grownInk, levels) };
   record("ink", ink);
 
   const main = kept[0];
@@ -253,6 +298,147 @@ function grow(
   }
   labels.set(grown);
   return out;
+}
+
+/**
+ * Working images at least this large (longer side, pixels) are treated as
+ * photos of a page: printed rules are removed (`removeRules`) and faint
+ * strokes are followed ({@link spread}). Phone photos reach the working
+ * size (800) and webcam frames are 640 pixels wide; scans of single
+ * digits, drawings and crops are 16 to 450 pixels (the shipped scan is
+ * 420), where a rule is a 1-pixel line that the levels already keep below
+ * the threshold and a digit's own straight strokes come closest to
+ * passing for rules.
+ */
+const PHOTO_SIDE = 500;
+
+/**
+ * Radius of the mean filter under {@link spread}: a 300th of the longer
+ * side, rounded down, so 2 pixels in an 800-pixel photo, where pen strokes
+ * are 4 to 20 pixels wide; 0 (no spreading) below {@link PHOTO_SIDE}.
+ */
+function spreadRadius(w: number, h: number): number {
+  return Math.max(w, h) < PHOTO_SIDE ? 0 : Math.floor(Math.max(w, h) / 300);
+}
+
+/**
+ * Hysteresis: each kept stroke takes in every pixel connected to it whose
+ * ink strength, averaged over a small neighbourhood ({@link spreadRadius}),
+ * is above the lower level. A pale pencil body around a few dark spots, or
+ * the faint tail of a 9 joined to its darker loop, is as much the digit as
+ * the seeds; the mean (a 5x5 one divides white noise by 5) keeps the fill
+ * from creeping along paper grain. Rules were removed before, and rules
+ * fainter than the ink keep the lower level above them (`chooseLevels`),
+ * so it cannot run along them. Updates `labels`; returns the ink
+ * intensities.
+ */
+/**
+ * How far (fraction of the strokes' longer side) beyond the box of the
+ * strokes found so far the fainter level applies: a quarter takes in a
+ * pale lower loop or tail that the seeds' box nearly spans, not a shadow
+ * band running to the edge of the page.
+ */
+const NEAR = 0.25;
+
+/**
+ * The opening under {@link spread}'s local contrast has a radius of this
+ * fraction of the longer side: 13 pixels (a 27-pixel square) in an
+ * 800-pixel photo, wider than the broadest pen strokes there (marker: about
+ * 20 pixels), narrower than a shadow's soft edge (a 30th of the photo and
+ * more).
+ */
+const OPENING = 60;
+
+function spread(
+  strength: GrayImage,
+  labels: Int32Array,
+  ink: Float32Array,
+  levels: InkLevels,
+): Float32Array {
+  const { width: w, height: h } = strength;
+  const radius = spreadRadius(w, h);
+  if (radius === 0) return ink;
+  // The fainter level applies only near the strokes found so far (a faint
+  // band of shadow or an unremoved rule cannot carry the fill across the
+  // page), so only that region, with a margin for the filters, is opened.
+  let top = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
+  const stack = new Int32Array(w * h);
+  for (let i = 0; i < labels.length; i++) {
+    if (!labels[i]) continue;
+    stack[top++] = i;
+    const x = i % w, y = (i - x) / w;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  if (top === 0) return ink;
+  const reach = Math.ceil(NEAR * Math.max(x1 - x0 + 1, y1 - y0 + 1));
+  const wide = Math.round(Math.max(w, h) / OPENING);
+  const margin = reach + radius + 2 * wide;
+  const region = {
+    x: Math.max(0, x0 - margin),
+    y: Math.max(0, y0 - margin),
+    width: Math.min(w, x1 + margin + 1) - Math.max(0, x0 - margin),
+    height: Math.min(h, y1 + margin + 1) - Math.max(0, y0 - margin),
+  };
+  // The smoothed page; its statistics are the whole page's, as the region
+  // around the digit may be a third ink.
+  const page = boxBlur(strength, radius).data;
+  const smooth = crop({ width: w, height: h, data: page }, region).data;
+  // Local contrast: the smoothed map less its opening by a square wider
+  // than any pen stroke, so broad shadows and shading go and strokes stay.
+  const local = { width: region.width, height: region.height, data: smooth };
+  const base = maxFilter(minFilter(local, wide), wide).data;
+  // The fainter level of the smoothed map, never below rules fainter than
+  // the ink that are still there (`levels.rules`).
+  const paper = smoothFloor(page);
+  const faint = Math.max(levels.rules ?? 0, Math.min(levels.low, paper.level));
+  // A faint pixel must also stand out from its surroundings by half its
+  // margin over the paper: a shadow's broad edge does not.
+  const standOut = 0.5 * (faint - paper.median);
+  const span = levels.high - faint;
+  const lw = region.width;
+  while (top > 0) {
+    const i = stack[--top];
+    const x = i % w, y = (i - x) / w, label = labels[i];
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= h) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= w) continue;
+        const j = yy * w + xx;
+        if (labels[j]) continue;
+        // Near the strokes: the fainter level where the pixel stands out;
+        // anywhere: the lower level (plain hysteresis).
+        const near = xx >= x0 - reach && xx <= x1 + reach && yy >= y0 - reach && yy <= y1 + reach;
+        const k = (yy - region.y) * lw + (xx - region.x);
+        const faintInk = near && smooth[k] > faint && smooth[k] - base[k] > standOut;
+        if (!faintInk && !(page[j] > levels.low)) continue;
+        labels[j] = label;
+        ink[j] = Math.min(1, (page[j] - faint) / span);
+        stack[top++] = j;
+      }
+    }
+  }
+  return ink;
+}
+
+/**
+ * Level of the smoothed ink map above which a pixel joined to a stroke is
+ * ink: the paper's median plus 3 of its standard deviations, measured on
+ * the lower half of the map (median minus 16th percentile), which only
+ * paper reaches. Averaging leaves the paper's slow undulations (shadow
+ * bands, JPEG blocks: a deviation of 0.015 in 800-pixel phone photos
+ * against 0.012 unsmoothed) but makes a broad pale stroke solid, so this
+ * level sits near 0.09 where the unsmoothed floor, which must stay above
+ * single noisy pixels, sits near 0.13; pencil strokes measure 0.10 to 0.15.
+ */
+function smoothFloor(smooth: Float32Array): { median: number; level: number } {
+  const counts = histogram(smooth);
+  const median = quantile(counts, 0.5);
+  return { median, level: median + 3 * (median - quantile(counts, 0.16)) };
 }
 
 function maxArea(components: Component[]): number {

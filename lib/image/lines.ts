@@ -33,6 +33,8 @@ export interface LineOptions {
    * strokes to the next rule. Default: no ceiling.
    */
   ceiling?: number;
+  /** Which lines to find: rows (`"horizontal"`), columns (`"vertical"`) or both. Default `"both"`. */
+  direction?: "both" | "horizontal" | "vertical";
 }
 
 /** Mean over 2s+1 pixels along rows (`alongRows`) or along columns, thresholded. */
@@ -227,8 +229,11 @@ export function longLineMask(ink: GrayImage, options: LineOptions): Uint8Array {
   // columns (`needY` rows) near such pixels: without them there is none.
   const margin = 4 * (Math.max(w, h) + 1) * (smooth + 1) * largest * 2 ** -22 +
     Math.abs(threshold) * 2 ** -50;
-  const horizontal = reachCount(colMax, threshold - margin, smooth) >= needX;
-  const vertical = reachCount(rowMax, threshold - margin, smooth) >= needY;
+  const direction = options.direction ?? "both";
+  const horizontal = direction !== "vertical" &&
+    reachCount(colMax, threshold - margin, smooth) >= needX;
+  const vertical = direction !== "horizontal" &&
+    reachCount(rowMax, threshold - margin, smooth) >= needY;
   if (!horizontal && !vertical) return out;
   const ceiling = options.ceiling ?? Infinity;
   if (horizontal) {

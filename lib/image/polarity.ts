@@ -88,9 +88,25 @@ function masses(residual: Float32Array, margin: number): Float64Array {
 }
 
 /**
+ * Least mass (per pixel) that counts as evidence of ink: 0.3% of the
+ * pixels standing 0.1 beyond the noise margin. A digit drawn on a 28x28
+ * canvas gives about 0.1, a webcam shot of a number 0.001 to 0.01; a faint
+ * pencil digit on squared paper, shrunk to 48 pixels, under 5e-5 (its
+ * strokes blur into the grid).
+ */
+const MIN_EVIDENCE = 3e-4;
+
+/** Side of the coarse copy measured first, and of the finer copy measured when that is inconclusive. */
+const COARSE_SIDE = 48, FINE_SIDE = 192;
+
+/**
  * Measures dark and light deviations from the local background and picks
- * the polarity with more mass. Images larger than 48 pixels are measured on a
- * copy shrunk (area averaging) to 48 pixels, so it is fast on any image.
+ * the polarity with more mass; light-on-dark needs at least
+ * {@link MIN_EVIDENCE} of it (paper with faint ink is the usual case, so
+ * weak or no evidence means dark-on-light). Images larger than 48 pixels
+ * are measured on a copy shrunk (area averaging) to 48 pixels, so it is
+ * fast on any image; when that copy shows too little mass either way (thin
+ * faint strokes blur away), a 192-pixel copy is measured instead.
  *
  * @example
  * ```ts
@@ -104,9 +120,21 @@ function masses(residual: Float32Array, margin: number): Float64Array {
  * ```
  */
 export function measurePolarity(img: GrayImage): PolarityEvidence {
-  const small = Math.max(img.width, img.height) > 48 ? resizeLongSide(img, 48) : img;
-  const side = Math.max(small.width, small.height);
-  const cell = Math.max(1, Math.ceil(side / (side <= 32 ? 2 : 4)));
+  const longer = Math.max(img.width, img.height);
+  const coarse = measureAt(img, COARSE_SIDE);
+  if (
+    longer <= COARSE_SIDE || Math.max(coarse.darkMass, coarse.lightMass) >= MIN_EVIDENCE
+  ) return coarse;
+  return measureAt(img, FINE_SIDE);
+}
+
+/** {@link measurePolarity} on a copy whose longer side is at most `side`. */
+function measureAt(img: GrayImage, side: number): PolarityEvidence {
+  const small = Math.max(img.width, img.height) > side ? resizeLongSide(img, side) : img;
+  const longer = Math.max(small.width, small.height);
+  // Cells of a quarter of the side (half for small images): ink is the
+  // minority of each cell, and the grid still follows uneven lighting.
+  const cell = Math.max(1, Math.ceil(longer / (longer <= 32 ? 2 : 4)));
   const grid = medianOfNeighbours(cellPercentiles(small, { cell, percentile: 0.5 }));
   const bg = upsampleCells(grid, { width: small.width, height: small.height, cell });
   const n = small.data.length;
@@ -133,7 +161,7 @@ function measure(
   const mass = masses(residual, margin);
   const darkMass = mass[0] / residual.length, lightMass = mass[1] / residual.length;
   return {
-    polarity: lightMass > darkMass ? "light-on-dark" : "dark-on-light",
+    polarity: lightMass > darkMass && lightMass >= MIN_EVIDENCE ? "light-on-dark" : "dark-on-light",
     darkMass,
     lightMass,
   };

@@ -10,7 +10,9 @@
 
 import { InvalidArgumentError } from "../core/mod.ts";
 import { normalizeImage, type NormalizeOptions } from "./normalize.ts";
-import { segmentDigits, type SegmentOptions } from "./segment.ts";
+import { scaleBox } from "./components.ts";
+import { bestPath, type PathOptions } from "./number_path.ts";
+import { overSegment, type OverSegmentOptions } from "./oversegment.ts";
 import type { Box, Classify, GrayImage, PipelineStep } from "./raster.ts";
 
 /**
@@ -48,7 +50,12 @@ export interface NumberReading {
   text: string;
   /** Each digit, left to right. */
   digits: FoundDigit[];
+  /** The intermediate images (ink, the pieces it was cut into), when asked for. */
+  steps?: PipelineStep[];
 }
+
+/** Options of {@link readNumber}: finding the ink and its pieces, and choosing the best path. */
+export interface ReadNumberOptions extends OverSegmentOptions, PathOptions {}
 
 async function classifyChecked(classify: Classify, pixels: Float32Array): Promise<number[]> {
   const p = Array.from(await classify(pixels));
@@ -98,8 +105,11 @@ export async function readDigit(
 }
 
 /**
- * Reads a written number: segments the image into digits, left to right,
- * and classifies each.
+ * Reads a written number: cuts its ink into pieces (`overSegment`) and
+ * chooses the grouping of pieces into digits, left to right, whose digits
+ * the classifier is most sure of, weighed by how plausible each digit's
+ * shape is (`bestPath`). A blank image reads as "" without reaching the
+ * classifier.
  *
  * @throws {InvalidArgumentError} when `classify` does not return 10 finite numbers.
  *
@@ -116,12 +126,27 @@ export async function readDigit(
 export async function readNumber(
   image: GrayImage,
   classify: Classify,
-  options: SegmentOptions = {},
+  options: ReadNumberOptions = {},
 ): Promise<NumberReading> {
-  const digits: FoundDigit[] = [];
-  for (const d of segmentDigits(image, options).digits) {
-    const probabilities = await classifyChecked(classify, d.pixels);
-    digits.push({ digit: argmax(probabilities), probabilities, box: d.box, input: d.pixels });
+  const seg = overSegment(image, options);
+  const path = await bestPath(seg, classify, options);
+  const digits = path.map((d): FoundDigit => ({
+    digit: d.digit,
+    probabilities: d.probabilities,
+    box: scaleBox(
+      { ...d.box, x: d.box.x + seg.origin.x, y: d.box.y + seg.origin.y },
+      1 / seg.scale,
+    ),
+    input: d.pixels,
+  }));
+  if (seg.steps) {
+    path.forEach((d, k) =>
+      seg.steps!.push({ name: `digit ${k + 1}`, width: 28, height: 28, data: d.pixels })
+    );
   }
-  return { text: digits.map((d) => d.digit).join(""), digits };
+  return {
+    text: digits.map((d) => d.digit).join(""),
+    digits,
+    ...(seg.steps ? { steps: seg.steps } : {}),
+  };
 }

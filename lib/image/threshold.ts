@@ -18,7 +18,7 @@
  * @module
  */
 
-import { BINS, countFrom, histogram, quantile } from "./histogram.ts";
+import { BINS, countFrom, type Histogram, histogram, quantile } from "./histogram.ts";
 import { longLineMask } from "./lines.ts";
 import type { GrayImage } from "./raster.ts";
 
@@ -91,6 +91,33 @@ export function pixelNoise(img: GrayImage): number {
 }
 
 /**
+ * The paper's level (`paper`) and that level plus a noise margin
+ * (`floor`) in an ink map: nothing below `floor` is ink. Paper is normally the majority of pixels (the median); in
+ * a tight crop of a bold digit the ink may be, and then the lowest tenth
+ * stands for the paper. The margin is 4 noise deviations (a pixel of paper
+ * passes it once in about 30,000) plus 0.04 for JPEG blocks and paper
+ * texture, which are not white noise.
+ *
+ * @example
+ * ```ts
+ * import { assertAlmostEquals } from "@std/assert";
+ * import { paperFloor } from "./threshold.ts";
+ * const data = new Float32Array(400).fill(0.1); // noiseless paper at 0.1
+ * assertAlmostEquals(paperFloor({ width: 20, height: 20, data }).floor, 0.14, 0.002);
+ * ```
+ */
+export function paperFloor(
+  ink: GrayImage,
+  counts?: Histogram,
+): { noise: number; paper: number; floor: number } {
+  const all = counts ?? histogram(ink.data);
+  const median = quantile(all, 0.5);
+  const noise = pixelNoise(ink);
+  const paper = median <= 0.3 ? median : quantile(all, 0.1);
+  return { noise, paper, floor: paper + 4 * noise + 0.04 };
+}
+
+/**
  * Rules cross the whole photo; a digit, even in a tight crop, rarely spans
  * more than 80% of it (MNIST's 20 of 28 pixels is 71%).
  */
@@ -100,6 +127,15 @@ function valuesOn(ink: GrayImage, mask: Uint8Array): number[] {
   const values: number[] = [];
   for (let i = 0; i < mask.length; i++) if (mask[i]) values.push(ink.data[i]);
   return values;
+}
+
+/** Options of {@link chooseLevels}. */
+export interface LevelOptions {
+  /**
+   * Look for rules fainter than the ink and set the threshold above them.
+   * Default true; false when the rules were already removed (`removeRules`).
+   */
+  findRules?: boolean;
 }
 
 /**
@@ -118,17 +154,12 @@ function valuesOn(ink: GrayImage, mask: Uint8Array): number[] {
  * assertEquals(levels.rules, null); // no ruled lines
  * ```
  */
-export function chooseLevels(ink: GrayImage): InkLevels {
+export function chooseLevels(ink: GrayImage, options: LevelOptions = {}): InkLevels {
   const all = histogram(ink.data);
-  const median = quantile(all, 0.5);
-  const noise = pixelNoise(ink);
-  // Paper is normally the majority; in a tight crop of a bold digit the ink
-  // may be, and then the lowest tenth stands for the paper.
-  const paper = median <= 0.3 ? median : quantile(all, 0.1);
-  const floor = paper + 4 * noise + 0.04;
+  const { noise, floor } = paperFloor(ink, all);
   const inkLevel = quantile(all, 0.98, floor);
   let rules: number | null = null;
-  if (countFrom(all, floor) > 0) {
+  if (options.findRules !== false && countFrom(all, floor) > 0) {
     // First pass: lines may run through the digit's strokes, but most of
     // their pixels are rules, so the median is the rule level. Second pass:
     // with a ceiling above that level, only the rules themselves remain.

@@ -1,6 +1,12 @@
 import { assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
-import { dropSpecks, labelComponents, scaleBox, unionBox } from "../../lib/image/components.ts";
+import {
+  dropSpecks,
+  labelComponents,
+  scaleBox,
+  selectDigit,
+  unionBox,
+} from "../../lib/image/components.ts";
 
 function maskFrom(rows: string[]): { mask: Uint8Array; width: number; height: number } {
   const width = rows[0].length, height = rows.length;
@@ -77,4 +83,61 @@ Deno.test("labelComponents gives the same labelling whatever was labelled before
   assertEquals(labelComponents(small, { width: 3, height: 3 }), first);
   assertEquals(labelComponents(big, { width: 300, height: 200 }), bigFirst);
   assertEquals(first.components.map((c) => c.area), [4, 1]);
+});
+
+Deno.test("selectDigit keeps the digit and its near pieces, not a page edge, far dots or grid marks", () => {
+  // 60 x 16: a page edge along the bottom (touching three borders, solid and
+  // four times the digit's area), a 9 with a broken-off bar above it, a far
+  // ink dot and a grid crossing.
+  const { mask, width, height } = maskFrom([
+    "...............................#####........................",
+    "..##........................................................",
+    "..##..........................#######.......................",
+    "..............................#.....#.......................",
+    "..............................#######.......................",
+    "....................................#.......................",
+    "....................................#.......................",
+    "....................................#.......................",
+    "....................................#.......................",
+    "...............................######.......................",
+    "................................................#...........",
+    "...............................................###..........",
+    "................................................#...........",
+    "............................................................",
+    "############################################################",
+    "############################################################",
+  ]);
+  const { components } = labelComponents(mask, { width, height });
+  const kept = selectDigit(components, { width, height });
+  const boxes = kept.map((c) => c.box);
+  assertEquals(boxes, [{ x: 30, y: 2, width: 7, height: 8 }, { x: 31, y: 0, width: 5, height: 1 }]);
+  assertEquals(selectDigit([], { width, height }), []);
+});
+
+Deno.test("selectDigit keeps a tight crop's digit that touches the border", () => {
+  const { mask, width, height } = maskFrom([
+    "#####",
+    "....#",
+    "...#.",
+    "..#..",
+    ".#...",
+  ]);
+  const { components } = labelComponents(mask, { width, height });
+  assertEquals(selectDigit(components, { width, height }).map((c) => c.area), [9]);
+});
+
+Deno.test("selectDigit lets a big piece join from farther than a small one", () => {
+  const box = (x: number, y: number, width: number, height: number) => ({ x, y, width, height });
+  const piece = (label: number, area: number, b: ReturnType<typeof box>) => ({
+    label,
+    area,
+    box: b,
+    center: { x: b.x + b.width / 2, y: b.y + b.height / 2 },
+  });
+  const top = piece(1, 400, box(100, 100, 60, 20)); // a 7's top stroke
+  const bar = piece(2, 150, box(105, 140, 50, 10)); // its bar, 20 px below: farther than 0.3 x 60
+  const dot = piece(3, 30, box(120, 140, 6, 6)); // a small dot as far
+  const size = { width: 400, height: 400 };
+  assertEquals(selectDigit([top, bar], size).map((c) => c.label), [1, 2]);
+  assertEquals(selectDigit([top, dot], size).map((c) => c.label), [1]);
 });

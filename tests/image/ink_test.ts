@@ -2,6 +2,7 @@ import { assert, assertEquals } from "@std/assert";
 import { extractInk } from "../../lib/image/ink.ts";
 import { maxFilter } from "../../lib/image/filters.ts";
 import { inkBox } from "../../lib/image/mnist_format.ts";
+import { unionBox } from "../../lib/image/components.ts";
 import {
   addNoise,
   drawDigit,
@@ -137,5 +138,46 @@ Deno.test("extractInk: a hard shadow across squared paper leaves no stray ink", 
   const box = inkBox(truth, 0.5)!, found = r.components[0].box;
   for (const k of ["x", "y", "width", "height"] as const) {
     assert(Math.abs(box[k] - found[k]) <= 3, k);
+  }
+});
+
+Deno.test("extractInk keeps the digit, not a far ink dot or the table past the page edge", () => {
+  const rng = createRng(12);
+  const truth = placeOnCanvas(drawDigit(0, { size: 220, penWidth: 9, rng }), {
+    width: 600,
+    height: 800,
+    x: 200,
+    y: 250,
+  });
+  for (let y = 0; y < 800; y++) {
+    for (let x = 0; x < 600; x++) {
+      if (Math.hypot(x - 80, y - 120) < 7) truth.data[y * 600 + x] = 1; // a stray ink dot
+    }
+  }
+  const photo = rgbToGray(synthPhoto(truth, {
+    rng,
+    paper: [0.92, 0.88, 0.78],
+    ruling: { spacing: 30, angle: 1.5 },
+    gradient: 0.3,
+    shadow: 0.3,
+    blur: 1,
+    noise: 0.012,
+  }));
+  // The dark table below the sheet's edge.
+  for (let i = 740 * 600; i < photo.data.length; i++) photo.data[i] = 0.12;
+  const r = extractInk(photo);
+  assert(r.inkFound);
+  const box = inkBox(
+    placeOnCanvas(drawDigit(0, { size: 220, penWidth: 9, rng: createRng(12) }), {
+      width: 600,
+      height: 800,
+      x: 200,
+      y: 250,
+    }),
+    0.5,
+  )!;
+  const found = unionBox(r.components.map((c) => c.box));
+  for (const k of ["x", "y", "width", "height"] as const) {
+    assert(Math.abs(box[k] - found[k]) <= 6, `${k}: ${found[k]} for ${box[k]}`);
   }
 });

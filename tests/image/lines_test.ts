@@ -91,3 +91,14 @@ Deno.test("longLineMask finds rules in one direction or both, and nothing at the
   const short = longLineMask(image((x, y) => (y === 10 && x < 30 ? 1 : 0)), { threshold: 0.1 });
   assertEquals(short.reduce((a, b) => a + b, 0), 0);
 });
+
+Deno.test("longLineMask finds only the direction asked for", () => {
+  const w = 60, h = 40, data = new Float32Array(w * h);
+  data.fill(0.5, 10 * w, 11 * w); // a row
+  for (let y = 0; y < h; y++) data[y * w + 30] = 0.5; // a column
+  const image = { width: w, height: h, data };
+  const rows = longLineMask(image, { threshold: 0.1, direction: "horizontal" });
+  const cols = longLineMask(image, { threshold: 0.1, direction: "vertical" });
+  assertEquals([rows[10 * w + 5], rows[25 * w + 30]], [1, 0]);
+  assertEquals([cols[10 * w + 5], cols[25 * w + 30]], [0, 1]);
+});

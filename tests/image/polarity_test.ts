@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { invert, measurePolarity } from "../../lib/image/polarity.ts";
 import { detectPolarity } from "../_helpers/polarity.ts";
 import { drawDigit, inkToGray, placeOnCanvas } from "../../lib/image/synth/scenes.ts";
@@ -54,4 +54,28 @@ Deno.test("invert flips values", () => {
     Array.from(invert({ width: 2, height: 1, data: new Float32Array([0, 0.75]) }).data),
     [1, 0.25],
   );
+});
+
+Deno.test("measurePolarity: thin faint strokes beat a few bright glints", () => {
+  // 800x800 paper (0.8) with a ring of thin faint pencil (2 px, 0.2 darker)
+  // and two bright glints (17 px squares, 0.15 lighter). Shrunk to 48 px
+  // the ring blurs below the noise margin and only the glints remain, which
+  // once read as light ink; there is too little evidence at that size, and
+  // at 192 px the ring shows.
+  const w = 800, data = new Float32Array(w * w).fill(0.8);
+  for (let y = 0; y < w; y++) {
+    for (let x = 0; x < w; x++) {
+      const r = Math.hypot(x - 400, y - 400);
+      if (r >= 250 && r < 252) data[y * w + x] = 0.6;
+    }
+  }
+  for (const [gx, gy] of [[60, 60], [700, 90]]) {
+    for (let y = gy; y < gy + 17; y++) data.fill(0.95, y * w + gx, y * w + gx + 17);
+  }
+  const page = { width: w, height: w, data };
+  const evidence = measurePolarity(page);
+  assertEquals(evidence.polarity, "dark-on-light");
+  assert(evidence.darkMass > evidence.lightMass);
+  // Inverted, the same ring is light ink and says so.
+  assertEquals(measurePolarity(invert(page)).polarity, "light-on-dark");
 });

@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
-import { chooseLevels, pixelNoise } from "../../lib/image/threshold.ts";
+import { chooseLevels, paperFloor, pixelNoise } from "../../lib/image/threshold.ts";
 import { estimateBackground, inkStrength } from "../../lib/image/background.ts";
 import { addNoise, drawDigit, placeOnCanvas, synthPhoto } from "../../lib/image/synth/scenes.ts";
 import { rgbToGray } from "../_helpers/images.ts";
@@ -66,4 +66,23 @@ Deno.test("chooseLevels on blank paper: the ink level stays at noise level", () 
   });
   const levels = chooseLevels(strengthOf(blank));
   assert(levels.ink < 0.15, `ink level ${levels.ink} on a blank page`);
+});
+
+Deno.test("paperFloor sits above noisy paper; chooseLevels can skip the rule search", () => {
+  const rng = createRng(9);
+  const paper = addNoise({ width: 80, height: 60, data: new Float32Array(4800).fill(0.05) }, {
+    sigma: 0.01,
+    rng,
+  });
+  const { noise, paper: level, floor } = paperFloor(paper);
+  assertAlmostEquals(level, 0.05, 0.005);
+  assertAlmostEquals(noise, 0.01, 0.003);
+  assert(floor > level + 3 * noise && floor < level + 0.1);
+  // Faint rules below the ink: found, and the threshold set above them, unless told not to look.
+  const data = new Float32Array(120 * 120);
+  for (let y = 5; y < 120; y += 12) data.fill(0.3, y * 120, (y + 1) * 120);
+  for (let y = 30; y < 90; y++) data.fill(0.9, y * 120 + 50, y * 120 + 56);
+  const ruled = { width: 120, height: 120, data };
+  assert(chooseLevels(ruled).rules !== null);
+  assertEquals(chooseLevels(ruled, { findRules: false }).rules, null);
 });
