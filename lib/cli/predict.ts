@@ -12,11 +12,11 @@ import { setupBackend } from "../kernels/mod.ts";
 import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../core/mod.ts";
 import { loadModel } from "../model/mod.ts";
 import {
-  createClassifier,
   type FileReading,
   findImageFiles,
   type ImageFileList,
   readImageFile,
+  readingClassifier,
 } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { percent } from "./flags.ts";
@@ -26,15 +26,20 @@ const HELP = `Usage: deno task predict [--model DIR] [--multi] [--json] FILE_OR_
 
 Reads the handwritten digit in each image (PNG, JPEG, GIF, BMP, WebP, TIFF);
 directories are read recursively (files that are not images are skipped and
-counted). The status says "several digits" when an image seems to hold a
-number: read it with --multi.
+counted). The confidence is calibrated when the model directory has a
+calibration.json (deno task calibrate): letters, shapes and scribbles read
+low. The status is "ok", "unsure" (confidence below 50%: the best reading is
+still shown, with its alternatives), "several digits" (the image holds a
+number: it is read as with --multi, which you should use), "no digit" or
+"failed".
 
 Options:
   --model DIR   model directory (default data/models/default, the shipped model)
   --multi       read a whole number per image (digits left to right)
   --json        one JSON object per line: file, digit (or number), confidence,
-                alternatives, digits, status, error, hint (errors and the
-                closing count go to stderr)
+                alternatives, digits, status (ok, unsure, several-digits,
+                no-digit, failed), error, hint (errors and the closing
+                count go to stderr)
   -h, --help    show this help
 
 A blank image reads as "no digit found" (never a guess). Exit code: 0 when
@@ -85,7 +90,8 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   });
   try {
-    const classify = createClassifier(model);
+    // The calibration fitted for these weights, when the directory has one.
+    const classify = await readingClassifier(model, modelDir);
     const results: FileReading[] = [];
     for (const file of files) {
       const r = await readImageFile(file, classify, { multi: flags.multi });
@@ -107,13 +113,15 @@ export async function main(args: string[]): Promise<number> {
 
 const STATUS_TEXT: Record<FileReading["status"], string> = {
   "ok": "ok",
+  "unsure": "unsure",
+  "several-digits": "several digits",
   "no-digit": "no digit",
   "failed": "failed",
 };
 
-/** The status shown in the table: the JSON's, or "several digits" when the reading has that hint. */
+/** The status shown in the table. */
 function statusText(r: FileReading): string {
-  return r.status === "ok" && r.hint !== null ? "several digits" : STATUS_TEXT[r.status];
+  return STATUS_TEXT[r.status];
 }
 
 /** One stderr line for a failed file; names the file once. */
@@ -144,7 +152,8 @@ function closingLine(found: ImageFileList): string {
 
 function formatResults(results: FileReading[], multi: boolean): string {
   const rows = results.map((r) => {
-    const reading = multi ? r.number : r.digit;
+    // A number found without --multi shows as the number it is.
+    const reading = multi || r.status === "several-digits" ? r.number : r.digit;
     // The same alternatives as the JSON: the top-3, the digit read first.
     const others = multi
       ? r.digits.map((d) => `${d.digit} ${percent(d.confidence)}`).join(", ")

@@ -15,9 +15,9 @@ import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../
 import { loadModel } from "../model/mod.ts";
 import {
   assertLabelled,
-  createClassifier,
   listLabelledTree,
   readImageFile,
+  readingClassifier,
   scoreListing,
   type TreeScore,
 } from "../eval/mod.ts";
@@ -98,7 +98,8 @@ export async function main(args: string[]): Promise<number> {
     throw e;
   });
   try {
-    const classify = createClassifier(model);
+    // As predict reads: calibrated when the directory has a calibration.json.
+    const classify = await readingClassifier(model, modelDir);
     let bar: ReturnType<typeof createProgressBar> | undefined;
     const score = await scoreListing(
       root,

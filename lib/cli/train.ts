@@ -20,6 +20,7 @@ import {
   writeReport,
 } from "../display/mod.ts";
 import { evaluateRun, trainModel } from "../train/mod.ts";
+import { calibrateSavedModel } from "../eval/mod.ts";
 import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
@@ -196,6 +197,14 @@ export async function main(args: string[]): Promise<number> {
   if (history.oneThreadReason) console.log(`One thread only: ${history.oneThreadReason}.`);
 
   await saveModel(model, out, metrics);
+  // Confidence that means something: a temperature and a digit check fitted
+  // on the validation split (and made-up non-digits), saved beside the
+  // weights; predict, score and the draw page read with it.
+  const calibration = await calibrateSavedModel(model, out, {
+    train: splits.train,
+    validation: splits.validation,
+    split: { validationFraction: validation, seed },
+  });
   const reportPath = join(out, "report.html");
   await writeReport(
     reportPath,
@@ -210,7 +219,10 @@ export async function main(args: string[]): Promise<number> {
     }),
   );
   model.dispose();
-  console.log(`\nSaved the model to ${out}/ (model.json, weights.bin, metrics.json)`);
+  console.log(
+    `\nSaved the model to ${out}/ (model.json, weights.bin, metrics.json, calibration.json: ` +
+      `temperature ${calibration.temperature.toFixed(3)})`,
+  );
   console.log(`Report: ${reportPath}`);
   return 0;
 }

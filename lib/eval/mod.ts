@@ -7,6 +7,8 @@
  * @module
  */
 
+export * from "./calibrate_model.ts";
+export * from "./calibration.ts";
 export * from "./classifier.ts";
 export * from "./evaluate.ts";
 export * from "./external_scenes.ts";

@@ -2,10 +2,12 @@
  * Reading an image file with a trained model: one digit per image, or a
  * whole written number with `multi`. A blank image reads as "no digit
  * found", never as a guess; every digit read carries its confidence and the
- * top-3 alternatives. A single-digit reading of an image that seems to hold
- * several digits side by side carries a hint to read it with `multi`. The
- * {@linkcode FileReading} is what `deno task predict --json` prints, one per
- * line.
+ * top-3 alternatives. The reading's `status` says how far to trust it:
+ * `"ok"`, `"unsure"` below {@linkcode UNSURE_BELOW} (the best reading is
+ * still given), `"several-digits"` when a single-digit reading finds a
+ * number (it says so in `hint` and reads the number too), `"no-digit"` or
+ * `"failed"`. The {@linkcode FileReading} is what `deno task predict
+ * --json` prints, one per line.
  *
  * @module
  */
@@ -51,7 +53,10 @@ export interface FileReading {
   file: string;
   /** The digit (single-digit mode), or null when none was found or on error. */
   digit: number | null;
-  /** The number read left to right (multi-digit mode), or null. */
+  /**
+   * The number read left to right: in multi-digit mode, and in single-digit
+   * mode when the status is `"several-digits"`; else null.
+   */
   number: string | null;
   /**
    * Confidence of the reading: the digit's probability, or for a number the
@@ -62,20 +67,46 @@ export interface FileReading {
   alternatives: Alternative[];
   /** Multi-digit mode: each digit left to right; single-digit mode: the one digit. */
   digits: RankedDigit[];
-  /**
-   * `"ok"`; `"no-digit"` for a blank image (an answer, not a failure);
-   * `"failed"` when the file could not be read or decoded.
-   */
-  status: "ok" | "no-digit" | "failed";
+  /** How far to trust the reading; see {@linkcode ReadingStatus}. */
+  status: ReadingStatus;
   /** Why nothing was read: "no digit found", or the read/decode error. Null on success. */
   error: string | null;
   /**
-   * Advice on a successful reading, or null. Set in single-digit mode when
-   * the image seems to hold several digits side by side (the digit read is
-   * then only one of them): it says how many and to use `--multi`.
+   * Advice on a successful reading, or null. Set with the status
+   * `"several-digits"`: it says how many digits stand side by side and to
+   * use `--multi`.
    */
   hint: string | null;
 }
+
+/**
+ * What a reading is worth:
+ * - `"ok"`: read, with a confidence of at least {@linkcode UNSURE_BELOW};
+ * - `"unsure"`: read, but the confidence is below it: `digit` (or `number`)
+ *   holds the best reading and the alternatives follow, but it is more
+ *   likely wrong than right (or not a digit at all);
+ * - `"several-digits"` (single-digit mode): the image holds a number, not
+ *   one digit: `number` holds it read as with `multi`, `hint` says so, and
+ *   `digit` is the image read as one digit (only part of it);
+ * - `"no-digit"`: a blank image (an answer, not a failure);
+ * - `"failed"`: the file could not be read or decoded.
+ */
+export type ReadingStatus = "ok" | "unsure" | "several-digits" | "no-digit" | "failed";
+
+/**
+ * Readings whose confidence is below this are `"unsure"`: 0.5, even odds.
+ * With a calibrated model (see `calibration.json`) the confidence estimates
+ * the chance that the reading is right, so below 0.5 it is more likely
+ * wrong than right. Chosen on that principle, not fitted to any image set.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { UNSURE_BELOW } from "./read_file.ts";
+ * assertEquals(UNSURE_BELOW, 0.5);
+ * ```
+ */
+export const UNSURE_BELOW = 0.5;
 
 /** Options of {@linkcode readImageFile}. */
 export interface ReadImageFileOptions {
@@ -161,8 +192,9 @@ function rankedDigit(probabilities: ArrayLike<number>, box: Box | null): RankedD
 
 /**
  * Reads one image file: its digit, or with `multi` the number written in
- * it. Never throws for a bad file: the reading's `status` and `error` say
- * what went wrong, so a batch of files goes on.
+ * it, with a {@linkcode ReadingStatus}. Never throws for a bad file: the
+ * reading's `status` and `error` say what went wrong, so a batch of files
+ * goes on.
  *
  * @example
  * ```ts
@@ -172,7 +204,12 @@ function rankedDigit(probabilities: ArrayLike<number>, box: Box | null): RankedD
  * const r = await readImageFile("data/examples/photo_4.jpg", classify);
  * assertEquals([r.status, r.digit, r.confidence, r.hint], ["ok", 4, 0.9, null]);
  * const number = await readImageFile("data/examples/number_2024.png", classify, { multi: true });
- * assertEquals(number.number, "4444");
+ * assertEquals([number.status, number.number], ["ok", "4444"]); // all four right: 0.9 ** 4 > 0.5
+ * const unmarked = await readImageFile("data/examples/number_2024.png", classify);
+ * assertEquals([unmarked.status, unmarked.number, unmarked.digit], ["several-digits", "4444", 4]);
+ * const doubtful = () => [0.3, 0.25, 0.2, 0.25, 0, 0, 0, 0, 0, 0];
+ * const u = await readImageFile("data/examples/photo_4.jpg", doubtful);
+ * assertEquals([u.status, u.digit, u.alternatives.length], ["unsure", 0, 3]);
  * assertEquals((await readImageFile("missing.png", classify)).status, "failed");
  * ```
  */
@@ -203,6 +240,7 @@ export async function readImageFile(
       } else {
         result.number = reading.text;
         result.confidence = result.digits.reduce((p, d) => p * d.confidence, 1);
+        if (result.confidence < UNSURE_BELOW) result.status = "unsure";
       }
     } else {
       const reading = await readDigit(image, classify);
@@ -215,9 +253,12 @@ export async function readImageFile(
         result.digit = d.digit;
         result.confidence = d.confidence;
         result.alternatives = d.top3;
+        if (d.confidence < UNSURE_BELOW) result.status = "unsure";
         const seen = countDigitsInRow(image);
         if (seen > 1) {
+          result.status = "several-digits";
           result.hint = `${seen} digits found side by side: use --multi to read the number`;
+          result.number = (await readNumber(image, classify)).text;
         }
       }
     }

@@ -1,3 +1,4 @@
+import { loadClassifierCalibration } from "../../lib/eval/calibrate_model.ts";
 import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
@@ -19,7 +20,17 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     assertStringIncludes(printed, "Total params: 34,826");
     assertStringIncludes(printed, "test");
     const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
-    assertEquals(names, ["metrics.json", "model.json", "report.html", "weights.bin"]);
+    assertEquals(names, [
+      "calibration.json",
+      "metrics.json",
+      "model.json",
+      "report.html",
+      "weights.bin",
+    ]);
+    // The calibration is fitted for exactly these weights.
+    const calibration = await loadClassifierCalibration(out);
+    assert(calibration !== undefined && calibration.temperature > 0);
+    assertStringIncludes(printed, "calibration.json: temperature");
     const metrics: ModelMetrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
     for (const k of ["train_accuracy", "val_accuracy", "test_accuracy"] as const) {
       assert(metrics[k] >= 0 && metrics[k] <= 1, `${k} = ${metrics[k]}`);

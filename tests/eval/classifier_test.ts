@@ -3,7 +3,13 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/ass
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { buildModel, STRONG_CNN } from "../../lib/model/architecture.ts";
-import { createClassifier } from "../../lib/eval/classifier.ts";
+import {
+  createCalibratedClassifier,
+  createClassifier,
+  headFeatures,
+  headLogits,
+  splitHead,
+} from "../../lib/eval/classifier.ts";
 
 Deno.test("createClassifier: 10 probabilities per image, no leaks, clear error on bad size", async () => {
   await setupBackend();
@@ -35,5 +41,89 @@ Deno.test("createClassifier gives model.predict's probabilities, without leaks",
   );
   assertEquals(Array.from(classify(x)), Array.from(want));
   assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+Deno.test("createCalibratedClassifier at T = 1 without a check gives the model's probabilities", async () => {
+  await setupBackend();
+  const model = buildModel(STRONG_CNN, { seed: 3 });
+  const before = tf.memory().numTensors;
+  const plain = createClassifier(model);
+  const same = createCalibratedClassifier(model, { temperature: 1 });
+  const x = Float32Array.from({ length: 784 }, (_, i) => (i * 37) % 11 / 10);
+  const want = plain(x), got = same(x);
+  want.forEach((p, i) => assertAlmostEquals(got[i], p, 1e-5));
+  // A higher temperature softens, keeping the order.
+  const soft = createCalibratedClassifier(model, { temperature: 3 })(x);
+  const best = want.indexOf(Math.max(...want));
+  assertEquals(soft.indexOf(Math.max(...soft)), best);
+  assert(soft[best] < want[best]);
+  assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+Deno.test("createCalibratedClassifier with a digit check: probabilities sum to P(digit)", async () => {
+  await setupBackend();
+  const model = buildModel(STRONG_CNN, { seed: 4 });
+  const head = splitHead(model);
+  const x = Float32Array.from({ length: 784 }, (_, i) => (i * 13) % 7 / 6);
+  const features = headFeatures(head, x, 1);
+  // A check along the first feature: P(digit) = sigmoid(f0 - 1 + prior).
+  // It reads the features, then two logit summaries (weighted 0 here).
+  const inputs = head.dim + 2;
+  const check = {
+    mean: Array(inputs).fill(0),
+    scale: Array(inputs).fill(1),
+    weights: Array.from({ length: inputs }, (_, j) => j === 0 ? 1 : 0),
+    bias: -1,
+  };
+  const before = tf.memory().numTensors;
+  const p = createCalibratedClassifier(model, {
+    temperature: 1,
+    digitCheck: check,
+    digitPriorLogOdds: Math.log(9),
+  })(x);
+  const expected = 1 / (1 + Math.exp(-(features[0] - 1 + Math.log(9))));
+  assertAlmostEquals(p.reduce((a, b) => a + b, 0), expected, 1e-5);
+  // The logits of the head are the model's: softmax of them is predict's output.
+  const logits = headLogits(head, features);
+  const soft = logits.map((z) => Math.exp(z - Math.max(...logits)));
+  const sum = soft.reduce((a, b) => a + b, 0);
+  const direct = createClassifier(model)(x);
+  soft.forEach((v, i) => assertAlmostEquals(v / sum, direct[i], 1e-5));
+  assertEquals(tf.memory().numTensors, before);
+  model.dispose();
+});
+
+Deno.test("createCalibratedClassifier: bad models and settings name the problem", async () => {
+  await setupBackend();
+  const noSoftmax = tf.sequential({
+    layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10 })],
+  });
+  assertThrows(
+    () => createCalibratedClassifier(noSoftmax, { temperature: 1 }),
+    InvalidArgumentError,
+    "dense softmax",
+  );
+  noSoftmax.dispose();
+  const model = buildModel(STRONG_CNN, { seed: 5 });
+  assertThrows(
+    () => createCalibratedClassifier(model, { temperature: 0 }),
+    InvalidArgumentError,
+    "got 0",
+  );
+  const check = { mean: [0], scale: [1], weights: [1], bias: 0 };
+  assertThrows(
+    () => createCalibratedClassifier(model, { temperature: 1, digitCheck: check }),
+    InvalidArgumentError,
+    "takes 1 inputs",
+  );
+  const classify = createCalibratedClassifier(model, { temperature: 1 });
+  assertThrows(() => classify(new Float32Array(10)), InvalidArgumentError, "got 10");
+  assertThrows(
+    () => headFeatures(splitHead(model), new Float32Array(784), 2),
+    InvalidArgumentError,
+    "2 images",
+  );
   model.dispose();
 });

@@ -2,11 +2,13 @@ import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray, placeOnCanvas, sideBySide } from "../../lib/image/synth/scenes.ts";
 import type { Classify, GrayImage } from "../../lib/image/raster.ts";
+import { renderLetter } from "../../lib/image/synth/non_digits.ts";
 import {
   countDigitsInRow,
   digitsSideBySide,
   readImageFile,
   topK,
+  UNSURE_BELOW,
 } from "../../lib/eval/read_file.ts";
 
 /** A stand-in classifier: puts most mass on `digit`, some on `digit + 1`. */
@@ -73,7 +75,7 @@ Deno.test("readImageFile multi: reads a number left to right", async () => {
     // A stand-in classifier that reads the digit from the horizontal position is
     // not possible from 28x28 crops, so check the segmentation count and order.
     const r = await readImageFile(`${dir}/n.png`, fixed(5), { multi: true });
-    assertEquals(r.status, "ok");
+    assertEquals(r.status, "unsure"); // three digits at 0.7: all right with 0.343 < 0.5
     assertEquals(r.number, "555");
     assertEquals(r.digits.length, 3);
     const xs = r.digits.map((d) => d.box!.x);
@@ -84,7 +86,7 @@ Deno.test("readImageFile multi: reads a number left to right", async () => {
   }
 });
 
-Deno.test("readImageFile: a number read as one digit carries a --multi hint; one digit does not", async () => {
+Deno.test("readImageFile: a number read as one digit is 'several-digits' with a --multi hint; one digit is not", async () => {
   const dir = await Deno.makeTempDir({ prefix: "predict_hint_" });
   try {
     const number = sideBySide([1, 4, 7].map((d) => drawDigit(d, { size: 60 })));
@@ -98,12 +100,14 @@ Deno.test("readImageFile: a number read as one digit carries a --multi hint; one
     await writeImage(`${dir}/one.png`, inkToGray(single));
 
     const r = await readImageFile(`${dir}/n.png`, fixed(5));
-    assertEquals([r.status, r.digit, r.error], ["ok", 5, null]);
+    assertEquals([r.status, r.digit, r.error], ["several-digits", 5, null]);
     assertEquals(r.hint, "3 digits found side by side: use --multi to read the number");
+    assertEquals(r.number, "555"); // read as --multi would
     // With multi the number is read, so there is nothing to hint.
     assertEquals((await readImageFile(`${dir}/n.png`, fixed(5), { multi: true })).hint, null);
     // A single digit on a wide canvas is not a number.
-    assertEquals((await readImageFile(`${dir}/one.png`, fixed(8))).hint, null);
+    const one = await readImageFile(`${dir}/one.png`, fixed(8));
+    assertEquals([one.status, one.hint, one.number], ["ok", null, null]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -134,4 +138,57 @@ Deno.test("digitsSideBySide: pieces that touch or overlap in x are one broken di
   assertEquals(digitsSideBySide([box(0), box(4)]), 1); // overlapping
   assertEquals(digitsSideBySide([box(0), box(12), box(21)]), 1); // one pair overlaps
   assertEquals(digitsSideBySide([box(0)]), 1);
+});
+
+Deno.test("readImageFile: below even odds a reading is 'unsure' but still the best one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_unsure_" });
+  try {
+    const digit = placeOnCanvas(drawDigit(6, { size: 80 }), {
+      width: 160,
+      height: 120,
+      x: 40,
+      y: 20,
+    });
+    await writeImage(`${dir}/six.png`, inkToGray(digit));
+    const at = (top: number): Classify => () =>
+      Array.from({ length: 10 }, (_, i) => i === 6 ? top : i === 5 ? top * 0.9 : 0);
+    const sure = await readImageFile(`${dir}/six.png`, at(UNSURE_BELOW));
+    assertEquals([sure.status, sure.digit], ["ok", 6]); // at the threshold: not unsure
+    const r = await readImageFile(`${dir}/six.png`, at(0.3));
+    assertEquals([r.status, r.digit, r.confidence, r.error], ["unsure", 6, 0.3, null]);
+    assertEquals(r.alternatives.map((a) => a.digit).slice(0, 2), [6, 5]);
+    // A calibrated classifier's probabilities sum to P(a digit): 0.3 + 0.27 here.
+    assertAlmostEquals(r.alternatives[1].probability, 0.27, 1e-9);
+    // A number is unsure when the product of its digits' confidences is.
+    const number = sideBySide([2, 7].map((d) => drawDigit(d, { size: 60 })));
+    await writeImage(`${dir}/n.png`, inkToGray(number));
+    const m = await readImageFile(`${dir}/n.png`, at(0.6), { multi: true });
+    assertEquals([m.status, m.number], ["unsure", "66"]); // 0.36 < 0.5
+    assertEquals((await readImageFile(`${dir}/n.png`, at(0.8), { multi: true })).status, "ok");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readImageFile: '315' written in a font or with a pen is several digits, not one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_315_" });
+  try {
+    const pen = sideBySide([3, 1, 5].map((d) => drawDigit(d, { size: 70 })));
+    await writeImage(`${dir}/pen.png`, inkToGray(pen));
+    const files = [`${dir}/pen.png`];
+    const style = { family: "sans-serif", weight: "normal", style: "normal" } as const;
+    const font = await renderLetter("315", { ...style, size: 80, width: 200 });
+    if (font !== null) { // null only on a machine without any font
+      await writeImage(`${dir}/font.png`, font);
+      files.push(`${dir}/font.png`);
+    }
+    for (const file of files) {
+      const r = await readImageFile(file, fixed(2));
+      assertEquals(r.status, "several-digits", file);
+      assertEquals(r.hint, "3 digits found side by side: use --multi to read the number");
+      assertEquals(r.number, "222"); // the stand-in reads every digit as 2
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -7,5 +7,6 @@
  * @module
  */
 
+export * from "./non_digits.ts";
 export * from "./pen_strokes.ts";
 export * from "./scenes.ts";
