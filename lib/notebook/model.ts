@@ -19,6 +19,7 @@ import {
   saveModel,
 } from "../model/mod.ts";
 import { evaluateRun, trainModel } from "../train/mod.ts";
+import { createClassifier, readingClassifier } from "../eval/mod.ts";
 import { loadNotebookSplits, type NotebookSettings, QUICK_LIMIT } from "./settings.ts";
 
 /**
@@ -33,6 +34,11 @@ export interface NotebookModel {
   origin: "saved" | "trained";
   /** A sentence saying which model this is. */
   description: string;
+  /**
+   * Reads a 28×28 input as `predict` does: with the saved model's
+   * `calibration.json` when it has one, else the model's probabilities.
+   */
+  classify: (pixels: Float32Array) => Float32Array;
 }
 
 /**
@@ -94,6 +100,7 @@ export async function loadOrTrainModel(
     return {
       model,
       metrics,
+      classify: await readingClassifier(model, dir),
       origin: "saved",
       description: `Loaded the model saved in ${dir}${about}.${mismatch}`,
     };
@@ -115,6 +122,7 @@ export async function loadOrTrainModel(
   return {
     model,
     metrics: undefined,
+    classify: createClassifier(model),
     origin: "trained",
     description: `No model saved in ${settings.modelDir} (run notebook 04 to train one); ` +
       `trained a quick one instead: 1 epoch on ${train.count} examples, validation accuracy ` +
