@@ -9,7 +9,7 @@
 
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
-import { loadSplits, REAL_WORLD_AUGMENT } from "../data/mod.ts";
+import { HANDWRITING_STYLES_AUGMENT, loadSplits, REAL_WORLD_AUGMENT } from "../data/mod.ts";
 import { buildModel, formatSummary, saveModel, summarizeModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
 import {
@@ -42,6 +42,8 @@ Options:
   --augment-real     augment as real handwriting varies (for digits): also elastic
                      distortion, stroke thickness, slant, perspective, blur, noise,
                      flagged 1s and crossed 7s
+  --augment-styles   augment with the handwriting styles MNIST lacks (for digits):
+                     slant, stroke thickness, flagged 1s and crossed 7s
   --patience N       stop early after N epochs without val-loss improvement
   --limit N          use at most N training examples (quick runs)
   --threads N|auto   threads for training steps, main one included (default auto:
@@ -76,7 +78,7 @@ export async function main(args: string[]): Promise<number> {
       "out",
       "threads",
     ],
-    boolean: ["augment", "augment-real"],
+    boolean: ["augment", "augment-real", "augment-styles"],
     positional: false,
   });
   if (flags.help) {
@@ -127,7 +129,13 @@ export async function main(args: string[]): Promise<number> {
     epochs,
     batchSize,
     seed,
-    augment: flags["augment-real"] ? REAL_WORLD_AUGMENT : flags.augment ? {} : false,
+    augment: flags["augment-real"]
+      ? REAL_WORLD_AUGMENT
+      : flags["augment-styles"]
+      ? HANDWRITING_STYLES_AUGMENT
+      : flags.augment
+      ? {}
+      : false,
     learningRateDecay: lrDecay,
     threads,
     earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
@@ -159,7 +167,7 @@ export async function main(args: string[]): Promise<number> {
       seed,
       batchSize,
       validationFraction: validation,
-      augment: Boolean(flags.augment || flags["augment-real"]),
+      augment: Boolean(flags.augment || flags["augment-real"] || flags["augment-styles"]),
       modelName,
       learningRate,
       learningRateDecay: lrDecay,
