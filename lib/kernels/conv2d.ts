@@ -9,8 +9,7 @@
  *   filters a multiple of 8 (hidden layers), by Winograd F(4×4, 3×3): 36
  *   multiplications per 4×4 output block and channel pair where XNNPACK's
  *   direct convolution needs 144 (measured on the reference model's conv2
- *   at batch 64: 3.4 ms against XNNPACK's 7.4), when the batch has at
- *   least 16 tiles of 4×4 outputs (see `WINOGRAD_MIN_TILES`).
+ *   at batch 64: 3.4 ms against XNNPACK's 7.4).
  *
  * Every other case goes to the backend's own kernel.
  *
@@ -65,20 +64,8 @@ function fastPath(info: tf.backend_util.Conv2DInfo | null): FastPath | null {
   if (inChannels === 1 && unpadded && info.inHeight >= 3 && info.inWidth >= 3) {
     return { path: "single-channel", info };
   }
-  // Winograd transforms the filter at every call (36·C·O values: 147,456
-  // for 64 → 64 channels) and saves 3/4 of the products of each 4×4 tile
-  // of outputs; XNNPACK's convolution keeps its packed filter between
-  // calls. One image's 10×10 → 8×8 layer (4 tiles) took 0.28 ms by
-  // Winograd and 0.19 ms by XNNPACK, a 26×26 → 24×24 one (36 tiles) 0.20
-  // and 0.43 ms: below 16 tiles (about one image of 16×16 outputs) the
-  // backend's kernel runs it.
-  const tiles = info.batchSize * Math.ceil(info.outHeight / 4) * Math.ceil(info.outWidth / 4);
-  if (tiles < WINOGRAD_MIN_TILES) return null;
   return inChannels % 4 === 0 && outChannels % 8 === 0 ? { path: "winograd", info } : null;
 }
-
-/** Fewest 4×4 output tiles (over the batch) for which Winograd beats the backend's convolution. */
-const WINOGRAD_MIN_TILES = 16;
 
 /** Runs the convolution on our kernel `path` into a new output. */
 function viaSimd(
