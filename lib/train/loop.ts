@@ -79,8 +79,8 @@ export interface TrainOptions {
    * Threads to train on, the main thread included: `1` runs every step on
    * this thread; `n >= 2` cuts each batch into `n` shards whose exact
    * gradients are computed at once by this thread and `n - 1` worker
-   * replicas (see `parallel/data_parallel.ts`; not for models with batch
-   * normalisation). Default `"auto"`: {@linkcode autoThreads}.
+   * replicas (see `parallel/data_parallel.ts`; batch normalisations add
+   * their statistics over the shards). Default `"auto"`: {@linkcode autoThreads}.
    */
   threads?: number | "auto";
 }
