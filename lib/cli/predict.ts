@@ -8,19 +8,17 @@
  * @module
  */
 
-import { setupBackend } from "../kernels/mod.ts";
-import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../core/mod.ts";
-import { loadModel } from "../model/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import {
   type FileReading,
   findImageFiles,
   type ImageFileList,
   readImageFile,
-  readingClassifier,
 } from "../eval/mod.ts";
 import { formatTable } from "../display/mod.ts";
 import { percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
+import { loadReadingModel } from "./reading_model.ts";
 
 const HELP = `Usage: deno task predict [--model DIR] [--multi] [--json] FILE_OR_DIR...
 
@@ -71,27 +69,15 @@ export async function main(args: string[]): Promise<number> {
   if (inputs.length === 0) {
     throw new InvalidArgumentError("no image given: pass one or more files or directories");
   }
-  const modelDir = resolvePath(flags.model ?? dataPath("models", "default"));
   const found = await findImageFiles(inputs);
   const files = found.files;
   if (files.length === 0) {
     const skipped = found.skipped.length > 0 ? `; ${skippedText(found)}` : "";
     throw new InvalidArgumentError(`no image files found in ${inputs.join(", ")}${skipped}`);
   }
-  await setupBackend();
-  const { model } = await loadModel(modelDir).catch((e) => {
-    if (e instanceof ModelLoadError && flags.model === undefined) {
-      throw new ModelLoadError(
-        `${e.message}\nThe shipped model should be in data/models/default; train one with ` +
-          "`deno task train` and pass --model data/models/latest.",
-        { cause: e },
-      );
-    }
-    throw e;
-  });
+  // Calibrated when the model directory has a calibration.json.
+  const { model, classify } = await loadReadingModel(flags.model);
   try {
-    // The calibration fitted for these weights, when the directory has one.
-    const classify = await readingClassifier(model, modelDir);
     const results: FileReading[] = [];
     for (const file of files) {
       const r = await readImageFile(file, classify, { multi: flags.multi });

@@ -10,20 +10,18 @@
  * @module
  */
 
-import { setupBackend } from "../kernels/mod.ts";
-import { dataPath, InvalidArgumentError, ModelLoadError, resolvePath } from "../core/mod.ts";
-import { loadModel } from "../model/mod.ts";
+import { InvalidArgumentError } from "../core/mod.ts";
 import {
   assertLabelled,
   listLabelledTree,
   readImageFile,
-  readingClassifier,
   scoreListing,
   type TreeScore,
 } from "../eval/mod.ts";
 import { createProgressBar, formatTable, scorePageHtml } from "../display/mod.ts";
 import { percent } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
+import { loadReadingModel } from "./reading_model.ts";
 
 const HELP = `Usage: deno task score [--model DIR] [--json] [--html FILE] DIR
 
@@ -85,21 +83,9 @@ export async function main(args: string[]): Promise<number> {
   // The tree is checked before the model loads: a wrong folder fails at once.
   const listing = await listLabelledTree(root);
   assertLabelled(root, listing);
-  const modelDir = resolvePath(flags.model ?? dataPath("models", "default"));
-  await setupBackend();
-  const { model } = await loadModel(modelDir).catch((e) => {
-    if (e instanceof ModelLoadError && flags.model === undefined) {
-      throw new ModelLoadError(
-        `${e.message}\nThe shipped model should be in data/models/default; train one with ` +
-          "`deno task train` and pass --model data/models/latest.",
-        { cause: e },
-      );
-    }
-    throw e;
-  });
+  // Calibrated when the model directory has a calibration.json.
+  const { model, dir, classify } = await loadReadingModel(flags.model);
   try {
-    // As predict reads: calibrated when the directory has a calibration.json.
-    const classify = await readingClassifier(model, modelDir);
     let bar: ReturnType<typeof createProgressBar> | undefined;
     const score = await scoreListing(
       root,
@@ -119,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
     for (const f of score.failures) {
       console.error(f.error.includes(f.file) ? f.error : `${f.file}: ${f.error}`);
     }
-    if (flags.json) console.log(JSON.stringify({ model: modelDir, ...score }));
+    if (flags.json) console.log(JSON.stringify({ model: dir, ...score }));
     else console.log(formatScore(score));
     if (flags.html !== undefined) {
       const html = await scorePageHtml(score, { classify });

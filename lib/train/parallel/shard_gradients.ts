@@ -14,12 +14,6 @@ import { InvalidArgumentError } from "../../core/mod.ts";
 import { oneHot } from "../../data/mod.ts";
 import { compileTraining, type ShardContext } from "../../model/mod.ts";
 
-/** Each model's training forward pass, compiled once. */
-const forwards = new WeakMap<
-  tf.LayersModel,
-  (x: tf.Tensor, context?: ShardContext) => tf.Tensor
->();
-
 /** A shard of a training batch. */
 export interface Shard {
   /** `count * rows * cols` pixels in [0, 1], one image after another. */
@@ -120,8 +114,8 @@ export function shardGradients(
   }
   const vars = trainableVariables(model);
   const grads = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
-  let forward = forwards.get(model);
-  if (forward === undefined) forwards.set(model, forward = compileTraining(model));
+  // The model's chain of layers is built once (layer_chain.ts caches it).
+  const forward = compileTraining(model);
   let lossSum = 0;
   let correct = 0;
   tf.tidy(() => {
@@ -134,7 +128,7 @@ export function shardGradients(
     const ys = oneHot(labels.subarray(0, count), numClasses);
     let stats: tf.Tensor | undefined;
     const { grads: named } = tf.variableGrads(() => {
-      const probs = forward!(xs, context) as tf.Tensor2D;
+      const probs = forward(xs, context) as tf.Tensor2D;
       const losses = tf.metrics.categoricalCrossentropy(ys, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
       stats = tf.keep(tf.stack([tf.sum(losses), hits]));
