@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["image/synth", "kernels/simd"],
   ["kernels"],
   ["model"],
-  ["eval", "export"],
+  ["eval", "export", "feedback"],
   ["train/parallel"],
   ["train"],
   ["display"],
