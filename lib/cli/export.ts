@@ -1,7 +1,8 @@
 /**
  * `deno task export --model DIR --format FORMAT --out PATH`: writes a saved
- * model in another format (ONNX, or the TF.js layers format with uint8 or
- * float16 weights) and reports what it wrote.
+ * model in another format (ONNX, the TF.js layers format with uint8 or
+ * float16 weights, or a static web page that reads drawn digits offline)
+ * and reports what it wrote.
  *
  * @module
  */
@@ -27,12 +28,14 @@ ${
 Options:
   --model DIR      the model directory (e.g. data/models/default)
   --format FORMAT  one of ${Object.keys(EXPORT_FORMATS).join(", ")}
-  --out PATH       the file (onnx) or directory (tfjs-*) to write
+  --out PATH       the file (onnx) or directory (tfjs-*, web) to write
   --json           print one JSON object instead of a table
   -h, --help       show this help
 
 A tfjs-* export loads with "deno task predict --model PATH" and with stock
-TensorFlow.js (tf.loadLayersModel).
+TensorFlow.js (tf.loadLayersModel). A web export is a folder to put on any
+static file host (it needs http(s), not file://), e.g.
+  python3 -m http.server -d PATH 8080   then open http://127.0.0.1:8080/
 `;
 
 /**

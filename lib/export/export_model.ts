@@ -15,6 +15,7 @@ import { DigitLabError, InvalidArgumentError, type ModelMetrics } from "../core/
 import { loadModel, newSiblingPath } from "../model/mod.ts";
 import { modelToOnnx } from "./onnx.ts";
 import { quantizedTfjsFiles } from "./tfjs_quantized.ts";
+import { webFiles } from "./web_export.ts";
 
 /** How one export format writes a model. */
 export interface ExportFormat {
@@ -36,7 +37,7 @@ export interface ExportFormat {
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { EXPORT_FORMATS } from "./export_model.ts";
- * assertEquals(Object.keys(EXPORT_FORMATS), ["onnx", "tfjs-uint8", "tfjs-float16"]);
+ * assertEquals(Object.keys(EXPORT_FORMATS), ["onnx", "tfjs-uint8", "tfjs-float16", "web"]);
  * assertEquals(EXPORT_FORMATS.onnx.kind, "file");
  * ```
  */
@@ -55,6 +56,11 @@ export const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = Object.fre
     description: "TF.js layers format, every weight as float16 (half the size)",
     kind: "directory",
     build: (model, metrics) => quantizedTfjsFiles(model, "float16", metrics),
+  },
+  web: {
+    description: "a static page that reads drawn digits in the browser, offline (index.html)",
+    kind: "directory",
+    build: (model, metrics) => webFiles(model, metrics),
   },
 });
 

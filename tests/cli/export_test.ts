@@ -18,14 +18,16 @@ const SHIPPED = dataPath("models", "default");
 
 Deno.test("export --help lists every format", async () => {
   const out = await captureLog(async () => assertEquals(await main(["--help"]), 0));
-  for (const f of ["onnx", "tfjs-uint8", "tfjs-float16"]) assertStringIncludes(out, `  ${f} `);
+  for (const f of ["onnx", "tfjs-uint8", "tfjs-float16", "web"]) {
+    assertStringIncludes(out, `  ${f} `);
+  }
 });
 
 Deno.test("export --json: the shipped model in each format, with its sizes", async () => {
   const root = await Deno.makeTempDir();
   try {
     const floatBytes = (await Deno.stat(`${SHIPPED}/weights.bin`)).size;
-    for (const format of ["onnx", "tfjs-uint8", "tfjs-float16"]) {
+    for (const format of ["onnx", "tfjs-uint8", "tfjs-float16", "web"]) {
       const out = `${root}/${format}`;
       const line = await captureLog(async () => {
         assertEquals(
@@ -38,11 +40,15 @@ Deno.test("export --json: the shipped model in each format, with its sizes", asy
       const weights = format === "onnx"
         ? result.bytes
         : result.files.find((f: { path: string }) => f.path === "weights.bin").bytes;
-      // ONNX holds the float32 weights plus a few KB of graph; float16 half; uint8 about a quarter.
+      // ONNX holds the float32 weights plus a few KB of graph; float16 half; uint8 about a
+      // quarter; the web page the float32 weights as they are.
       const ratio = weights / floatBytes;
-      const [lo, hi] = { onnx: [1, 1.01], "tfjs-float16": [0.5, 0.5], "tfjs-uint8": [0.25, 0.27] }[
-        format
-      ]!;
+      const [lo, hi] = {
+        onnx: [1, 1.01],
+        "tfjs-float16": [0.5, 0.5],
+        "tfjs-uint8": [0.25, 0.27],
+        web: [1, 1],
+      }[format]!;
       assert(ratio >= lo && ratio <= hi, `${format}: ${weights} bytes, ${ratio} of float32`);
     }
     // The table form names each file.
@@ -75,6 +81,12 @@ Deno.test("export: missing flags, unknown format, missing model, existing output
     await Deno.writeTextFile(`${root}/x.onnx`, "");
     await assertRejects(
       () => main(["--model", SHIPPED, "--format", "onnx", "--out", `${root}/x.onnx`]),
+      InvalidArgumentError,
+      "already exists",
+    );
+    await Deno.mkdir(`${root}/site`);
+    await assertRejects(
+      () => main(["--model", SHIPPED, "--format", "web", "--out", `${root}/site`]),
       InvalidArgumentError,
       "already exists",
     );

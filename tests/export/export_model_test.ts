@@ -7,6 +7,17 @@ import { setupBackend } from "../../lib/kernels/backend.ts";
 import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { stubMetrics } from "../_helpers/cli.ts";
 
+/** The files of a web export besides the model's. */
+const WEB_PAGE_FILES = [
+  "index.html",
+  "app.js",
+  "preprocess.js",
+  "tf.es2017.min.js",
+  "tf-backend-wasm.es2017.min.js",
+  "tfjs-backend-wasm.wasm",
+  "tfjs-backend-wasm-simd.wasm",
+];
+
 /** A temporary folder with a saved reference CNN in `model/`. */
 async function withSavedModel(fn: (root: string) => Promise<void>): Promise<void> {
   await setupBackend();
@@ -36,13 +47,19 @@ Deno.test("exportModel writes each format; the tfjs ones load back, with the met
       if (EXPORT_FORMATS[format].kind === "file") {
         assertEquals((await Deno.stat(out)).size, result.bytes);
       } else {
-        assertEquals(await entries(out), ["metrics.json", "model.json", "weights.bin"]);
+        // The web page carries the model without its metrics, and the page's own files.
+        assertEquals(
+          await entries(out),
+          format === "web"
+            ? [...WEB_PAGE_FILES, "model.json", "weights.bin"].sort()
+            : ["metrics.json", "model.json", "weights.bin"],
+        );
         let total = 0;
         for (const f of result.files) total += (await Deno.stat(`${out}/${f.path}`)).size;
         assertEquals(total, result.bytes);
         const { model, metrics } = await loadModel(out);
         assertEquals(model.countParams(), 34826);
-        assertEquals(metrics?.seed, 4);
+        assertEquals(metrics?.seed, format === "web" ? undefined : 4);
         model.dispose();
       }
     }
@@ -59,7 +76,7 @@ Deno.test("exportModel: unknown format, missing model, existing output: one type
     await assertRejects(
       () => exportModel({ model: `${root}/model`, format: "tflite", out: `${root}/x` }),
       InvalidArgumentError,
-      `unknown export format "tflite" (one of onnx, tfjs-uint8, tfjs-float16)`,
+      `unknown export format "tflite" (one of onnx, tfjs-uint8, tfjs-float16, web)`,
     );
     await assertRejects(
       () => exportModel({ model: `${root}/none`, format: "onnx", out: `${root}/x.onnx` }),
@@ -68,7 +85,9 @@ Deno.test("exportModel: unknown format, missing model, existing output: one type
     );
     await Deno.writeTextFile(`${root}/taken.onnx`, "mine");
     await Deno.mkdir(`${root}/taken`);
-    for (const [format, out] of [["onnx", "taken.onnx"], ["tfjs-uint8", "taken"]]) {
+    for (
+      const [format, out] of [["onnx", "taken.onnx"], ["tfjs-uint8", "taken"], ["web", "taken"]]
+    ) {
       await assertRejects(
         () => exportModel({ model: `${root}/model`, format, out: `${root}/${out}` }),
         InvalidArgumentError,

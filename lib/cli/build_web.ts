@@ -1,0 +1,211 @@
+/**
+ * `deno task build:web [--check]`: bundles the project's own
+ * digit normalisation (`normalizeImage` of `lib/image/normalize.ts` and all
+ * it imports) into one browser ES module with `deno bundle`, and writes it,
+ * embedded as a string, to `lib/export/web_preprocess_js.ts`, which the
+ * `web` export copies into the static page. With `--check` it writes
+ * nothing and fails when the committed module differs from a fresh bundle.
+ *
+ * Why a committed bundle instead of bundling at export time: `deno bundle`
+ * runs esbuild, which Deno downloads from npm on first use (0.25.5 for Deno
+ * 2.9.6), so it would make `deno task export` need the network (and
+ * `--allow-run`); the committed module needs neither.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { DigitLabError } from "../core/mod.ts";
+import { parseFlags, runCli } from "./run.ts";
+
+const ROOT = new URL("../../", import.meta.url);
+
+/**
+ * The generated module that holds the bundle.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { WEB_PREPROCESS_OUTPUT } from "./build_web.ts";
+ * assertStringIncludes(WEB_PREPROCESS_OUTPUT.pathname, "lib/export/web_preprocess_js.ts");
+ * ```
+ */
+export const WEB_PREPROCESS_OUTPUT: URL = new URL(
+  "../export/web_preprocess_js.ts",
+  import.meta.url,
+);
+
+const HELP = `Usage: deno task build:web [--check]
+
+Bundles lib/image/normalize.ts (the digit normalisation the server uses)
+for the browser with "deno bundle" and writes it into
+lib/export/web_preprocess_js.ts, which "deno task export --format web"
+copies into the static page as preprocess.js.
+
+Options:
+  --check      compare with the committed module instead of writing (exit 1
+               when they differ)
+  -h, --help   show this help
+`;
+
+/**
+ * Bundles `normalizeImage` for the browser: one ES module exporting only it,
+ * with no imports left. The entry is written to a temporary directory and
+ * imports `lib/image/normalize.ts` itself rather than `lib/image/mod.ts`:
+ * the folder's mod.ts also brings the file decoders, whose `node:buffer`
+ * and `node:zlib` imports esbuild keeps (it cannot prove them free of side
+ * effects) and a browser cannot load. Paths in the bundle's comments are
+ * relative to the project root, so the output is the same on every machine
+ * with the same Deno.
+ *
+ * @throws {DigitLabError} when `deno bundle` fails (its output is in the message)
+ *   or leaves an import in the bundle.
+ *
+ * @example
+ * ```ts
+ * import { assertStringIncludes } from "@std/assert";
+ * import { bundleWebPreprocess } from "./build_web.ts";
+ * const js = await bundleWebPreprocess();
+ * assertStringIncludes(js, "export {\n  normalizeImage\n};");
+ * ```
+ */
+export async function bundleWebPreprocess(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "digit-lab-web-" });
+  try {
+    const entry = join(dir, "entry.js");
+    const source = new URL("lib/image/normalize.ts", ROOT).href;
+    await Deno.writeTextFile(entry, `export { normalizeImage } from ${JSON.stringify(source)};\n`);
+    const out = join(dir, "preprocess.js");
+    const result = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--config",
+        new URL("deno.json", ROOT).pathname,
+        "--platform",
+        "browser",
+        "--format",
+        "esm",
+        "--output",
+        out,
+        entry,
+      ],
+      cwd: ROOT.pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!result.success) {
+      const text = new TextDecoder().decode(result.stderr).trim();
+      throw new DigitLabError(`deno bundle failed (exit ${result.code}): ${text}`);
+    }
+    const js = await Deno.readTextFile(out);
+    const imported = js.match(/^\s*import\b.*$/m);
+    if (imported) {
+      throw new DigitLabError(`the browser bundle still imports a module: ${imported[0].trim()}`);
+    }
+    return js;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The TypeScript module that embeds the bundle `js` as the string
+ * `WEB_PREPROCESS_JS`, one source line per array element (so a diff of a
+ * rebuild reads line by line), formatted as `deno fmt` leaves it.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertStringIncludes } from "@std/assert";
+ * import { renderPreprocessModule } from "./build_web.ts";
+ * const ts = renderPreprocessModule('var a = 1, b = "x";\nexport { a, b };\n');
+ * assertStringIncludes(ts, `  'var a = 1, b = "x";',\n  "export { a, b };",\n`); // as deno fmt quotes
+ * const url = `data:text/typescript,${encodeURIComponent(ts)}`;
+ * const { WEB_PREPROCESS_JS } = await import(url);
+ * assertEquals(WEB_PREPROCESS_JS, 'var a = 1, b = "x";\nexport { a, b };\n');
+ * ```
+ */
+export function renderPreprocessModule(js: string): string {
+  const lines = js.split("\n").map((line) => `  ${quote(line)},`).join("\n");
+  const bytes = new TextEncoder().encode(js).length;
+  return `// Generated by \`deno task build:web\` from lib/image/normalize.ts; do not edit.
+
+/**
+ * The project's digit normalisation (\`normalizeImage\` of
+ * \`lib/image/normalize.ts\` and everything it imports) bundled for the
+ * browser by \`deno bundle\`: one ES module of ${bytes} bytes, no imports,
+ * exporting \`normalizeImage\`. The \`web\` export writes it as
+ * \`preprocess.js\`, so the static page normalises a drawing exactly as the
+ * server does.
+ *
+ * @module
+ */
+
+/**
+ * The bundle's source text.
+ *
+ * @example
+ * \`\`\`ts
+ * import { assertEquals } from "@std/assert";
+ * import { WEB_PREPROCESS_JS } from "./web_preprocess_js.ts";
+ * const url = \`data:text/javascript,\${encodeURIComponent(WEB_PREPROCESS_JS)}\`;
+ * const { normalizeImage } = await import(url);
+ * const data = new Float32Array(60 * 60).fill(1); // white paper
+ * for (let y = 10; y < 50; y++) data.fill(0, y * 60 + 28, y * 60 + 33); // a dark bar: a 1
+ * const digit = normalizeImage({ width: 60, height: 60, data });
+ * assertEquals([digit.inkFound, digit.pixels.length], [true, 784]);
+ * \`\`\`
+ */
+export const WEB_PREPROCESS_JS: string = [
+${lines}
+].join("\\n");
+`;
+}
+
+/**
+ * A string literal as `deno fmt` writes it: in double quotes, unless the
+ * text holds more double quotes than single ones (fewer escapes then).
+ */
+function quote(text: string): string {
+  const json = JSON.stringify(text);
+  const doubles = text.split('"').length, singles = text.split("'").length;
+  if (doubles <= singles) return json;
+  return `'${json.slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'")}'`;
+}
+
+/**
+ * Runs the build command with the given arguments and returns the exit code.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { main } from "./build_web.ts";
+ * assertEquals(await main(["--help"]), 0); // prints the usage
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const flags = parseFlags(args, { boolean: ["check"], positional: false });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const text = renderPreprocessModule(await bundleWebPreprocess());
+  const path = WEB_PREPROCESS_OUTPUT.pathname;
+  if (flags.check) {
+    const committed = await Deno.readTextFile(path).catch(() => "");
+    if (committed !== text) {
+      console.error(`${path} differs from a fresh bundle; run deno task build:web`);
+      return 1;
+    }
+    console.log(`${path} matches a fresh bundle`);
+    return 0;
+  }
+  // Write next to the target and rename, so a failed write leaves the old module.
+  const tmp = `${path}.tmp`;
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+  console.log(`wrote ${path} (${text.length} characters)`);
+  return 0;
+}
+
+if (import.meta.main) await runCli(main);
