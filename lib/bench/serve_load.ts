@@ -22,7 +22,7 @@ import { type Classify, decodeImage, encodePng, pngChunk, readDigit } from "../i
 import { drawDigit, inkToGray } from "../image/synth/mod.ts";
 import { setupBackend } from "../kernels/mod.ts";
 import { loadModel } from "../model/mod.ts";
-import { createClassifier } from "../eval/mod.ts";
+import { readingClassifier } from "../eval/mod.ts";
 import { percentile } from "./timing.ts";
 
 /** Options of {@linkcode serveLoad}. */
@@ -149,12 +149,18 @@ interface ServerProcess {
   url: string;
   child: Deno.ChildProcess;
   stderr: Promise<string>;
+  /** The server's own corrections store, removed with the server. */
+  feedbackDir: string;
 }
 
 async function startServeProcess(modelDir: string): Promise<ServerProcess> {
+  // A store of its own: a load test must not touch the user's data/feedback/.
+  const feedbackDir = await Deno.makeTempDir({ prefix: "digit-lab-serve-load-" });
   const args = [
     "run",
     "--allow-read",
+    // the server opens a corrections store, as `deno task serve` does
+    "--allow-write",
     "--allow-env",
     "--allow-ffi",
     "--allow-net=127.0.0.1",
@@ -163,6 +169,8 @@ async function startServeProcess(modelDir: string): Promise<ServerProcess> {
     modelDir,
     "--port",
     "0",
+    "--feedback",
+    feedbackDir,
   ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -188,7 +196,7 @@ async function startServeProcess(modelDir: string): Promise<ServerProcess> {
       (async () => {
         while (!(await lines.read()).done) { /* discard */ }
       })().catch(() => {});
-      return { url, child, stderr };
+      return { url, child, stderr, feedbackDir };
     }
   }
 }
@@ -266,6 +274,7 @@ export async function serveLoad(options: ServeLoadOptions = {}): Promise<ServeLo
   } finally {
     server.child.kill("SIGTERM");
     await server.child.status;
+    await Deno.remove(server.feedbackDir, { recursive: true }).catch(() => {});
   }
   const stderr = await server.stderr;
   report.serverStderrLines = stderr.split("\n").filter((line) => line.trim() !== "").length;
@@ -290,7 +299,8 @@ async function measure(
   let expected: string[];
   let inProcessPerS: number;
   try {
-    const classify = createClassifier(model);
+    // The server reads with the model's calibration, as predict does.
+    const classify = await readingClassifier(model, modelDir);
     expected = await Promise.all(images.map((png) => readInProcess(classify, png)));
     let read = 0;
     const inStart = performance.now();

@@ -1,6 +1,8 @@
 /**
- * `deno task serve [--model DIR] [--port N] [--host HOST]`: serves a page
- * where you draw a digit (or a number) and see what the model reads, live.
+ * `deno task serve [--model DIR] [--port N] [--host HOST] [--feedback DIR]`:
+ * serves a page where you draw a digit (or a number) and see what the model
+ * reads, live, with the model's calibration (as `predict` reads), and where
+ * you correct a wrong reading into the corrections store.
  *
  * @module
  */
@@ -14,22 +16,35 @@ import {
   resolvePath,
 } from "../core/mod.ts";
 import { hasSavedModel, loadModel } from "../model/mod.ts";
-import { createBatchClassifier, createBatcher, startServer, type WebServer } from "../web/mod.ts";
+import { loadClassifierCalibration } from "../eval/mod.ts";
+import { CorrectionStore } from "../feedback/mod.ts";
+import {
+  createBatchClassifier,
+  createBatcher,
+  describeModel,
+  startServer,
+  type WebServer,
+} from "../web/mod.ts";
 import { intFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
 
-const HELP = `Usage: deno task serve [--model DIR] [--port N] [--host HOST]
+const HELP = `Usage: deno task serve [--model DIR] [--port N] [--host HOST] [--feedback DIR]
 
 Serves a page where you draw a digit (or, with its "Number" switch, a whole
-number) and see what the model reads as you draw: the digit, its confidence,
-all 10 probabilities and the 28x28 image the model saw.
+number) and see what the model reads as you draw: the digit, its confidence
+(calibrated when the model has a calibration.json, as predict reads), a
+status (ok, unsure, several digits), all 10 probabilities and the 28x28
+image the model saw. Under each reading, "wrong? it is a ..." records the
+right digit in the corrections store (see deno task corrections, finetune);
+the page shows how many it holds and which model reads.
 
 Options:
-  --model DIR   model directory (default data/models/default, the shipped
-                model, else data/models/latest, the last one trained)
-  --port N      port to listen on (default 8000; 0 picks a free port)
-  --host HOST   interface to listen on (default 127.0.0.1: this machine only)
-  -h, --help    show this help
+  --model DIR     model directory (default data/models/default, the shipped
+                  model, else data/models/latest, the last one trained)
+  --port N        port to listen on (default 8000; 0 picks a free port)
+  --host HOST     interface to listen on (default 127.0.0.1: this machine only)
+  --feedback DIR  the corrections store's directory (default data/feedback)
+  -h, --help      show this help
 
 Stop it with Ctrl+C.
 `;
@@ -93,7 +108,8 @@ export interface ServeOptions {
  * Runs the serve command until `options.signal` aborts, and returns the exit code.
  *
  * @throws {InvalidArgumentError} for a bad option, port or host.
- * @throws {ModelLoadError} when the model cannot be loaded.
+ * @throws {ModelLoadError} when the model or its calibration cannot be loaded.
+ * @throws {DataFormatError} when the corrections store cannot be opened.
  * @throws {DigitLabError} when the port cannot be listened on.
  *
  * @example
@@ -104,7 +120,10 @@ export interface ServeOptions {
  * ```
  */
 export async function main(args: string[], options: ServeOptions = {}): Promise<number> {
-  const flags = parseFlags(args, { string: ["model", "port", "host"], positional: false });
+  const flags = parseFlags(args, {
+    string: ["model", "port", "host", "feedback"],
+    positional: false,
+  });
   if (flags.help) {
     console.log(HELP);
     return 0;
@@ -116,22 +135,42 @@ export async function main(args: string[], options: ServeOptions = {}): Promise<
   if (note) console.error(note);
   await setupBackend();
   const { model } = await loadModel(dir);
+  let store: CorrectionStore | undefined;
   try {
+    // The reading predict gives: the model's calibration.json, fitted for these weights.
+    const calibration = await loadClassifierCalibration(dir);
+    const info = await describeModel(dir);
+    store = CorrectionStore.open(
+      flags.feedback === undefined ? {} : { dir: resolvePath(flags.feedback) },
+    );
     let server: WebServer;
     try {
       // Concurrent requests share one model call: see web/batcher.ts.
-      const classify = createBatcher({ classifyBatch: createBatchClassifier(model) });
-      server = startServer({ classify, port, hostname, ...options });
+      const classify = createBatcher({ classifyBatch: createBatchClassifier(model, calibration) });
+      server = startServer({
+        classify,
+        port,
+        hostname,
+        model: info,
+        corrections: store,
+        maxCorrectionBytes: store.maxImageBytes,
+        ...options,
+      });
     } catch (e) {
       const reason = e instanceof Deno.errors.AddrInUse
         ? `port ${port} is already in use (try --port 0 for a free one)`
         : (e as Error).message;
       throw new DigitLabError(`cannot listen on ${hostname}:${port}: ${reason}`, { cause: e });
     }
-    console.log(`Digit Lab: draw a digit at ${server.url} (model ${dir}; Ctrl+C to stop)`);
+    console.log(
+      `Digit Lab: draw a digit at ${server.url} (model ${info.summary}; corrections in ` +
+        `${store.path}; Ctrl+C to stop)`,
+    );
     await server.finished;
     return 0;
   } finally {
+    // After `finished`: every request, and so every correction, is done.
+    store?.close();
     model.dispose();
   }
 }

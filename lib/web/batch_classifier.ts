@@ -1,7 +1,8 @@
 /**
  * A trained model as a batch classifier (the `ClassifyBatch` of
  * `batcher.ts`): many 28x28 inputs in one model call, for the server's
- * micro-batching.
+ * micro-batching, as trained or with the model's calibration (the
+ * temperature and digit check of `calibration.json`, as `predict` reads).
  *
  * @module
  */
@@ -9,22 +10,100 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { compileInference } from "../model/mod.ts";
+import {
+  type ClassifierCalibration,
+  digitCheckInputs,
+  digitProbability,
+  headFeatures,
+  headLogits,
+  softmaxAt,
+  splitHead,
+} from "../eval/mod.ts";
+
+/** The size of one input and a check that every input has it, naming the first that does not. */
+function inputChecker(
+  model: tf.LayersModel,
+): { size: number; check: (xs: Float32Array[]) => void } {
+  const [, rows, cols, channels] = model.inputs[0].shape as number[];
+  const size = rows * cols * channels;
+  return {
+    size,
+    check: (inputs) =>
+      inputs.forEach((pixels, i) => {
+        if (pixels.length !== size) {
+          throw new InvalidArgumentError(
+            `the model takes ${rows}x${cols}x${channels} = ${size} values, got ${pixels.length} ` +
+              `(input ${i})`,
+          );
+        }
+      }),
+  };
+}
+
+function concat(inputs: Float32Array[], size: number): Float32Array {
+  const flat = new Float32Array(inputs.length * size);
+  inputs.forEach((pixels, i) => flat.set(pixels, i * size));
+  return flat;
+}
+
+/**
+ * The calibrated batch: one forward pass to the penultimate features for
+ * all inputs, then per row exactly what `createCalibratedClassifier` does
+ * for one image (logits, softmax at the temperature, times P(a digit)).
+ */
+function calibratedBatch(
+  model: tf.LayersModel,
+  calibration: ClassifierCalibration,
+): (inputs: Float32Array[]) => Float32Array[] {
+  const { temperature, digitCheck } = calibration;
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new InvalidArgumentError(`temperature must be a positive number, got ${temperature}`);
+  }
+  const head = splitHead(model);
+  if (digitCheck !== undefined && digitCheck.weights.length !== head.dim + 2) {
+    throw new InvalidArgumentError(
+      `the digit check takes ${digitCheck.weights.length} inputs, the model gives ${head.dim} ` +
+        "features and 2 logit summaries",
+    );
+  }
+  const prior = calibration.digitPriorLogOdds ?? 0;
+  const { size, check } = inputChecker(model);
+  return (inputs) => {
+    check(inputs);
+    if (inputs.length === 0) return [];
+    const features = headFeatures(head, concat(inputs, size), inputs.length);
+    return inputs.map((_, i) => {
+      const f = features.subarray(i * head.dim, (i + 1) * head.dim);
+      const logits = headLogits(head, f);
+      const p = softmaxAt(logits, temperature);
+      const digit = digitCheck === undefined
+        ? 1
+        : digitProbability(digitCheck, digitCheckInputs(f, logits), prior);
+      return Float32Array.from(p, (v) => v * digit);
+    });
+  };
+}
 
 /**
  * Wraps a model taking 28x28x1 inputs into a synchronous batch classifier:
- * `n` inputs run as one `[n, 28, 28, 1]` tensor through the same compiled
- * chain as `createClassifier`, and row `i` comes back for input `i`. Each
- * image's probabilities are the same to the bit as the one-image
- * classifier's (no op mixes the images of a batch), so an answer does not
- * depend on which requests shared its batch. No tensor outlives the call.
+ * `n` inputs run as one `[n, 28, 28, 1]` tensor, and row `i` comes back for
+ * input `i`. Without `calibration` the rows are the model's probabilities
+ * through the same compiled chain as `createClassifier`; with it (see
+ * `loadClassifierCalibration`) they are what `createCalibratedClassifier`
+ * answers, the reading `predict` gives. Either way each image's row is the
+ * same to the bit as the one-image classifier's (no op mixes the images of
+ * a batch), so an answer does not depend on which requests shared its
+ * batch. No tensor outlives the call.
  *
- * @throws {InvalidArgumentError} (when called) if an input has the wrong
- *   length, naming it, before any tensor is made.
+ * @throws {InvalidArgumentError} for a calibration that does not fit the
+ *   model (a temperature that is not positive, a digit check of another
+ *   size, a model not ending in a dense softmax); (when called) if an input
+ *   has the wrong length, naming it, before any tensor is made.
  *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { assertEquals } from "@std/assert";
+ * import { assertAlmostEquals, assertEquals } from "@std/assert";
  * import { createBatchClassifier } from "./batch_classifier.ts";
  * import { setupBackend } from "../kernels/mod.ts";
  * await setupBackend();
@@ -36,27 +115,26 @@ import { compileInference } from "../model/mod.ts";
  * });
  * const rows = createBatchClassifier(model)([new Float32Array(784), new Float32Array(784)]);
  * assertEquals(rows.map((r) => r.length), [10, 10]);
+ * // A calibration whose digit check says "no digit" at log-odds -3 for every image:
+ * const dim = 784 + 2;
+ * const digitCheck = { mean: Array(dim).fill(0), scale: Array(dim).fill(1), weights: Array(dim).fill(0), bias: -3 };
+ * const [row] = createBatchClassifier(model, { temperature: 1, digitCheck })([new Float32Array(784)]);
+ * assertAlmostEquals(row.reduce((a, b) => a + b, 0), 1 / (1 + Math.exp(3)), 1e-5);
  * model.dispose();
  * ```
  */
 export function createBatchClassifier(
   model: tf.LayersModel,
+  calibration?: ClassifierCalibration,
 ): (inputs: Float32Array[]) => Float32Array[] {
+  if (calibration !== undefined) return calibratedBatch(model, calibration);
+  const { size, check } = inputChecker(model);
   const [, rows, cols, channels] = model.inputs[0].shape as number[];
-  const size = rows * cols * channels;
   const infer = compileInference(model);
   return (inputs) => {
-    inputs.forEach((pixels, i) => {
-      if (pixels.length !== size) {
-        throw new InvalidArgumentError(
-          `the model takes ${rows}x${cols}x${channels} = ${size} values, got ${pixels.length} ` +
-            `(input ${i})`,
-        );
-      }
-    });
+    check(inputs);
     if (inputs.length === 0) return [];
-    const flat = new Float32Array(inputs.length * size);
-    inputs.forEach((pixels, i) => flat.set(pixels, i * size));
+    const flat = concat(inputs, size);
     const out = tf.tidy(() => {
       const x = tf.tensor4d(flat, [inputs.length, rows, cols, channels]);
       return infer(x).dataSync() as Float32Array;

@@ -1,10 +1,14 @@
 /**
  * The HTTP routes of the drawing page: `GET /` serves the page, `POST
  * /api/predict` reads the digit (or with `?multi=1` the number) in the
- * posted image. Errors come back as JSON `{ error }` with a status that
- * names the kind of problem: 400 bad image, query or unreadable body, 404
- * unknown path, 405 wrong method, 408 body too slow, 413 body too large, 500
- * a failing model. Every response carries `X-Content-Type-Options: nosniff`.
+ * posted image, `POST /api/corrections?label=D[&multi=1&digit=I]` records
+ * that the posted image's reading (or its digit `I`) is the digit `D`, and
+ * `GET /api/info` says which model reads and how many corrections the store
+ * holds. Errors come back as JSON `{ error }` with a status that names the
+ * kind of problem: 400 bad image, query or unreadable body, 404 unknown
+ * path, 405 wrong method, 408 body too slow, 413 body too large, 500 a
+ * failing model, 503 no store or a store that cannot write. Every response
+ * carries `X-Content-Type-Options: nosniff`.
  *
  * @module
  */
@@ -12,6 +16,13 @@
 import { ImageError, InvalidArgumentError } from "../core/mod.ts";
 import type { Classify } from "../image/mod.ts";
 import { readDigitUpload, readNumberUpload } from "./api.ts";
+import {
+  CorrectionNotStoredError,
+  type CorrectionSink,
+  parseCorrectionQuery,
+  recordUploadCorrection,
+} from "./corrections.ts";
+import type { ModelInfo } from "./model_info.ts";
 import { readPage } from "./page.ts";
 
 /**
@@ -41,6 +52,20 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 /**
+ * Largest image `POST /api/corrections` accepts by default (5 MiB, the
+ * corrections store's own limit per image): a larger body is refused with
+ * a 413 before it is read whole.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { DEFAULT_MAX_CORRECTION_BYTES } from "./handler.ts";
+ * assertEquals(DEFAULT_MAX_CORRECTION_BYTES, 5 * 1024 * 1024);
+ * ```
+ */
+export const DEFAULT_MAX_CORRECTION_BYTES = 5 * 1024 * 1024;
+
+/**
  * Options of {@link createHandler}.
  */
 export interface HandlerOptions {
@@ -50,6 +75,18 @@ export interface HandlerOptions {
   maxBodyBytes?: number;
   /** Longest wait for the whole request body, in ms. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
   bodyTimeoutMs?: number;
+  /** The model `classify` reads with, for `GET /api/info` and the corrections' model id. */
+  model?: ModelInfo;
+  /**
+   * Where `POST /api/corrections` records corrections (a `CorrectionStore`);
+   * needs `model`. Without it, that route answers 503.
+   */
+  corrections?: CorrectionSink;
+  /**
+   * Largest correction body in bytes (the smaller of this and `maxBodyBytes`
+   * applies). Default {@link DEFAULT_MAX_CORRECTION_BYTES}.
+   */
+  maxCorrectionBytes?: number;
 }
 
 /** A request handler, as `Deno.serve` takes it. */
@@ -171,17 +208,108 @@ function parseMulti(value: string | null): boolean | undefined {
 interface BodyLimits {
   maxBodyBytes: number;
   bodyTimeoutMs: number;
+  maxCorrectionBytes: number;
 }
 
 function bodyLimits(options: HandlerOptions): BodyLimits {
-  const { maxBodyBytes = DEFAULT_MAX_BODY_BYTES, bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS } =
-    options;
+  const {
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+    maxCorrectionBytes = DEFAULT_MAX_CORRECTION_BYTES,
+  } = options;
   if (!(bodyTimeoutMs > 0 && bodyTimeoutMs < Infinity)) {
     throw new InvalidArgumentError(
       `bodyTimeoutMs must be a positive number of milliseconds, got ${bodyTimeoutMs}`,
     );
   }
-  return { maxBodyBytes, bodyTimeoutMs };
+  if (!(Number.isInteger(maxCorrectionBytes) && maxCorrectionBytes > 0)) {
+    throw new InvalidArgumentError(
+      `maxCorrectionBytes must be a positive integer, got ${maxCorrectionBytes}`,
+    );
+  }
+  if (options.corrections !== undefined && options.model === undefined) {
+    throw new InvalidArgumentError(
+      "recording corrections needs the model's identity: pass options.model with corrections",
+    );
+  }
+  return {
+    maxBodyBytes,
+    bodyTimeoutMs,
+    maxCorrectionBytes: Math.min(maxCorrectionBytes, maxBodyBytes),
+  };
+}
+
+/** One line on the server's stderr for a failure the client cannot fix. */
+function logFailure(request: Request, url: URL, status: number, error: string): void {
+  console.error(
+    `${request.method} ${url.pathname}${url.search}: ${status} ${error.replaceAll("\n", " ")}`,
+  );
+}
+
+async function correct(
+  request: Request,
+  url: URL,
+  options: HandlerOptions,
+  limits: BodyLimits,
+): Promise<Response> {
+  const { corrections: store, model } = options;
+  if (store === undefined || model === undefined) {
+    return jsonError(503, "this server records no corrections: it was started without a store");
+  }
+  let query;
+  try {
+    query = parseCorrectionQuery(url.searchParams);
+  } catch (e) {
+    return jsonError(400, (e as Error).message);
+  }
+  // The query is checked first: a bad label costs no upload.
+  const bytes = await readBody(request, limits.maxCorrectionBytes, limits.bodyTimeoutMs);
+  if (bytes instanceof BodyFailure) return jsonError(bytes.status, bytes.message);
+  try {
+    const recorded = await recordUploadCorrection(bytes, query, {
+      classify: options.classify,
+      store,
+      modelId: model.id,
+    });
+    return json(recorded, 201);
+  } catch (e) {
+    if (e instanceof ImageError || e instanceof InvalidArgumentError) {
+      return jsonError(400, e.message);
+    }
+    if (e instanceof CorrectionNotStoredError) {
+      logFailure(request, url, 503, e.message);
+      return jsonError(503, e.message);
+    }
+    const error = `the model failed: ${e instanceof Error ? e.message : String(e)}`;
+    logFailure(request, url, 500, error);
+    return jsonError(500, error);
+  }
+}
+
+function info(options: HandlerOptions): Response {
+  const store = options.corrections;
+  let count: number | null = null;
+  if (store !== undefined) {
+    try {
+      count = store.count();
+    } catch (e) {
+      return jsonError(503, `cannot count the corrections: ${(e as Error).message}`);
+    }
+  }
+  return json(
+    {
+      model: options.model ?? null,
+      corrections: store === undefined ? null : { count },
+    },
+    200,
+    { "cache-control": "no-store" },
+  );
+}
+
+function methodNotAllowed(request: Request, path: string, allow: string): Response {
+  return jsonError(405, `${request.method} ${path} is not allowed; use ${allow.split(",")[0]}`, {
+    allow,
+  });
 }
 
 async function predict(
@@ -206,7 +334,7 @@ async function predict(
     if (e instanceof ImageError) return jsonError(400, e.message);
     const error = `the model failed: ${e instanceof Error ? e.message : String(e)}`;
     // One line for the operator; the client gets the same words.
-    console.error(`POST ${url.pathname}${url.search}: 500 ${error.replaceAll("\n", " ")}`);
+    logFailure(request, url, 500, error);
     return jsonError(500, error);
   }
 }
@@ -215,7 +343,9 @@ async function predict(
  * Creates the request handler of the drawing page and its prediction API.
  * Serve it with `Deno.serve` (see `startServer`) or call it directly.
  *
- * @throws {InvalidArgumentError} when `bodyTimeoutMs` is not a positive, finite number.
+ * @throws {InvalidArgumentError} when `bodyTimeoutMs` is not a positive,
+ *   finite number, `maxCorrectionBytes` not a positive integer, or
+ *   `corrections` comes without `model`.
  *
  * @example
  * ```ts
@@ -255,12 +385,16 @@ export function createHandler(options: HandlerOptions): Handler {
       });
     }
     if (url.pathname === "/api/predict") {
-      if (request.method !== "POST") {
-        return jsonError(405, `${request.method} /api/predict is not allowed; use POST`, {
-          allow: "POST",
-        });
-      }
+      if (request.method !== "POST") return methodNotAllowed(request, url.pathname, "POST");
       return await predict(request, url, options, limits);
+    }
+    if (url.pathname === "/api/corrections") {
+      if (request.method !== "POST") return methodNotAllowed(request, url.pathname, "POST");
+      return await correct(request, url, options, limits);
+    }
+    if (url.pathname === "/api/info") {
+      if (request.method !== "GET") return methodNotAllowed(request, url.pathname, "GET");
+      return info(options);
     }
     return jsonError(404, `no such path: ${url.pathname}`);
   };

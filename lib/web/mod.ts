@@ -1,5 +1,6 @@
 /**
- * The draw-a-digit page: its HTML, the JSON API and the HTTP server.
+ * The draw-a-digit page: its HTML, the JSON API (readings, corrections,
+ * the model's description) and the HTTP server.
  *
  * May import: every layer up to `display/`.
  *
@@ -9,6 +10,8 @@
 export * from "./api.ts";
 export * from "./batch_classifier.ts";
 export * from "./batcher.ts";
+export * from "./corrections.ts";
 export * from "./handler.ts";
+export * from "./model_info.ts";
 export * from "./page.ts";
 export * from "./server.ts";

@@ -5,7 +5,9 @@
  */
 
 import type { Classify } from "../image/mod.ts";
+import type { CorrectionSink } from "./corrections.ts";
 import { createHandler, jsonError } from "./handler.ts";
+import type { ModelInfo } from "./model_info.ts";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -21,6 +23,12 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Longest wait for the whole request body, in ms (then 408). Default 10 s. */
   bodyTimeoutMs?: number;
+  /** The model `classify` reads with, for `GET /api/info` and the corrections. */
+  model?: ModelInfo;
+  /** Where `POST /api/corrections` records corrections; needs `model`. Default: none (503). */
+  corrections?: CorrectionSink;
+  /** Largest correction body in bytes. Default 5 MiB. */
+  maxCorrectionBytes?: number;
 }
 
 /** A running server. */
@@ -36,10 +44,14 @@ export interface WebServer {
 }
 
 /**
- * Starts serving the drawing page (`GET /`) and the prediction API (`POST
- * /api/predict`) with `classify` as the model.
+ * Starts serving the drawing page (`GET /`), the prediction API (`POST
+ * /api/predict`) with `classify` as the model, and with a store the
+ * corrections (`POST /api/corrections`, `GET /api/info`). The caller closes
+ * the store after `finished`: every correction is written (or refused)
+ * before its request is answered, and `finished` waits for open requests.
  *
- * @throws {InvalidArgumentError} for a bad `bodyTimeoutMs`.
+ * @throws {InvalidArgumentError} for a bad `bodyTimeoutMs` or
+ *   `maxCorrectionBytes`, or `corrections` without `model`.
  *
  * @example
  * ```ts
@@ -58,6 +70,9 @@ export function startServer(options: ServerOptions): WebServer {
     classify: options.classify,
     maxBodyBytes: options.maxBodyBytes,
     bodyTimeoutMs: options.bodyTimeoutMs,
+    model: options.model,
+    corrections: options.corrections,
+    maxCorrectionBytes: options.maxCorrectionBytes,
   });
   const server = Deno.serve({
     port: options.port ?? 8000,

@@ -8,7 +8,7 @@ import {
 } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main } from "../../lib/cli/predict.ts";
-import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
+import { ImageError, InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import { readMetrics } from "../../lib/model/save_load.ts";
 import { dataPath } from "../../lib/core/paths.ts";
 import type { FileReading } from "../../lib/eval/read_file.ts";
@@ -16,6 +16,11 @@ import { captureLog } from "../_helpers/cli.ts";
 import { createRng } from "../../lib/core/random.ts";
 import { encodePng } from "../../lib/image/encode.ts";
 import { makeNonDigits, renderLetter } from "../../lib/image/synth/non_digits.ts";
+import { CorrectionStore } from "../../lib/feedback/store.ts";
+import { modelIdOf } from "../../lib/feedback/model_id.ts";
+import { decodeImage } from "../../lib/image/decode.ts";
+import { readDigit } from "../../lib/image/read.ts";
+import { loadReadingModel } from "../../lib/cli/reading_model.ts";
 
 const EXAMPLES = dataPath("examples");
 
@@ -193,5 +198,120 @@ Deno.test("predict: a capital A in a font is not read as a sure 4", async () => 
     assertEquals([r.status, r.alternatives.length], ["unsure", 3]);
   } finally {
     await Deno.remove(file);
+  }
+});
+
+/** The corrections in a store directory, with their images. */
+function storedIn(dir: string) {
+  const store = CorrectionStore.open({ dir });
+  try {
+    return store.list({ includeImages: true });
+  } finally {
+    store.close();
+  }
+}
+
+Deno.test("predict --correct: records the digit read wrong, as the model saw it", async () => {
+  await setupBackend();
+  const dir = await Deno.makeTempDir({ prefix: "predict_correct_" });
+  const file = `${EXAMPLES}/drawn_3.png`;
+  try {
+    const before = tf.memory().numTensors;
+    let code = -1;
+    const { out } = await captureBoth(async () => {
+      code = await main(["--feedback-dir", dir, "--correct", "8", file]);
+    });
+    assertEquals(tf.memory().numTensors, before);
+    assertEquals(code, 0);
+    assertMatch(out, /drawn_3\.png │\s+3 │/); // the reading, as predict prints it
+    assertEquals(out.split("\n").at(-1), "recorded correction #1: 3 → 8");
+    const [c] = storedIn(dir);
+    assertEquals(
+      [c.fileName, c.reading, c.label, c.origin, c.modelId],
+      ["drawn_3.png", "3", 8, "cli", await modelIdOf(dataPath("models", "default"))],
+    );
+    assertEquals(c.imageBytes, await Deno.readFile(file));
+    // The 28x28 and confidence stored are the shipped model's reading of the file.
+    const { model, classify } = await loadReadingModel(undefined);
+    const r = await readDigit(await decodeImage(c.imageBytes), classify);
+    model.dispose();
+    assertEquals(c.pixels, r.input);
+    assertEquals(c.confidence, Math.max(...r.probabilities!));
+    // Read right already: nothing recorded, said so.
+    const same = await captureLog(() => main(["--feedback-dir", dir, "--correct", "3", file]));
+    assertEquals(same.split("\n").at(-1), `nothing recorded: ${file} already reads 3`);
+    assertEquals(storedIn(dir).length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predict --multi --correct: one label per digit; a count that differs is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_correct_" });
+  const file = `${EXAMPLES}/number_2024.png`;
+  try {
+    const out = await captureLog(() =>
+      main(["--feedback-dir", dir, "--multi", "--correct", "7029", file])
+    );
+    assertEquals(out.split("\n").slice(-2), [
+      "recorded correction #1: 2 → 7",
+      "recorded correction #2: 4 → 9",
+    ]);
+    assertEquals(storedIn(dir).map((c) => [c.reading, c.label]), [["2", 7], ["4", 9]]);
+    await assertRejects(
+      () => captureLog(() => main(["--feedback-dir", dir, "--multi", "--correct", "202", file])),
+      InvalidArgumentError,
+      `--correct 202 has 3 digits but ${file} reads as 4 digits ("2024")`,
+    );
+    await assertRejects(
+      () => captureLog(() => main(["--feedback-dir", dir, "--correct", "2", file])),
+      ImageError,
+      "holds 4 digits side by side: correct them one per digit with --multi",
+    );
+    assertEquals(storedIn(dir).length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predict --json --correct: stdout stays one JSON reading, the record goes to stderr", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_correct_" });
+  try {
+    const { out, err } = await captureBoth(() =>
+      main(["--json", "--feedback-dir", dir, "--correct", "1", `${EXAMPLES}/scan_7.png`])
+    );
+    const r: FileReading = JSON.parse(out);
+    assertEquals([r.digit, err], [7, ["recorded correction #1: 7 → 1"]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predict --correct and --review: usage errors, before anything is read or written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "predict_correct_" });
+  const scan = `${EXAMPLES}/scan_7.png`;
+  const cases: [string[], string][] = [
+    [["--correct", "x", scan], '--correct must be the right digit 0-9, got "x"'],
+    [["--correct", "12", scan], "--correct 12 is several digits: add --multi"],
+    [["--correct", "1", scan, scan], `--correct takes one image file, got "${scan}", "${scan}"`],
+    [
+      ["--correct", "1", EXAMPLES],
+      `--correct takes one image file, got "${EXAMPLES}" (a directory)`,
+    ],
+    [["--feedback-dir", dir, scan], "--feedback-dir is for --correct and --review"],
+    [["--review", "--json", scan], "--review asks for each file's digit: it goes without --json"],
+    [["--review", "--correct", "1", scan], "it goes without --correct"],
+  ];
+  try {
+    for (const [args, message] of cases) {
+      await assertRejects(
+        () => main(["--feedback-dir", dir, ...args]),
+        InvalidArgumentError,
+        message,
+      );
+    }
+    assertEquals([...Deno.readDirSync(dir)], []); // not even the store was created
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

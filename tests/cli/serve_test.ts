@@ -10,7 +10,14 @@ import {
 import { join } from "@std/path";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { chooseModelDir, main } from "../../lib/cli/serve.ts";
-import { DigitLabError, InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
+import {
+  DataFormatError,
+  DigitLabError,
+  InvalidArgumentError,
+  ModelLoadError,
+} from "../../lib/core/errors.ts";
+import { CorrectionStore } from "../../lib/feedback/store.ts";
+import { modelIdOf } from "../../lib/feedback/model_id.ts";
 import { encodePng } from "../../lib/image/encode.ts";
 import { drawDigit, inkToGray } from "../../lib/image/synth/scenes.ts";
 import { saveModel } from "../../lib/model/save_load.ts";
@@ -59,7 +66,8 @@ Deno.test("serve: serves the page and the model from --model until aborted", asy
   try {
     await saveFixedModel(join(root, "m"));
     const before = tf.memory().numTensors;
-    const { url, done } = serve(["--model", join(root, "m"), "--port", "0"], stop.signal);
+    const args = ["--model", join(root, "m"), "--port", "0", "--feedback", join(root, "fb")];
+    const { url, done } = serve(args, stop.signal);
     const base = await url;
     assert(base.startsWith("http://127.0.0.1:"), base);
     const page = await fetch(base);
@@ -70,9 +78,28 @@ Deno.test("serve: serves the page and the model from --model until aborted", asy
     const body = await res.json();
     assertEquals([res.status, body.digit, body.top3[1].digit], [200, 4, 9]);
     body.probabilities.forEach((p: number, i: number) => assertAlmostEquals(p, ANSWER[i], 1e-6));
+    assertEquals([body.status, body.hint], ["ok", null]);
+
+    // the model's identity and the store's count, then a correction through the page's API
+    const id = await modelIdOf(join(root, "m"));
+    const info = await (await fetch(base + "api/info")).json();
+    assertEquals([info.model.id, info.model.dir, info.corrections.count], [id, join(root, "m"), 0]);
+    const fix = await fetch(base + "api/corrections?label=5", {
+      method: "POST",
+      body: png.slice(),
+    });
+    assertEquals([fix.status, (await fix.json()).message], [201, "recorded correction #1: 4 → 5"]);
     stop.abort();
     assertEquals(await done, 0);
     assertEquals(tf.memory().numTensors, before);
+    // the store was closed whole: another process (here a new handle) reads the row
+    const store = CorrectionStore.open({ dir: join(root, "fb") });
+    try {
+      const [row] = store.list();
+      assertEquals([store.count(), row.label, row.reading, row.modelId], [1, 5, "4", id]);
+    } finally {
+      store.close();
+    }
   } finally {
     stop.abort();
     await Deno.remove(root, { recursive: true });
@@ -87,7 +114,7 @@ Deno.test("serve: a port in use is an error naming it", async () => {
     const before = tf.memory().numTensors;
     const port = String(taken.addr.port);
     await assertRejects(
-      () => main(["--model", join(root, "m"), "--port", port]),
+      () => main(["--model", join(root, "m"), "--port", port, "--feedback", join(root, "fb")]),
       DigitLabError,
       `port ${port} is already in use`,
     );
@@ -98,12 +125,57 @@ Deno.test("serve: a port in use is an error naming it", async () => {
   }
 });
 
+Deno.test("serve: reads with the model's calibration.json, as predict does", async () => {
+  const root = await Deno.makeTempDir();
+  const stop = new AbortController();
+  try {
+    await saveFixedModel(join(root, "m"));
+    // temperature 2 only: p_i ∝ ANSWER_i^(1/2), so 4 and 9 come closer (0.550 and 0.450)
+    await Deno.writeTextFile(
+      join(root, "m", "calibration.json"),
+      JSON.stringify({ temperature: 2 }),
+    );
+    const args = ["--model", join(root, "m"), "--port", "0", "--feedback", join(root, "fb")];
+    const { url, done } = serve(args, stop.signal);
+    const base = await url;
+    const png = await encodePng(inkToGray(drawDigit(5, { size: 64 })));
+    const res = await fetch(base + "api/predict", { method: "POST", body: png.slice() });
+    const body = await res.json();
+    const [a, b] = [Math.sqrt(0.6), Math.sqrt(0.4)];
+    assertAlmostEquals(body.confidence, a / (a + b), 1e-5);
+    assertAlmostEquals(body.probabilities[9], b / (a + b), 1e-5);
+    stop.abort();
+    assertEquals(await done, 0);
+  } finally {
+    stop.abort();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("serve: a --feedback store that cannot be opened is an error naming it", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await saveFixedModel(join(root, "m"));
+    await Deno.writeTextFile(join(root, "file"), "not a directory");
+    const before = tf.memory().numTensors;
+    await assertRejects(
+      () => main(["--model", join(root, "m"), "--port", "0", "--feedback", join(root, "file")]),
+      DataFormatError,
+      join(root, "file"),
+    );
+    assertEquals(tf.memory().numTensors, before, "the model is disposed");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("serve: bad options are rejected naming them", async () => {
   await assertRejects(() => main(["--port", "70000"]), InvalidArgumentError, "--port");
   await assertRejects(() => main(["--port", "x"]), InvalidArgumentError, '"x"');
   await assertRejects(() => main(["--verbose"]), InvalidArgumentError, "--verbose");
   await assertRejects(() => main(["model"]), InvalidArgumentError, "model");
   await assertRejects(() => main(["--host="]), InvalidArgumentError, "--host");
+  await assertRejects(() => main(["--feedback"]), InvalidArgumentError, "--feedback");
   await assertRejects(() => main(["--model", "/nonexistent/m"]), ModelLoadError, "/nonexistent/m");
 });
 

@@ -28,6 +28,7 @@ Deno.test("readDigitUpload: reads a drawn 7 and returns the image the model saw"
   assertEquals(model.inputs.length, 1);
   assert(inkWidth(model.inputs[0]) >= 9);
   assertEquals([r.digit, r.confidence, r.probabilities, r.error], [7, 0.83, SEVEN, null]);
+  assertEquals([r.status, r.number, r.hint], ["ok", null, null]);
   assertEquals(r.top3.map((a) => a.digit), [7, 1, 2]);
   assertSamePixels(await fromDataUrl(r.input_png!), model.inputs[0]);
 });
@@ -49,6 +50,9 @@ Deno.test("readDigitUpload: a blank image is no digit and never reaches the mode
     top3: [],
     input_png: null,
     error: NO_DIGIT,
+    status: "no-digit",
+    number: null,
+    hint: null,
   });
   assertEquals(model.inputs.length, 0);
 });
@@ -65,7 +69,9 @@ Deno.test("readNumberUpload: reads digits left to right, each with its own input
   const blank = await encodePng({ width: 90, height: 30, data: new Float32Array(2700).fill(1) });
   assertEquals(await readNumberUpload(blank, model.classify), {
     number: null,
+    confidence: null,
     digits: [],
+    status: "no-digit",
     error: NO_DIGIT,
   });
 });
@@ -95,4 +101,38 @@ Deno.test("readDigitUpload/readNumberUpload: bad bytes and a bad model name the 
 Deno.test("inputPngDataUrl: round-trips 28x28 ink values", async () => {
   const pixels = Float32Array.from({ length: 784 }, (_, i) => (i % 29) / 28);
   assertSamePixels(await fromDataUrl(inputPngDataUrl(pixels)), pixels);
+});
+
+Deno.test("readDigitUpload: below 0.5 the reading is unsure, with its alternatives", async () => {
+  const doubtful = [0.02, 0.05, 0.03, 0.3, 0.01, 0.25, 0.01, 0.02, 0.21, 0.1];
+  const r = await readDigitUpload(await drawn(3), () => doubtful);
+  assertEquals([r.status, r.digit, r.confidence], ["unsure", 3, 0.3]);
+  assertEquals(r.top3.map((a) => a.digit), [3, 5, 8]);
+  // just at the threshold it is ok
+  const even = [0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0];
+  assertEquals((await readDigitUpload(await drawn(3), () => even)).status, "ok");
+});
+
+Deno.test("readDigitUpload: digits side by side are several-digits, with the number and a hint", async () => {
+  const model = widthClassifier();
+  const row = inkToGray(sideBySide([7, 1, 1].map((d) => drawDigit(d, { size: 80 }))));
+  const r = await readDigitUpload(await encodePng(row), model.classify);
+  assertEquals([r.status, r.number], ["several-digits", "711"]);
+  assertEquals(r.hint, '3 digits found side by side: switch on "Number" to read the number');
+  assert(r.digit !== null, "the image read as one digit is still given");
+  // one digit alone is not
+  assertEquals((await readDigitUpload(await drawn(7), model.classify)).status, "ok");
+});
+
+Deno.test("readNumberUpload: the number's confidence is its digits' product; below 0.5 unsure", async () => {
+  const model = widthClassifier();
+  const row = inkToGray(sideBySide([1, 7].map((d) => drawDigit(d, { size: 96 }))));
+  const png = await encodePng(row);
+  const r = await readNumberUpload(png, model.classify);
+  assertAlmostEquals(r.confidence!, 0.86 * 0.83, 1e-12);
+  assertEquals([r.status, r.digits.map((d) => d.status)], ["ok", ["ok", "ok"]]);
+  const third = [0.4, 0.3, 0.3, 0, 0, 0, 0, 0, 0, 0];
+  const u = await readNumberUpload(png, () => third);
+  assertEquals(u.status, "unsure");
+  assert(u.digits.every((d) => d.status === "unsure"));
 });

@@ -1,43 +1,11 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
-import type { Page } from "playwright-core";
 import { launchChromium } from "../_helpers/browser.ts";
 import { readPage } from "../../lib/web/page.ts";
 import { startServer } from "../../lib/web/server.ts";
 import { inkWidth, widthClassifier } from "./_stand_in.ts";
+import { draw, reading, until } from "./_page.ts";
 
 const SCREENSHOT = new URL("../screenshots/serve.png", import.meta.url).pathname;
-
-/** Draws a polyline on the canvas; points are fractions of its size. */
-async function draw(page: Page, points: [number, number][]) {
-  const box = (await page.locator("#pad").boundingBox())!;
-  const at = ([fx, fy]: [number, number]) => [box.x + fx * box.width, box.y + fy * box.height];
-  const [x0, y0] = at(points[0]);
-  await page.mouse.move(x0, y0);
-  await page.mouse.down();
-  for (const p of points.slice(1)) {
-    const [x, y] = at(p);
-    await page.mouse.move(x, y, { steps: 10 });
-  }
-  await page.mouse.up();
-}
-
-/**
- * Polls a page expression until it is truthy. (`page.waitForFunction` would
- * `eval`, which the page's Content-Security-Policy rightly forbids.)
- */
-async function until(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Waits until the last prediction is in and returns the big reading. */
-async function reading(page: Page): Promise<string> {
-  await page.locator('#result[aria-busy="false"]:not([data-predictions="0"])').waitFor();
-  return (await page.textContent("#digit"))!;
-}
 
 Deno.test("page: is one self-contained file that loads nothing from elsewhere", async () => {
   const html = await readPage();
@@ -66,6 +34,12 @@ Deno.test("page: drawing in a real browser shows the model's live reading", asyn
     await draw(page, [[0.28, 0.25], [0.72, 0.25], [0.45, 0.8]]);
     assertEquals(await reading(page), "7");
     assertEquals(await page.textContent("#confidence"), "83% confident");
+    // this server has no store: no correction buttons, and the page says so
+    assert(!(await page.locator("#correct").isVisible()));
+    assertEquals(
+      await page.textContent("#corrections-word"),
+      "corrections: this server does not record them",
+    );
     assert(inkWidth(model.inputs.at(-1)!) >= 9, "the model saw wide ink");
     const heights = await page.$$eval(
       ".bar",
