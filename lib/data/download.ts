@@ -9,9 +9,15 @@
  * it (`.<file>.part-<pid>-<n>`), so that a later run can tell one left by a
  * killed download from one still being written, and remove it.
  *
+ * A large file can instead be downloaded with `resume`: it is written to
+ * `<file>.part`, which is kept when the connection breaks, and the next run
+ * asks for the rest with an HTTP `Range` request (or starts over when the
+ * server answers with the whole file). EMNIST's 562 MB archive is fetched so.
+ *
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { DownloadError, InvalidArgumentError } from "../core/mod.ts";
 import { catalogEntry, type CatalogFile } from "./catalog.ts";
 
@@ -19,9 +25,9 @@ import { catalogEntry, type CatalogFile } from "./catalog.ts";
 export interface DownloadProgress {
   /** The URL being downloaded. */
   url: string;
-  /** Bytes received so far. */
+  /** Bytes of the file so far (a resumed download counts the part kept from before). */
   received: number;
-  /** Bytes announced by `Content-Length`, if any. */
+  /** Bytes of the whole file, from `Content-Length` (plus the kept part), if announced. */
   total: number | undefined;
 }
 
@@ -47,6 +53,12 @@ export interface DownloadFileOptions {
    * failed (default {@linkcode DEFAULT_IDLE_TIMEOUT_MS}).
    */
   idleTimeoutMs?: number;
+  /**
+   * Download into `<dest>.part` and keep it when the download breaks off, so
+   * that the next call (or the next mirror) asks only for the missing bytes
+   * (default false: a failed download leaves nothing).
+   */
+  resume?: boolean;
 }
 
 /**
@@ -85,6 +97,8 @@ export interface DownloadResult {
   bytes: number;
   /** The mirror that served the file, when downloaded. */
   url?: string;
+  /** Bytes of an earlier, broken-off download that were kept and not fetched again. */
+  resumedFrom?: number;
 }
 
 /**
@@ -105,12 +119,29 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Bytes hashed at a time: a 562 MB archive is hashed without being held in memory. */
+const HASH_CHUNK = 4 * 1024 * 1024;
+
+/** Lower-case hex SHA-256 of the file at `path`, read in chunks; undefined when there is none. */
 async function fileSha256(path: string): Promise<string | undefined> {
+  let file: Deno.FsFile;
   try {
-    return await sha256Hex(await Deno.readFile(path));
+    file = await Deno.open(path, { read: true });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
+  }
+  try {
+    const hash = createHash("sha256");
+    const buffer = new Uint8Array(HASH_CHUNK);
+    while (true) {
+      const n = await file.read(buffer);
+      if (n === null) break;
+      hash.update(buffer.subarray(0, n));
+    }
+    return hash.digest("hex");
+  } finally {
+    file.close();
   }
 }
 
@@ -151,10 +182,27 @@ async function within<T>(
   }
 }
 
+/**
+ * The first byte of a `Content-Range: bytes <first>-<last>/<size>` header,
+ * and the size (undefined when `*`); undefined when the header is malformed.
+ */
+function contentRange(header: string | null): { first: number; size?: number } | undefined {
+  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header?.trim() ?? "");
+  if (match === null) return undefined;
+  return { first: Number(match[1]), size: match[3] === "*" ? undefined : Number(match[3]) };
+}
+
+/**
+ * Fetches `url` into `file`. With `offset` > 0 the file already holds that
+ * many bytes of an earlier download: only the rest is asked for (HTTP
+ * `Range`) and appended; a server that sends the whole file instead (200)
+ * has the file emptied and rewritten. Returns the size of the file.
+ */
 async function fetchToFile(
   url: string,
   file: Deno.FsFile,
   options: DownloadFileOptions,
+  offset = 0,
 ): Promise<number> {
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const idleTimeout = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
@@ -162,7 +210,8 @@ async function fetchToFile(
   const abort = new AbortController();
   let response: Response;
   try {
-    const request = (options.fetch ?? fetch)(url, { signal: abort.signal });
+    const headers: HeadersInit = offset > 0 ? { range: `bytes=${offset}-` } : {};
+    const request = (options.fetch ?? fetch)(url, { signal: abort.signal, headers });
     response = await within(
       request,
       headersTimeout,
@@ -177,16 +226,38 @@ async function fetchToFile(
     if (e instanceof DownloadError) throw e;
     throw new DownloadError(`request to ${url} failed: ${message(e)}`, { cause: e });
   }
+  // 416 Range Not Satisfiable: the kept part is already as long as the file
+  // (or longer); its checksum decides whether it is the file.
+  if (offset > 0 && response.status === 416) {
+    await response.body?.cancel();
+    return offset;
+  }
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
     throw new DownloadError(`HTTP ${response.status} ${response.statusText} for ${url}`.trim());
+  }
+  let start = 0;
+  if (offset > 0 && response.status === 206) {
+    const range = contentRange(response.headers.get("content-range"));
+    if (range?.first !== offset) {
+      await response.body.cancel();
+      throw new DownloadError(
+        `${url} answered a request for bytes ${offset}- with Content-Range ` +
+          `${JSON.stringify(response.headers.get("content-range"))}`,
+      );
+    }
+    start = offset;
+  } else if (offset > 0) {
+    // The server ignored the Range header and sends the whole file: start over.
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
   }
   // With a Content-Encoding the header counts encoded bytes, not what we receive.
   const length = response.headers.has("content-encoding")
     ? NaN
     : Number(response.headers.get("content-length") ?? NaN);
-  const total = Number.isSafeInteger(length) ? length : undefined;
-  let received = 0;
+  const total = Number.isSafeInteger(length) ? start + length : undefined;
+  let received = start;
   const reader = response.body.getReader();
   try {
     while (true) {
@@ -219,7 +290,8 @@ async function fetchToFile(
   }
   if (total !== undefined && received !== total) {
     throw new DownloadError(
-      `truncated download of ${url}: Content-Length is ${total} bytes, received ${received}`,
+      `truncated download of ${url}: Content-Length is ${total - start} bytes, received ` +
+        `${received - start}`,
     );
   }
   return received;
@@ -341,6 +413,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
   if (await fileSha256(dest) === expected) {
     return { dest, status: "skipped", bytes: (await Deno.stat(dest)).size };
   }
+  if (options.resume) return await downloadResuming(urls, dest, expected, options);
   const failures: DownloadError[] = [];
   for (const url of urls) {
     const tmp = `${dir}/${tempName(name)}`;
@@ -368,11 +441,96 @@ export async function downloadFile(options: DownloadFileOptions): Promise<Downlo
       failures.push(e);
     }
   }
-  throw new DownloadError(
+  throw allFailed(urls, dest, failures);
+}
+
+/** The error of a download for which every mirror failed. */
+function allFailed(urls: string[], dest: string, failures: DownloadError[]): DownloadError {
+  return new DownloadError(
     urls.length === 1 ? failures[0].message : `all ${urls.length} mirrors failed for ${dest}: ` +
       failures.map((f) => f.message).join("; "),
     { cause: failures.length === 1 ? failures[0] : new AggregateError(failures) },
   );
+}
+
+/**
+ * Where a resumable download of `dest` keeps its bytes until they are
+ * verified: `<dest>.part`.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { partPath } from "./download.ts";
+ * assertEquals(partPath("data/emnist/gzip.zip"), "data/emnist/gzip.zip.part");
+ * ```
+ */
+export function partPath(dest: string): string {
+  return `${dest}.part`;
+}
+
+/**
+ * `downloadFile` with `resume`: every mirror appends to `<dest>.part`, which
+ * is renamed to `dest` once its checksum is right and kept when a download
+ * breaks off. A part whose bytes turn out wrong once complete (the file
+ * changed on the server, or the part is corrupt) is emptied and fetched
+ * again from the start, once per mirror. An exclusive lock on the part keeps
+ * two runs from writing it at once.
+ */
+async function downloadResuming(
+  urls: string[],
+  dest: string,
+  expected: string,
+  options: DownloadFileOptions,
+): Promise<DownloadResult> {
+  const part = partPath(dest);
+  // Private (0600) until verified, like a temporary file; then ordinary data.
+  const file = await Deno.open(part, { read: true, write: true, create: true, mode: 0o600 });
+  let result: DownloadResult | undefined;
+  let discard = false;
+  const failures: DownloadError[] = [];
+  try {
+    if (!await file.tryLock(true)) {
+      throw new DownloadError(`another download of ${dest} is writing ${part}; wait for it to end`);
+    }
+    const kept = (await file.stat()).size;
+    for (const url of urls) {
+      try {
+        for (let fresh = false;; fresh = true) {
+          const offset = (await file.stat()).size;
+          await file.seek(offset, Deno.SeekMode.Start);
+          const bytes = await fetchToFile(url, file, options, offset);
+          const actual = await fileSha256(part);
+          if (actual === expected) {
+            result = { dest, status: "downloaded", bytes, url, resumedFrom: kept || undefined };
+            break;
+          }
+          await file.truncate(0);
+          // A resumed part that does not add up is fetched once more from the start.
+          if (offset === 0 || fresh) {
+            throw new DownloadError(
+              `checksum mismatch for ${url}: expected SHA-256 ${expected}, got ${actual}`,
+            );
+          }
+        }
+        break;
+      } catch (e) {
+        if (!(e instanceof DownloadError)) throw e;
+        failures.push(e);
+      }
+    }
+    discard = result === undefined && (await file.stat()).size === 0;
+  } finally {
+    file.close();
+  }
+  if (result === undefined) {
+    if (discard) await Deno.remove(part).catch(() => {});
+    throw failures.length === 0
+      ? new DownloadError(`no mirror served ${dest}`)
+      : allFailed(urls, dest, failures);
+  }
+  if (Deno.build.os !== "windows") await Deno.chmod(part, 0o644);
+  await Deno.rename(part, dest);
+  return result;
 }
 
 /** Why a download failed, in a few words, and whether the mirror was reached at all. */
@@ -387,8 +545,11 @@ export interface FailureReason {
 function briefly(error: Error, fromFetch: boolean): FailureReason {
   const text = error.message;
   const http = text.match(/^HTTP (\d{3}.*?) for /);
-  if (http) return { reason: `HTTP ${http[1]}`, unreachable: false };
+  if (http) return { reason: `HTTP ${http[1].trim()}`, unreachable: false };
   if (text.startsWith("checksum mismatch")) return { reason: "wrong SHA-256", unreachable: false };
+  if (text.startsWith("truncated download")) {
+    return { reason: "truncated download", unreachable: false };
+  }
   const silent = text.match(/^no response from .* (within .*)$/);
   if (silent) return { reason: `no response ${silent[1]}`, unreachable: true };
   if (!fromFetch) return { reason: text.replace(/ of \S+/, ""), unreachable: false };
@@ -432,8 +593,10 @@ export function failureReasons(error: unknown): FailureReason[] {
     } else if (!(e instanceof Error)) {
       found.set(String(e), { reason: String(e), unreachable: fromFetch });
     } else if (e.cause !== undefined) {
-      // Below a DownloadError, a cause is what fetch or the body stream threw.
-      visit(e.cause, fromFetch || !(e.cause instanceof DownloadError));
+      // Below a DownloadError, a cause is what fetch or the body stream threw (or the
+      // mirrors' DownloadErrors, gathered in an AggregateError).
+      const ours = e.cause instanceof DownloadError || e.cause instanceof AggregateError;
+      visit(e.cause, fromFetch || !ours);
     } else {
       const brief = briefly(e, fromFetch);
       found.set(brief.reason, brief);
@@ -506,6 +669,37 @@ export interface DatasetFileOutcome {
   url?: string;
   /** Why it failed, when it did. */
   error?: Error;
+  /**
+   * Bytes of an earlier broken-off download: not fetched again (when
+   * downloaded), or kept for the next run to resume (when failed).
+   */
+  kept?: number;
+}
+
+/**
+ * Files at least this large (64 MiB) are downloaded with `resume`: a
+ * broken-off download of EMNIST's 562 MB archive is kept and continued,
+ * while the 10 to 26 MB IDX files of MNIST and its kin are simply fetched
+ * again (seconds) and a failure leaves nothing behind.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { CATALOG, RESUME_MIN_BYTES } from "./mod.ts";
+ * assert(CATALOG["emnist"].files[0].bytes >= RESUME_MIN_BYTES);
+ * assert(CATALOG["fashion-mnist"].files.every((f) => f.bytes < RESUME_MIN_BYTES));
+ * ```
+ */
+export const RESUME_MIN_BYTES = 64 * 1024 * 1024;
+
+/** Size of the file at `path`, 0 when there is none. */
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return 0;
+    throw e;
+  }
 }
 
 /** Options for {@linkcode downloadDataset}. */
@@ -525,10 +719,13 @@ export interface DownloadDatasetOptions {
 }
 
 /**
- * Downloads the four files of catalog dataset `name` into `dir`, skipping
- * files that are already there with the right checksum. Every file is
- * attempted even when an earlier one fails. Directories this call made and
- * left empty (every download failed) are removed again.
+ * Downloads the files of catalog dataset `name` (four IDX files, or one
+ * archive) into `dir`, skipping files that are already there with the right
+ * checksum. Every file is attempted even when an earlier one fails. Files of
+ * {@linkcode RESUME_MIN_BYTES} or more are downloaded with `resume`: a
+ * broken-off download is kept as `<file>.part` and continued by the next
+ * call. Directories this call made and left empty (every download failed,
+ * nothing kept) are removed again.
  *
  * @returns One outcome per file, in catalog order.
  * @throws {InvalidArgumentError} for an unknown dataset name, or a `dir`
@@ -566,9 +763,11 @@ export async function downloadDataset(
   const outcomes: DatasetFileOutcome[] = [];
   for (const file of entry.files) {
     const dest = `${dir}/${file.name}`;
+    const resume = file.bytes >= RESUME_MIN_BYTES;
     let outcome: DatasetFileOutcome;
     try {
       const result = await downloadFile({
+        resume,
         urls: entry.mirrors.map((m) => m + file.name),
         dest,
         sha256: file.sha256,
@@ -577,10 +776,11 @@ export async function downloadDataset(
         idleTimeoutMs: options.idleTimeoutMs,
         onProgress: options.onProgress && ((p) => options.onProgress?.(file, p)),
       });
-      outcome = { file, dest, status: result.status, url: result.url };
+      outcome = { file, dest, status: result.status, url: result.url, kept: result.resumedFrom };
     } catch (e) {
       if (!(e instanceof DownloadError)) throw e;
-      outcome = { file, dest, status: "failed", error: e };
+      const kept = resume ? await sizeOf(partPath(dest)) : 0;
+      outcome = { file, dest, status: "failed", error: e, kept: kept || undefined };
     }
     outcomes.push(outcome);
     options.onFile?.(outcome);

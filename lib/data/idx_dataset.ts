@@ -50,6 +50,8 @@ export interface LoadIdxDatasetOptions {
    * (default {@link DEFAULT_IDX_MAX_BYTES}); checked before it is decompressed.
    */
   maxBytes?: number;
+  /** The datasets' `source` (default `idx:<dir>`). */
+  source?: string;
 }
 
 const FILES = {
@@ -79,13 +81,53 @@ async function findFile(dir: string, base: string): Promise<string | undefined> 
   return undefined;
 }
 
-function toDataset(
+/** Options of {@linkcode datasetFromIdx}. */
+export interface DatasetFromIdxOptions {
+  /** Names of the two files, for error messages. */
+  paths: { images: string; labels: string };
+  /** Number of classes: every label, less `labelOffset`, must be in [0, numClasses). */
+  numClasses: number;
+  /** The dataset's `source`. */
+  source: string;
+  /** Subtracted from every label: 1 for EMNIST letters, whose labels run 1..26 (default 0). */
+  labelOffset?: number;
+  /**
+   * Transpose every image (row r, column c becomes row c, column r): EMNIST
+   * stores its images so, relative to MNIST (default false).
+   */
+  transpose?: boolean;
+}
+
+/**
+ * A {@linkcode Dataset} from decoded IDX images (3-dimensional uint8) and
+ * labels (1-dimensional uint8): pixels scaled to [0, 1], each image
+ * transposed when asked, labels shifted down by `labelOffset`.
+ *
+ * @throws {DataFormatError} naming the file when images or labels have the
+ *   wrong type or shape, their counts differ, or a label is out of range.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals, assertThrows } from "@std/assert";
+ * import { datasetFromIdx } from "./idx_dataset.ts";
+ * import { DataFormatError } from "../core/errors.ts";
+ * // One 2x3 image whose top row is lit; its label 1 means class 0 here.
+ * const pixels = new Uint8Array([255, 255, 255, 0, 0, 0]);
+ * const images = { dtype: "uint8" as const, dims: [1, 2, 3], data: pixels };
+ * const labels = { dtype: "uint8" as const, dims: [1], data: new Uint8Array([1]) };
+ * const options = { paths: { images: "images", labels: "labels" }, numClasses: 2, source: "x" };
+ * const ds = datasetFromIdx(images, labels, { ...options, labelOffset: 1, transpose: true });
+ * // 3 rows of 2: the lit top row is now the left column.
+ * assertEquals([ds.rows, ds.cols, [...ds.images], [...ds.labels]], [3, 2, [1, 0, 1, 0, 1, 0], [0]]);
+ * assertThrows(() => datasetFromIdx(images, labels, { ...options, numClasses: 1 }), DataFormatError);
+ * ```
+ */
+export function datasetFromIdx(
   images: IdxArray,
   labels: IdxArray,
-  paths: { images: string; labels: string },
-  numClasses: number,
-  source: string,
+  options: DatasetFromIdxOptions,
 ): Dataset {
+  const { paths, numClasses, source, labelOffset = 0, transpose = false } = options;
   if (images.dtype !== "uint8" || images.dims.length !== 3) {
     throw new DataFormatError(
       `${paths.images} must hold 3-dimensional uint8 images, found ${images.dims.length}-dimensional ` +
@@ -98,30 +140,56 @@ function toDataset(
         `${labels.dtype} ${labels.dims.join("x")}`,
     );
   }
-  const [count, rows, cols] = images.dims;
+  const [count, fileRows, fileCols] = images.dims;
   if (labels.dims[0] !== count) {
     throw new DataFormatError(
       `${paths.images} has ${count} images but ${paths.labels} has ${labels.dims[0]} labels`,
     );
   }
   const labelData = labels.data as Uint8Array;
-  const bad = labelData.findIndex((l) => l >= numClasses);
+  const bad = labelData.findIndex((l) => l < labelOffset || l - labelOffset >= numClasses);
   if (bad >= 0) {
     throw new DataFormatError(
-      `label ${
-        labelData[bad]
-      } at index ${bad} of ${paths.labels} is not below ${numClasses} classes`,
+      labelOffset === 0
+        ? `label ${labelData[bad]} at index ${bad} of ${paths.labels} is not below ${numClasses} ` +
+          `classes`
+        : `label ${labelData[bad]} at index ${bad} of ${paths.labels} is not in ` +
+          `${labelOffset}..${labelOffset + numClasses - 1} (${numClasses} classes)`,
     );
   }
+  const pixels = images.data as Uint8Array;
   return {
-    images: normalizePixels(images.data as Uint8Array),
-    labels: new Uint8Array(labelData),
+    images: transpose
+      ? transposeNormalized(pixels, count, fileRows, fileCols)
+      : normalizePixels(pixels),
+    labels: labelData.map((l) => l - labelOffset),
     count,
-    rows,
-    cols,
+    rows: transpose ? fileCols : fileRows,
+    cols: transpose ? fileRows : fileCols,
     numClasses,
     source,
   };
+}
+
+/**
+ * `count` images of `rows` x `cols` bytes, each transposed (to `cols` x
+ * `rows`) and scaled to [0, 1] in one pass.
+ */
+function transposeNormalized(
+  pixels: Uint8Array,
+  count: number,
+  rows: number,
+  cols: number,
+): Float32Array {
+  const out = new Float32Array(pixels.length);
+  const px = rows * cols;
+  for (let i = 0; i < count; i++) {
+    const base = i * px;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) out[base + c * rows + r] = pixels[base + r * cols + c] / 255;
+    }
+  }
+  return out;
 }
 
 /**
@@ -167,15 +235,13 @@ export async function loadIdxDataset(
     throw new DataFormatError(`missing IDX files in ${dir}: ${missing.join(", ")}`);
   }
   const [trainImages, trainLabels, testImages, testLabels] = found as string[];
-  const source = `idx:${dir}`;
+  const source = options.source ?? `idx:${dir}`;
   const load = async (images: string, labels: string) =>
-    toDataset(
-      await readIdxFile(images, limit),
-      await readIdxFile(labels, limit),
-      { images, labels },
+    datasetFromIdx(await readIdxFile(images, limit), await readIdxFile(labels, limit), {
+      paths: { images, labels },
       numClasses,
       source,
-    );
+    });
   const train = await load(trainImages, trainLabels);
   const test = await load(testImages, testLabels);
   if (train.rows !== test.rows || train.cols !== test.cols) {

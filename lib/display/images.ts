@@ -8,6 +8,7 @@
 import type { Dataset } from "../data/mod.ts";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { encodePng, type GrayImage, resizeLongSide } from "../image/mod.ts";
+import { classLabel } from "./class_labels.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
 /**
@@ -21,6 +22,12 @@ export type ImageInput = Float32Array | GrayImage;
 export interface ShowImagesOptions {
   /** A caption per image; a dataset's labels by default. */
   labels?: readonly (string | number)[];
+  /**
+   * Names of a dataset's classes, in class order: a dataset's images are
+   * captioned with the name of their label (`"Trouser"`) instead of its
+   * number (default: the number, as for digits). Unused with `labels`.
+   */
+  classNames?: readonly string[];
   /** Images per row (default: up to 10). */
   cols?: number;
   /** Display size of each pixel in screen pixels (default 2). */
@@ -61,7 +68,11 @@ export function toGrayImage(image: ImageInput): GrayImage {
   return { width: side, height: side, data: image };
 }
 
-function datasetImages(ds: Dataset, limit: number): { images: GrayImage[]; labels: string[] } {
+function datasetImages(
+  ds: Dataset,
+  limit: number,
+  classNames: readonly string[] | undefined,
+): { images: GrayImage[]; labels: string[] } {
   const size = ds.rows * ds.cols;
   const n = Math.min(ds.count, limit);
   const images: GrayImage[] = [];
@@ -72,7 +83,7 @@ function datasetImages(ds: Dataset, limit: number): { images: GrayImage[]; label
       height: ds.rows,
       data: ds.images.subarray(i * size, (i + 1) * size),
     });
-    labels.push(String(ds.labels[i]));
+    labels.push(classLabel(ds.labels[i], classNames));
   }
   return { images, labels };
 }
@@ -191,8 +202,9 @@ export async function imageTag(
  *
  * With no images the bundle just says `(no images)`.
  *
- * @throws {InvalidArgumentError} when the labels do not match the images or
- *   an option is not a positive integer.
+ * @throws {InvalidArgumentError} when the labels do not match the images,
+ *   a shown image's label has no name in `classNames`, or an option is not
+ *   a positive integer.
  *
  * @example
  * ```ts
@@ -215,7 +227,7 @@ export async function imagesBundle(
   positiveInteger("maxSide", maxSide);
   const total = "count" in images ? images.count : images.length;
   const picked = "count" in images
-    ? datasetImages(images, limit)
+    ? datasetImages(images, limit, options.labels === undefined ? options.classNames : undefined)
     : { images: images.slice(0, limit).map(toGrayImage), labels: undefined };
   const shown = picked.images.map((img) =>
     Math.max(img.width, img.height) > maxSide ? resizeLongSide(img, maxSide) : img
@@ -261,8 +273,9 @@ export async function imagesBundle(
 }
 
 /**
- * Shows images in a grid with captions (a dataset's labels by default):
- * rich in a notebook, a one-line summary elsewhere.
+ * Shows images in a grid with captions (a dataset's labels by default, or
+ * the names of its classes with `classNames`): rich in a notebook, a
+ * one-line summary elsewhere.
  *
  * @example
  * ```ts
@@ -275,6 +288,9 @@ export async function imagesBundle(
  * const summary = "2 images (28x28), 1 row(s) of 2; captions: 5 0"; // the labels as captions
  * assertEquals((await imagesBundle(ds, { scale: 3 }))["text/plain"], summary);
  * await showImages(ds, { scale: 3 }); // a grid in a notebook; here the summary is printed
+ * const fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt"];
+ * const named = await imagesBundle(ds, { classNames: [...fashion, "Sneaker", "Bag", "Ankle boot"] });
+ * assertEquals(named["text/plain"], "2 images (28x28), 1 row(s) of 2; captions: Sandal T-shirt/top");
  * ```
  */
 export async function showImages(

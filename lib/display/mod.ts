@@ -10,6 +10,7 @@
  * @module
  */
 
+export * from "./class_labels.ts";
 export * from "./figure_svg.ts";
 export * from "./images.ts";
 export * from "./jupyter.ts";

@@ -7,6 +7,7 @@
  */
 
 import { type ClassMetrics, type EpochLog, InvalidArgumentError } from "../core/mod.ts";
+import { classLabel } from "./class_labels.ts";
 
 /**
  * A plotly figure as plain JSON.
@@ -74,7 +75,9 @@ export function trainingCurvesFigure(history: EpochLog[]): Figure {
  */
 export interface ConfusionMatrixFigureOptions {
   /** Class names, in class order (default `"0"`, `"1"`, ...). */
-  labels?: string[];
+  classNames?: readonly string[];
+  /** The same as `classNames` (its earlier name); `classNames` wins when both are given. */
+  labels?: readonly string[];
 }
 
 /**
@@ -89,9 +92,10 @@ export interface ConfusionMatrixFigureOptions {
  * import { assertEquals, assertThrows } from "@std/assert";
  * import { InvalidArgumentError } from "../core/mod.ts";
  * import { confusionMatrixFigure } from "./plotly_figures.ts";
- * const fig = confusionMatrixFigure([[5, 1], [0, 6]], { labels: ["cat", "dog"] });
+ * const fig = confusionMatrixFigure([[5, 1], [0, 6]], { classNames: ["Sandal", "Sneaker"] });
  * const annotations = fig.layout.annotations as { text: string }[];
  * assertEquals(annotations.map((a) => a.text), ["5", "1", "0", "6"]); // one per cell
+ * assertEquals(fig.data[0].y, ["Sandal", "Sneaker"]); // true classes, by name
  * assertThrows(() => confusionMatrixFigure([[1, 2]]), InvalidArgumentError, "square");
  * ```
  */
@@ -107,7 +111,7 @@ export function confusionMatrixFigure(
       );
     }
   });
-  const labels = options.labels ?? confusion.map((_, i) => String(i));
+  const labels = [...(options.classNames ?? options.labels ?? confusion.map((_, i) => String(i)))];
   if (labels.length !== n) {
     throw new InvalidArgumentError(
       `confusion matrix has ${n} classes but ${labels.length} labels were given: ${
@@ -145,7 +149,18 @@ export function confusionMatrixFigure(
 }
 
 /**
- * Grouped bars of precision, recall and F1 per class.
+ * Options of {@linkcode perClassFigure}.
+ */
+export interface PerClassFigureOptions {
+  /** Class names, in class order: the bars' categories (default `"0"`, `"1"`, ...). */
+  classNames?: readonly string[];
+}
+
+/**
+ * Grouped bars of precision, recall and F1 per class, each class named by
+ * `options.classNames` or by its number.
+ *
+ * @throws {InvalidArgumentError} when names are given and a class has none.
  *
  * @example
  * ```ts
@@ -157,10 +172,16 @@ export function confusionMatrixFigure(
  * ]);
  * assertEquals(fig.data.map((t) => t.name), ["precision", "recall", "F1"]);
  * assertEquals(fig.data[0].x, ["0", "1"]);
+ * const trousers = { label: 1, precision: 0.9, recall: 0.8, f1: 0.85, support: 100 };
+ * const named = perClassFigure([trousers], { classNames: ["T-shirt/top", "Trouser"] });
+ * assertEquals(named.data[0].x, ["Trouser"]);
  * ```
  */
-export function perClassFigure(perClass: ClassMetrics[]): Figure {
-  const x = perClass.map((c) => String(c.label));
+export function perClassFigure(
+  perClass: readonly ClassMetrics[],
+  options: PerClassFigureOptions = {},
+): Figure {
+  const x = perClass.map((c) => classLabel(c.label, options.classNames));
   const bars = (name: string, y: number[]) => ({ type: "bar", name, x, y });
   // Start the axis a little below the lowest score so that small differences show.
   const low = Math.min(1, ...perClass.flatMap((c) => [c.precision, c.recall, c.f1]));

@@ -20,6 +20,7 @@ import {
   resizeLongSide,
 } from "../image/mod.ts";
 import { type ImageInput, imageTag, toBase64, toGrayImage, upscale } from "./images.ts";
+import { textWidth } from "./svg_chart.ts";
 import { svgImageTag } from "./svg_image.ts";
 import { escapeHtml, type MediaBundle, showBundle } from "./jupyter.ts";
 
@@ -152,7 +153,9 @@ const BAR_ROW = 16;
  * HTML (an untrusted notebook drops `style`) still shows the lengths.
  */
 function probabilityBarsSvg(probs: number[], names: readonly string[], colors: string[]): string {
-  const left = 28;
+  // 28 px fit a digit; class names such as "Ankle boot" get their width (font size 11 is
+  // about 1.1 times the font size 10 that textWidth measures).
+  const left = Math.max(28, Math.ceil(Math.max(...names.map(textWidth)) * 1.1) + 10);
   const width = left + BAR_WIDTH + 52;
   const height = probs.length * BAR_ROW + 4;
   const rows = probs.map((p, i) => {

@@ -16,6 +16,7 @@ import {
   type EvaluationResult,
   type ModelMetrics,
 } from "../core/mod.ts";
+import { classLabel, classLabels } from "./class_labels.ts";
 import { barChartSvg, heatmapSvg, lineChartSvg } from "./svg_chart.ts";
 
 /** Accuracy, loss and size of one split, as evaluated after training. */
@@ -44,6 +45,11 @@ export interface ReportOptions {
   modelSummary?: string;
   /** Most confident mistakes to list (default 20). */
   mistakes?: number;
+  /**
+   * Names of the classes, in class order, for the confusion matrix, the
+   * per-class chart and tables and the mistakes (default: the class numbers).
+   */
+  classNames?: readonly string[];
 }
 
 const TRAIN_COLOR = "#1f77b4";
@@ -74,7 +80,8 @@ const VAL_COLOR = "#ff7f0e";
  * ```
  */
 export function renderReport(options: ReportOptions): string {
-  const { title, metrics: m, evaluation: ev, history, modelSummary } = options;
+  const { title, metrics: m, evaluation: ev, history, modelSummary, classNames } = options;
+  const name = (label: number) => classLabel(label, classNames);
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const mistakes = ev.worstMistakes.slice(0, options.mistakes ?? 20);
   const last = history.at(-1);
@@ -109,16 +116,18 @@ export function renderReport(options: ReportOptions): string {
       heatmapSvg({
         title: "Confusion matrix (test)",
         values: ev.confusion,
+        rowLabels: classLabels(ev.confusion.length, classNames),
+        columnLabels: classLabels(ev.confusion.length, classNames),
         xLabel: "predicted class",
         yLabel: "true class",
         cellSize: 40,
       })
     }</div>`,
-    `<h2>Per class</h2>${ev.perClass.length > 0 ? perClassChart(ev.perClass) : ""}`,
+    `<h2>Per class</h2>${ev.perClass.length > 0 ? perClassChart(ev.perClass, name) : ""}`,
     table(
       ["class", "precision", "recall", "F1", "support"],
       ev.perClass.map((c) => [
-        String(c.label),
+        name(c.label),
         c.precision.toFixed(4),
         c.recall.toFixed(4),
         c.f1.toFixed(4),
@@ -130,7 +139,7 @@ export function renderReport(options: ReportOptions): string {
       ["example", "true class", "predicted", "confidence"],
       mistakes.map((
         x,
-      ) => [String(x.index), String(x.label), String(x.predicted), pct(x.confidence)]),
+      ) => [String(x.index), name(x.label), name(x.predicted), pct(x.confidence)]),
     ),
     `<h2>Run</h2>`,
     table(["", ""], [
@@ -239,12 +248,12 @@ function trainingCurves(history: EpochLog[]): string {
   return `<div class="figure">${loss}${accuracy}</div>`;
 }
 
-function perClassChart(perClass: ClassMetrics[]): string {
+function perClassChart(perClass: ClassMetrics[], name: (label: number) => string): string {
   const scores = perClass.flatMap((c) => [c.precision, c.recall, c.f1]);
   return `<div class="figure">${
     barChartSvg({
       title: "Per-class precision, recall and F1 (test)",
-      categories: perClass.map((c) => String(c.label)),
+      categories: perClass.map((c) => name(c.label)),
       series: [
         { name: "precision", color: TRAIN_COLOR, values: perClass.map((c) => c.precision) },
         { name: "recall", color: VAL_COLOR, values: perClass.map((c) => c.recall) },

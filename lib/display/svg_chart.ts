@@ -223,9 +223,30 @@ function blue(t: number): string {
 }
 
 /**
+ * Rough width in pixels of `text` at font size 10 in a sans-serif font:
+ * about 6 px a Latin character, 10 px a CJK one (kana, kanji), whose glyphs
+ * are square. Enough to leave room for labels without measuring them.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { textWidth } from "./svg_chart.ts";
+ * assertEquals(textWidth("T-shirt/top"), 66);
+ * assertEquals(textWidth("お (o)"), 34);
+ * ```
+ */
+export function textWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 10 : 6;
+  return width;
+}
+
+/**
  * Renders a matrix as coloured cells (darker is larger) with each value
  * written in its cell and shown on hover, such as a confusion matrix with
- * true classes as rows and predicted classes as columns.
+ * true classes as rows and predicted classes as columns. Long labels (class
+ * names such as "T-shirt/top") widen the left margin, and column labels
+ * wider than a cell are turned 45° so that they do not run into each other.
  *
  * @throws {InvalidArgumentError} when the matrix is empty, ragged, larger
  *   than {@linkcode MAX_HEATMAP_SIDE} a side, holds a negative or non-finite
@@ -281,10 +302,15 @@ export function heatmapSvg(options: HeatmapOptions): string {
   if (!(cellSize >= 8)) {
     throw new InvalidArgumentError(`heatmap cellSize must be at least 8 pixels, got ${cellSize}`);
   }
-  const left = 64;
+  // 64 px fit the row labels of up to 5 characters beside the turned y label (at x = 12).
+  const left = Math.max(64, 30 + Math.max(...rowLabels.map(textWidth)));
   const top = 28;
+  const widest = Math.max(...columnLabels.map(textWidth));
+  const turned = widest > cellSize - 4;
+  // The band of column labels under the grid: one line, or the height of the longest turned one.
+  const band = turned ? Math.ceil(widest * Math.SQRT1_2) + 12 : 12;
   const width = left + cols * cellSize + 10;
-  const height = top + rows * cellSize + 44;
+  const height = top + rows * cellSize + band + 32;
   const max = Math.max(0, ...values.flat());
   const fontSize = Math.min(12, Math.max(7, Math.floor(cellSize / 3)));
   const parts: string[] = [
@@ -316,14 +342,17 @@ export function heatmapSvg(options: HeatmapOptions): string {
   });
   const bottom = top + rows * cellSize;
   columnLabels.forEach((label, j) => {
+    const x = left + (j + 0.5) * cellSize;
     parts.push(
-      `<text x="${left + (j + 0.5) * cellSize}" y="${bottom + 12}" text-anchor="middle">${
-        escapeHtml(label)
-      }</text>`,
+      turned
+        ? `<text x="${x}" y="${bottom + 10}" text-anchor="end" transform="rotate(-45 ${x} ${
+          bottom + 10
+        })">${escapeHtml(label)}</text>`
+        : `<text x="${x}" y="${bottom + 12}" text-anchor="middle">${escapeHtml(label)}</text>`,
     );
   });
   parts.push(
-    `<text x="${left + (cols * cellSize) / 2}" y="${bottom + 28}" text-anchor="middle">${
+    `<text x="${left + (cols * cellSize) / 2}" y="${bottom + band + 16}" text-anchor="middle">${
       escapeHtml(xLabel)
     }</text>`,
     `<text x="12" y="${

@@ -7,7 +7,12 @@
  */
 
 import type * as tf from "@tensorflow/tfjs";
-import type { ModelMetrics, TrainingHistory } from "../core/mod.ts";
+import {
+  InvalidArgumentError,
+  ModelLoadError,
+  type ModelMetrics,
+  type TrainingHistory,
+} from "../core/mod.ts";
 import { type LoadedSplits, subsetDataset } from "../data/mod.ts";
 import { setupBackend } from "../kernels/mod.ts";
 import {
@@ -21,6 +26,48 @@ import {
 import { evaluateRun, trainModel } from "../train/mod.ts";
 import { createClassifier, readingClassifier } from "../eval/mod.ts";
 import { loadNotebookSplits, type NotebookSettings, QUICK_LIMIT } from "./settings.ts";
+
+/**
+ * `config` with a classifier of `numClasses` outputs: its `numClasses` set
+ * and, when its last layer is the softmax classifier of its old class count,
+ * that layer's units too (so that REFERENCE_CNN, written for the 10 digits,
+ * reads EMNIST's 26 letters). A configuration that already has `numClasses`
+ * classes is returned as is.
+ *
+ * @throws {InvalidArgumentError} when `numClasses` is not an integer >= 2.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { withClassCount } from "./model.ts";
+ * import { REFERENCE_CNN } from "../model/mod.ts";
+ * const letters = withClassCount(REFERENCE_CNN, 26);
+ * assertEquals(letters.numClasses, 26);
+ * assertEquals(letters.layers.at(-1), { type: "dense", units: 26, activation: "softmax" });
+ * assertEquals(letters.layers.length, REFERENCE_CNN.layers.length); // replaced, not appended
+ * ```
+ */
+export function withClassCount(config: ModelConfig, numClasses: number): ModelConfig {
+  if (!Number.isInteger(numClasses) || numClasses < 2) {
+    throw new InvalidArgumentError(`numClasses must be an integer >= 2, got ${numClasses}`);
+  }
+  if (config.numClasses === numClasses) return config;
+  const last = config.layers.at(-1);
+  const classifier = last?.type === "dense" && last.units === config.numClasses &&
+    last.activation === "softmax";
+  return {
+    ...config,
+    numClasses,
+    layers: classifier
+      ? [...config.layers.slice(0, -1), { ...last, units: numClasses }]
+      : config.layers,
+  };
+}
+
+/** The number of outputs of a classifier model. */
+function outputClasses(model: tf.LayersModel): number {
+  return model.outputs[0].shape.at(-1) as number;
+}
 
 /**
  * What {@linkcode loadOrTrainModel} returns.
@@ -59,10 +106,12 @@ export interface LoadOrTrainOptions {
 
 /**
  * The model notebook 04 saved in `settings.modelDir`, or, when there is
- * none, a quick one trained now (one epoch of the reference CNN on at most
- * `limit` training examples; not saved).
+ * none, a quick one trained now (one epoch of the reference CNN, with one
+ * output per class of the settings, on at most `limit` training examples;
+ * not saved).
  *
- * @throws {ModelLoadError} when a saved model exists but cannot be loaded.
+ * @throws {ModelLoadError} when a saved model exists but cannot be loaded,
+ *   or reads another number of classes than the settings' dataset has.
  *
  * @example
  * ```ts
@@ -88,6 +137,15 @@ export async function loadOrTrainModel(
     : undefined;
   if (dir !== undefined) {
     const { model, metrics } = await loadModel(dir);
+    const classes = settings.classNames.length;
+    if (outputClasses(model) !== classes) {
+      const outputs = outputClasses(model);
+      model.dispose();
+      throw new ModelLoadError(
+        `the model in ${dir} reads ${outputs} classes but ${settings.dataset} has ${classes}: ` +
+          `run notebook 04 with this dataset, or set DIGIT_LAB_NOTEBOOK_MODEL to its model`,
+      );
+    }
     const about = metrics
       ? ` (trained on ${metrics.data_source}, ${metrics.epochs} epoch(s), test accuracy ${
         (metrics.test_accuracy * 100).toFixed(2)
@@ -110,7 +168,9 @@ export async function loadOrTrainModel(
   const train = splits.train.count > limit
     ? subsetDataset(splits.train, Array.from({ length: limit }, (_, i) => i))
     : splits.train;
-  const model = buildModel(REFERENCE_CNN, { seed: settings.seed });
+  const model = buildModel(withClassCount(REFERENCE_CNN, settings.classNames.length), {
+    seed: settings.seed,
+  });
   const history = await trainModel(model, {
     train,
     validation: splits.validation,
@@ -139,7 +199,8 @@ export interface BuildNotebookModelOptions {
 }
 
 /**
- * Builds a compiled model from `config` with the settings' seed.
+ * Builds a compiled model from `config` with the settings' seed, with one
+ * output per class of the settings' dataset (see {@linkcode withClassCount}).
  *
  * @example
  * ```ts
@@ -158,7 +219,10 @@ export async function buildNotebookModel(
   options: BuildNotebookModelOptions = {},
 ): Promise<tf.LayersModel> {
   await setupBackend();
-  return buildModel(config, { seed: settings.seed, learningRate: options.learningRate });
+  return buildModel(withClassCount(config, settings.classNames.length), {
+    seed: settings.seed,
+    learningRate: options.learningRate,
+  });
 }
 
 /**
@@ -194,7 +258,8 @@ export interface SaveNotebookModelOptions {
  *   images: new Float32Array(2 * 784), labels: new Uint8Array([0, 1]), count: 2,
  *   rows: 28, cols: 28, numClasses: 10, source: "blank",
  * };
- * const splits = { train: blank, validation: blank, test: blank, source: "blank" };
+ * const classNames = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+ * const splits = { train: blank, validation: blank, test: blank, source: "blank", classNames };
  * const history = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
  * const model = await buildNotebookModel(REFERENCE_CNN, settings);
  * const metrics = await saveNotebookModel(model, { settings, splits, history });

@@ -24,6 +24,16 @@ import {
   subsetDataset,
 } from "../data/mod.ts";
 import { type LayerSpec, type ModelConfig, validateModelConfig } from "../model/mod.ts";
+import { classLabel, classLabels } from "../display/mod.ts";
+
+/** The option of the views that name classes. */
+export interface ClassNamesOption {
+  /**
+   * Names of the classes, in label order (`settings.classNames`); default:
+   * the class numbers, as for digits.
+   */
+  classNames?: readonly string[];
+}
 
 /**
  * The first `perClass` examples of each class, class 0 first (fewer where
@@ -63,7 +73,10 @@ export interface TableData {
 }
 
 /**
- * Examples per class in each split, with totals.
+ * Examples per class in each split, with totals; the columns are named by
+ * `options.classNames` or numbered.
+ *
+ * @throws {InvalidArgumentError} when names are given for another number of classes.
  *
  * @example
  * ```ts
@@ -76,12 +89,14 @@ export interface TableData {
  * const t = classCountTable({ train: ds, validation: ds, test: ds });
  * assertEquals(t.header, ["split", "total", "0", "1"]);
  * assertEquals(t.rows[0], ["train", 3, 1, 2]);
+ * const named = classCountTable({ train: ds, validation: ds, test: ds }, { classNames: ["cat", "dog"] });
+ * assertEquals(named.header, ["split", "total", "cat", "dog"]);
  * ```
  */
-export function classCountTable(splits: DatasetSplits): TableData {
+export function classCountTable(splits: DatasetSplits, options: ClassNamesOption = {}): TableData {
   const classes = splits.train.numClasses;
   return {
-    header: ["split", "total", ...Array.from({ length: classes }, (_, c) => String(c))],
+    header: ["split", "total", ...classLabels(classes, options.classNames)],
     rows: (["train", "validation", "test"] as const).map((name) => [
       name,
       splits[name].count,
@@ -193,11 +208,18 @@ export interface TensorShapes {
   oneHot: TableData;
 }
 
+/** True when `names` are just the class numbers ("0", "1", ...), as for digits. */
+function namesAreNumbers(names: readonly string[]): boolean {
+  return names.every((name, i) => name === String(i));
+}
+
 /**
  * Turns the first `n` examples into the tensors training uses and reports
- * their shapes and the one-hot labels (the tensors are freed again).
+ * their shapes and the one-hot labels (the tensors are freed again). With
+ * `options.classNames` other than the class numbers, the table gets a
+ * column with each label's name.
  *
- * @throws {InvalidArgumentError} when `n` is not in [1, ds.count].
+ * @throws {InvalidArgumentError} when `n` is not in [1, ds.count], or a label has no name.
  *
  * @example
  * ```ts
@@ -210,9 +232,11 @@ export interface TensorShapes {
  *   rows: 2, cols: 2, numClasses: 2, source: "example",
  * };
  * assertEquals(tensorShapes(ds, 2).imageShape, [2, 2, 2, 1]);
+ * const named = tensorShapes(ds, 1, { classNames: ["T-shirt/top", "Trouser"] });
+ * assertEquals(named.oneHot.rows, [[1, "Trouser", "[0 1]"]]);
  * ```
  */
-export function tensorShapes(ds: Dataset, n: number): TensorShapes {
+export function tensorShapes(ds: Dataset, n: number, options: ClassNamesOption = {}): TensorShapes {
   if (!Number.isInteger(n) || n < 1 || n > ds.count) {
     throw new InvalidArgumentError(`n must be an integer in [1, ${ds.count}], got ${n}`);
   }
@@ -222,12 +246,18 @@ export function tensorShapes(ds: Dataset, n: number): TensorShapes {
     const ys = tf.oneHot(tf.tensor1d(Array.from(ds.labels.subarray(0, n)), "int32"), ds.numClasses);
     return [xs.shape, ys.shape, ys.arraySync() as number[][]];
   });
+  const names = options.classNames;
+  const named = names !== undefined && !namesAreNumbers(names);
   return {
     imageShape,
     labelShape,
     oneHot: {
-      header: ["label", "one-hot"],
-      rows: hot.map((row, i) => [ds.labels[i], `[${row.join(" ")}]`]),
+      header: named ? ["label", "class", "one-hot"] : ["label", "one-hot"],
+      rows: hot.map((row, i) =>
+        named
+          ? [ds.labels[i], classLabel(ds.labels[i], names), `[${row.join(" ")}]`]
+          : [ds.labels[i], `[${row.join(" ")}]`]
+      ),
     },
   };
 }
@@ -242,11 +272,13 @@ export interface AugmentExamplesOptions {
   seed?: number;
   /** Augmentation strength (default: `DEFAULT_AUGMENT`). */
   augment?: AugmentOptions;
+  /** Names of the classes, for the caption of the original (default: its label number). */
+  classNames?: readonly string[];
 }
 
 /**
  * The example at `index` followed by `count` augmented copies of it, as
- * training would see them, with captions.
+ * training would see them, with captions (the original's names its class).
  *
  * @throws {InvalidArgumentError} when `index` is not an example of `ds` or an option is invalid.
  *
@@ -286,7 +318,7 @@ export function augmentExamples(
   return {
     images,
     labels: [
-      `original ${ds.labels[index]}`,
+      `original ${classLabel(ds.labels[index], options.classNames)}`,
       ...Array.from({ length: count }, (_, i) => `augmented ${i + 1}`),
     ],
   };
@@ -294,7 +326,10 @@ export function augmentExamples(
 
 /**
  * The most confident mistakes as a dataset of their images, captioned
- * `true → predicted (confidence)`.
+ * `true → predicted (confidence)`, classes named by `options.classNames` or
+ * numbered.
+ *
+ * @throws {InvalidArgumentError} when names are given and a class has none.
  *
  * @example
  * ```ts
@@ -306,15 +341,25 @@ export function augmentExamples(
  * };
  * const g = mistakeGallery(ds, [{ index: 1, label: 9, predicted: 4, confidence: 0.97 }]);
  * assertEquals(g.labels, ["9 → 4 (97%)"]);
+ * const fashion = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt"];
+ * const classNames = [...fashion, "Sneaker", "Bag", "Ankle boot"];
+ * const named = mistakeGallery(ds, [{ index: 1, label: 9, predicted: 4, confidence: 0.97 }], {
+ *   classNames,
+ * });
+ * assertEquals(named.labels, ["Ankle boot → Coat (97%)"]);
  * ```
  */
 export function mistakeGallery(
   ds: Dataset,
   mistakes: readonly Mistake[],
+  options: ClassNamesOption = {},
 ): { images: Dataset; labels: string[] } {
+  const name = (label: number) => classLabel(label, options.classNames);
   return {
     images: subsetDataset(ds, mistakes.map((m) => m.index)),
-    labels: mistakes.map((m) => `${m.label} → ${m.predicted} (${Math.round(m.confidence * 100)}%)`),
+    labels: mistakes.map((m) =>
+      `${name(m.label)} → ${name(m.predicted)} (${Math.round(m.confidence * 100)}%)`
+    ),
   };
 }
 
@@ -445,7 +490,10 @@ export function evaluationTable(result: EvaluationResult): TableData {
 }
 
 /**
- * Precision, recall, F1 and support per class as a table.
+ * Precision, recall, F1 and support per class as a table, each class named
+ * by `options.classNames` or numbered.
+ *
+ * @throws {InvalidArgumentError} when names are given and a class has none.
  *
  * @example
  * ```ts
@@ -453,13 +501,21 @@ export function evaluationTable(result: EvaluationResult): TableData {
  * import { perClassTable } from "./views.ts";
  * const t = perClassTable([{ label: 0, precision: 1, recall: 0.5, f1: 2 / 3, support: 2 }]);
  * assertEquals(t.rows[0], ["0", "1.000", "0.500", "0.667", 2]);
+ * const named = perClassTable(
+ *   [{ label: 1, precision: 1, recall: 1, f1: 1, support: 3 }],
+ *   { classNames: ["T-shirt/top", "Trouser"] },
+ * );
+ * assertEquals(named.rows[0][0], "Trouser");
  * ```
  */
-export function perClassTable(perClass: readonly ClassMetrics[]): TableData {
+export function perClassTable(
+  perClass: readonly ClassMetrics[],
+  options: ClassNamesOption = {},
+): TableData {
   return {
-    header: ["digit", "precision", "recall", "F1", "support"],
+    header: ["class", "precision", "recall", "F1", "support"],
     rows: perClass.map((c) => [
-      String(c.label),
+      classLabel(c.label, options.classNames),
       c.precision.toFixed(3),
       c.recall.toFixed(3),
       c.f1.toFixed(3),

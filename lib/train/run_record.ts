@@ -73,7 +73,9 @@ export interface RunEvaluation {
  *   images: new Float32Array(count * 4), labels: new Uint8Array(count),
  *   count, rows: 2, cols: 2, numClasses: 2, source: "example",
  * });
- * const splits = { train: split(6), validation: split(2), test: split(2), source: "example" };
+ * const splits = {
+ *   train: split(6), validation: split(2), test: split(2), source: "example", classNames: ["0", "1"],
+ * };
  * const history = { epochs: [], stoppedEarly: false, bestEpoch: 0, seconds: 0 };
  * const { metrics, test } = await evaluateRun(model, splits, history, {
  *   command: "deno task train", seed: 42, batchSize: 128, validationFraction: 0.2, augment: false,

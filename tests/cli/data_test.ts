@@ -12,7 +12,7 @@ function capture() {
 Deno.test("data --help lists the datasets and exits 0", async () => {
   const { out, io } = capture();
   assertEquals(await main(["--help"], io), 0);
-  for (const name of ["mnist", "fashion-mnist", "kmnist"]) {
+  for (const name of ["mnist", "fashion-mnist", "kmnist", "emnist"]) {
     assertEquals(out.join("\n").includes(`  ${name} `), true, name);
   }
 });
@@ -22,12 +22,12 @@ Deno.test("data without one known dataset name is a usage error saying why", asy
   const missing = await assertRejects(() => main([], io), InvalidArgumentError);
   assertEquals(
     missing.message,
-    "give a dataset name: one of mnist, fashion-mnist, kmnist (see --help)",
+    "give a dataset name: one of mnist, fashion-mnist, kmnist, emnist (see --help)",
   );
   const unknown = await assertRejects(() => main(["cifar10"], io), InvalidArgumentError);
   assertEquals(
     unknown.message,
-    'unknown dataset "cifar10"; choose one of mnist, fashion-mnist, kmnist',
+    'unknown dataset "cifar10"; choose one of mnist, fashion-mnist, kmnist, emnist',
   );
   await assertRejects(() => main(["mnist", "kmnist"], io), InvalidArgumentError, '"kmnist"');
   await assertRejects(() => main(["mnist", "--dri", "x"], io), InvalidArgumentError, "--dri");
@@ -149,6 +149,70 @@ Deno.test("data --dir naming an existing file is one line and exit code 2", asyn
     assertEquals([run.code, text(run.stdout)], [2, ""]);
     assertEquals(text(run.stderr).trim().split("\n"), [`error: ${e.message}`]);
     assertEquals(await Deno.readTextFile(file), "not a directory");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A progress writer that is not a terminal: plain lines at 25%, 50% and 75%, and the last. */
+function progressLog() {
+  let text = "";
+  return {
+    lines: () => text.split("\n").filter((l) => l !== ""),
+    writer: {
+      isTerminal: () => false,
+      writeSync(bytes: Uint8Array) {
+        text += new TextDecoder().decode(bytes);
+        return bytes.length;
+      },
+    },
+  };
+}
+
+Deno.test("data emnist: a progress bar in MB, a cut download kept and resumed by the rerun", async () => {
+  const size = 561753746;
+  const requests: (string | null)[] = [];
+  // The first answer announces the archive's 562 MB and stops after 3 MB; the rerun asks
+  // for the rest, which this stand-in then refuses (404): no 562 MB in a test.
+  const chunk = new Uint8Array(1_000_000);
+  const cut: typeof fetch = (_, init) => {
+    const range = new Headers(init?.headers).get("range");
+    requests.push(range);
+    if (range !== null) return Promise.resolve(new Response("gone", { status: 404 }));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent === 3) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    return Promise.resolve(new Response(body, { headers: { "content-length": String(size) } }));
+  };
+  const dir = await Deno.makeTempDir();
+  try {
+    const { out, err, io } = capture();
+    const progress = progressLog();
+    const target = `${dir}/emnist`;
+    const args = ["emnist", "--dir", target];
+    assertEquals(await main(args, { ...io, fetch: cut, progress: progress.writer }), 1);
+    assertEquals(out, []);
+    // Not a terminal: one line when the download ends (on a terminal it redraws as bytes come).
+    assertEquals(progress.lines().map((l) => l.split(" ").slice(0, 4).join(" ")), [
+      "gzip.zip (MB) [--------------------] 3/562",
+    ]);
+    assertEquals(err, [
+      "error: 1 of 1 files of emnist failed to download (truncated download; HTTP 404). The " +
+      `partial download is kept in ${target}/gzip.zip.part (3.0 MB); a rerun resumes it. Rerun ` +
+      "`deno task data emnist` to try again (--verbose: every mirror's error).",
+    ]);
+    // Both mirrors: the second asked only for the rest of what the first left.
+    assertEquals(requests, [null, "bytes=3000000-"]);
+    assertEquals((await Deno.stat(`${target}/gzip.zip.part`)).size, 3_000_000);
+    // The rerun asks for the rest from the first mirror.
+    requests.length = 0;
+    assertEquals(await main(args, { ...capture().io, fetch: cut, progress: progress.writer }), 1);
+    assertEquals(requests, ["bytes=3000000-", "bytes=3000000-"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,12 +1,25 @@
 import { loadClassifierCalibration } from "../../lib/eval/calibrate_model.ts";
 import { captureLog } from "../_helpers/cli.ts";
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { main as evaluateMain } from "../../lib/cli/evaluate.ts";
 import { main } from "../../lib/cli/train.ts";
 import { InvalidArgumentError, ModelLoadError } from "../../lib/core/errors.ts";
 import type { ModelMetrics } from "../../lib/core/records.ts";
+import { forClasses } from "../../lib/cli/train.ts";
+import { loadSplits } from "../../lib/data/load_splits.ts";
+import { evaluateModel } from "../../lib/eval/evaluate.ts";
+import { loadModel } from "../../lib/model/save_load.ts";
+import { buildModel, REFERENCE_CNN, STRONG_CNN } from "../../lib/model/architecture.ts";
+import { trainModel } from "../../lib/train/loop.ts";
+import { barGlyphs, writeEmnistArchive } from "../_helpers/emnist_archive.ts";
 
 Deno.test("train: a quick run saves model, metrics.json and report; evaluate reproduces it", async () => {
   const out = await Deno.makeTempDir({ prefix: "train_cli_" });
@@ -103,4 +116,99 @@ Deno.test("evaluate: a missing model directory is a clear error", async () => {
     ModelLoadError,
   );
   assertStringIncludes(e.message, "/nonexistent/model-dir");
+});
+
+/** A data root holding `emnist/gzip.zip` with 26 letter classes of bar glyphs. */
+async function withLetters(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "train_emnist_" });
+  try {
+    await Deno.mkdir(`${root}/emnist`);
+    await writeEmnistArchive(`${root}/emnist/gzip.zip`, {
+      letters: { train: barGlyphs(520, 26, 1, 5), test: barGlyphs(130, 26, 1, 6) },
+    });
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+Deno.test("forClasses swaps the ten-digit classifier of each architecture for the dataset's", () => {
+  for (const config of [REFERENCE_CNN, STRONG_CNN]) {
+    const letters = forClasses(config, 26);
+    assertEquals(letters.numClasses, 26);
+    assertEquals(letters.layers, config.layers.slice(0, -1));
+    assertEquals(forClasses(config, 10), config);
+  }
+});
+
+Deno.test("a tiny run on EMNIST letters from a zip archive learns 26 classes", async () => {
+  await withLetters(async (root) => {
+    const s = await loadSplits({ data: "emnist-letters", root, seed: 2 });
+    await setupBackend();
+    const before = tf.memory().numTensors;
+    const model = buildModel(forClasses(REFERENCE_CNN, s.train.numClasses), {
+      seed: 1,
+      learningRate: 0.01,
+    });
+    try {
+      assertEquals(model.outputs[0].shape, [null, 26]);
+      await trainModel(model, {
+        train: s.train,
+        validation: s.validation,
+        epochs: 2,
+        batchSize: 32,
+        seed: 1,
+        threads: 1,
+      });
+      const result = evaluateModel(model, s.test);
+      assertEquals(result.confusion.length, 26);
+      assert(result.accuracy > 0.5, `accuracy ${result.accuracy} (chance: 0.04)`);
+    } finally {
+      model.dispose();
+    }
+    assertEquals(tf.memory().numTensors, before, "leaked tensors");
+  });
+});
+
+Deno.test("train --data emnist-letters --data-root: 26 named classes end to end", async () => {
+  await withLetters(async (root) => {
+    const out = await Deno.makeTempDir({ prefix: "train_emnist_out_" });
+    try {
+      const printed = await captureLog(() =>
+        main([
+          "--data",
+          "emnist-letters",
+          "--data-root",
+          root,
+          "--epochs",
+          "1",
+          "--limit",
+          "260",
+          "--threads",
+          "1",
+          "--out",
+          out,
+        ])
+      );
+      assertStringIncludes(printed, `Data: emnist-letters:${root}/emnist/gzip.zip — train 260`);
+      assertStringIncludes(
+        printed,
+        "26 classes (A B C D E F G H I J K L M N O P Q R S T U V W X Y Z)",
+      );
+      assertStringIncludes(printed, "│ class │ precision │ recall │    F1 │ support │");
+      assertMatch(printed, /│ +Z │ +[\d.]+ │ +[\d.]+ │ +[\d.]+ │ +\d+ │/);
+      const metrics: ModelMetrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
+      assertEquals(metrics.data_source, `emnist-letters:${root}/emnist/gzip.zip`);
+      const { model } = await loadModel(out);
+      assertEquals(model.outputs[0].shape, [null, 26]);
+      model.dispose();
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+  await assertRejects(
+    () => main(["--data", "emnist-digits", "--data-root", "/nonexistent-root"]),
+    Error,
+    "`deno task data emnist` fetches it",
+  );
 });

@@ -1,6 +1,11 @@
-import { assertEquals, assertRejects } from "@std/assert";
+import { assert, assertEquals, assertRejects } from "@std/assert";
 import { DownloadError, InvalidArgumentError } from "../../lib/core/errors.ts";
-import { downloadDataset, downloadFile, sha256Hex } from "../../lib/data/download.ts";
+import {
+  type DatasetFileOutcome,
+  downloadDataset,
+  downloadFile,
+  sha256Hex,
+} from "../../lib/data/download.ts";
 
 const GOOD = new TextEncoder().encode("the right bytes ".repeat(1000));
 const OTHER = new TextEncoder().encode("some other bytes");
@@ -395,5 +400,203 @@ Deno.test("downloadDataset offline removes the directories it created, and only 
       DownloadError,
     );
     assertEquals([...Deno.readDirSync(`${dir}/kept`)].map((f) => f.name), ["readme"]);
+  });
+});
+
+interface RangeServer {
+  url: string;
+  /** The Range header of each request, null where there was none. */
+  ranges: (string | null)[];
+}
+
+/**
+ * Runs `fn` against a server on 127.0.0.1 that serves `body` at `/f`: a
+ * request without Range gets `Content-Length` of the whole body but only its
+ * first `cutAt` bytes before the connection closes (a cut download) while
+ * `cuts` lasts; a request with `Range: bytes=K-` gets 206 and the rest (or
+ * 200 and the whole body when `honourRange` is false; 416 when K is past the end).
+ */
+async function withRangeServer(
+  body: Uint8Array<ArrayBuffer>,
+  options: { cutAt: number; cuts: number; honourRange: boolean },
+  fn: (server: RangeServer) => Promise<void>,
+): Promise<void> {
+  const ranges: (string | null)[] = [];
+  let cuts = options.cuts;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const range = req.headers.get("range");
+    ranges.push(range);
+    const length = { "content-length": String(body.length) };
+    if (range !== null && options.honourRange) {
+      const first = Number(/^bytes=(\d+)-$/.exec(range)?.[1]);
+      if (first >= body.length) {
+        return new Response(null, {
+          status: 416,
+          headers: { "content-range": `bytes */${body.length}` },
+        });
+      }
+      return new Response(body.subarray(first), {
+        status: 206,
+        headers: { "content-range": `bytes ${first}-${body.length - 1}/${body.length}` },
+      });
+    }
+    if (cuts > 0) {
+      cuts--;
+      const part = body.subarray(0, options.cutAt);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(part);
+          controller.close();
+        },
+      });
+      return new Response(stream, { headers: length });
+    }
+    return new Response(body);
+  });
+  try {
+    await fn({ url: `http://127.0.0.1:${server.addr.port}/f`, ranges });
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test("resume: a cut download keeps its .part, and the next call asks only for the rest", async () => {
+  await withRangeServer(
+    GOOD,
+    { cutAt: 5000, cuts: 1, honourRange: true },
+    ({ url, ranges }) =>
+      withTempDir(async (dir) => {
+        const dest = `${dir}/gzip.zip`;
+        const options = { urls: [url], dest, sha256: goodSha, resume: true };
+        // The connection closes 5,000 bytes into 16,000: Deno's fetch calls that a broken body.
+        const e = await assertRejects(() => downloadFile(options), DownloadError);
+        assert(/broke off after 5000 of 16000 bytes|truncated/.test(e.message), e.message);
+        assertEquals(await Deno.readFile(`${dest}.part`), GOOD.subarray(0, 5000));
+        assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["gzip.zip.part"]);
+        const progress: [number, number | undefined][] = [];
+        const r = await downloadFile({
+          ...options,
+          onProgress: (p) => progress.push([p.received, p.total]),
+        });
+        assertEquals(ranges, [null, "bytes=5000-"]);
+        assertEquals(r, { dest, status: "downloaded", bytes: GOOD.length, url, resumedFrom: 5000 });
+        // Progress counts the whole file: the kept 5,000 bytes, then the rest as it arrives.
+        assert(progress[0][0] > 5000);
+        assertEquals(progress.at(-1), [GOOD.length, GOOD.length]);
+        assertEquals(await Deno.readFile(dest), GOOD);
+        assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["gzip.zip"]);
+      }),
+  );
+});
+
+Deno.test("resume: a server that ignores Range sends the whole file, written from the start", async () => {
+  await withRangeServer(
+    GOOD,
+    { cutAt: 0, cuts: 0, honourRange: false },
+    ({ url, ranges }) =>
+      withTempDir(async (dir) => {
+        const dest = `${dir}/gzip.zip`;
+        await Deno.writeFile(`${dest}.part`, GOOD.subarray(0, 100));
+        const r = await downloadFile({ urls: [url], dest, sha256: goodSha, resume: true });
+        assertEquals(ranges, ["bytes=100-"]);
+        assertEquals([r.status, r.bytes], ["downloaded", GOOD.length]);
+        assertEquals(await Deno.readFile(dest), GOOD);
+      }),
+  );
+});
+
+Deno.test("resume: a kept part with wrong bytes is fetched again from the start, once", async () => {
+  await withRangeServer(
+    GOOD,
+    { cutAt: 0, cuts: 0, honourRange: true },
+    ({ url, ranges }) =>
+      withTempDir(async (dir) => {
+        const dest = `${dir}/gzip.zip`;
+        await Deno.writeFile(`${dest}.part`, new Uint8Array(100).fill(0x58));
+        const r = await downloadFile({ urls: [url], dest, sha256: goodSha, resume: true });
+        assertEquals(ranges, ["bytes=100-", null]);
+        assertEquals(r.bytes, GOOD.length);
+        assertEquals(await Deno.readFile(dest), GOOD);
+      }),
+  );
+});
+
+Deno.test("resume: a part already complete (416 from the server) is verified and kept", async () => {
+  await withRangeServer(
+    GOOD,
+    { cutAt: 0, cuts: 0, honourRange: true },
+    ({ url, ranges }) =>
+      withTempDir(async (dir) => {
+        const dest = `${dir}/gzip.zip`;
+        await Deno.writeFile(`${dest}.part`, GOOD);
+        const r = await downloadFile({ urls: [url], dest, sha256: goodSha, resume: true });
+        assertEquals(ranges, [`bytes=${GOOD.length}-`]);
+        assertEquals([r.bytes, r.resumedFrom], [GOOD.length, GOOD.length]);
+        assertEquals(await Deno.readFile(dest), GOOD);
+      }),
+  );
+});
+
+Deno.test("resume: wrong bytes from the start leave no part; a part in use is refused", async () => {
+  await withRangeServer(
+    OTHER,
+    { cutAt: 0, cuts: 0, honourRange: true },
+    ({ url }) =>
+      withTempDir(async (dir) => {
+        const dest = `${dir}/gzip.zip`;
+        await assertRejects(
+          () => downloadFile({ urls: [url], dest, sha256: goodSha, resume: true }),
+          DownloadError,
+          `checksum mismatch for ${url}: expected SHA-256 ${goodSha}`,
+        );
+        assertEquals([...Deno.readDirSync(dir)], []);
+        // Another download holds the part's lock: this one stops instead of writing it too.
+        await Deno.writeFile(`${dest}.part`, OTHER.subarray(0, 4));
+        const other = await Deno.open(`${dest}.part`, { read: true, write: true });
+        try {
+          assertEquals(await other.tryLock(true), true);
+          await assertRejects(
+            () => downloadFile({ urls: [url], dest, sha256: goodSha, resume: true }),
+            DownloadError,
+            `another download of ${dest} is writing ${dest}.part`,
+          );
+        } finally {
+          other.close();
+        }
+        assertEquals(await Deno.readFile(`${dest}.part`), OTHER.subarray(0, 4));
+      }),
+  );
+});
+
+Deno.test("downloadDataset keeps a cut EMNIST archive download for the next run", async () => {
+  await withTempDir(async (dir) => {
+    // The archive is 562 MB: the stand-in announces that size, sends 3 bytes and stops.
+    const requests: (string | null)[] = [];
+    const size = 561753746;
+    const cut: typeof fetch = (_, init) => {
+      const range = new Headers(init?.headers).get("range");
+      requests.push(range);
+      const first = range === null ? 0 : Number(/^bytes=(\d+)-$/.exec(range)?.[1]);
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array([1, 2, 3]));
+          controller.close();
+        },
+      });
+      const headers: Record<string, string> = { "content-length": String(size - first) };
+      if (range !== null) headers["content-range"] = `bytes ${first}-${size - 1}/${size}`;
+      return Promise.resolve(new Response(body, { status: range === null ? 200 : 206, headers }));
+    };
+    const outcomes: DatasetFileOutcome[] = [];
+    const target = `${dir}/emnist`;
+    await assertRejects(
+      () => downloadDataset("emnist", { dir: target, fetch: cut, onFile: (o) => outcomes.push(o) }),
+      DownloadError,
+      "1 of 1 files of emnist failed",
+    );
+    // Both mirrors were tried; the second asked for what the first left off.
+    assertEquals(requests, [null, "bytes=3-"]);
+    assertEquals(outcomes.map((o) => [o.status, o.kept]), [["failed", 6]]);
+    assertEquals([...Deno.readDirSync(target)].map((e) => e.name), ["gzip.zip.part"]);
   });
 });

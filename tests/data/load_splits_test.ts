@@ -1,5 +1,8 @@
-import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
+import { DataFormatError } from "../../lib/core/errors.ts";
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import { loadSplits } from "../../lib/data/load_splits.ts";
+import { barGlyphs, writeEmnistArchive } from "../_helpers/emnist_archive.ts";
 
 Deno.test("loadSplits: embedded digits split 80/10/10, deterministic from the seed", async () => {
   const a = await loadSplits({ seed: 3 });
@@ -41,11 +44,57 @@ Deno.test("loadSplits: an IDX directory keeps its own test set", async () => {
     await write("t10k-images-idx3-ubyte", [20, 28, 28], new Uint8Array(20 * 784));
     await write("t10k-labels-idx1-ubyte", [20], labels(20));
     const s = await loadSplits({ data: dir, seed: 1, validation: 0.2 });
-    assertEquals(s.source.startsWith("idx:"), true);
+    assertEquals(s.source, `idx:${dir}`);
+    assertEquals(s.classNames.join(""), "0123456789");
     assertEquals([s.train.count, s.validation.count, s.test.count], [40, 10, 20]);
     assertEquals(s.train.images[0], 1);
     assertEquals(s.test.images[0], 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("loadSplits: emnist-letters by name from a zip archive, 26 classes named A..Z", async () => {
+  const root = await Deno.makeTempDir({ prefix: "splits_emnist_" });
+  try {
+    await Deno.mkdir(`${root}/emnist`);
+    await writeEmnistArchive(`${root}/emnist/gzip.zip`, {
+      letters: { train: barGlyphs(520, 26, 1, 5), test: barGlyphs(130, 26, 1, 6) },
+    });
+    const s = await loadSplits({ data: "emnist-letters", root, seed: 2, validation: 0.1 });
+    assertEquals(s.source, `emnist-letters:${root}/emnist/gzip.zip`);
+    assertEquals([s.train.count, s.validation.count, s.test.count], [468, 52, 130]);
+    assertEquals(s.classNames, CLASS_NAMES["emnist-letters"]);
+    assertEquals(s.train.numClasses, 26);
+    assertEquals(new Set(s.test.labels).size, 26);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("loadSplits: a named dataset not downloaded says which `deno task data` fetches it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "splits_missing_" });
+  try {
+    await assertRejects(
+      () => loadSplits({ data: "emnist-digits", root }),
+      DataFormatError,
+      "`deno task data emnist` fetches it",
+    );
+    // The directory is there but its files are not.
+    await Deno.mkdir(`${root}/mnist`);
+    await assertRejects(
+      () => loadSplits({ data: "mnist", root }),
+      DataFormatError,
+      "missing IDX files in " + `${root}/mnist: train-images-idx3-ubyte(.gz), ` +
+        "train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), t10k-labels-idx1-ubyte(.gz); " +
+        "`deno task data mnist` fetches them",
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("loadSplits: class names are the digits for the embedded set", async () => {
+  const s = await loadSplits({ seed: 1, limit: 50 });
+  assertEquals(s.classNames.join(""), "0123456789");
 });

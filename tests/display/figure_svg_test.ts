@@ -66,3 +66,26 @@ Deno.test("figureSvg names what it cannot draw instead of failing", () => {
   assertStringIncludes(figureSvg(negative, 200), "no static picture for trace type(s) heatmap (");
   assertEquals(figureTitle(negative), "Figure");
 });
+
+Deno.test("figureSvg draws a Fashion-MNIST confusion matrix with its class names", () => {
+  const fashion = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+  ];
+  const confusion = fashion.map((_, i) => fashion.map((_, j) => (i === j ? 50 : (i * j) % 4)));
+  const svg = figureSvg(confusionMatrixFigure(confusion, { classNames: fashion }), 520);
+  const labels = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  // Each name twice: beside its row and under its column.
+  for (const name of fashion) assertEquals(labels.filter((l) => l === name).length, 2, name);
+  assert(svg.includes("<title>true class Shirt, predicted class T-shirt/top: 0</title>"));
+  const cells = [...svg.matchAll(/class="cell"[^>]*>(\d+)</g)].map((m) => Number(m[1]));
+  assertEquals(cells, confusion.flat(), "true T-shirt/top on top, as plotly draws it");
+});

@@ -125,3 +125,38 @@ Deno.test("imagesBundle rejects labels that do not match and says when there is 
   );
   assertEquals((await imagesBundle([]))["text/plain"], "(no images)");
 });
+
+Deno.test("imagesBundle captions a dataset's images with class names when given", async () => {
+  const fashion = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+  ];
+  const bundle = await imagesBundle(dataset(3), { classNames: fashion });
+  assertEquals(
+    bundle["text/plain"],
+    "3 images (2x2), 1 row(s) of 3; captions: T-shirt/top Trouser Pullover",
+  );
+  const html = bundle["text/html"] as string;
+  assertEquals(
+    [...html.matchAll(/<figcaption>([^<]*)<\/figcaption>/g)].map((m) => m[1]),
+    ["T-shirt/top", "Trouser", "Pullover"],
+  );
+  assert(html.includes('alt="Trouser"'));
+  // Explicit captions win; names only label a dataset's own labels.
+  const captioned = await imagesBundle(dataset(2), { labels: ["a", "b"], classNames: fashion });
+  assertEquals(captioned["text/plain"], "2 images (2x2), 1 row(s) of 2; captions: a b");
+  // A label without a name is an error, not a number passed off as a name.
+  await assertRejects(
+    () => imagesBundle(dataset(3), { classNames: ["only", "two"] }),
+    InvalidArgumentError,
+    "class 2 has no name",
+  );
+});

@@ -92,3 +92,61 @@ Deno.test("perClassFigure groups precision, recall and F1 bars per class", () =>
   assert(range[0] <= 0.75 && range[0] >= 0, `axis starts at ${range[0]}`);
   assertEquals(range[1], 1);
 });
+
+const FASHION = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+];
+
+Deno.test("confusionMatrixFigure labels both axes and every cell with the class names", () => {
+  const confusion = FASHION.map((_, i) => FASHION.map((_, j) => (i === j ? 90 : i + j)));
+  const fig = confusionMatrixFigure(confusion, { classNames: FASHION });
+  assertEquals(fig.data[0].x, FASHION);
+  assertEquals(fig.data[0].y, FASHION);
+  const cells = fig.layout.annotations as { x: string; y: string; text: string }[];
+  // Row 6 (Shirt), column 0 (T-shirt/top): the cell where shirts are read as T-shirts.
+  assertEquals(cells[6 * 10 + 0], {
+    ...cells[6 * 10 + 0],
+    x: "T-shirt/top",
+    y: "Shirt",
+    text: "6",
+  });
+  // The earlier option name still works; classNames wins over it.
+  assertEquals(confusionMatrixFigure([[1, 0], [0, 1]], { labels: ["a", "b"] }).data[0].x, [
+    "a",
+    "b",
+  ]);
+  assertEquals(
+    confusionMatrixFigure([[1, 0], [0, 1]], { labels: ["a", "b"], classNames: ["c", "d"] })
+      .data[0].x,
+    ["c", "d"],
+  );
+  assertThrows(
+    () => confusionMatrixFigure(confusion, { classNames: FASHION.slice(0, 9) }),
+    InvalidArgumentError,
+    "10 classes but 9 labels",
+  );
+});
+
+Deno.test("perClassFigure names its categories with the class names", () => {
+  const perClass: ClassMetrics[] = [
+    { label: 6, precision: 0.6, recall: 0.5, f1: 0.55, support: 100 },
+    { label: 9, precision: 0.95, recall: 0.97, f1: 0.96, support: 100 },
+  ];
+  const fig = perClassFigure(perClass, { classNames: FASHION });
+  for (const trace of fig.data) assertEquals(trace.x, ["Shirt", "Ankle boot"]);
+  assertEquals(perClassFigure(perClass).data[0].x, ["6", "9"]);
+  assertThrows(
+    () => perClassFigure(perClass, { classNames: ["a", "b"] }),
+    InvalidArgumentError,
+    "class 6 has no name",
+  );
+});

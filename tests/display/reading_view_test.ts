@@ -133,3 +133,36 @@ Deno.test("numberReadingBundle reads the number and boxes each digit on the orig
   const none = await numberReadingBundle({ original, digits: [] });
   assertEquals(none["text/plain"], "no digits found");
 });
+
+Deno.test("digitReadingBundle makes room for long class names beside the bars", async () => {
+  const fashion = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+  ];
+  const named = await digitReadingBundle({
+    input: new Float32Array(784),
+    probabilities: PROBS,
+    label: 9,
+    classNames: fashion,
+  });
+  assertEquals(
+    named["text/plain"],
+    "predicted Sneaker (60.0%), expected Ankle boot (wrong); top 3: Sneaker 60.0%, Coat 10.0%, " +
+      "Dress 5.0%",
+  );
+  const bars = (html: string) => svgImages(html)[0];
+  const namedBars = bars(named["text/html"] as string);
+  // "T-shirt/top" is about 66 px at font size 10, 73 px at 11: the bars start 10 px after it.
+  assert(namedBars.includes('<rect x="83"'), "the bars start after the widest name");
+  assert(namedBars.includes('text-anchor="end">T-shirt/top</text>'));
+  const digits = await digitReadingBundle({ input: new Float32Array(784), probabilities: PROBS });
+  assert(bars(digits["text/html"] as string).includes('<rect x="28"'), "digits keep 28 px");
+});

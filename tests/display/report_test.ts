@@ -241,3 +241,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test("renderReport names the classes in every chart and table when given class names", () => {
+  const evaluation = fakeEvaluation(3);
+  const letters = Array.from({ length: 10 }, (_, i) => `letter ${String.fromCharCode(65 + i)}`);
+  const html = renderReport({
+    title: "letters",
+    metrics: METRICS,
+    evaluation,
+    history: HISTORY,
+    classNames: letters,
+  });
+  assertEquals(heatmapCells(html), evaluation.confusion.flat());
+  const c3 = evaluation.perClass[3];
+  assert(html.includes(`<title>letter D recall: ${Number(c3.recall.toFixed(4))}</title>`));
+  assert(html.includes(`<td>letter D</td><td>${c3.precision.toFixed(4)}</td>`));
+  const worst = evaluation.worstMistakes[0];
+  assert(
+    html.includes(
+      `<td>${worst.index}</td><td>${letters[worst.label]}</td><td>${letters[worst.predicted]}</td>`,
+    ),
+  );
+  assert(html.includes("<title>true class letter A, predicted class letter A: "));
+  assert(!html.includes("<td>3</td><td>"), "no class written as its number");
+});

@@ -175,3 +175,43 @@ Deno.test("barChartSvg rejects mismatched series, bad ranges and too many bars",
     `at most ${MAX_BARS} bars, got ${MAX_BARS + 1} categories x 1 series`,
   );
 });
+
+/** Where each label text of a heatmap is drawn: [text, attributes]. */
+function labelTexts(svg: string): { text: string; attrs: string }[] {
+  return [...svg.matchAll(/<text ([^>]*)>([^<]*)<\/text>/g)]
+    .filter((m) => !m[1].includes('class="cell"'))
+    .map((m) => ({ attrs: m[1], text: m[2] }));
+}
+
+Deno.test("heatmapSvg makes room for long class names and turns wide column labels", () => {
+  const fashion = ["T-shirt/top", "Trouser", "Pullover"];
+  const values = [[5, 1, 0], [0, 6, 1], [2, 0, 7]];
+  const named = heatmapSvg({ title: "", values, rowLabels: fashion, columnLabels: fashion });
+  const digits = heatmapSvg({ title: "", values });
+  // "T-shirt/top" is 11 characters, about 66 px at font size 10: the grid moves right to 96 px.
+  assert(named.includes('<rect x="96" y="28"'), "first cell after the widened margin");
+  assert(digits.includes('<rect x="64" y="28"'), "digits keep the 64 px margin");
+  const columns = labelTexts(named).filter((t) =>
+    fashion.includes(t.text) && t.attrs.includes("rotate")
+  );
+  assertEquals(columns.map((c) => c.text), fashion, "every column label turned");
+  assert(columns[0].attrs.includes('text-anchor="end" transform="rotate(-45 114 146)"'));
+  // The turned labels need about 66 × 0.71 = 47 px more height below the grid.
+  const height = (svg: string) => Number(svg.match(/height="(\d+)"/)![1]);
+  assertEquals(height(digits), 28 + 3 * 36 + 44);
+  assertEquals(height(named), 28 + 3 * 36 + Math.ceil(66 * Math.SQRT1_2) + 12 + 32);
+  assert(!digits.includes("rotate(-45"), "digit labels stay level");
+  // Hiragana are about 10 px wide: KMNIST's "お (o)" is about 34 px, level in a 40 px cell
+  // (notebook 05's figure has 42 px cells), turned in a 36 px one (2 px to spare each side).
+  const kana = (cellSize: number) =>
+    heatmapSvg({
+      title: "",
+      values: [[1]],
+      rowLabels: ["お (o)"],
+      columnLabels: ["お (o)"],
+      cellSize,
+    });
+  assert(!kana(40).includes("rotate(-45"));
+  assert(kana(36).includes("rotate(-45"));
+  assert(kana(40).includes('<rect x="64" y="28"'), "34 px beside the y label fit in 64 px");
+});

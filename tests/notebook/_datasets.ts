@@ -40,8 +40,37 @@ export function splitsOf(count: number): LoadedSplits {
     validation: digits(20, 2),
     test: digits(20, 3),
     source: "synthetic",
+    classNames: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
   };
 }
 
 /** An environment reader over `vars`, for `notebookSettings({ env })`. */
 export const env = (vars: Record<string, string>) => (name: string) => vars[name];
+
+/** An IDX file's bytes: magic (0, 0, 0x08 = uint8, rank), big-endian dimensions, data. */
+function idx(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x0800 + dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
+/**
+ * Writes the four IDX files of a small MNIST-like dataset to `dir`: `train`
+ * and `test` random 28x28 images (bytes from the seed) labelled `i % 10`.
+ */
+export async function writeIdxDir(
+  dir: string,
+  counts: { train: number; test: number },
+  seed = 1,
+): Promise<void> {
+  const rng = createRng(seed);
+  for (const [set, count] of [["train", counts.train], ["t10k", counts.test]] as const) {
+    const pixels = Uint8Array.from({ length: count * 784 }, () => Math.floor(rng() * 256));
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+    await Deno.writeFile(`${dir}/${set}-images-idx3-ubyte`, idx([count, 28, 28], pixels));
+    await Deno.writeFile(`${dir}/${set}-labels-idx1-ubyte`, idx([count], labels));
+  }
+}

@@ -3,6 +3,7 @@ import { assertAlmostEquals, assertEquals, assertNotEquals, assertThrows } from 
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { REFERENCE_CNN } from "../../lib/model/architecture.ts";
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import {
   augmentExamples,
   classCountTable,
@@ -146,4 +147,55 @@ Deno.test("evaluationTable and perClassTable format the figures", () => {
       ["3", "0.500", "1.000", "0.667", 4],
     ],
   );
+});
+
+const FASHION = CLASS_NAMES["fashion-mnist"];
+
+Deno.test("the views name classes with classNames and check that every class has a name", async () => {
+  // Counts per class: one column per name.
+  const counts = classCountTable(
+    { train: tiny([0, 9, 9]), validation: tiny([1]), test: tiny([]) },
+    { classNames: FASHION },
+  );
+  assertEquals(counts.header, ["split", "total", ...FASHION]);
+  assertEquals(counts.rows[0], ["train", 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+  assertThrows(
+    () =>
+      classCountTable({ train: tiny([0]), validation: tiny([0]), test: tiny([0]) }, {
+        classNames: FASHION.slice(0, 9),
+      }),
+    InvalidArgumentError,
+    "10 classes but 9 class names",
+  );
+  // One-hot rows: a class column only when the names are not the numbers themselves.
+  await setupBackend();
+  const named = tensorShapes(tiny([1, 9]), 2, { classNames: FASHION });
+  assertEquals(named.oneHot.header, ["label", "class", "one-hot"]);
+  assertEquals(named.oneHot.rows.map((r) => r[1]), ["Trouser", "Ankle boot"]);
+  const digitNames = tensorShapes(tiny([1]), 1, { classNames: CLASS_NAMES["mnist"] });
+  assertEquals(digitNames.oneHot.header, ["label", "one-hot"]);
+  // Captions of augmented copies and mistakes.
+  assertEquals(
+    augmentExamples(digits(3, 7), 2, { count: 1, classNames: FASHION }).labels,
+    ["original Pullover", "augmented 1"],
+  );
+  const gallery = mistakeGallery(tiny([5, 7]), [
+    { index: 0, label: 5, predicted: 7, confidence: 0.81 },
+  ], { classNames: FASHION });
+  assertEquals(gallery.labels, ["Sandal → Sneaker (81%)"]);
+  assertThrows(
+    () =>
+      mistakeGallery(tiny([5]), [{ index: 0, label: 5, predicted: 7, confidence: 1 }], {
+        classNames: ["a", "b"],
+      }),
+    InvalidArgumentError,
+    "class 5 has no name",
+  );
+  // Per-class figures.
+  const perClass = perClassTable(
+    [{ label: 8, precision: 0.9, recall: 0.8, f1: 0.847, support: 100 }],
+    { classNames: FASHION },
+  );
+  assertEquals(perClass.header[0], "class");
+  assertEquals(perClass.rows, [["Bag", "0.900", "0.800", "0.847", 100]]);
 });

@@ -253,6 +253,8 @@ Deno.test("notebooks run headlessly through the Deno kernel in quick mode", asyn
   executed.names = [];
   const env = Deno.env.toObject();
   delete env.DIGIT_LAB_DATA;
+  delete env.DIGIT_LAB_DATASET;
+  delete env.DIGIT_LAB_DATA_ROOT;
   Object.assign(env, {
     NO_COLOR: "1",
     DIGIT_LAB_QUICK: "1",
