@@ -11,3 +11,4 @@ export * from "./files.ts";
 export * from "./model.ts";
 export * from "./settings.ts";
 export * from "./views.ts";
+export * from "./feedback.ts";

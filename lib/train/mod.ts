@@ -9,3 +9,8 @@
 
 export * from "./loop.ts";
 export * from "./run_record.ts";
+export * from "./finetune.ts";
+export * from "./finetune_data.ts";
+export * from "./finetune_decision.ts";
+export * from "./model_install.ts";
+export * from "./drawn_corrections.ts";

@@ -233,6 +233,12 @@ const EXPECTATIONS: Record<string, (nb: Notebook, updates: number) => Promise<vo
     }
     for (const e of multi) assert(text.includes(`${e.name}: read `), `06: no reading of ${e.name}`);
   },
+  "07_feedback": (nb) => {
+    const text = allOutputs(nb).map((o) => textOf(o)).join("\n");
+    assert(text.includes("corrections recorded in"), "07: no corrections recorded");
+    assert(text.includes("held-out corrections"), "07: no before/after table");
+    assertEquals(count(nb, hasMime("image/png")), 2, "07: corrections and changed-readings grids");
+  },
 };
 
 Deno.test("committed notebooks have no outputs, no machine paths and are under 1 MB", async () => {

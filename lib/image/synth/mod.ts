@@ -7,6 +7,7 @@
  * @module
  */
 
+export * from "./digit_styles.ts";
 export * from "./non_digits.ts";
 export * from "./pen_strokes.ts";
 export * from "./scenes.ts";
