@@ -1,21 +1,13 @@
-import { assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { CorrectionStore } from "../../lib/feedback/mod.ts";
 import { main } from "../../lib/cli/finetune.ts";
 import { captureLog } from "../_helpers/cli.ts";
+import { assertMisreadsFlaggedOnes, tinyModelCopy } from "../_helpers/tiny_model.ts";
 
-const SHIPPED = "data/models/default";
-
-async function shippedCopy(): Promise<{ root: string; dir: string }> {
-  const root = await Deno.makeTempDir({ prefix: "finetune_cli_" });
-  const dir = `${root}/model`;
-  await Deno.mkdir(dir);
-  for (const entry of Deno.readDirSync(SHIPPED)) {
-    if (entry.isFile) await Deno.copyFile(`${SHIPPED}/${entry.name}`, `${dir}/${entry.name}`);
-  }
-  return { root, dir };
-}
+/** A copy of a parent trained on MNIST alone, which misreads flagged 1s (not the shipped model). */
+const parentCopy = () => tinyModelCopy("finetune_cli_");
 
 /** Runs `main` on the embedded digits, whatever DIGIT_LAB_DATA says. */
 async function run(args: string[]): Promise<string> {
@@ -48,7 +40,7 @@ Deno.test("finetune: bad flags are refused before anything is read", async () =>
 });
 
 Deno.test("finetune: an empty store is refused with its path", async () => {
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   try {
     await assertRejects(
       () => run(["--model", dir, "--store", `${root}/store`]),
@@ -62,9 +54,10 @@ Deno.test("finetune: an empty store is refused with its path", async () => {
 
 Deno.test("finetune: records drawn corrections, prints the table; dry run, then a kept run", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   const store = `${root}/store`;
   try {
+    await assertMisreadsFlaggedOnes(dir);
     const metrics = await Deno.readTextFile(`${dir}/metrics.json`);
     const dry = await run([
       "--model",
@@ -113,6 +106,28 @@ Deno.test("finetune: records drawn corrections, prints the table; dry run, then 
     const after = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`));
     assertEquals([after.finetune.length, after.finetune[0].installed], [1, false]);
     assertEquals(after.finetune[0].corrections.count, 8);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("finetune --record-drawn: a model that reads the style right says so, and stops", async () => {
+  await setupBackend();
+  // A tiny model trained with the styles: it stands in for a shipped model that reads flagged 1s.
+  const { root, dir } = await tinyModelCopy("finetune_cli_", "styled");
+  const store = `${root}/store`;
+  try {
+    const metrics = await Deno.readTextFile(`${dir}/metrics.json`);
+    const out = await run(["--model", dir, "--store", store, "--record-drawn", "flagged-1:8"]);
+    const line = /^The model reads (\d+) of (\d+) drawn flagged-1 right: nothing to correct\.$/m
+      .exec(out);
+    if (line === null) throw new Error(`no "nothing to correct" line in:\n${out}`);
+    assert(2 * Number(line[1]) > Number(line[2]), line[0]);
+    assertEquals(out.trim().split("\n").length, 1, "one line, and no fine-tune");
+    const s = CorrectionStore.open({ dir: store });
+    assertEquals(s.count(), 0, "nothing recorded");
+    s.close();
+    assertEquals(await Deno.readTextFile(`${dir}/metrics.json`), metrics);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
@@ -8,11 +9,16 @@ import {
   correctionConfusion,
   correctionGallery,
   finetuneTable,
+  NOTEBOOK_FINETUNE_RATE,
+  notebookFinetuneParent,
   notebookFinetuneSettings,
   recordDrawnCorrections,
   removeScratchCopy,
   scratchModelCopy,
 } from "../../lib/notebook/feedback.ts";
+import { loadNotebookSplits, notebookSettings } from "../../lib/notebook/settings.ts";
+import { readMetrics } from "../../lib/model/mod.ts";
+import { assertMisreadsFlaggedOnes, tinyModelDir } from "../_helpers/tiny_model.ts";
 
 const SHIPPED = "data/models/default";
 
@@ -42,19 +48,22 @@ Deno.test("scratchModelCopy / removeScratchCopy: a copy with the same identity, 
 
 Deno.test("recordDrawnCorrections: misread flagged 1s stored as notebook corrections", async () => {
   await setupBackend();
+  // A model trained on MNIST alone (not the shipped one, which may have learnt the style).
+  const model = await tinyModelDir("unstyled");
+  await assertMisreadsFlaggedOnes(model);
   const dir = await Deno.makeTempDir();
   const store = CorrectionStore.open({ dir });
   try {
     const made = await recordDrawnCorrections({
       store,
-      modelDir: SHIPPED,
+      modelDir: model,
       style: "flagged-1",
       count: 3,
       seed: 2,
     });
     assertEquals(store.count(), 3);
     assert(made.drawn >= 3 && made.readRight === made.drawn - 3);
-    const id = await modelIdOf(SHIPPED);
+    const id = await modelIdOf(model);
     for (const c of store.list()) {
       assertEquals([c.label, c.origin, c.modelId], [1, "notebook", id]);
       assert(c.reading !== "1", `stored a reading of ${c.reading}`);
@@ -63,6 +72,60 @@ Deno.test("recordDrawnCorrections: misread flagged 1s stored as notebook correct
   } finally {
     store.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("recordDrawnCorrections: a model that reads the style right records nothing, and says so", async () => {
+  await setupBackend();
+  // A tiny model trained with the styles stands in for a shipped model that reads flagged 1s.
+  const model = await tinyModelDir("styled");
+  const dir = await Deno.makeTempDir();
+  const store = CorrectionStore.open({ dir });
+  try {
+    const error = await assertRejects(
+      () => recordDrawnCorrections({ store, modelDir: model, style: "flagged-1", count: 8 }),
+      InvalidArgumentError,
+      "drawn flagged-1 right: nothing to correct",
+    );
+    assert(/reads (\d+) of (\d+) drawn/.test(error.message), error.message);
+    const [, right, drawn] = /reads (\d+) of (\d+) drawn/.exec(error.message)!;
+    assert(2 * Number(right) > Number(drawn), error.message);
+    assertEquals(store.count(), 0, "nothing recorded");
+  } finally {
+    store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("notebookFinetuneParent: a copy of 04's model, else one trained now as 04 would", async () => {
+  await setupBackend();
+  const saved = await tinyModelDir("unstyled");
+  const settings = notebookSettings({ quick: true, env: () => undefined });
+  const copy = await notebookFinetuneParent({ ...settings, modelDir: saved });
+  try {
+    assertEquals(copy.origin, "saved");
+    assertEquals(await modelIdOf(copy.modelDir), await modelIdOf(saved));
+    assert(copy.description.includes(`notebook 04 saved in ${saved}`), copy.description);
+  } finally {
+    await removeScratchCopy(copy.modelDir);
+  }
+  // No saved model: trained now on a few embedded digits (the splits given), saved in scratch.
+  const splits = await loadNotebookSplits({ ...settings, limit: 300 });
+  const tensors = tf.memory().numTensors;
+  const trained = await notebookFinetuneParent(
+    { ...settings, modelDir: "/no/such/model" },
+    { splits },
+  );
+  try {
+    assertEquals(tf.memory().numTensors, tensors, "no tensor left behind");
+    assertEquals(trained.origin, "trained");
+    assert(trained.description.startsWith("No model saved in /no/such/model"));
+    assert(trained.description.includes("1 epoch(s) on 300 digits"), trained.description);
+    const metrics = await readMetrics(trained.modelDir);
+    assertEquals(metrics?.command, "notebooks/07_feedback.ipynb (DIGIT_LAB_QUICK=1)");
+    assertEquals(metrics?.splits.train, 300);
+  } finally {
+    await removeScratchCopy(trained.modelDir);
   }
 });
 
@@ -116,13 +179,17 @@ Deno.test("finetuneTable and correctionConfusion: the figures, per digit", () =>
   );
 });
 
-Deno.test("notebookFinetuneSettings: a small quick run, the command's defaults otherwise", () => {
+Deno.test("notebookFinetuneSettings: a small quick run, 40 corrections otherwise, at 04's rate", () => {
   const quick = notebookFinetuneSettings(true);
   assertEquals([quick.count, quick.options.replay, quick.options.epochs], [16, 600, 3]);
   const full = notebookFinetuneSettings(false);
   assertEquals([full.count, full.options.replay, full.options.epochs], [
     40,
     FINETUNE_DEFAULTS.replay,
-    undefined,
+    3,
   ]);
+  for (const run of [quick, full]) {
+    assertEquals([run.options.learningRate, run.options.correctionShare], [1e-3, 0.05]);
+  }
+  assertEquals(NOTEBOOK_FINETUNE_RATE, 1e-3);
 });

@@ -2,7 +2,11 @@ import { assert, assertEquals, assertRejects } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { imageFormatOf } from "../../lib/feedback/mod.ts";
 import { decodeImage } from "../../lib/image/mod.ts";
-import { drawnCorrections } from "../../lib/train/drawn_corrections.ts";
+import {
+  drawnCorrections,
+  readsStyleRight,
+  readsStyleRightLine,
+} from "../../lib/train/drawn_corrections.ts";
 
 const reads = (digit: number) => () =>
   Array.from({ length: 10 }, (_, d) => (d === digit ? 0.8 : 0.2 / 9));
@@ -72,4 +76,32 @@ Deno.test("drawnCorrections: bad options are refused", async () => {
     InvalidArgumentError,
     '"gothic-4"',
   );
+});
+
+Deno.test("readsStyleRight: more than half of the drawings read right; the line says how many", async () => {
+  const right = await drawnCorrections({
+    style: "flagged-1",
+    count: 4,
+    seed: 3,
+    classify: reads(1),
+    modelId: ID,
+    maxDrawings: 12,
+  });
+  assertEquals(readsStyleRight(right), true);
+  assertEquals(
+    readsStyleRightLine("flagged-1", right),
+    "The model reads 12 of 12 drawn flagged-1 right: nothing to correct",
+  );
+  const wrong = await drawnCorrections({
+    style: "flagged-1",
+    count: 4,
+    seed: 3,
+    classify: reads(7),
+    modelId: ID,
+  });
+  assertEquals([readsStyleRight(wrong), wrong.drawn, wrong.readRight], [false, 4, 0]);
+  // Exactly half is no majority: still a systematic mistake worth correcting.
+  assertEquals(readsStyleRight({ drawn: 10, readRight: 5 }), false);
+  assertEquals(readsStyleRight({ drawn: 10, readRight: 6 }), true);
+  assertEquals(readsStyleRight({ drawn: 0, readRight: 0 }), false);
 });

@@ -10,36 +10,22 @@ import { drawStyledDigit } from "../../lib/image/synth/mod.ts";
 import { createRng } from "../../lib/core/random.ts";
 import { drawnCorrections } from "../../lib/train/drawn_corrections.ts";
 import { type FinetunedMetrics, finetuneModel } from "../../lib/train/finetune.ts";
-import { type FinetuneData, loadFinetuneData } from "../../lib/train/finetune_data.ts";
+import {
+  assertMisreadsFlaggedOnes,
+  embeddedData,
+  LIGHT_FIT,
+  tinyModelCopy,
+} from "../_helpers/tiny_model.ts";
 
-const SHIPPED = "data/models/default";
-/** A light calibration fit, so that an install takes seconds (train's takes ~20 s). */
-const LIGHT_FIT = { digits: 200, nonDigitsPerKind: 10, iterations: 100 };
+/**
+ * Every test fine-tunes a copy of a parent trained here on MNIST alone (not the shipped
+ * model, which may have learnt the flagged 1: see tests/_helpers/tiny_model.ts).
+ */
+const parentCopy = () => tinyModelCopy("finetune_");
 
-/** The embedded digits (8,000 / 1,000 / 1,000), whatever DIGIT_LAB_DATA says. */
-async function embeddedData(): Promise<FinetuneData> {
-  const env = Deno.env.get("DIGIT_LAB_DATA");
-  Deno.env.delete("DIGIT_LAB_DATA");
-  try {
-    return await loadFinetuneData({ parent: { seed: 42, validation_fraction: 0.1 } });
-  } finally {
-    if (env !== undefined) Deno.env.set("DIGIT_LAB_DATA", env);
-  }
-}
-
-/** The shipped model copied into a fresh temp directory, and its root. */
-async function shippedCopy(): Promise<{ root: string; dir: string }> {
-  const root = await Deno.makeTempDir({ prefix: "finetune_" });
-  const dir = `${root}/model`;
-  await Deno.mkdir(dir);
-  for (const entry of Deno.readDirSync(SHIPPED)) {
-    if (entry.isFile) await Deno.copyFile(`${SHIPPED}/${entry.name}`, `${dir}/${entry.name}`);
-  }
-  return { root, dir };
-}
-
-/** 16 flagged 1s the shipped model reads as something else (a 7), as corrections with ids. */
+/** 16 flagged 1s the parent model reads as something else (a 7), as corrections with ids. */
 async function flaggedOnes(dir: string) {
+  await assertMisreadsFlaggedOnes(dir);
   const { model } = await loadModel(dir);
   try {
     const made = await drawnCorrections({
@@ -70,9 +56,9 @@ async function drawnTree(root: string): Promise<string> {
   return tree;
 }
 
-Deno.test("finetuneModel: flagged 1s the shipped model misreads are learnt, and the model installed", async () => {
+Deno.test("finetuneModel: flagged 1s the parent misreads are learnt, and the model installed", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   try {
     const data = await embeddedData();
     const corrections = await flaggedOnes(dir);
@@ -86,10 +72,14 @@ Deno.test("finetuneModel: flagged 1s the shipped model misreads are learnt, and 
       data,
       realDir: real,
       // The small version: 12 corrections trained on, each 3 times an epoch among 600 replayed
-      // digits (share 5%), 3 epochs: 30 steps where the full run takes 96.
+      // digits (share 5%), 3 epochs: 30 steps where the full run takes 96. The parent is far
+      // from converged (188 steps, ~92%), so it learns at its own training rate, 1e-3: at the
+      // 1e-4 meant for a converged model, 0 of the 4 held out were read right after (2.5e-4: 0,
+      // 5e-4: 3, 1e-3: 4), measured.
       replay: 600,
       correctionShare: 0.05,
       epochs: 3,
+      learningRate: 1e-3,
       threads: 1,
       calibration: LIGHT_FIT,
       onStage: (line) => lines.push(line),
@@ -135,13 +125,14 @@ Deno.test("finetuneModel: flagged 1s the shipped model misreads are learnt, and 
 
 Deno.test("finetuneModel: a fine-tune that forgets MNIST is not installed, and the run is recorded", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   try {
     const data = await embeddedData();
     const corrections = await flaggedOnes(dir);
     const parentId = await modelIdOf(dir);
     const weights = await Deno.readFile(`${dir}/weights.bin`);
     const calibration = await Deno.readTextFile(`${dir}/calibration.json`);
+    const parentMetrics = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`));
     // A rate 100 times the default, 4 epochs: the corrections are learnt, MNIST suffers.
     const result = await finetuneModel({
       modelDir: dir,
@@ -162,7 +153,8 @@ Deno.test("finetuneModel: a fine-tune that forgets MNIST is not installed, and t
     const metrics = JSON.parse(await Deno.readTextFile(`${dir}/metrics.json`)) as FinetunedMetrics;
     const entry = metrics.finetune!.at(-1)!;
     assertEquals([entry.installed, entry.model_id, entry.parent_model_id], [false, null, parentId]);
-    assertEquals(metrics.test_accuracy, 0.9964); // the parent's figures stay
+    // The parent's figures stay.
+    assertEquals(metrics.test_accuracy, parentMetrics.test_accuracy);
     assertEquals([...Deno.readDirSync(root)].map((e) => e.name), ["model"]);
   } finally {
     await Deno.remove(root, { recursive: true });
@@ -171,7 +163,7 @@ Deno.test("finetuneModel: a fine-tune that forgets MNIST is not installed, and t
 
 Deno.test("finetuneModel: a dry run changes nothing; bad input is refused before any work", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   try {
     const data = await embeddedData();
     const corrections = await flaggedOnes(dir);
@@ -214,7 +206,7 @@ Deno.test("finetuneModel: a dry run changes nothing; bad input is refused before
 
 Deno.test("finetuneModel: refuses to install over a model that changed meanwhile", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   try {
     const data = await embeddedData();
     const corrections = await flaggedOnes(dir);
@@ -245,9 +237,10 @@ Deno.test("finetuneModel: refuses to install over a model that changed meanwhile
 
 Deno.test("finetuneModel: corrections read from a store", async () => {
   await setupBackend();
-  const { root, dir } = await shippedCopy();
+  const { root, dir } = await parentCopy();
   const store = CorrectionStore.open({ dir: `${root}/store` });
   try {
+    await assertMisreadsFlaggedOnes(dir);
     const { model } = await loadModel(dir);
     const made = await drawnCorrections({
       style: "flagged-1",
