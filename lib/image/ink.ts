@@ -155,10 +155,9 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   // the digit. Candidates are looked for halfway between the paper and the
   // noise floor: a path along a faint rule averages its noise away, and
   // `removeRules` keeps only long, thin, straight, parallel lines.
-  const paper = paperFloor(measured);
-  const strength = Math.max(w0, h0) >= PHOTO_SIDE
-    ? removeRules(measured, { threshold: (paper.paper + paper.floor) / 2 }).ink
-    : measured;
+  // The paper floor only sets that threshold, so below PHOTO_SIDE it is not
+  // computed: 0.027 ms of the 0.23 ms a 64x64 drawing took here.
+  const strength = Math.max(w0, h0) >= PHOTO_SIDE ? withoutRules(measured) : measured;
   if (strength !== measured) record("rules removed", strength);
 
   const levels = chooseLevels(strength, { findRules: strength === measured });
@@ -215,6 +214,12 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
     inkFound,
     ...(steps ? { steps } : {}),
   };
+}
+
+/** `removeRules` on `measured`, looking for rules halfway between the paper and its floor. */
+function withoutRules(measured: GrayImage): GrayImage {
+  const paper = paperFloor(measured);
+  return removeRules(measured, { threshold: (paper.paper + paper.floor) / 2 }).ink;
 }
 
 /** 1 where `data` exceeds `threshold`, else 0. */

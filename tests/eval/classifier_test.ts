@@ -10,6 +10,7 @@ import {
   headLogits,
   splitHead,
 } from "../../lib/eval/classifier.ts";
+import { softmaxAt } from "../../lib/eval/calibration.ts";
 
 Deno.test("createClassifier: 10 probabilities per image, no leaks, clear error on bad size", async () => {
   await setupBackend();
@@ -126,4 +127,41 @@ Deno.test("createCalibratedClassifier: bad models and settings name the problem"
     "2 images",
   );
   model.dispose();
+});
+
+Deno.test("createCalibratedClassifier reads headFeatures' features to the bit, without leaks", async () => {
+  await setupBackend();
+  // What the calibrated probabilities are by definition: the head's
+  // features (model.predict of the model cut before its classifier), then
+  // the logits, softmax at the temperature.
+  const expected = (model: tf.LayersModel, x: Float32Array) => {
+    const head = splitHead(model);
+    return Array.from(
+      Float32Array.from(softmaxAt(headLogits(head, headFeatures(head, x, 1)), 1.5)),
+    );
+  };
+  const images = [0, 1, 2].map((k) =>
+    Float32Array.from({ length: 784 }, (_, i) => ((i * (7 + k)) % 13) / 12)
+  );
+  const strong = buildModel(STRONG_CNN, { seed: 6 });
+  // A negative gamma in the first batch normalisation before a max pooling
+  // makes it non-monotone, where the layer chain must not pool first.
+  const norm = strong.layers.filter((l) => l.getClassName() === "BatchNormalization")[1];
+  const [gamma, ...rest] = norm.getWeights();
+  const flipped = tf.tidy(() => gamma.mul(tf.linspace(-1, 1, gamma.size)));
+  norm.setWeights([flipped, ...rest]);
+  flipped.dispose();
+  const input = tf.input({ shape: [28, 28, 1] });
+  const hidden = tf.layers.dense({ units: 16, activation: "relu" })
+    .apply(tf.layers.flatten().apply(input)) as tf.SymbolicTensor;
+  const output = tf.layers.dense({ units: 10, activation: "softmax" })
+    .apply(hidden) as tf.SymbolicTensor;
+  const functional = tf.model({ inputs: input, outputs: output });
+  for (const model of [strong, functional]) {
+    const classify = createCalibratedClassifier(model, { temperature: 1.5 });
+    const before = tf.memory().numTensors;
+    for (const x of images) assertEquals(Array.from(classify(x)), expected(model, x));
+    assertEquals(tf.memory().numTensors, before);
+    model.dispose();
+  }
 });
