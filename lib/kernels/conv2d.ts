@@ -25,6 +25,7 @@ import {
   type WasmKernelConfig,
   withScratch,
 } from "./wasm_kernel.ts";
+import { CACHED_BATCH_MAX, winogradFilterOf } from "./winograd_filters.ts";
 
 /** The geometry of a 3×3 convolution with stride and dilation 1 (NHWC), else null. */
 function stride1x3x3(
@@ -98,10 +99,15 @@ function viaSimd(
     relu,
     flipFilter: false,
   };
+  // A small batch (a reading) keeps its filters' transforms: see winograd_filters.ts.
+  const transformedFilter = shape.batch <= CACHED_BATCH_MAX
+    ? winogradFilterOf(backend, tensors.filter, shape.inChannels, shape.outChannels)
+    : undefined;
   withScratch(
     backend,
     [winogradScratchSize(shape)],
-    (scratch) => simdKernels(backend).conv3x3Winograd({ ...tensors, scratch, y }, shape),
+    (scratch) =>
+      simdKernels(backend).conv3x3Winograd({ ...tensors, scratch, y, transformedFilter }, shape),
   );
   return y;
 }

@@ -26,3 +26,4 @@ export * from "./sum.ts";
 export * from "./sum_rows.ts";
 export * from "./tile.ts";
 export * from "./wasm_kernel.ts";
+export * from "./winograd_filters.ts";

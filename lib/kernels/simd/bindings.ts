@@ -124,6 +124,22 @@ export function winogradScratchSize(
 }
 
 /**
+ * Elements of a filter transformed for Winograd F(4×4, 3×3) with `c` input
+ * and `o` output channels: 36 planes of `c·o` values and 16 of padding
+ * (what {@linkcode SimdKernels.winogradFilter} writes).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { winogradFilterSize } from "./bindings.ts";
+ * assertEquals(winogradFilterSize(4, 8), 36 * (32 + 16));
+ * ```
+ */
+export function winogradFilterSize(c: number, o: number): number {
+  return 36 * (c * o + 16);
+}
+
+/**
  * The kernels of `simd/kernels.c`, bound to one backend's memory.
  */
 export interface SimdKernels {
@@ -292,8 +308,24 @@ export interface SimdKernels {
       bias?: tf.TensorInfo;
       scratch: tf.TensorInfo;
       y: tf.TensorInfo;
+      /**
+       * `filter` already transformed by {@linkcode SimdKernels.winogradFilter}
+       * with the same `flipFilter`: then `filter` is not read again.
+       */
+      transformedFilter?: tf.TensorInfo;
     },
     shape: WinogradShape,
+  ): void;
+  /**
+   * Writes into `u` ({@linkcode winogradFilterSize} elements) the 3×3
+   * `filter` (`[3, 3, inChannels, outChannels]`, flipped and transposed
+   * when `flipFilter`) transformed for Winograd F(4×4, 3×3): the part of
+   * {@linkcode SimdKernels.conv3x3Winograd} that depends on the weights
+   * only, so that inference can keep it.
+   */
+  winogradFilter(
+    tensors: { filter: tf.TensorInfo; u: tf.TensorInfo },
+    shape: Pick<WinogradShape, "inChannels" | "outChannels" | "flipFilter">,
   ): void;
   /**
    * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
@@ -846,7 +878,22 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         info.padInfo.left,
       );
     },
-    conv3x3Winograd({ x, filter, bias, scratch, y }, s) {
+    winogradFilter({ filter, u }, s) {
+      const { inChannels: c, outChannels: o } = s;
+      if (c % 4 !== 0 || o % 8 !== 0 || c < 4 || o < 8) {
+        throw new InvalidArgumentError(
+          `winogradFilter needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
+        );
+      }
+      exports.winograd_filter(
+        at(filter, "filter", 9 * c * o),
+        at(u, "u", winogradFilterSize(c, o)),
+        c,
+        o,
+        s.flipFilter ? 1 : 0,
+      );
+    },
+    conv3x3Winograd({ x, filter, bias, scratch, y, transformedFilter }, s) {
       const { batch, inHeight, inWidth, inChannels: c, outHeight, outWidth, outChannels: o } = s;
       if (c % 4 !== 0 || o % 8 !== 0 || c < 4 || o < 8) {
         throw new InvalidArgumentError(
@@ -854,10 +901,16 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         );
       }
       const { tiles, group } = winogradBlocks(s);
-      const u = at(scratch, "scratch", winogradScratchSize(s));
-      const v = u + 36 * (c * o + 16) * 4;
+      // The scratch keeps its layout (room for the filter first) either way.
+      const start = at(scratch, "scratch", winogradScratchSize(s));
+      const v = start + winogradFilterSize(c, o) * 4;
       const m = v + 36 * (group * tiles * c + 16) * 4;
-      exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
+      let u = start;
+      if (transformedFilter === undefined) {
+        exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
+      } else {
+        u = at(transformedFilter, "transformedFilter", winogradFilterSize(c, o));
+      }
       exports.conv3x3_winograd(
         at(x, "x", batch * inHeight * inWidth * c),
         u,
