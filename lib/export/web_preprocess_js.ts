@@ -3,7 +3,7 @@
 /**
  * The project's digit normalisation (`normalizeImage` of
  * `lib/image/normalize.ts` and everything it imports) bundled for the
- * browser by `deno bundle`: one ES module of 52335 bytes, no imports,
+ * browser by `deno bundle`: one ES module of 52404 bytes, no imports,
  * exporting `normalizeImage`. The `web` export writes it as
  * `preprocess.js`, so the static page normalises a drawing exactly as the
  * server does.
@@ -1432,10 +1432,7 @@ export const WEB_PREPROCESS_JS: string = [
   "  const measured = inkStrength(darkInk, background);",
   "  const { width: w0, height: h0 } = measured;",
   '  record("ink strength", measured);',
-  "  const paper = paperFloor(measured);",
-  "  const strength = Math.max(w0, h0) >= PHOTO_SIDE ? removeRules(measured, {",
-  "    threshold: (paper.paper + paper.floor) / 2",
-  "  }).ink : measured;",
+  "  const strength = Math.max(w0, h0) >= PHOTO_SIDE ? withoutRules(measured) : measured;",
   '  if (strength !== measured) record("rules removed", strength);',
   "  const levels = chooseLevels(strength, {",
   "    findRules: strength === measured",
@@ -1494,6 +1491,12 @@ export const WEB_PREPROCESS_JS: string = [
   "      steps",
   "    } : {}",
   "  };",
+  "}",
+  "function withoutRules(measured) {",
+  "  const paper = paperFloor(measured);",
+  "  return removeRules(measured, {",
+  "    threshold: (paper.paper + paper.floor) / 2",
+  "  }).ink;",
   "}",
   "function above(data, threshold) {",
   '  const out = scratch2.seeds.length >= data.length ? scratch2.seeds.subarray(0, data.length) : keepSmall("seeds", new Uint8Array(data.length));',
