@@ -280,6 +280,63 @@ export function createCalibratedClassifier(
   model: tf.LayersModel,
   calibration: ClassifierCalibration,
 ): (pixels: Float32Array) => Float32Array {
+  const { head, read } = calibratedReading(model, calibration);
+  const [, rows, cols, channels] = model.inputs[0].shape as number[];
+  const size = rows * cols * channels;
+  const features = featureFunction(model, head);
+  return (pixels: Float32Array) => {
+    if (pixels.length !== size) {
+      throw new InvalidArgumentError(
+        `the model takes ${rows}x${cols}x${channels} = ${size} values, got ${pixels.length}`,
+      );
+    }
+    return read(features(pixels));
+  };
+}
+
+/** What {@linkcode calibratedReading} gives: the model's head and the reading of one row. */
+export interface CalibratedReading {
+  /** The model cut before its softmax layer. */
+  head: ModelHead;
+  /** One image's penultimate features (`head.dim` values) to its calibrated probabilities. */
+  read: (features: Float32Array) => Float32Array;
+}
+
+/**
+ * The calibration checked against `model`, and the calibrated reading of
+ * one image from its penultimate features: softmax(logits / temperature),
+ * times P(a digit) when there is a digit check. The one-image classifier
+ * and the draw page's batches both read rows with it, so they agree to the
+ * bit.
+ *
+ * @throws {InvalidArgumentError} when the model does not end in a dense
+ *   softmax layer, the temperature is not positive, or the digit check does
+ *   not fit the features.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assertAlmostEquals, assertThrows } from "@std/assert";
+ * import { calibratedReading } from "./classifier.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.flatten({ inputShape: [28, 28, 1] }),
+ *     tf.layers.dense({ units: 10, activation: "softmax" }),
+ *   ],
+ * });
+ * const { head, read } = calibratedReading(model, { temperature: 2 });
+ * const p = read(new Float32Array(head.dim));
+ * assertAlmostEquals(p.reduce((a, b) => a + b, 0), 1, 1e-6);
+ * assertThrows(() => calibratedReading(model, { temperature: 0 }), Error, "temperature");
+ * model.dispose();
+ * ```
+ */
+export function calibratedReading(
+  model: tf.LayersModel,
+  calibration: ClassifierCalibration,
+): CalibratedReading {
   const { temperature, digitCheck } = calibration;
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new InvalidArgumentError(`temperature must be a positive number, got ${temperature}`);
@@ -292,21 +349,15 @@ export function createCalibratedClassifier(
     );
   }
   const prior = calibration.digitPriorLogOdds ?? 0;
-  const [, rows, cols, channels] = model.inputs[0].shape as number[];
-  const size = rows * cols * channels;
-  const features = featureFunction(model, head);
-  return (pixels: Float32Array) => {
-    if (pixels.length !== size) {
-      throw new InvalidArgumentError(
-        `the model takes ${rows}x${cols}x${channels} = ${size} values, got ${pixels.length}`,
-      );
-    }
-    const f = features(pixels);
-    const logits = headLogits(head, f);
-    const p = softmaxAt(logits, temperature);
-    const digit = digitCheck === undefined
-      ? 1
-      : digitProbability(digitCheck, digitCheckInputs(f, logits), prior);
-    return Float32Array.from(p, (v) => v * digit);
+  return {
+    head,
+    read(f) {
+      const logits = headLogits(head, f);
+      const p = softmaxAt(logits, temperature);
+      const digit = digitCheck === undefined
+        ? 1
+        : digitProbability(digitCheck, digitCheckInputs(f, logits), prior);
+      return Float32Array.from(p, (v) => v * digit);
+    },
   };
 }

@@ -10,15 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { compileInference } from "../model/mod.ts";
-import {
-  type ClassifierCalibration,
-  digitCheckInputs,
-  digitProbability,
-  headFeatures,
-  headLogits,
-  softmaxAt,
-  splitHead,
-} from "../eval/mod.ts";
+import { calibratedReading, type ClassifierCalibration, headFeatures } from "../eval/mod.ts";
 
 /** The size of one input and a check that every input has it, naming the first that does not. */
 function inputChecker(
@@ -55,32 +47,13 @@ function calibratedBatch(
   model: tf.LayersModel,
   calibration: ClassifierCalibration,
 ): (inputs: Float32Array[]) => Float32Array[] {
-  const { temperature, digitCheck } = calibration;
-  if (!(temperature > 0 && Number.isFinite(temperature))) {
-    throw new InvalidArgumentError(`temperature must be a positive number, got ${temperature}`);
-  }
-  const head = splitHead(model);
-  if (digitCheck !== undefined && digitCheck.weights.length !== head.dim + 2) {
-    throw new InvalidArgumentError(
-      `the digit check takes ${digitCheck.weights.length} inputs, the model gives ${head.dim} ` +
-        "features and 2 logit summaries",
-    );
-  }
-  const prior = calibration.digitPriorLogOdds ?? 0;
+  const { head, read } = calibratedReading(model, calibration);
   const { size, check } = inputChecker(model);
   return (inputs) => {
     check(inputs);
     if (inputs.length === 0) return [];
     const features = headFeatures(head, concat(inputs, size), inputs.length);
-    return inputs.map((_, i) => {
-      const f = features.subarray(i * head.dim, (i + 1) * head.dim);
-      const logits = headLogits(head, f);
-      const p = softmaxAt(logits, temperature);
-      const digit = digitCheck === undefined
-        ? 1
-        : digitProbability(digitCheck, digitCheckInputs(f, logits), prior);
-      return Float32Array.from(p, (v) => v * digit);
-    });
+    return inputs.map((_, i) => read(features.subarray(i * head.dim, (i + 1) * head.dim)));
   };
 }
 
