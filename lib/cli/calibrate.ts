@@ -9,7 +9,7 @@
  */
 
 import { setupBackend } from "../kernels/mod.ts";
-import { dataOfSource, loadSplits } from "../data/mod.ts";
+import { dataOfRun, loadSplits } from "../data/mod.ts";
 import { loadModel } from "../model/mod.ts";
 import { dataPath, resolvePath } from "../core/mod.ts";
 import { calibrateSavedModel, CALIBRATION_FILE } from "../eval/mod.ts";
@@ -59,9 +59,7 @@ export async function main(args: string[]): Promise<number> {
   const { model, metrics } = await loadModel(dir);
   try {
     // The data the model was trained on, unless --data says otherwise.
-    const trained = metrics === undefined ? undefined : dataOfSource(metrics.data_source);
-    const data = flags.data ?? trained?.data;
-    const root = flags.data === undefined ? trained?.root : undefined;
+    const { data, root } = dataOfRun(flags.data, metrics?.data_source);
     const validationFraction = numberFlag(
       flags,
       "validation",

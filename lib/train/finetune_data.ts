@@ -9,6 +9,7 @@
 
 import { createRng, InvalidArgumentError, type ModelMetrics } from "../core/mod.ts";
 import {
+  dataOfSource,
   type Dataset,
   type DatasetSplits,
   loadSplits,
@@ -341,10 +342,9 @@ export async function loadFinetuneData(
 ): Promise<FinetuneData> {
   const { parent } = options;
   let data = resolveDataDir(options.data);
-  const recorded = parent?.data_source;
-  if (data === undefined && recorded?.startsWith("idx:")) {
-    const dir = recorded.slice(4);
-    if (await isDirectory(dir)) data = dir;
+  const trained = parent?.data_source === undefined ? undefined : dataOfSource(parent.data_source);
+  if (data === undefined && trained !== undefined && await isDirectory(trained.data)) {
+    data = trained.data;
   }
   const seed = parent?.seed ?? 42;
   const validationFraction = parent?.validation_fraction ?? 0.1;

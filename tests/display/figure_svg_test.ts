@@ -1,3 +1,4 @@
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { figureSvg, figureTitle } from "../../lib/display/figure_svg.ts";
 import {
@@ -68,18 +69,7 @@ Deno.test("figureSvg names what it cannot draw instead of failing", () => {
 });
 
 Deno.test("figureSvg draws a Fashion-MNIST confusion matrix with its class names", () => {
-  const fashion = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-  ];
+  const fashion = CLASS_NAMES["fashion-mnist"];
   const confusion = fashion.map((_, i) => fashion.map((_, j) => (i === j ? 50 : (i * j) % 4)));
   const svg = figureSvg(confusionMatrixFigure(confusion, { classNames: fashion }), 520);
   const labels = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);

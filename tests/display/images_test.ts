@@ -1,3 +1,4 @@
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import type { Dataset } from "../../lib/data/dataset.ts";
 import {
@@ -127,18 +128,7 @@ Deno.test("imagesBundle rejects labels that do not match and says when there is 
 });
 
 Deno.test("imagesBundle captions a dataset's images with class names when given", async () => {
-  const fashion = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-  ];
+  const fashion = CLASS_NAMES["fashion-mnist"];
   const bundle = await imagesBundle(dataset(3), { classNames: fashion });
   assertEquals(
     bundle["text/plain"],

@@ -1,3 +1,4 @@
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import {
   confusionMatrixFigure,
@@ -93,18 +94,7 @@ Deno.test("perClassFigure groups precision, recall and F1 bars per class", () =>
   assertEquals(range[1], 1);
 });
 
-const FASHION = [
-  "T-shirt/top",
-  "Trouser",
-  "Pullover",
-  "Dress",
-  "Coat",
-  "Sandal",
-  "Shirt",
-  "Sneaker",
-  "Bag",
-  "Ankle boot",
-];
+const FASHION = CLASS_NAMES["fashion-mnist"];
 
 Deno.test("confusionMatrixFigure labels both axes and every cell with the class names", () => {
   const confusion = FASHION.map((_, i) => FASHION.map((_, j) => (i === j ? 90 : i + j)));

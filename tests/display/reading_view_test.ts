@@ -1,3 +1,4 @@
+import { CLASS_NAMES } from "../../lib/data/class_names.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { argMax, digitReadingBundle, numberReadingBundle } from "../../lib/display/reading_view.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
@@ -135,18 +136,7 @@ Deno.test("numberReadingBundle reads the number and boxes each digit on the orig
 });
 
 Deno.test("digitReadingBundle makes room for long class names beside the bars", async () => {
-  const fashion = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-  ];
+  const fashion = CLASS_NAMES["fashion-mnist"];
   const named = await digitReadingBundle({
     input: new Float32Array(784),
     probabilities: PROBS,
