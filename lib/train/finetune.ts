@@ -14,7 +14,7 @@
  * out, full MNIST). They suit a model trained to convergence; one still
  * learning (a few hundred steps at 1e-3, as notebook 04 and the tests
  * train) learns the corrections only at its own training rate (see
- * `notebook/feedback.ts`, `notebookFinetuneSettings`). The shipped model trained 8 epochs
+ * `notebook/feedback.ts`, `notebookFinetuneSettings`). That model trained 8 epochs
  * of 57,000 digits (3,568 steps) at a rate from 0.003 decayed by 0.75 an
  * epoch, ending at 4e-4. Its test accuracy, 99.64%, leaves no room: a
  * fine-tune costs what it perturbs. Replay alone (3,000 digits, 2 epochs
