@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { ModelLoadError } from "../core/mod.ts";
 import { modelIdOf } from "../feedback/mod.ts";
+import type { FinetuneRecord } from "../train/mod.ts";
 
 /** The last fine-tuning a model went through. */
 export interface FineTuneNote {
@@ -35,46 +36,41 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** A count from a field that holds a number, or a list (of ids) whose length counts. */
-function countOf(v: unknown): number | null {
-  if (typeof v === "number" && Number.isInteger(v) && v >= 0) return v;
-  if (Array.isArray(v)) return v.length;
-  return null;
-}
-
 /**
- * The last fine-tuning recorded in a model's metrics (its `finetune`
- * entries, oldest first), or null when there is none. An entry counts its
- * corrections in `corrections` (a number or the list of ids), `count`, or
- * `correction_ids`, and gives its time in `created_at`, `finished_at` or
- * `at`. Entries marked `installed: false` (runs that kept the old model)
- * are skipped: the model did not learn from them.
+ * The last fine-tuning that changed a model, from its metrics (the
+ * `finetune` entries `deno task finetune` records, oldest first; see
+ * `FinetuneRecord`), or null when there is none. Runs that kept the old
+ * model (`installed: false`) are skipped: the model did not learn from
+ * them. The count is of the corrections trained on (the held-out ones
+ * only judged the result).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { lastFineTune } from "./model_info.ts";
+ * const run = (installed: boolean, trained: number[], at: string) => ({
+ *   created_at: at,
+ *   installed,
+ *   corrections: { count: trained.length + 1, trained_ids: trained, held_out_ids: [99] },
+ * });
  * const metrics = {
  *   finetune: [
- *     { corrections: 12, created_at: "2026-12-01T10:00:00.000Z" },
- *     { correction_ids: [1, 2, 3], created_at: "2026-12-02T10:00:00.000Z", installed: false },
+ *     run(true, [1, 2, 3], "2026-12-01T10:00:00.000Z"),
+ *     run(false, [1, 2, 3, 4], "2026-12-02T10:00:00.000Z"),
  *   ],
  * };
- * assertEquals(lastFineTune(metrics), { corrections: 12, at: "2026-12-01T10:00:00.000Z" });
+ * assertEquals(lastFineTune(metrics), { corrections: 3, at: "2026-12-01T10:00:00.000Z" });
  * assertEquals(lastFineTune({ test_accuracy: 0.99 }), null);
  * ```
  */
 export function lastFineTune(metrics: unknown): FineTuneNote | null {
-  if (!isRecord(metrics)) return null;
-  const raw = metrics.finetune;
-  const entries = Array.isArray(raw) ? raw : isRecord(raw) ? [raw] : [];
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i];
-    if (!isRecord(e) || e.installed === false) continue;
-    const corrections = countOf(e.corrections) ?? countOf(e.count) ?? countOf(e.correction_ids);
-    if (corrections === null) continue;
-    const time = [e.created_at, e.finished_at, e.at].find((t) => typeof t === "string");
-    return { corrections, at: (time as string | undefined) ?? null };
+  if (!isRecord(metrics) || !Array.isArray(metrics.finetune)) return null;
+  for (let i = metrics.finetune.length - 1; i >= 0; i--) {
+    const run: unknown = metrics.finetune[i];
+    if (!isRecord(run) || run.installed !== true) continue;
+    const { corrections, created_at: at } = run as Partial<FinetuneRecord>;
+    if (!Array.isArray(corrections?.trained_ids)) continue;
+    return { corrections: corrections.trained_ids.length, at: typeof at === "string" ? at : null };
   }
   return null;
 }

@@ -9,6 +9,16 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A `finetune` entry as `deno task finetune` records it (the fields the page reads). */
+function run(installed: boolean, trained: number, at: string) {
+  const trained_ids = Array.from({ length: trained }, (_, i) => i + 1);
+  return {
+    created_at: at,
+    installed,
+    corrections: { count: trained + 1, trained_ids, held_out_ids: [trained + 1] },
+  };
+}
+
 Deno.test("describeModel: the weights' SHA-256, and the last fine-tuning from metrics.json", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -23,9 +33,9 @@ Deno.test("describeModel: the weights' SHA-256, and the last fine-tuning from me
       JSON.stringify({
         test_accuracy: 0.99,
         finetune: [
-          { corrections: [4, 5, 6], created_at: "2026-12-01T09:00:00.000Z" },
-          { corrections: 40, created_at: "2026-12-03T17:45:10.000Z" },
-          { corrections: 41, created_at: "2026-12-04T08:00:00.000Z", installed: false },
+          run(true, 3, "2026-12-01T09:00:00.000Z"),
+          run(true, 40, "2026-12-03T17:45:10.000Z"),
+          run(false, 41, "2026-12-04T08:00:00.000Z"),
         ],
       }),
     );
@@ -45,20 +55,14 @@ Deno.test("describeModel: the weights' SHA-256, and the last fine-tuning from me
   }
 });
 
-Deno.test("lastFineTune: reads the count and time fields it knows, skips what it cannot read", () => {
+Deno.test("lastFineTune: the last installed run's trained corrections; skips what it cannot read", () => {
   assertEquals(lastFineTune(undefined), null);
   assertEquals(lastFineTune([1, 2]), null);
   assertEquals(lastFineTune({ finetune: "yes" }), null);
-  assertEquals(lastFineTune({ finetune: [{ note: "no count" }] }), null);
-  assertEquals(lastFineTune({ finetune: { count: 3, finished_at: "t" } }), {
-    corrections: 3,
-    at: "t",
-  });
-  assertEquals(lastFineTune({ finetune: [{ correction_ids: [1, 2] }, "junk"] }), {
-    corrections: 2,
-    at: null,
-  });
-  assertEquals(lastFineTune({ finetune: [{ corrections: -1 }, { corrections: 1.5 }] }), null);
+  assertEquals(lastFineTune({ finetune: [{ installed: true, note: "no corrections" }] }), null);
+  const { created_at: _, ...timeless } = run(true, 2, "");
+  assertEquals(lastFineTune({ finetune: [timeless, "junk"] }), { corrections: 2, at: null });
+  assertEquals(lastFineTune({ finetune: [run(false, 5, "t")] }), null);
 });
 
 Deno.test("modelSummary: one correction is singular; a time that is no date is shown as given", () => {
