@@ -1,6 +1,6 @@
 /**
  * `deno task build:simd`: compiles `lib/kernels/simd/kernels.c` to
- * WebAssembly with Debian's clang and writes `lib/kernels/simd/kernels_wasm.ts`
+ * WebAssembly with Debian's clang-19 and writes `lib/kernels/simd/kernels_wasm.ts`
  * (see `./wasm_build.ts`). With `--check` it writes nothing and
  * fails when the committed module differs from a fresh build.
  *
@@ -12,9 +12,9 @@ import { parseFlags, runCli } from "./run.ts";
 
 const HELP = `Usage: deno task build:simd [--check]
 
-Compiles lib/kernels/simd/kernels.c (WASM SIMD training kernels) with clang
-and wasm-ld, checks the module is safe to run on the tfjs heap, and writes
-lib/kernels/simd/kernels_wasm.ts. Needs (Debian): clang lld wabt.
+Compiles lib/kernels/simd/kernels.c (WASM SIMD training kernels) with clang-19
+and wasm-ld-19, checks the module is safe to run on the tfjs heap, and writes
+lib/kernels/simd/kernels_wasm.ts. Needs (Debian): clang-19 lld-19.
 
 Options:
   --check      compare with the committed module instead of writing (exit 1

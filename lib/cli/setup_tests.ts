@@ -2,7 +2,7 @@
  * `deno task setup:test`: makes a machine ready for the test suite, and is
  * the first step of `deno task test`. The tests drive real tools (headless
  * Chromium; Jupyter, nbclient and ONNX's checker through Debian's
- * `/usr/bin/python3`; the Deno kernel, clang, wasm-ld and wasm-objdump), and a missing tool must fail
+ * `/usr/bin/python3`; the Deno kernel, clang-19 and wasm-ld-19), and a missing tool must fail
  * the test command before it starts, never turn into a skipped test.
  *
  * It checks every tool; installs the Debian packages that provide the
@@ -20,8 +20,8 @@ const HELP = `Usage:
   deno task setup:test [--dry-run]
 
 Makes this machine ready for "deno task test" (which runs it first): checks for
-chromium, python3 with nbclient and jupyter_client, jupyter-notebook, clang,
-wasm-ld (lld), wasm-objdump (wabt), python3 with onnx (python3-onnx) and the
+chromium, python3 with nbclient and jupyter_client, jupyter-notebook, clang-19,
+wasm-ld-19 (lld-19), python3 with onnx (python3-onnx) and the
 Deno Jupyter kernel. As root with apt-get it installs the missing Debian
 packages; otherwise it prints the command to run and exits 1. It installs the Deno kernel (deno jupyter
 --install) when missing, and the npm packages of deno.lock (deno install).
@@ -49,7 +49,7 @@ export interface TestTool {
  * import { assertEquals } from "@std/assert";
  * import { TEST_TOOLS } from "./setup_tests.ts";
  * assertEquals(TEST_TOOLS.map((t) => t.debianPackage), [
- *   "chromium", "python3-nbclient", "jupyter-client", "jupyter-notebook", "clang", "lld", "wabt",
+ *   "chromium", "python3-nbclient", "jupyter-client", "jupyter-notebook", "clang-19", "lld-19",
  *   "python3-onnx",
  * ]);
  * ```
@@ -71,12 +71,15 @@ export const TEST_TOOLS: readonly TestTool[] = [
     debianPackage: "jupyter-notebook",
     probe: { program: "jupyter", args: ["notebook", "--version"] },
   },
-  { name: "clang", debianPackage: "clang", probe: { program: "clang", args: ["--version"] } },
-  { name: "wasm-ld", debianPackage: "lld", probe: { program: "wasm-ld", args: ["--version"] } },
   {
-    name: "wasm-objdump",
-    debianPackage: "wabt",
-    probe: { program: "wasm-objdump", args: ["--version"] },
+    name: "clang-19",
+    debianPackage: "clang-19",
+    probe: { program: "clang-19", args: ["--version"] },
+  },
+  {
+    name: "wasm-ld-19",
+    debianPackage: "lld-19",
+    probe: { program: "wasm-ld-19", args: ["--version"] },
   },
   {
     name: "python3 with onnx (the ONNX export's checker)",
@@ -128,11 +131,11 @@ export type SetupPlan =
  * ```ts
  * import { assertEquals, assertStringIncludes } from "@std/assert";
  * import { planSetup, TEST_TOOLS } from "./setup_tests.ts";
- * const clang = TEST_TOOLS.filter((t) => t.name === "clang");
+ * const clang = TEST_TOOLS.filter((t) => t.name === "clang-19");
  * assertEquals(planSetup([], { root: false, aptGet: false }), { action: "none" });
  * assertEquals(planSetup(clang, { root: true, aptGet: true }), {
  *   action: "install",
- *   packages: ["clang"],
+ *   packages: ["clang-19"],
  * });
  * const plan = planSetup(clang, { root: false, aptGet: true });
  * assertStringIncludes(plan.action === "tell" ? plan.line : "", "sudo sh -c");

@@ -5,10 +5,10 @@ import { InvalidArgumentError } from "../../lib/core/errors.ts";
 
 Deno.test("build:simd --help says what it needs", async () => {
   const out = await captureLog(async () => assertEquals(await main(["--help"]), 0));
-  assertStringIncludes(out, "clang lld wabt");
+  assertStringIncludes(out, "clang-19 lld-19");
 });
 
-// Needs clang, lld and wabt (Debian packages; .ci/run installs them).
+// Needs clang-19 and lld-19 (Debian packages; setup:test installs them).
 Deno.test("build:simd --check finds the committed module up to date, and writes nothing", async () => {
   const path = new URL("../../lib/kernels/simd/kernels_wasm.ts", import.meta.url);
   const before = await Deno.stat(path);

@@ -63,29 +63,29 @@ Deno.test("planSetup: nothing missing, nothing to do", () => {
 });
 
 Deno.test("planSetup installs each missing package once as root with apt-get", () => {
-  const missing = byName("chromium", "python3 with nbclient", "wasm-ld", "wasm-objdump");
+  const missing = byName("chromium", "python3 with nbclient", "wasm-ld-19");
   assertEquals(planSetup(missing, { root: true, aptGet: true }), {
     action: "install",
-    packages: ["chromium", "python3-nbclient", "lld", "wabt"],
+    packages: ["chromium", "python3-nbclient", "lld-19"],
   });
-  const twice = [...byName("clang"), { ...byName("wasm-ld")[0], debianPackage: "clang" }];
+  const twice = [...byName("clang-19"), { ...byName("wasm-ld-19")[0], debianPackage: "clang-19" }];
   assertEquals(planSetup(twice, { root: true, aptGet: true }), {
     action: "install",
-    packages: ["clang"],
+    packages: ["clang-19"],
   });
 });
 
 Deno.test("planSetup names the tools and the exact command when it cannot install", () => {
-  const missing = byName("clang", "wasm-objdump");
+  const missing = byName("clang-19", "wasm-ld-19");
   assertEquals(planSetup(missing, { root: false, aptGet: true }), {
     action: "tell",
-    line: "the tests need clang, wasm-objdump; install them with: " +
-      "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends clang wabt'",
+    line: "the tests need clang-19, wasm-ld-19; install them with: " +
+      "sudo sh -c 'apt-get update && apt-get install -y --no-install-recommends clang-19 lld-19'",
   });
   const other = planSetup(missing, { root: true, aptGet: false });
   assertEquals(other.action, "tell");
   const line = other.action === "tell" ? other.line : "";
-  assertStringIncludes(line, "the tests need clang, wasm-objdump");
+  assertStringIncludes(line, "the tests need clang-19, wasm-ld-19");
   assertStringIncludes(line, "on Debian/Ubuntu: apt-get update && apt-get install");
   assert(!line.includes("\n"), "one line");
 });
@@ -99,15 +99,15 @@ Deno.test("main on a ready machine only installs the npm packages from the lock"
 });
 
 Deno.test("main as root installs the missing Debian packages, then the Deno kernel", async () => {
-  const m = fakeMachine({ missing: ["chromium", "wasm-ld"], kernel: false });
+  const m = fakeMachine({ missing: ["chromium", "wasm-ld-19"], kernel: false });
   assertEquals(await main([], m.deps), 0);
   assertEquals(m.ran, [
     "apt-get update -qq",
-    "apt-get -qq install -y --no-install-recommends chromium lld",
+    "apt-get -qq install -y --no-install-recommends chromium lld-19",
     `${DENO} jupyter --install`,
     `${DENO} install --frozen`,
   ]);
-  assertStringIncludes(m.logged[0], "chromium, wasm-ld");
+  assertStringIncludes(m.logged[0], "chromium, wasm-ld-19");
   assertEquals(m.errors, []);
 });
 
@@ -128,14 +128,14 @@ Deno.test("main installs only the kernel when the packages are there", async () 
 });
 
 Deno.test("main fails with a SetupError when a step fails or leaves a tool missing", async () => {
-  const failing = fakeMachine({ missing: ["clang"], failing: "install -y" });
+  const failing = fakeMachine({ missing: ["clang-19"], failing: "install -y" });
   const e = await assertRejects(() => main([], failing.deps), SetupError);
   assert(e instanceof DigitLabError);
-  assertStringIncludes(e.message, "apt-get -qq install -y --no-install-recommends clang");
+  assertStringIncludes(e.message, "apt-get -qq install -y --no-install-recommends clang-19");
   assertStringIncludes(e.message, "exit code 100");
   assertStringIncludes(e.message, "Unable to locate package");
 
-  const useless = fakeMachine({ missing: ["clang"], aptFixes: false });
+  const useless = fakeMachine({ missing: ["clang-19"], aptFixes: false });
   await assertRejects(() => main([], useless.deps), SetupError, "still missing after apt-get");
 
   const noKernel = fakeMachine({ failing: "jupyter --install", kernel: false });
@@ -143,7 +143,7 @@ Deno.test("main fails with a SetupError when a step fails or leaves a tool missi
 });
 
 Deno.test("main --dry-run says what it would do and does nothing", async () => {
-  const m = fakeMachine({ missing: ["clang"], kernel: false });
+  const m = fakeMachine({ missing: ["clang-19"], kernel: false });
   assertEquals(await main(["--dry-run"], m.deps), 0);
   assertEquals(m.ran, []);
   assertEquals(m.logged.length, 4);

@@ -37,15 +37,22 @@ Deno.test("checkSimdWasm refuses other imports, exports other than functions, an
 
 Deno.test("checkSimdWasm refuses stack use but not a dead stack-pointer read", () => {
   const wasm = module(section(2, [1, ...memoryImport]));
-  const line = (op: string) => ` 000d5e: 23 80 80 80 80 00 | ${op}`;
-  const dead = ["global.get 0", "i32.const 16", "i32.sub", "drop"].map(line).join("\n");
-  checkSimdWasm(wasm, dead);
-  const frame = ["global.get 0", "i32.const 16", "i32.sub", "local.tee 3"].map(line).join("\n");
+  // Lines as clang -S writes them: a label, a directive, tab-separated instructions.
+  const assembly = (ops: string[]) =>
+    ["kernel:", "\t.functype\tkernel (i32) -> ()", ...ops.map((op) => `\t${op}  # comment`)]
+      .join("\n");
+  const dead = ["global.get\t__stack_pointer", "i32.const\t16", "i32.sub", "drop"];
+  checkSimdWasm(wasm, assembly(dead));
+  const frame = ["global.get\t__stack_pointer", "i32.const\t16", "i32.sub", "local.tee\t3"];
   assertStringIncludes(
-    assertThrows(() => checkSimdWasm(wasm, frame), BackendError).message,
-    "global.get 0; i32.const 16; i32.sub; local.tee 3",
+    assertThrows(() => checkSimdWasm(wasm, assembly(frame)), BackendError).message,
+    "global.get __stack_pointer; i32.const 16; i32.sub; local.tee 3",
   );
-  assertThrows(() => checkSimdWasm(wasm, line("global.set 0")), BackendError, "global.set 0");
+  assertThrows(
+    () => checkSimdWasm(wasm, assembly(["global.set\t__stack_pointer"])),
+    BackendError,
+    "global.set __stack_pointer",
+  );
 });
 
 Deno.test("renderKernelsModule embeds the bytes in base64 lines of 76 characters", () => {
@@ -57,7 +64,7 @@ Deno.test("renderKernelsModule embeds the bytes in base64 lines of 76 characters
   assertEquals(Uint8Array.from(atob(lines.join("")), (c) => c.charCodeAt(0)), wasm);
 });
 
-// Needs clang, lld and wabt (Debian packages; .ci/run installs them).
+// Needs clang-19 and lld-19 (Debian packages; setup:test installs them).
 Deno.test("the committed SIMD module is exactly what kernels.c builds to", async () => {
   const build = await buildSimdWasm();
   const committed = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));

@@ -5,12 +5,19 @@
 // `deno task build:simd` checks; the JavaScript wrappers in ../simd.ts check
 // shapes before calling in.
 //
-// Build: deno task build:simd (clang and wasm-ld from Debian's clang, lld).
+// Build: deno task build:simd (clang-19 and wasm-ld-19 from Debian's clang-19, lld-19).
 
 #include <stdint.h>
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(#name)))
+
+// acc + a * b, four lanes. Relaxed SIMD lets the engine fuse it: on x86-64
+// with FMA, V8 emits one vfmadd (one rounding) where mul then add took two
+// instructions and two roundings. Measured on the strong CNN's training step
+// (one thread, batch 128): the three convolution kernels 123.8 -> 114.1 ms,
+// the step 192 -> 184 ms. A CPU without FMA gets mul then add, as before.
+#define MADD(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
 
 // Zeroes n floats.
 static void zero(float *p, int32_t n) {
@@ -193,15 +200,15 @@ static void filter_grad_3x3_c1(const float *x, const float *dy, float *dw, int32
         v128_t a8 = wasm_v128_load(w + 8 * co);
         for (int32_t q = 0; q < out_w; q++) {
           const v128_t gv = wasm_v128_load(g + q * co + o);
-          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(x0[q]), gv));
-          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 1]), gv));
-          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 2]), gv));
-          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_splat(x1[q]), gv));
-          a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 1]), gv));
-          a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 2]), gv));
-          a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_f32x4_splat(x2[q]), gv));
-          a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 1]), gv));
-          a8 = wasm_f32x4_add(a8, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 2]), gv));
+          a0 = MADD(a0, wasm_f32x4_splat(x0[q]), gv);
+          a1 = MADD(a1, wasm_f32x4_splat(x0[q + 1]), gv);
+          a2 = MADD(a2, wasm_f32x4_splat(x0[q + 2]), gv);
+          a3 = MADD(a3, wasm_f32x4_splat(x1[q]), gv);
+          a4 = MADD(a4, wasm_f32x4_splat(x1[q + 1]), gv);
+          a5 = MADD(a5, wasm_f32x4_splat(x1[q + 2]), gv);
+          a6 = MADD(a6, wasm_f32x4_splat(x2[q]), gv);
+          a7 = MADD(a7, wasm_f32x4_splat(x2[q + 1]), gv);
+          a8 = MADD(a8, wasm_f32x4_splat(x2[q + 2]), gv);
         }
         wasm_v128_store(w, a0), wasm_v128_store(w + co, a1);
         wasm_v128_store(w + 2 * co, a2), wasm_v128_store(w + 3 * co, a3);
@@ -239,17 +246,17 @@ static inline void block_4x8(float *p, int32_t ld, int32_t fresh, const float *a
   for (int32_t t = 0; t < n; t++, a += a_step, b += b_step) {
     const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
     v128_t v = wasm_v128_load32_splat(a);
-    s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(v, b0));
-    s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(v, b1));
+    s00 = MADD(s00, v, b0);
+    s01 = MADD(s01, v, b1);
     v = wasm_v128_load32_splat(a + a_row);
-    s10 = wasm_f32x4_add(s10, wasm_f32x4_mul(v, b0));
-    s11 = wasm_f32x4_add(s11, wasm_f32x4_mul(v, b1));
+    s10 = MADD(s10, v, b0);
+    s11 = MADD(s11, v, b1);
     v = wasm_v128_load32_splat(a + 2 * a_row);
-    s20 = wasm_f32x4_add(s20, wasm_f32x4_mul(v, b0));
-    s21 = wasm_f32x4_add(s21, wasm_f32x4_mul(v, b1));
+    s20 = MADD(s20, v, b0);
+    s21 = MADD(s21, v, b1);
     v = wasm_v128_load32_splat(a + 3 * a_row);
-    s30 = wasm_f32x4_add(s30, wasm_f32x4_mul(v, b0));
-    s31 = wasm_f32x4_add(s31, wasm_f32x4_mul(v, b1));
+    s30 = MADD(s30, v, b0);
+    s31 = MADD(s31, v, b1);
   }
   wasm_v128_store(p, s00), wasm_v128_store(p + 4, s01);
   wasm_v128_store(p + ld, s10), wasm_v128_store(p + ld + 4, s11);
@@ -331,7 +338,7 @@ void conv2d_filter_grad(const float *x, const float *dy, float *dw, int32_t batc
               int32_t o = 0;
               for (; o + 4 <= co; o += 4) {
                 const v128_t acc = wasm_v128_load(wp + o);
-                wasm_v128_store(wp + o, wasm_f32x4_add(acc, wasm_f32x4_mul(xv, wasm_v128_load(g + o))));
+                wasm_v128_store(wp + o, MADD(acc, xv, wasm_v128_load(g + o)));
               }
               for (; o < co; o++) wp[o] += xs * g[o];
             }
@@ -388,14 +395,14 @@ void conv2d_input_grad_s1(const float *dy, const float *w, float *wt, float *dx,
                 const v128_t f2 = wasm_v128_load(f + 8), f3 = wasm_v128_load(f + 12);
                 const v128_t u = wasm_v128_load32_splat(g + o);
                 const v128_t v = wasm_v128_load32_splat(g2 + o);
-                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(u, f0));
-                s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(u, f1));
-                s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(u, f2));
-                s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(u, f3));
-                t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(v, f0));
-                t1 = wasm_f32x4_add(t1, wasm_f32x4_mul(v, f1));
-                t2 = wasm_f32x4_add(t2, wasm_f32x4_mul(v, f2));
-                t3 = wasm_f32x4_add(t3, wasm_f32x4_mul(v, f3));
+                s0 = MADD(s0, u, f0);
+                s1 = MADD(s1, u, f1);
+                s2 = MADD(s2, u, f2);
+                s3 = MADD(s3, u, f3);
+                t0 = MADD(t0, v, f0);
+                t1 = MADD(t1, v, f1);
+                t2 = MADD(t2, v, f2);
+                t3 = MADD(t3, v, f3);
               }
               wasm_v128_store(d + i, s0), wasm_v128_store(d + i + 4, s1);
               wasm_v128_store(d + i + 8, s2), wasm_v128_store(d + i + 12, s3);
@@ -407,8 +414,8 @@ void conv2d_input_grad_s1(const float *dy, const float *w, float *wt, float *dx,
               const float *f = wab + i;
               for (int32_t o = 0; o < co; o++, f += ci) {
                 const v128_t f0 = wasm_v128_load(f);
-                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o), f0));
-                t0 = wasm_f32x4_add(t0, wasm_f32x4_mul(wasm_v128_load32_splat(g2 + o), f0));
+                s0 = MADD(s0, wasm_v128_load32_splat(g + o), f0);
+                t0 = MADD(t0, wasm_v128_load32_splat(g2 + o), f0);
               }
               wasm_v128_store(d + i, s0), wasm_v128_store(d2 + i, t0);
             }
@@ -419,8 +426,7 @@ void conv2d_input_grad_s1(const float *dy, const float *w, float *wt, float *dx,
               v128_t s0 = wasm_v128_load(d + i);
               const float *f = wab + i;
               for (int32_t o = 0; o < co; o++, f += ci) {
-                s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load32_splat(g + o),
-                                                       wasm_v128_load(f)));
+                s0 = MADD(s0, wasm_v128_load32_splat(g + o), wasm_v128_load(f));
               }
               wasm_v128_store(d + i, s0);
             }
@@ -455,15 +461,15 @@ void conv2d_3x3_c1(const float *x, const float *w, const float *bias, float *y, 
         const v128_t w8 = wasm_v128_load(f + 8 * co);
         const v128_t b = bias ? wasm_v128_load(bias + o) : zero4;
         for (int32_t q = 0; q < out_w; q++) {
-          v128_t acc = wasm_f32x4_add(b, wasm_f32x4_mul(wasm_f32x4_splat(x0[q]), w0));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 1]), w1));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x0[q + 2]), w2));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q]), w3));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 1]), w4));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x1[q + 2]), w5));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q]), w6));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 1]), w7));
-          acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_splat(x2[q + 2]), w8));
+          v128_t acc = MADD(b, wasm_f32x4_splat(x0[q]), w0);
+          acc = MADD(acc, wasm_f32x4_splat(x0[q + 1]), w1);
+          acc = MADD(acc, wasm_f32x4_splat(x0[q + 2]), w2);
+          acc = MADD(acc, wasm_f32x4_splat(x1[q]), w3);
+          acc = MADD(acc, wasm_f32x4_splat(x1[q + 1]), w4);
+          acc = MADD(acc, wasm_f32x4_splat(x1[q + 2]), w5);
+          acc = MADD(acc, wasm_f32x4_splat(x2[q]), w6);
+          acc = MADD(acc, wasm_f32x4_splat(x2[q + 1]), w7);
+          acc = MADD(acc, wasm_f32x4_splat(x2[q + 2]), w8);
           if (relu) acc = wasm_f32x4_pmax(zero4, acc);
           wasm_v128_store(out + q * co + o, acc);
         }
@@ -617,8 +623,8 @@ static void winograd_block_products(const float *v, const float *u, float *m, in
         v128_t s00 = z, s01 = z;
         for (int32_t k = 0; k < c; k++, b += o) {
           const v128_t s = wasm_v128_load32_splat(a0 + k);
-          s00 = wasm_f32x4_add(s00, wasm_f32x4_mul(s, wasm_v128_load(b)));
-          s01 = wasm_f32x4_add(s01, wasm_f32x4_mul(s, wasm_v128_load(b + 4)));
+          s00 = MADD(s00, s, wasm_v128_load(b));
+          s01 = MADD(s01, s, wasm_v128_load(b + 4));
         }
         wasm_v128_store(me + t * o + j, s00), wasm_v128_store(me + t * o + j + 4, s01);
       }
@@ -638,7 +644,7 @@ static inline void f43_input_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, v128
   wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d0),
                                                    wasm_f32x4_mul(five, d2)), d4));
   wasm_v128_store(p + stride, wasm_f32x4_sub(a, wasm_f32x4_mul(four, b)));
-  wasm_v128_store(p + 2 * stride, wasm_f32x4_add(c, wasm_f32x4_mul(four, d)));
+  wasm_v128_store(p + 2 * stride, MADD(c, four, d));
   wasm_v128_store(p + 3 * stride, wasm_f32x4_add(e, f));
   wasm_v128_store(p + 4 * stride, wasm_f32x4_sub(e, f));
   wasm_v128_store(p + 5 * stride, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(four, d1),
@@ -728,8 +734,8 @@ void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t fli
   const v128_t y0##p = wasm_f32x4_add(m1, m2), y0##q = wasm_f32x4_sub(m1, m2);     \
   const v128_t y0##r = wasm_f32x4_add(m3, m4), y0##s = wasm_f32x4_sub(m3, m4);     \
   const v128_t y0 = wasm_f32x4_add(wasm_f32x4_add(m0, y0##p), y0##r);              \
-  const v128_t y1 = wasm_f32x4_add(y0##q, wasm_f32x4_mul(wasm_f32x4_splat(2.0f), y0##s)); \
-  const v128_t y2 = wasm_f32x4_add(y0##p, wasm_f32x4_mul(wasm_f32x4_splat(4.0f), y0##r)); \
+  const v128_t y1 = MADD(y0##q, wasm_f32x4_splat(2.0f), y0##s); \
+  const v128_t y2 = MADD(y0##p, wasm_f32x4_splat(4.0f), y0##r); \
   const v128_t y3 = wasm_f32x4_add(wasm_f32x4_add(y0##q,                            \
                                                   wasm_f32x4_mul(wasm_f32x4_splat(8.0f), y0##s)), m5)
 
@@ -813,8 +819,8 @@ static inline void f43_grad_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, float
   const v128_t two = wasm_f32x4_splat(2.0f), four = wasm_f32x4_splat(4.0f);
   const v128_t eight = wasm_f32x4_splat(8.0f);
   const v128_t a = wasm_f32x4_add(d0, d2), b = wasm_f32x4_add(d1, d3);
-  const v128_t c = wasm_f32x4_add(d0, wasm_f32x4_mul(four, d2));
-  const v128_t d = wasm_f32x4_add(wasm_f32x4_mul(two, d1), wasm_f32x4_mul(eight, d3));
+  const v128_t c = MADD(d0, four, d2);
+  const v128_t d = MADD(wasm_f32x4_mul(two, d1), eight, d3);
   wasm_v128_store(p, d0);
   wasm_v128_store(p + stride, wasm_f32x4_add(a, b));
   wasm_v128_store(p + 2 * stride, wasm_f32x4_sub(a, b));
@@ -830,13 +836,10 @@ static inline void f43_filter_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3
   const v128_t sixth = wasm_f32x4_splat(1.0f / 6.0f);
   const v128_t s12 = wasm_f32x4_mul(sixth, wasm_f32x4_add(m1, m2));
   const v128_t s34 = wasm_f32x4_mul(sixth, wasm_f32x4_add(m3, m4));
-  wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(0.25f), m0),
-                                                   s12),
-                                    wasm_f32x4_mul(wasm_f32x4_splat(0.25f), s34)));
+  wasm_v128_store(p, MADD(wasm_f32x4_sub(wasm_f32x4_mul(wasm_f32x4_splat(0.25f), m0),
+                                                   s12), wasm_f32x4_splat(0.25f), s34));
   wasm_v128_store(p + stride,
-                  wasm_f32x4_add(wasm_f32x4_mul(sixth, wasm_f32x4_sub(m2, m1)),
-                                 wasm_f32x4_mul(wasm_f32x4_splat(1.0f / 12.0f),
-                                                wasm_f32x4_sub(m3, m4))));
+                  MADD(wasm_f32x4_mul(sixth, wasm_f32x4_sub(m2, m1)), wasm_f32x4_splat(1.0f / 12.0f), wasm_f32x4_sub(m3, m4)));
   wasm_v128_store(p + 2 * stride, wasm_f32x4_add(wasm_f32x4_sub(s34, s12), m5));
 }
 
