@@ -7,6 +7,7 @@
 
 import { InvalidArgumentError } from "../core/mod.ts";
 import type { Box } from "./raster.ts";
+import { Scratch } from "./scratch.ts";
 
 /**
  * One connected component of a mask.
@@ -32,13 +33,10 @@ export interface Labelling {
   components: Component[];
 }
 
-/** Largest image (pixels) whose flood-fill stacks are kept between calls. */
-const KEPT_STACK = 1 << 18;
-
-/** Pixels still to visit in {@link labelComponents} and their coordinates. */
-let stackScratch = new Int32Array(0),
-  stackXScratch = new Int32Array(0),
-  stackYScratch = new Int32Array(0);
+/** Pixels still to visit in {@link labelComponents} and their coordinates (see `scratch.ts`). */
+const stackScratch = new Scratch((n) => new Int32Array(n)),
+  stackXScratch = new Scratch((n) => new Int32Array(n)),
+  stackYScratch = new Scratch((n) => new Int32Array(n));
 
 /** Labels every component of `mask` in `labels` (scan order) and describes it in `components`. */
 function fill(
@@ -48,19 +46,10 @@ function fill(
   labels: Int32Array,
   components: Component[],
 ): void {
-  // Each mask pixel is pushed at most once. Stacks for small images are
-  // reused between calls; large ones are not kept.
-  let stack = stackScratch, stackX = stackXScratch, stackY = stackYScratch;
-  if (stack.length < w * h) {
-    stack = new Int32Array(w * h);
-    stackX = new Int32Array(w * h);
-    stackY = new Int32Array(w * h);
-    if (w * h <= KEPT_STACK) {
-      stackScratch = stack;
-      stackXScratch = stackX;
-      stackYScratch = stackY;
-    }
-  }
+  // Each mask pixel is pushed at most once.
+  const stack = stackScratch.take(w * h),
+    stackX = stackXScratch.take(w * h),
+    stackY = stackYScratch.take(w * h);
   for (let start = 0, sy0 = 0, sx0 = 0; start < w * h; start++, sx0++) {
     if (sx0 === w) {
       sx0 = 0;

@@ -20,6 +20,10 @@
  * anti-aliased edges. No ink is reported for low contrast or when the
  * largest stroke is tiny.
  *
+ * Everything up to the strokes depends only on the image, so it is kept
+ * for the image (`inkMap`): reading a photo's digit and checking it for
+ * several digits find its ink from the same map.
+ *
  * @module
  */
 
@@ -38,7 +42,8 @@ import { invert, measurePolarity, type Polarity } from "./polarity.ts";
 import { resizeLongSide } from "./resize.ts";
 import { removeRules } from "./rules.ts";
 import { chooseLevels, type InkLevels, paperFloor } from "./threshold.ts";
-import type { GrayImage, PipelineStep } from "./raster.ts";
+import type { Box, GrayImage, PipelineStep } from "./raster.ts";
+import { Scratch } from "./scratch.ts";
 
 /**
  * Options of {@link extractInk}.
@@ -135,43 +140,13 @@ function isFrame(c: Component, runs: Map<number, number>, w: number, h: number):
  */
 export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult {
   const steps: PipelineStep[] | undefined = options.returnSteps ? [] : undefined;
-  const record = (name: string, im: GrayImage) => steps?.push({ name, ...im });
-  record("grayscale", img);
-  const maxSide = options.maxSide ?? 800;
-  const longer = Math.max(img.width, img.height);
-  const work = longer > maxSide ? resizeLongSide(img, maxSide) : img;
-  const scale = work.width / img.width;
-  if (work !== img) record("working size", work);
-
-  const polarity = options.polarity ?? measurePolarity(work).polarity;
-  const darkInk = polarity === "dark-on-light" ? work : invert(work);
-  if (polarity === "light-on-dark") record("inverted", darkInk);
-  const background = estimateBackground(darkInk);
-  record("background", background);
-  const measured = inkStrength(darkInk, background);
-  const { width: w0, height: h0 } = measured;
-  record("ink strength", measured);
-  // Printed rules go before the levels are chosen: they may be darker than
-  // the digit. Candidates are looked for halfway between the paper and the
-  // noise floor: a path along a faint rule averages its noise away, and
-  // `removeRules` keeps only long, thin, straight, parallel lines.
-  // The paper floor only sets that threshold, so below PHOTO_SIDE it is not
-  // computed: 0.027 ms of the 0.23 ms a 64x64 drawing took here.
-  const strength = Math.max(w0, h0) >= PHOTO_SIDE ? withoutRules(measured) : measured;
-  if (strength !== measured) record("rules removed", strength);
-
-  const levels = chooseLevels(strength, { findRules: strength === measured });
+  const map = inkMap(img, options.maxSide ?? 800, options.polarity, steps);
+  const { scale, polarity, strength, levels, components, peak, largest, runs } = map;
   const { width: w, height: h } = strength;
-  // Strokes are the components of (strength > threshold); specks are dropped.
-  const seeds = above(strength.data, levels.threshold);
-  const { labels, components } = labelComponents(seeds, { width: w, height: h });
-  // Small pieces must be as dark as real pen strokes: faint ones are rule
-  // crossings or shadow edges that just reached the threshold.
-  const peak = peaks(strength.data, labels, components.length);
-  const largest = maxArea(components);
+  // `grow` and `spread` relabel, so each call works on its own copy.
+  const labels = map.labels.slice();
   const strong = levels.threshold + 0.5 * (levels.ink - levels.threshold);
-  const runs = borderRuns(labels, w, h);
-  // Small pieces much fainter than the ink are dropped; for one digit
+  // Small pieces are dropped when much fainter than the ink; for one digit
   // "small" is relative to the most digit-like piece (`selectDigit`), so a
   // solid region such as the table past the page edge cannot make the
   // digit's own strokes look small.
@@ -198,8 +173,8 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   const keep = new Uint8Array(components.length + 1);
   for (const c of kept) keep[c.label] = 1;
   const grownInk = grow(strength, labels, keep, levels);
-  const ink = { width: w, height: h, data: spread(strength, labels, grownInk, levels) };
-  record("ink", ink);
+  const ink = { width: w, height: h, data: spread(map, labels, grownInk) };
+  steps?.push({ name: "ink", ...ink });
 
   const main = kept[0];
   const inkFound = main !== undefined && levels.ink >= MIN_CONTRAST && main.area >= MIN_AREA &&
@@ -216,6 +191,132 @@ export function extractInk(img: GrayImage, options: InkOptions = {}): InkResult 
   };
 }
 
+/**
+ * Everything {@link extractInk} finds before it chooses which strokes to
+ * keep: the working image's ink strength (lighting divided out, rules
+ * removed), its levels and its strokes. It depends only on the image, the
+ * working size and the polarity option.
+ */
+interface InkMap {
+  scale: number;
+  polarity: Polarity;
+  strength: GrayImage;
+  levels: InkLevels;
+  /** Stroke labels before any growing; {@link extractInk} relabels a copy. */
+  labels: Int32Array;
+  components: Component[];
+  /** Each stroke's strongest ink (index = label). */
+  peak: Float32Array;
+  /** The largest stroke's area. */
+  largest: number;
+  /** Each stroke's runs along the image border (`isFrame`). */
+  runs: Map<number, number>;
+  /** The smoothed page under {@link spread} and its floor, once computed. */
+  smooth?: { page: Float32Array; floor: { median: number; level: number } };
+  /** The last opening of the smoothed page made by {@link spread}, and its region. */
+  opened?: { region: Box; base: Float32Array };
+}
+
+/**
+ * The last {@link InkMap} of each image, with the key it was made for. A
+ * single-digit reading of a photo finds its ink twice: once to read the
+ * digit (`normalizeImage`, one digit kept) and once to see whether the
+ * image holds several digits (`segmentDigits`, every stroke kept); both
+ * share this map, which was 60% of the 165 ms each call took on a
+ * 960x1280 phone photo (its 600x800 working image). Keyed by the image
+ * object and checked against a fingerprint of its pixels, so an image
+ * changed in place is never read from a stale map.
+ */
+const inkMaps = new WeakMap<GrayImage, { key: string; print: number; map: InkMap }>();
+
+/**
+ * FNV-1a over the bits of every value, in four interleaved lanes (a single
+ * chain of multiplications waits on itself at every value), with the size:
+ * about 1 ms for a 960x1280 photo, against the 60 ms the map takes to make.
+ */
+function fingerprint(img: GrayImage): number {
+  const { data } = img;
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+  let a = 2166136261 ^ img.width, b = 2166136261 ^ img.height, c = 2166136261, d = 2166136261;
+  const n = bits.length - (bits.length % 4);
+  for (let i = 0; i < n; i += 4) {
+    a = Math.imul(a ^ bits[i], 16777619);
+    b = Math.imul(b ^ bits[i + 1], 16777619);
+    c = Math.imul(c ^ bits[i + 2], 16777619);
+    d = Math.imul(d ^ bits[i + 3], 16777619);
+  }
+  for (let i = n; i < bits.length; i++) a = Math.imul(a ^ bits[i], 16777619);
+  return Math.imul(Math.imul(Math.imul(a ^ b, 16777619) ^ c, 16777619) ^ d, 16777619);
+}
+
+/** The {@link InkMap} of `img`, from the cache when it was made for this image already. */
+function inkMap(
+  img: GrayImage,
+  maxSide: number,
+  forced: Polarity | undefined,
+  steps: PipelineStep[] | undefined,
+): InkMap {
+  // With steps asked for, every image is made again to be recorded.
+  if (steps) return makeInkMap(img, maxSide, forced, steps);
+  const key = `${maxSide}:${forced ?? ""}`;
+  const print = fingerprint(img);
+  const cached = inkMaps.get(img);
+  if (cached && cached.key === key && cached.print === print) return cached.map;
+  const map = makeInkMap(img, maxSide, forced, undefined);
+  inkMaps.set(img, { key, print, map });
+  return map;
+}
+
+function makeInkMap(
+  img: GrayImage,
+  maxSide: number,
+  forced: Polarity | undefined,
+  steps: PipelineStep[] | undefined,
+): InkMap {
+  const record = (name: string, im: GrayImage) => steps?.push({ name, ...im });
+  record("grayscale", img);
+  const longer = Math.max(img.width, img.height);
+  const work = longer > maxSide ? resizeLongSide(img, maxSide) : img;
+  const scale = work.width / img.width;
+  if (work !== img) record("working size", work);
+
+  const polarity = forced ?? measurePolarity(work).polarity;
+  const darkInk = polarity === "dark-on-light" ? work : invert(work);
+  if (polarity === "light-on-dark") record("inverted", darkInk);
+  const background = estimateBackground(darkInk);
+  record("background", background);
+  const measured = inkStrength(darkInk, background);
+  const { width: w0, height: h0 } = measured;
+  record("ink strength", measured);
+  // Printed rules go before the levels are chosen: they may be darker than
+  // the digit. Candidates are looked for halfway between the paper and the
+  // noise floor: a path along a faint rule averages its noise away, and
+  // `removeRules` keeps only long, thin, straight, parallel lines.
+  // The paper floor only sets that threshold, so below PHOTO_SIDE it is not
+  // computed: 0.027 ms of the 0.23 ms a 64x64 drawing took here.
+  const strength = Math.max(w0, h0) >= PHOTO_SIDE ? withoutRules(measured) : measured;
+  if (strength !== measured) record("rules removed", strength);
+
+  const levels = chooseLevels(strength, { findRules: strength === measured });
+  const { width: w, height: h } = strength;
+  // Strokes are the components of (strength > threshold); specks are dropped.
+  const seeds = above(strength.data, levels.threshold);
+  const { labels, components } = labelComponents(seeds, { width: w, height: h });
+  // Small pieces must be as dark as real pen strokes: faint ones are rule
+  // crossings or shadow edges that just reached the threshold.
+  return {
+    scale,
+    polarity,
+    strength,
+    levels,
+    labels,
+    components,
+    peak: peaks(strength.data, labels, components.length),
+    largest: maxArea(components),
+    runs: borderRuns(labels, w, h),
+  };
+}
+
 /** `removeRules` on `measured`, looking for rules halfway between the paper and its floor. */
 function withoutRules(measured: GrayImage): GrayImage {
   const paper = paperFloor(measured);
@@ -224,26 +325,20 @@ function withoutRules(measured: GrayImage): GrayImage {
 
 /** 1 where `data` exceeds `threshold`, else 0. */
 function above(data: Float32Array, threshold: number): Uint8Array {
-  const out = scratch.seeds.length >= data.length
-    ? scratch.seeds.subarray(0, data.length)
-    : keepSmall("seeds", new Uint8Array(data.length));
+  const out = scratch.seeds.take(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i] > threshold ? 1 : 0;
   return out;
 }
 
-/** Largest image (pixels) whose working buffers are kept between calls. */
-const KEPT = 1 << 18;
-
-/** Working buffers of {@link extractInk} that never leave it, reused between calls. */
-const scratch = { seeds: new Uint8Array(0), grown: new Int32Array(0) };
-
-function keepSmall<K extends keyof typeof scratch>(
-  key: K,
-  buffer: (typeof scratch)[K],
-): (typeof scratch)[K] {
-  if (buffer.length <= KEPT) scratch[key] = buffer;
-  return buffer;
-}
+/**
+ * Working buffers of {@link extractInk} that never leave it, kept between
+ * calls (see `scratch.ts`): the seeds, the grown labels and the fill's stack.
+ */
+const scratch = {
+  seeds: new Scratch((n) => new Uint8Array(n)),
+  grown: new Scratch((n) => new Int32Array(n)),
+  stack: new Scratch((n) => new Int32Array(n)),
+};
 
 /** The largest value of `data` in each component (index = label). */
 function peaks(data: Float32Array, labels: Int32Array, count: number): Float32Array {
@@ -270,13 +365,7 @@ function grow(
   const out = new Float32Array(w * h);
   const { low } = levels;
   const span = levels.high - low;
-  let grown: Int32Array;
-  if (scratch.grown.length >= w * h) {
-    grown = scratch.grown.subarray(0, w * h);
-    grown.fill(0);
-  } else {
-    grown = keepSmall("grown", new Int32Array(w * h));
-  }
+  const grown = scratch.grown.zeroed(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
@@ -327,17 +416,6 @@ function spreadRadius(w: number, h: number): number {
 }
 
 /**
- * Hysteresis: each kept stroke takes in every pixel connected to it whose
- * ink strength, averaged over a small neighbourhood ({@link spreadRadius}),
- * is above the lower level. A pale pencil body around a few dark spots, or
- * the faint tail of a 9 joined to its darker loop, is as much the digit as
- * the seeds; the mean (a 5x5 one divides white noise by 5) keeps the fill
- * from creeping along paper grain. Rules were removed before, and rules
- * fainter than the ink keep the lower level above them (`chooseLevels`),
- * so it cannot run along them. Updates `labels`; returns the ink
- * intensities.
- */
-/**
  * How far (fraction of the strokes' longer side) beyond the box of the
  * strokes found so far the fainter level applies: a quarter takes in a
  * pale lower loop or tail that the seeds' box nearly spans, not a shadow
@@ -354,12 +432,19 @@ const NEAR = 0.25;
  */
 const OPENING = 60;
 
-function spread(
-  strength: GrayImage,
-  labels: Int32Array,
-  ink: Float32Array,
-  levels: InkLevels,
-): Float32Array {
+/**
+ * Hysteresis: each kept stroke takes in every pixel connected to it whose
+ * ink strength, averaged over a small neighbourhood ({@link spreadRadius}),
+ * is above the lower level. A pale pencil body around a few dark spots, or
+ * the faint tail of a 9 joined to its darker loop, is as much the digit as
+ * the seeds; the mean (a 5x5 one divides white noise by 5) keeps the fill
+ * from creeping along paper grain. Rules were removed before, and rules
+ * fainter than the ink keep the lower level above them (`chooseLevels`),
+ * so it cannot run along them. Updates `labels`; returns the ink
+ * intensities.
+ */
+function spread(map: InkMap, labels: Int32Array, ink: Float32Array): Float32Array {
+  const { strength, levels } = map;
   const { width: w, height: h } = strength;
   const radius = spreadRadius(w, h);
   if (radius === 0) return ink;
@@ -367,7 +452,7 @@ function spread(
   // band of shadow or an unremoved rule cannot carry the fill across the
   // page), so only that region, with a margin for the filters, is opened.
   let top = 0, x0 = w, y0 = h, x1 = -1, y1 = -1;
-  const stack = new Int32Array(w * h);
+  const stack = scratch.stack.take(w * h);
   for (let i = 0; i < labels.length; i++) {
     if (!labels[i]) continue;
     stack[top++] = i;
@@ -389,21 +474,21 @@ function spread(
   };
   // The smoothed page; its statistics are the whole page's, as the region
   // around the digit may be a third ink.
-  const page = boxBlur(strength, radius).data;
-  const smooth = crop({ width: w, height: h, data: page }, region).data;
+  // It and its floor depend on the strength map alone, so are kept with it.
+  map.smooth ??= smoothPage(strength, radius);
+  const { page, floor: paper } = map.smooth;
   // Local contrast: the smoothed map less its opening by a square wider
   // than any pen stroke, so broad shadows and shading go and strokes stay.
-  const local = { width: region.width, height: region.height, data: smooth };
-  const base = maxFilter(minFilter(local, wide), wide).data;
+  const opened = openedAround(map, page, region, wide);
+  const base = opened.base, from = opened.region;
   // The fainter level of the smoothed map, never below rules fainter than
   // the ink that are still there (`levels.rules`).
-  const paper = smoothFloor(page);
   const faint = Math.max(levels.rules ?? 0, Math.min(levels.low, paper.level));
   // A faint pixel must also stand out from its surroundings by half its
   // margin over the paper: a shadow's broad edge does not.
   const standOut = 0.5 * (faint - paper.median);
   const span = levels.high - faint;
-  const lw = region.width;
+  const lw = from.width;
   while (top > 0) {
     const i = stack[--top];
     const x = i % w, y = (i - x) / w, label = labels[i];
@@ -418,8 +503,8 @@ function spread(
         // Near the strokes: the fainter level where the pixel stands out;
         // anywhere: the lower level (plain hysteresis).
         const near = xx >= x0 - reach && xx <= x1 + reach && yy >= y0 - reach && yy <= y1 + reach;
-        const k = (yy - region.y) * lw + (xx - region.x);
-        const faintInk = near && smooth[k] > faint && smooth[k] - base[k] > standOut;
+        const k = (yy - from.y) * lw + (xx - from.x);
+        const faintInk = near && page[j] > faint && page[j] - base[k] > standOut;
         if (!faintInk && !(page[j] > levels.low)) continue;
         labels[j] = label;
         ink[j] = Math.min(1, (page[j] - faint) / span);
@@ -428,6 +513,44 @@ function spread(
     }
   }
   return ink;
+}
+
+/**
+ * The opening (minimum, then maximum, over squares of radius `wide`) of
+ * the smoothed `page` in `region`, or in a region holding it that was
+ * opened before for the same map. {@link spread} reads it only at pixels at
+ * least `2 * wide` inside its region (or on the image's border), where a
+ * window never reaches past the region, so the value is the same whichever
+ * region holding them it was computed in. The single-digit reading and the
+ * several-digits check of a photo open the same region in 60% of the
+ * development set's photos (the opening is two thirds of what
+ * `extractInk` does after its cached map), so the second one is free.
+ */
+function openedAround(
+  map: InkMap,
+  page: Float32Array,
+  region: Box,
+  wide: number,
+): { region: Box; base: Float32Array } {
+  const last = map.opened;
+  if (
+    last && region.x >= last.region.x && region.y >= last.region.y &&
+    region.x + region.width <= last.region.x + last.region.width &&
+    region.y + region.height <= last.region.y + last.region.height
+  ) return last;
+  const { width: w, height: h } = map.strength;
+  const local = crop({ width: w, height: h, data: page }, region);
+  map.opened = { region, base: maxFilter(minFilter(local, wide), wide).data };
+  return map.opened;
+}
+
+/** The strength map averaged over the {@link spreadRadius} window, and its {@link smoothFloor}. */
+function smoothPage(
+  strength: GrayImage,
+  radius: number,
+): { page: Float32Array; floor: { median: number; level: number } } {
+  const page = boxBlur(strength, radius).data;
+  return { page, floor: smoothFloor(page) };
 }
 
 /**

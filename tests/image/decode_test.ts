@@ -10,6 +10,7 @@ import {
 import { encodeImage } from "../../lib/image/encode.ts";
 import { crc32, pngChunk as chunk } from "../../lib/image/png.ts";
 import type { GrayImage } from "../../lib/image/raster.ts";
+import { loadSharp } from "../../lib/image/sharp_module.ts";
 
 /** 16x8: left half black, right half white. */
 function halves(): GrayImage {
@@ -86,6 +87,53 @@ Deno.test("toLuminance uses Rec. 601 weights and rejects bad shapes", () => {
     ImageError,
     "2x1",
   );
+});
+
+Deno.test("toLuminance gives every channel layout the composite formula's exact values", () => {
+  // The formula, as it read before opaque colour pixels got a loop of their own.
+  const formula = (data: Uint8Array, channels: number) =>
+    Float32Array.from({ length: data.length / channels }, (_, i) => {
+      const p = i * channels;
+      const y = channels < 3
+        ? data[p]
+        : 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
+      const a = channels === 2 || channels === 4 ? data[p + channels - 1] / 255 : 1;
+      return (a * y) / 255 + (1 - a);
+    });
+  let seed = 12345;
+  const byte = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+  for (const channels of [1, 2, 3, 4]) {
+    // Every third pixel opaque, the rest with any alpha (values 0..255).
+    const data = Uint8Array.from(
+      { length: 600 * channels },
+      (_, i) =>
+        (channels === 2 || channels === 4) && i % channels === channels - 1 &&
+          (i / channels) % 3 < 1
+          ? 255
+          : byte(),
+    );
+    const img = toLuminance(data, { width: 30, height: 20, channels });
+    assertEquals(Array.from(img.data), Array.from(formula(data, channels)), `${channels} channels`);
+  }
+});
+
+Deno.test("decodeImage reads an opaque image the same with or without an alpha channel", async () => {
+  // Lossless WebP goes to sharp (PNG would go to png.ts): RGB, and the same pixels as RGBA.
+  const sharp = await loadSharp();
+  const rgb = Uint8Array.from({ length: 24 * 16 * 3 }, (_, i) => (i * 53) % 256);
+  const rgba = Uint8Array.from(
+    { length: 24 * 16 * 4 },
+    (_, i) => i % 4 === 3 ? 255 : rgb[Math.floor(i / 4) * 3 + (i % 4)],
+  );
+  const webp = async (data: Uint8Array, channels: 3 | 4) =>
+    new Uint8Array(
+      await sharp(data, { raw: { width: 24, height: 16, channels } }).webp({ lossless: true })
+        .toBuffer(),
+    );
+  const a = await decodeImage(await webp(rgb, 3)), b = await decodeImage(await webp(rgba, 4));
+  assertEquals([a.width, a.height], [24, 16]);
+  assertEquals(a.data, b.data);
+  assertAlmostEquals(a.data[0], (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / 255, 1e-6);
 });
 
 Deno.test("decodeImage refuses an empty file, a text file and a truncated PNG, naming the file", async () => {

@@ -181,3 +181,49 @@ Deno.test("extractInk keeps the digit, not a far ink dot or the table past the p
     assert(Math.abs(box[k] - found[k]) <= 6, `${k}: ${found[k]} for ${box[k]}`);
   }
 });
+
+/** A 640x520 page (photo size: rules and faint strokes are looked for) with a digit and a fainter one. */
+function pageWithTwoDigits(): GrayImage {
+  const rng = createRng(7);
+  const ink = placeOnCanvas(drawDigit(3, { size: 200, penWidth: 9 }), {
+    width: 640,
+    height: 520,
+    x: 80,
+    y: 120,
+  });
+  const pale = placeOnCanvas(drawDigit(7, { size: 200, penWidth: 9 }), {
+    width: 640,
+    height: 520,
+    x: 360,
+    y: 130,
+  });
+  for (let i = 0; i < ink.data.length; i++) ink.data[i] = Math.max(ink.data[i], 0.5 * pale.data[i]);
+  return addNoise(inkToGray(ink, { paper: 0.9, pen: 0.15 }), { sigma: 0.02, rng });
+}
+
+const copyOf = (img: GrayImage): GrayImage => ({ ...img, data: img.data.slice() });
+
+Deno.test("extractInk: readings of one image share its ink map and equal fresh ones", () => {
+  const page = pageWithTwoDigits();
+  const one = extractInk(page);
+  const all = extractInk(page, { mainOnly: false });
+  const again = extractInk(page);
+  for (const [cached, options] of [[one, {}], [all, { mainOnly: false }], [again, {}]] as const) {
+    const fresh = extractInk(copyOf(page), options); // another object: made anew
+    assertEquals(cached.ink.data, fresh.ink.data);
+    assertEquals(cached.labels, fresh.labels);
+    assertEquals(cached.components, fresh.components);
+    assertEquals(cached.levels, fresh.levels);
+  }
+  assert(all.components.length > one.components.length); // both digits, then the main one
+});
+
+Deno.test("extractInk: an image changed in place is read anew, not from its old map", () => {
+  const page = pageWithTwoDigits();
+  const before = extractInk(page, { mainOnly: false });
+  page.data.fill(0.9); // blank it in place: same object, new pixels
+  const after = extractInk(page, { mainOnly: false });
+  assertEquals(after.inkFound, false);
+  assert(before.inkFound);
+  assertEquals(after.ink.data, extractInk(copyOf(page), { mainOnly: false }).ink.data);
+});

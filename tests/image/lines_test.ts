@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
-import { longLineMask } from "../../lib/image/lines.ts";
+import { longLineMask, longLineMasks } from "../../lib/image/lines.ts";
 import { drawDigit, placeOnCanvas, synthPhoto } from "../../lib/image/synth/scenes.ts";
 import { rgbToGray } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
@@ -101,4 +101,21 @@ Deno.test("longLineMask finds only the direction asked for", () => {
   const cols = longLineMask(image, { threshold: 0.1, direction: "vertical" });
   assertEquals([rows[10 * w + 5], rows[25 * w + 30]], [1, 0]);
   assertEquals([cols[10 * w + 5], cols[25 * w + 30]], [0, 1]);
+});
+
+Deno.test("longLineMasks gives each direction's lines as longLineMask does, from one survey", () => {
+  const rng = createRng(3);
+  const w = 90, h = 70, data = Float32Array.from({ length: w * h }, () => 0.05 * rng());
+  for (let x = 0; x < w; x++) data[(20 + Math.floor(x / 30)) * w + x] = 0.4; // a tilted rule
+  for (let y = 0; y < h; y++) data[y * w + 61] = 0.35; // a vertical one
+  for (let y = 30; y < 50; y++) data[y * w + 15] = 0.9; // a short stroke
+  const img = { width: w, height: h, data };
+  const options = { threshold: 0.2, minLength: 0.6 };
+  const both = longLineMasks(img, options);
+  assertEquals(both.horizontal, longLineMask(img, { ...options, direction: "horizontal" }));
+  assertEquals(both.vertical, longLineMask(img, { ...options, direction: "vertical" }));
+  assertEquals([both.horizontal[21 * w + 40], both.vertical[10 * w + 61]], [1, 1]);
+  assertEquals([both.horizontal[40 * w + 15], both.vertical[40 * w + 15]], [0, 0]);
+  const blank = longLineMasks({ width: w, height: h, data: new Float32Array(w * h) }, options);
+  assertEquals([blank.horizontal.length, blank.vertical.some((v) => v > 0)], [w * h, false]);
 });
