@@ -3,8 +3,14 @@ import { assert, assertEquals } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
-// Single products with a transpose take the fast path; the rest reach the backend's own kernel.
+// Single products (one matrix by one, any transposes) take our gemm; batched ones reach the
+// backend's own kernel. The larger ones have partial 4×8 blocks and more than one 256-step slice
+// of the shared dimension, as a dense layer's products do.
 const cases: { a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }[] = [
+  { a: [37, 520], b: [520, 21], transposeA: false, transposeB: false },
+  { a: [520, 37], b: [21, 520], transposeA: true, transposeB: true },
+  { a: [64, 300], b: [64, 16], transposeA: true, transposeB: false },
+  { a: [16, 64], b: [300, 64], transposeA: false, transposeB: true },
   { a: [33, 70], b: [33, 10], transposeA: true, transposeB: false },
   { a: [12, 10], b: [70, 10], transposeA: false, transposeB: true },
   { a: [10, 12], b: [7, 10], transposeA: true, transposeB: true },
@@ -30,7 +36,7 @@ for (const { a, b, transposeA, transposeB } of cases) {
   });
 }
 
-Deno.test("BatchMatMul on wasm frees its transposed copies", async () => {
+Deno.test("BatchMatMul on wasm frees its scratch", async () => {
   await setupBackend();
   const a = tf.tensor2d(seededValues([6, 4], 3), [6, 4]);
   const b = tf.tensor2d(seededValues([5, 6], 4), [5, 6]);

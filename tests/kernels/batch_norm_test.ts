@@ -34,6 +34,29 @@ Deno.test("channelSums and batchNormGradSums agree on wasm and cpu", async () =>
   assertEquals(grads.wasm.length, 2 * C);
 });
 
+Deno.test("channelSums and batchNormGradSums agree on wasm and cpu over blocks of rows", async () => {
+  // 16 channels (two runs of 8) and 105 rows: six blocks of 16 rows and a last one of 9, with
+  // values around 3 so that the sums of squares are far from the variance.
+  const shape = [3, 5, 7, 16];
+  const xs = () => tf.tensor4d(seededValues(shape, 11).map((v) => v + 3), shape as never);
+  const dys = () => tf.tensor4d(seededValues(shape, 12), shape as never);
+  const sums = await onBothBackends(() => tf.tensor1d(Float32Array.from(channelSums(xs(), 16))));
+  assert(maxAbsDiff(sums.wasm, sums.cpu) < 1e-5 * scaleOf(sums.cpu));
+  const grads = await onBothBackends(() =>
+    tf.tensor1d(
+      Float32Array.from(
+        batchNormGradSums({
+          dy: dys(),
+          x: xs(),
+          mean: tf.fill([16], 3),
+          invStd: tf.tensor1d(seededValues([16], 13).map((v) => 1 + Math.abs(v))),
+        }),
+      ),
+    )
+  );
+  assert(maxAbsDiff(grads.wasm, grads.cpu) < 1e-5 * scaleOf(grads.cpu));
+});
+
 Deno.test("channelAffine and batchNormGradInput agree on wasm and cpu", async () => {
   const a = seededValues([C], 8), b = seededValues([C], 9);
   const y = await onBothBackends(() => channelAffine(x(), a, b));

@@ -4,8 +4,9 @@ import { setupBackend } from "../../lib/kernels/backend.ts";
 import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;
-// The first three take the single-channel SIMD path (one channel, 3×3,
-// stride 1, no padding; channels in fours and with a tail); the next seven
+// The first five take the single-channel SIMD path (one channel, 3×3,
+// stride 1, no padding: blocks of four pixels by eight filters, rows of
+// 4, 5 and 26 pixels, and filter counts not a multiple of 8); the next seven
 // take Winograd F(4×4, 3×3) (3×3, stride 1, input channels in fours,
 // filters in eights: the reference model's conv2, output sizes that are
 // and are not multiples of 4, padding, a last block of images shorter than
@@ -15,6 +16,8 @@ const cases: { x: number[]; f: number[]; strides: number; pad: Pad }[] = [
   { x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: "valid" },
   { x: [2, 5, 9, 1], f: [3, 3, 1, 6], strides: 1, pad: "valid" },
   { x: [1, 3, 3, 1], f: [3, 3, 1, 3], strides: 1, pad: 0 },
+  { x: [2, 5, 6, 1], f: [3, 3, 1, 8], strides: 1, pad: "valid" },
+  { x: [1, 6, 7, 1], f: [3, 3, 1, 16], strides: 1, pad: "valid" },
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
   { x: [2, 7, 6, 8], f: [3, 3, 8, 16], strides: 1, pad: "same" },
   { x: [1, 5, 4, 4], f: [3, 3, 4, 8], strides: 1, pad: 2 },

@@ -28,7 +28,7 @@ async function both(dyv: Float32Array, yv: Float32Array, shape: number[]) {
   }
 }
 
-for (const shape of [[64, 26, 26, 32], [3, 5, 5, 7], [2, 3], [6]]) {
+for (const shape of [[64, 26, 26, 32], [3, 5, 5, 16], [3, 5, 5, 7], [2, 3], [6]]) {
   Deno.test(`${RELU_GRAD_BIAS} equals dy·step(y) and its sums on cpu: shape [${shape}]`, async () => {
     await setupBackend();
     const before = liveCounts();

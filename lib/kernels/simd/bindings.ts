@@ -140,6 +140,40 @@ export function winogradFilterSize(c: number, o: number): number {
 }
 
 /**
+ * A matrix product `op(a) · op(b)` ({@linkcode SimdKernels.gemm}): `op(a)`
+ * is `m × k` and `op(b)` is `k × n`; `transposeA` means `a` is stored
+ * `k × m` (its transpose), `transposeB` that `b` is stored `n × k`.
+ */
+export interface GemmShape {
+  /** Rows of the product. */
+  m: number;
+  /** The shared dimension. */
+  k: number;
+  /** Columns of the product. */
+  n: number;
+  /** Whether `a` is stored transposed (`k × m`). */
+  transposeA: boolean;
+  /** Whether `b` is stored transposed (`n × k`). */
+  transposeB: boolean;
+}
+
+/**
+ * Float32 elements of the scratch tensor {@linkcode SimdKernels.gemm} needs:
+ * `op(b)` packed in panels of eight columns (`n` rounded up to 8, times
+ * `k`), and one 6×8 block.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { gemmScratchSize } from "./bindings.ts";
+ * assertEquals(gemmScratchSize({ k: 3, n: 10 }), 16 * 3 + 48);
+ * ```
+ */
+export function gemmScratchSize(shape: Pick<GemmShape, "k" | "n">): number {
+  return Math.ceil(shape.n / 8) * 8 * shape.k + 48;
+}
+
+/**
  * The kernels of `simd/kernels.c`, bound to one backend's memory.
  */
 export interface SimdKernels {
@@ -338,6 +372,16 @@ export interface SimdKernels {
     tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; scratch: tf.TensorInfo; dw: tf.TensorInfo },
     info: tf.backend_util.Conv2DInfo,
   ): void;
+  /**
+   * Writes into `c` (`m × n`) the product `op(a) · op(b)` of float32
+   * matrices (see {@linkcode GemmShape}), by 6×8 register blocks over
+   * `op(b)` packed into `scratch` ({@linkcode gemmScratchSize} elements,
+   * overwritten).
+   */
+  gemm(
+    tensors: { a: tf.TensorInfo; b: tf.TensorInfo; scratch: tf.TensorInfo; c: tf.TensorInfo },
+    shape: GemmShape,
+  ): void;
 }
 
 /** A byte offset into the backend's heap: where a C pointer parameter's array starts. */
@@ -514,6 +558,17 @@ export interface SimdExports {
     pl: Int32,
     group: Int32,
   ): void;
+  gemm(
+    a: HeapOffset,
+    b: HeapOffset,
+    pb: HeapOffset,
+    c: HeapOffset,
+    m: Int32,
+    k: Int32,
+    n: Int32,
+    ta: Int32,
+    tb: Int32,
+  ): void;
 }
 
 /**
@@ -538,6 +593,7 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   winograd_filter: 5,
   conv3x3_winograd: 17,
   conv3x3_winograd_filter_grad: 16,
+  gemm: 9,
 };
 
 /**
@@ -965,6 +1021,24 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         info.padInfo.top,
         info.padInfo.left,
         group,
+      );
+    },
+    gemm({ a, b, scratch, c }, { m, k, n, transposeA, transposeB }) {
+      for (const [name, v] of [["m", m], ["k", k], ["n", n]] as const) {
+        if (!Number.isInteger(v) || v < 1) {
+          throw new InvalidArgumentError(`gemm needs ${name} a positive integer, got ${v}`);
+        }
+      }
+      exports.gemm(
+        at(a, "a", m * k),
+        at(b, "b", k * n),
+        at(scratch, "scratch", gemmScratchSize({ k, n })),
+        at(c, "c", m * n),
+        m,
+        k,
+        n,
+        transposeA ? 1 : 0,
+        transposeB ? 1 : 0,
       );
     },
   };

@@ -110,7 +110,55 @@ Deno.test("the SIMD wrappers refuse wrong sizes and dtypes, naming them", async 
     InvalidArgumentError,
     "scratch must be float32 with 8 elements",
   );
+  const gemm = { m: 4, k: 4, n: 1, transposeA: false, transposeB: false };
+  assertThrows(
+    () => k.gemm({ a: x, b: dy, scratch: x, c: dy }, { ...gemm, k: 2.5 }),
+    InvalidArgumentError,
+    "gemm needs k a positive integer, got 2.5",
+  );
+  assertThrows(
+    () => k.gemm({ a: x, b: dy, scratch: x, c: dy }, gemm),
+    InvalidArgumentError,
+    "scratch must be float32 with 80 elements",
+  );
   tf.dispose([x, dy, small, ints, dw, f4, dx4, f3]);
+});
+
+Deno.test("gemm multiplies with either operand transposed, over partial blocks", async () => {
+  await setupBackend();
+  const backend = tf.backend() as BackendWasm;
+  const k = simdKernels(backend);
+  // m = 11 runs rows in blocks of 6, 4 and 1; n = 11 leaves a partial block of columns;
+  // k = 300 spans two slices of 256.
+  const [m, kk, n] = [11, 300, 11];
+  const av = Float32Array.from({ length: m * kk }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
+  const bv = Float32Array.from({ length: kk * n }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
+  const want = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      for (let t = 0; t < kk; t++) want[i * n + j] += av[i * kk + t] * bv[t * n + j];
+    }
+  }
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      const before = liveCounts();
+      tf.tidy(() => {
+        const a0 = tf.tensor2d(av, [m, kk]), b0 = tf.tensor2d(bv, [kk, n]);
+        const a = transposeA ? a0.transpose() : a0, b = transposeB ? b0.transpose() : b0;
+        const c = tf.zeros([m, n]);
+        const scratch = tf.zeros([Math.ceil(n / 8) * 8 * kk + 48]);
+        k.gemm({ a, b, scratch, c }, { m, k: kk, n, transposeA, transposeB });
+        const got = c.dataSync();
+        for (let i = 0; i < m * n; i++) {
+          assert(
+            Math.abs(got[i] - want[i]) < 1e-4,
+            `transposeA ${transposeA} transposeB ${transposeB}: [${i}] ${got[i]} vs ${want[i]}`,
+          );
+        }
+      });
+      assertEquals(liveCounts(), before);
+    }
+  }
 });
 
 Deno.test("conv2dFilterGrad sums x·dy over the batch for every filter tap", async () => {
