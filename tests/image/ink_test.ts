@@ -8,6 +8,7 @@ import {
   drawDigit,
   inkToGray,
   placeOnCanvas,
+  sideBySide,
   synthPhoto,
 } from "../../lib/image/synth/scenes.ts";
 import { rgbToGray } from "../_helpers/images.ts";
@@ -226,4 +227,106 @@ Deno.test("extractInk: an image changed in place is read anew, not from its old 
   assertEquals(after.inkFound, false);
   assert(before.inkFound);
   assertEquals(after.ink.data, extractInk(copyOf(page), { mainOnly: false }).ink.data);
+});
+
+Deno.test("extractInk follows a broad pale stroke whole, however wide its pen", () => {
+  // The failure seen in a phone photo: a marker 8 drawn pale and broad (40
+  // of 800 px, wider than the 27-px square the local contrast used to be
+  // measured against), with two dark dots where the pen stopped, on lined
+  // paper. The dots set the ink level, so the pale body sits near the
+  // threshold and only its patches used to be kept (a hollow 8 read as 7).
+  const rng = createRng(3);
+  const width = 600, height = 800;
+  const truth = placeOnCanvas(drawDigit(8, { size: 560, penWidth: 40, rng }), {
+    width,
+    height,
+    x: 20,
+    y: 120,
+  });
+  const page = new Float32Array(width * height);
+  for (let i = 0; i < page.length; i++) {
+    const x = i % width, y = Math.floor(i / width);
+    const ruled = y % 90 < 2 ? 0.25 : 0; // dark printed rules, 90 px apart
+    const dot = Math.hypot(x - 300, y - 160) < 30 || Math.hypot(x - 300, y - 640) < 30;
+    page[i] = 0.82 - ruled - 0.1 * truth.data[i] - (dot && truth.data[i] > 0.5 ? 0.3 : 0);
+  }
+  const photo = addNoise({ width, height, data: page }, { rng, sigma: 0.02 });
+  const r = extractInk(photo);
+  assert(r.inkFound);
+  let stroke = 0, kept = 0;
+  for (let i = 0; i < truth.data.length; i++) {
+    if (truth.data[i] <= 0.5) continue;
+    stroke++;
+    if (r.ink.data[i] > 0) kept++;
+  }
+  assert(kept >= 0.9 * stroke, `kept ${kept} of ${stroke} stroke pixels`);
+  assert(strayInk(r.ink, truth) < 0.05 * stroke, `${strayInk(r.ink, truth)} stray pixels`);
+});
+
+Deno.test("extractInk drops the border of a form's cell under a scanned digit", () => {
+  // A digit cut out of a form with a piece of the cell's border: a dark
+  // 2-pixel line across the whole crop, touching the digit's foot.
+  const truth = placeOnCanvas(drawDigit(3, { size: 60, penWidth: 5 }), {
+    width: 80,
+    height: 80,
+    x: 10,
+    y: 6,
+  });
+  const box = inkBox(truth, 0.5)!;
+  const lined = { ...truth, data: new Float32Array(truth.data) };
+  const bottom = box.y + box.height - 1;
+  lined.data.fill(1, bottom * 80, (bottom + 2) * 80);
+  const scan = addNoise(inkToGray(lined, { paper: 0.92, pen: 0.1 }), {
+    rng: createRng(4),
+    sigma: 0.02,
+  });
+  const r = extractInk(scan);
+  assert(r.inkFound);
+  const found = unionBox(r.components.map((c) => c.box))!;
+  // The line ran the crop's whole width; the ink found is the digit's width.
+  assert(Math.abs(found.x - box.x) <= 2 && Math.abs(found.width - box.width) <= 3, "width");
+  assert(Math.abs(found.y - box.y) <= 2 && found.height <= box.height + 2, "height");
+});
+
+Deno.test("extractInk keeps a broad marker stroke solid in a crop of one digit", () => {
+  // An 8 drawn with a marker a quarter as wide as the digit (14 of 56
+  // pixels), cropped: the stroke is wider than the background's cells (8),
+  // which a single repair of the cells took for dark paper (95% of the
+  // stroke at full strength, against all of it now).
+  const truth = placeOnCanvas(drawDigit(8, { size: 56, penWidth: 14 }), {
+    width: 64,
+    height: 64,
+    x: 4,
+    y: 4,
+  });
+  const scan = addNoise(inkToGray(truth, { paper: 0.9 }), { rng: createRng(6), sigma: 0.02 });
+  const r = extractInk(scan);
+  let stroke = 0, solid = 0;
+  for (let i = 0; i < truth.data.length; i++) {
+    if (truth.data[i] < 0.9) continue;
+    stroke++;
+    if (r.ink.data[i] >= 0.9) solid++;
+  }
+  assert(solid >= 0.99 * stroke, `${solid} of ${stroke} stroke pixels at full strength`);
+});
+
+Deno.test("extractInk drops the line of a form a number is written on, in a photo", () => {
+  const rng = createRng(12);
+  const row = sideBySide([4, 0, 7].map((d) => drawDigit(d, { size: 70, penWidth: 6, rng })), {
+    gap: 6,
+    padding: 4,
+  });
+  const truth = placeOnCanvas(row, { width: 640, height: 480, x: 200, y: 180 });
+  const lined = { ...truth, data: new Float32Array(truth.data) };
+  const line = 180 + row.height - 6; // under the digits' feet, across the photo
+  lined.data.fill(1, line * 640, (line + 3) * 640);
+  const photo = rgbToGray(synthPhoto(lined, { rng, noise: 0.02, gradient: 0.2 }));
+  const r = extractInk(photo, { mainOnly: false });
+  const found = unionBox(r.components.map((c) => c.box))!;
+  const box = inkBox(truth, 0.5)!;
+  assert(Math.abs(found.x - box.x) <= 3 && Math.abs(found.width - box.width) <= 6, "width");
+  assert(
+    found.y + found.height <= line + 1,
+    `ink down to ${found.y + found.height}, line at ${line}`,
+  );
 });
