@@ -10,6 +10,7 @@
  */
 
 export * from "./onnx.ts";
+export * from "./page_style.ts";
 export * from "./export_model.ts";
 export * from "./quantize.ts";
 export * from "./tfjs_quantized.ts";

@@ -20,6 +20,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import { sharedPageStyle, withSharedStyle } from "./page_style.ts";
 import { dirname, join } from "node:path";
 import { fromFileUrl } from "@std/path";
 import { DigitLabError, type ModelMetrics } from "../core/mod.ts";
@@ -194,7 +195,10 @@ export async function webFiles(
   files.set("preprocess.js", encoder.encode(WEB_PREPROCESS_JS));
   files.set("app.js", await Deno.readFile(new URL("./web_app.js", import.meta.url)));
   for (const [name, bytes] of await floatModelFiles(model)) files.set(name, bytes);
-  const template = await Deno.readTextFile(new URL("./web_page.html", import.meta.url));
+  const template = withSharedStyle(
+    await Deno.readTextFile(new URL("./web_page.html", import.meta.url)),
+    await sharedPageStyle(),
+  );
   const description = describeModel(metrics).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
   files.set("index.html", encoder.encode(template.replace("%MODEL%", () => description)));
   return files;
