@@ -79,10 +79,14 @@ Deno.test("data-parallel steps update the weights as trainOnBatch does", async (
   for (let i = 0; i < a.length; i++) {
     // The shards sum the same terms in another order, and Adam scales each
     // weight's step by its own gradient's size, so where a gradient is near
-    // 0 rounding moves the step by up to the learning rate. 1e-4 is 1/300 of
-    // the most three steps can move a weight (3 × 0.01); wrong gradients
-    // move weights by that much.
-    assert(maxAbsDiff(a[i], b[i]) < 1e-4, `weight ${i}: diff ${maxAbsDiff(a[i], b[i])}`);
+    // 0 rounding moves that one weight's step by up to the learning rate
+    // (measured: at most 1.0e-4, in 1 of 18,432 weights). On average over a
+    // weight tensor the difference is rounding (measured: at most 3.2e-8),
+    // while wrong gradients move every weight by up to 3 × 0.01.
+    let sum = 0;
+    for (let k = 0; k < a[i].length; k++) sum += Math.abs(a[i][k] - b[i][k]);
+    const mean = sum / a[i].length, max = maxAbsDiff(a[i], b[i]);
+    assert(mean < 1e-6 && max < 1e-3, `weight ${i}: mean diff ${mean}, max ${max}`);
   }
   serial.dispose();
   parallel.dispose();
