@@ -17,6 +17,7 @@ import { InvalidArgumentError } from "../core/mod.ts";
 import { resizeLongSide } from "./resize.ts";
 import { adjustStrokeWidth } from "./stroke_width.ts";
 import type { Box, GrayImage, PipelineStep } from "./raster.ts";
+import { Scratch } from "./scratch.ts";
 
 /**
  * Side of an MNIST image.
@@ -222,6 +223,13 @@ function stretch(data: Float32Array): void {
 const OVERSAMPLE = 4;
 
 /**
+ * The oversampled digit of {@link toMnistLayout}, kept between calls (see
+ * `scratch.ts`): allocating its 6,400 values costs about 4 us (3 us for
+ * 4,096), against the 45 us the layout took for a 28x28 scan.
+ */
+const oversampled = new Scratch((n) => new Float32Array(n));
+
+/**
  * Brings an ink image (1 = ink, anything outside the digit already 0) into
  * the MNIST layout: crop, scale to 20 px (via a 4x larger intermediate where
  * stroke width is adjusted), stretch intensities, centre by mass in 28x28.
@@ -250,7 +258,10 @@ export function toMnistLayout(ink: GrayImage, options: MnistLayoutOptions = {}):
   record("crop", digit);
   const target = options.strokeWidth ?? 1.9;
   if (target !== false) {
-    const big = resizeLongSide(digit, MNIST_BOX * OVERSAMPLE);
+    // `big` never leaves this block (a changed stroke width is a new image),
+    // so it is made in a buffer kept between calls.
+    const side = MNIST_BOX * OVERSAMPLE;
+    const big = resizeLongSide(digit, side, oversampled.take(side * side));
     const adjusted = adjustStrokeWidth(big, { target: target * OVERSAMPLE });
     if (adjusted !== big) {
       record("stroke width", adjusted);

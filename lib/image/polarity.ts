@@ -13,9 +13,10 @@
  */
 
 import { cellPercentiles, upsampleCells } from "./background.ts";
-import { histogram, quantile } from "./histogram.ts";
+import { BINS, quantile } from "./histogram.ts";
 import { resizeLongSide } from "./resize.ts";
 import type { GrayImage } from "./raster.ts";
+import { Scratch } from "./scratch.ts";
 
 /**
  * Which way the ink goes in a photo-convention image (1 = white).
@@ -59,18 +60,37 @@ function medianOfNeighbours(grid: GrayImage): GrayImage {
   return { ...grid, data: out };
 }
 
-/** `img - bg` and its magnitude (each rounded to float32 as stored). */
+/**
+ * `img - bg` (rounded to float32 as stored) into `residual`, and the
+ * counts of its magnitudes in `counts` ({@link histogram}'s bins and NaN
+ * bin, cleared here): one pass instead of storing the magnitudes and
+ * counting them in another.
+ */
 function residuals(
   img: Float32Array,
   bg: Float32Array,
   residual: Float32Array,
-  magnitude: Float32Array,
+  counts: Uint32Array,
 ): void {
+  counts.fill(0);
+  // Paper matching its background exactly (most of a clean drawing) is
+  // counted apart, as in `histogram`.
+  let zeros = 0;
   for (let i = 0; i < residual.length; i++) {
-    residual[i] = img[i] - bg[i];
-    magnitude[i] = Math.abs(residual[i]);
+    const r = Math.fround(img[i] - bg[i]);
+    residual[i] = r;
+    if (r === 0) {
+      zeros++;
+      continue;
+    }
+    const x = Math.abs(r) * BINS;
+    counts[x >= 0 ? (x < BINS ? x | 0 : BINS - 1) : x < 0 ? 0 : BINS]++;
   }
+  counts[0] += zeros;
 }
+
+/** The magnitude counts of {@link residuals}: {@link BINS} bins and one for NaN. */
+const magnitudeCounts = new Uint32Array(BINS + 1);
 
 const massSums = new Float64Array(2);
 
@@ -130,33 +150,29 @@ export function measurePolarity(img: GrayImage): PolarityEvidence {
 
 /** {@link measurePolarity} on a copy whose longer side is at most `side`. */
 function measureAt(img: GrayImage, side: number): PolarityEvidence {
-  const small = Math.max(img.width, img.height) > side ? resizeLongSide(img, side) : img;
+  // The shrunk copy is only read here, so it is made in a buffer kept between calls.
+  const small = Math.max(img.width, img.height) > side
+    ? resizeLongSide(img, side, shrunk.take(side * side))
+    : img;
   const longer = Math.max(small.width, small.height);
   // Cells of a quarter of the side (half for small images): ink is the
   // minority of each cell, and the grid still follows uneven lighting.
   const cell = Math.max(1, Math.ceil(longer / (longer <= 32 ? 2 : 4)));
   const grid = medianOfNeighbours(cellPercentiles(small, { cell, percentile: 0.5 }));
   const bg = upsampleCells(grid, { width: small.width, height: small.height, cell });
-  const n = small.data.length;
-  if (buffers.length < 2 * n) {
-    const fresh = new Float32Array(2 * n);
-    if (n <= 1 << 16) buffers = fresh;
-    return measure(small, bg, fresh.subarray(0, n), fresh.subarray(n));
-  }
-  return measure(small, bg, buffers.subarray(0, n), buffers.subarray(n, 2 * n));
+  return measure(small, bg, residualScratch.take(small.data.length));
 }
 
-/** Residuals and their magnitudes of {@link measurePolarity}, reused between calls. */
-let buffers = new Float32Array(0);
+/** The shrunk copy measured by {@link measurePolarity}, reused between calls (see `scratch.ts`). */
+const shrunk = new Scratch((n) => new Float32Array(n));
 
-function measure(
-  small: GrayImage,
-  bg: GrayImage,
-  residual: Float32Array,
-  magnitude: Float32Array,
-): PolarityEvidence {
-  residuals(small.data, bg.data, residual, magnitude);
-  const noise = 1.4826 * quantile(histogram(magnitude), 0.5);
+/** Residuals of {@link measurePolarity}, reused between calls (see `scratch.ts`). */
+const residualScratch = new Scratch((n) => new Float32Array(n));
+
+function measure(small: GrayImage, bg: GrayImage, residual: Float32Array): PolarityEvidence {
+  residuals(small.data, bg.data, residual, magnitudeCounts);
+  const magnitudes = { counts: magnitudeCounts.subarray(0, BINS), total: residual.length };
+  const noise = 1.4826 * quantile(magnitudes, 0.5);
   const margin = 3 * noise + 0.03;
   const mass = masses(residual, margin);
   const darkMass = mass[0] / residual.length, lightMass = mass[1] / residual.length;

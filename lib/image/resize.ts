@@ -120,6 +120,89 @@ function resizeRows(
 }
 
 /**
+ * Images of at most this many values (256x256) take the horizontal pass
+ * output by output ({@link resizeRowsDown}): the whole image stays in the
+ * processor's caches, and each output's weights are loaded once instead of
+ * once per row. Enlarging a 40x56 crop to 57 columns took 7 us that way
+ * against 18 us row by row, shrinking 64 columns to 48 6.5 us against 18;
+ * a 960x1280 photo is larger and keeps to {@link resizeRows}.
+ */
+const DOWN_VALUES = 1 << 16;
+
+/**
+ * {@link resizeRows} output column by output column, down every row: the
+ * same terms added in the same order, so the same values.
+ */
+function resizeRowsDown(
+  src: Float32Array,
+  srcWidth: number,
+  srcHeight: number,
+  weights: AxisWeights,
+  tmp: Float32Array,
+  width: number,
+): void {
+  const { start, count, index, weight } = weights;
+  for (let o = 0; o < width; o++) {
+    const k = start[o], n = count[o];
+    if (n === 2) {
+      pairDown(
+        src,
+        srcWidth,
+        srcHeight,
+        index[k],
+        weight[k],
+        index[k + 1],
+        weight[k + 1],
+        tmp,
+        o,
+        width,
+      );
+    } else termsDown(src, srcWidth, srcHeight, index, weight, k, n, tmp, o, width);
+  }
+}
+
+/** Output column `o` of {@link resizeRowsDown} from two terms. */
+function pairDown(
+  src: Float32Array,
+  srcWidth: number,
+  srcHeight: number,
+  i0: number,
+  w0: number,
+  i1: number,
+  w1: number,
+  tmp: Float32Array,
+  o: number,
+  width: number,
+): void {
+  for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+    let s = 0;
+    s += src[row + i0] * w0;
+    s += src[row + i1] * w1;
+    tmp[to] = s;
+  }
+}
+
+/** Output column `o` of {@link resizeRowsDown} from the `n` terms from `k`. */
+function termsDown(
+  src: Float32Array,
+  srcWidth: number,
+  srcHeight: number,
+  index: Int32Array,
+  weight: Float32Array,
+  k: number,
+  n: number,
+  tmp: Float32Array,
+  o: number,
+  width: number,
+): void {
+  for (let y = 0, row = 0, to = o; y < srcHeight; y++, row += srcWidth, to += width) {
+    let s = 0;
+    for (let j = k; j < k + n; j++) s += src[row + index[j]] * weight[j];
+    tmp[to] = s;
+  }
+}
+
+/**
  * Vertical pass: rows of `tmp` (`width` wide) combined into the `height`
  * rows of `out`, accumulating in the (float32) output as rows are added.
  */
@@ -155,10 +238,13 @@ function resizeColumns(
 /**
  * Resizes a gray image to `width` x `height` (area averaging to shrink,
  * bilinear to enlarge). The aspect ratio is not preserved: pass the size
- * you want.
+ * you want. The values go into `out` when given (its first `width *
+ * height` values; the result's data is a view of them): a caller that
+ * shrinks every image it reads into a buffer of its own saves an
+ * allocation, 1.5 to 4 us for 2,000 to 6,400 values.
  *
- * @throws {InvalidArgumentError} when a size is not a positive integer or the
- * image is empty.
+ * @throws {InvalidArgumentError} when a size is not a positive integer, the
+ * image is empty or `out` is too short.
  *
  * @example
  * ```ts
@@ -166,9 +252,16 @@ function resizeColumns(
  * import { resize } from "./resize.ts";
  * const img = { width: 4, height: 2, data: new Float32Array([0, 1, 0, 1, 1, 1, 1, 1]) };
  * assertEquals(Array.from(resize(img, { width: 2, height: 1 }).data), [0.75, 0.75]);
+ * const out = new Float32Array(3).fill(9);
+ * assertEquals(Array.from(resize(img, { width: 2, height: 1 }, out).data), [0.75, 0.75]);
+ * assertEquals(out[2], 9); // past the result: untouched
  * ```
  */
-export function resize(img: GrayImage, size: { width: number; height: number }): GrayImage {
+export function resize(
+  img: GrayImage,
+  size: { width: number; height: number },
+  out?: Float32Array,
+): GrayImage {
   const { width, height } = size;
   for (const [name, v] of [["width", width], ["height", height]] as const) {
     if (!Number.isInteger(v) || v < 1) {
@@ -178,18 +271,28 @@ export function resize(img: GrayImage, size: { width: number; height: number }):
   if (img.width < 1 || img.height < 1) {
     throw new InvalidArgumentError(`cannot resize an empty ${img.width}x${img.height} image`);
   }
+  if (out !== undefined && out.length < width * height) {
+    throw new InvalidArgumentError(
+      `resize output holds ${out.length} values, ${width}x${height} needs ${width * height}`,
+    );
+  }
   // Every value of the intermediate image is written, so a buffer is reused
   // between calls (up to a size).
   const tmp = scratch.take(width * img.height);
-  resizeRows(img.data, img.width, img.height, axisWeights(img.width, width), tmp, width);
-  const out = new Float32Array(width * height);
-  resizeColumns(tmp, width, axisWeights(img.height, height), out, height);
-  return { width, height, data: out };
+  const across = img.width * img.height <= DOWN_VALUES ? resizeRowsDown : resizeRows;
+  across(img.data, img.width, img.height, axisWeights(img.width, width), tmp, width);
+  // The vertical pass adds into its output, which starts at 0.
+  const data = out === undefined
+    ? new Float32Array(width * height)
+    : out.subarray(0, width * height).fill(0);
+  resizeColumns(tmp, width, axisWeights(img.height, height), data, height);
+  return { width, height, data };
 }
 
 /**
  * Resizes so the longer side becomes `longSide` pixels, keeping the aspect
- * ratio (the shorter side is rounded, at least 1).
+ * ratio (the shorter side is rounded, at least 1); into `out` when given,
+ * as {@link resize}.
  *
  * @example
  * ```ts
@@ -197,12 +300,15 @@ export function resize(img: GrayImage, size: { width: number; height: number }):
  * import { resizeLongSide } from "./resize.ts";
  * const r = resizeLongSide({ width: 100, height: 50, data: new Float32Array(5000) }, 20);
  * assertEquals([r.width, r.height], [20, 10]);
+ * const into = resizeLongSide({ width: 100, height: 50, data: new Float32Array(5000) }, 20, new Float32Array(400));
+ * assertEquals(into.data.length, 200);
  * ```
  */
-export function resizeLongSide(img: GrayImage, longSide: number): GrayImage {
+export function resizeLongSide(img: GrayImage, longSide: number, out?: Float32Array): GrayImage {
   const scale = longSide / Math.max(img.width, img.height);
-  return resize(img, {
+  const size = {
     width: Math.max(1, Math.round(img.width * scale)),
     height: Math.max(1, Math.round(img.height * scale)),
-  });
+  };
+  return resize(img, size, out);
 }

@@ -8,7 +8,7 @@
  *   median (paper, or faint rules when they cover most of the page; the 10th
  *   percentile when ink covers most of a tight crop) plus a margin;
  * - ink level: a high percentile (98th) of the pixels above the noise floor;
- * - rule level: if long straight lines ({@link longLineMask}) are found and
+ * - rule level: if long straight lines (`longLineMask`) are found and
  *   are fainter than the ink (below 85% of it), the 90th percentile of their
  *   pixels — found in two passes, the second with a ceiling between the
  *   first pass's median and the ink, so paths cannot detour through ink;
@@ -19,7 +19,7 @@
  */
 
 import { BINS, countFrom, type Histogram, histogram, quantile } from "./histogram.ts";
-import { longLineMask } from "./lines.ts";
+import { lineMaskOrNull } from "./lines.ts";
 import type { GrayImage } from "./raster.ts";
 
 /**
@@ -123,8 +123,10 @@ export function paperFloor(
  */
 const RULE_LENGTH = 0.85;
 
-function valuesOn(ink: GrayImage, mask: Uint8Array): number[] {
+/** The values of `ink` under `mask` (none when there is no mask). */
+function valuesOn(ink: GrayImage, mask: Uint8Array | null): number[] {
   const values: number[] = [];
+  if (mask === null) return values;
   for (let i = 0; i < mask.length; i++) if (mask[i]) values.push(ink.data[i]);
   return values;
 }
@@ -163,13 +165,13 @@ export function chooseLevels(ink: GrayImage, options: LevelOptions = {}): InkLev
     // First pass: lines may run through the digit's strokes, but most of
     // their pixels are rules, so the median is the rule level. Second pass:
     // with a ceiling above that level, only the rules themselves remain.
-    const first = valuesOn(ink, longLineMask(ink, { threshold: floor, minLength: RULE_LENGTH }));
+    const first = valuesOn(ink, lineMaskOrNull(ink, { threshold: floor, minLength: RULE_LENGTH }));
     if (first.length >= 2 * Math.max(ink.width, ink.height)) {
       const typical = quantile(histogram(first), 0.5);
       const ceiling = typical + 0.6 * (inkLevel - typical);
       const second = valuesOn(
         ink,
-        longLineMask(ink, { threshold: floor, minLength: RULE_LENGTH, ceiling }),
+        lineMaskOrNull(ink, { threshold: floor, minLength: RULE_LENGTH, ceiling }),
       );
       if (second.length >= 2 * Math.max(ink.width, ink.height)) {
         const level = quantile(histogram(second), 0.9);

@@ -87,35 +87,50 @@ Deno.test("inkStrength flattens the lighting: paper near 0 everywhere, ink high 
   );
 });
 
-Deno.test("cellPercentiles equals sorting each cell, at every percentile and with NaN pixels", () => {
-  const rng = createRng(11);
-  const w = 23, h = 17, cell = 5;
-  const data = Float32Array.from({ length: w * h }, () => {
-    const r = rng();
-    return r < 0.05 ? NaN : r < 0.1 ? -0.2 : r < 0.15 ? 1.3 : rng();
-  });
-  for (const percentile of [0, 0.1, 0.5, 0.75, 0.9, 1]) {
-    const grid = cellPercentiles({ width: w, height: h, data }, { cell, percentile });
-    for (let cy = 0; cy < grid.height; cy++) {
-      for (let cx = 0; cx < grid.width; cx++) {
-        // Levels Math.round(v * 255) clamped to [0, 255]; NaN has none. The
-        // rank counts every pixel; past the levels there are, the answer is 255.
-        const levels: number[] = [];
-        let n = 0;
-        for (let y = cy * cell; y < Math.min(h, (cy + 1) * cell); y++) {
-          for (let x = cx * cell; x < Math.min(w, (cx + 1) * cell); x++, n++) {
-            const v = data[y * w + x];
-            if (!Number.isNaN(v)) levels.push(Math.min(255, Math.max(0, Math.round(v * 255))));
+for (const white of [0, 0.6]) {
+  Deno.test(`cellPercentiles equals sorting each cell, at every percentile, with NaN pixels and ${white * 100}% white`, () => {
+    const rng = createRng(11);
+    const w = 23, h = 17, cell = 5;
+    // White (exactly 1) is counted apart from the other levels: a page of it must give the same levels.
+    const data = Float32Array.from({ length: w * h }, () => {
+      const r = rng();
+      return r < white
+        ? 1
+        : r < white + 0.05
+        ? NaN
+        : r < white + 0.1
+        ? -0.2
+        : r < white + 0.15
+        ? 1.3
+        : rng();
+    });
+    for (const percentile of [0, 0.1, 0.5, 0.75, 0.9, 1]) {
+      const grid = cellPercentiles({ width: w, height: h, data }, { cell, percentile });
+      for (let cy = 0; cy < grid.height; cy++) {
+        for (let cx = 0; cx < grid.width; cx++) {
+          // Levels Math.round(v * 255) clamped to [0, 255]; NaN has none. The
+          // rank counts every pixel; past the levels there are, the answer is 255.
+          const levels: number[] = [];
+          let n = 0;
+          for (let y = cy * cell; y < Math.min(h, (cy + 1) * cell); y++) {
+            for (let x = cx * cell; x < Math.min(w, (cx + 1) * cell); x++, n++) {
+              const v = data[y * w + x];
+              if (!Number.isNaN(v)) levels.push(Math.min(255, Math.max(0, Math.round(v * 255))));
+            }
           }
+          levels.sort((a, b) => a - b);
+          const rank = Math.min(n - 1, Math.floor(percentile * n));
+          const expected = rank < levels.length ? levels[rank] : 255;
+          assertEquals(
+            grid.data[cy * grid.width + cx],
+            Math.fround(expected / 255),
+            `${percentile}`,
+          );
         }
-        levels.sort((a, b) => a - b);
-        const rank = Math.min(n - 1, Math.floor(percentile * n));
-        const expected = rank < levels.length ? levels[rank] : 255;
-        assertEquals(grid.data[cy * grid.width + cx], Math.fround(expected / 255), `${percentile}`);
       }
     }
-  }
-});
+  });
+}
 
 Deno.test("estimateBackground with repairRadius 2 finds the paper under strokes wider than a cell", () => {
   // An 80x80 crop (8-pixel cells) with a 0 drawn by a 16-pixel marker: some

@@ -90,3 +90,21 @@ Deno.test("removeCropLines leaves a crop without lines, or with nothing but line
   const thick = hline(ring(), 40, 7);
   assertStrictEquals(removeCropLines(thick, 0.5).ink, thick);
 });
+
+Deno.test("removeCropLines counts rows and columns of a crop that is not square", () => {
+  // 30 wide, 50 tall: a short stroke, a line down the right side (a column
+  // 90% covered: a 5-pixel gap in 50) and one across the top (rows).
+  const w = 30, h = 50, data = new Float32Array(w * h);
+  for (let y = 15; y < 35; y++) data[y * w + 12] = 1;
+  for (let y = 5; y < h; y++) data[y * w + 27] = 1;
+  data.fill(1, 2 * w, 3 * w);
+  const { ink, horizontal, vertical } = removeCropLines({ width: w, height: h, data }, 0.5);
+  assertEquals([horizontal, vertical], [1, 1]);
+  let left = 0;
+  for (let i = 0; i < w * h; i++) if (ink.data[i] > 0.5) left++;
+  assertEquals(left, 20); // only the stroke
+  // Two more gaps: the column is covered 44 of 50 (88%, the top line's pixel included): no line.
+  data[5 * w + 27] = 0;
+  data[6 * w + 27] = 0;
+  assertEquals(removeCropLines({ width: w, height: h, data }, 0.5).vertical, 0);
+});

@@ -1,4 +1,4 @@
-import { assertAlmostEquals, assertEquals } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals } from "@std/assert";
 import { BINS, countFrom, histogram, quantile } from "../../lib/image/histogram.ts";
 import { createRng } from "../../lib/core/random.ts";
 
@@ -31,4 +31,22 @@ Deno.test("histogram counts no bin for NaN and has exactly BINS bins", () => {
   assertEquals(h.counts.length, BINS);
   assertEquals([h.counts[0], h.counts[BINS / 2], h.counts[BINS - 1], h.total], [1, 1, 1, 5]);
   assertEquals(h.counts.reduce((a, b) => a + b, 0), 3);
+});
+
+Deno.test("histogram counts zeros (and -0) in bin 0 like every other value, among any values", () => {
+  const rng = createRng(5);
+  // Mostly exact zeros, as in an ink map of paper, with -0, NaN, out-of-range and ordinary values.
+  const values = Float32Array.from({ length: 3000 }, () => {
+    const r = rng();
+    return r < 0.6 ? 0 : r < 0.65 ? -0 : r < 0.7 ? NaN : r < 0.75 ? -0.5 : r < 0.8 ? 1.5 : rng();
+  });
+  const expected = new Array(BINS).fill(0);
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    expected[Math.min(BINS - 1, Math.max(0, Math.floor(v * BINS)))]++;
+  }
+  const h = histogram(values);
+  assertEquals(Array.from(h.counts), expected);
+  assertEquals(h.total, 3000);
+  assert(h.counts[0] > 1800);
 });

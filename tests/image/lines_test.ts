@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
-import { longLineMask, longLineMasks } from "../../lib/image/lines.ts";
+import { lineMaskOrNull, longLineMask, longLineMasks } from "../../lib/image/lines.ts";
 import { drawDigit, placeOnCanvas, synthPhoto } from "../../lib/image/synth/scenes.ts";
 import { rgbToGray } from "../_helpers/images.ts";
 import { createRng } from "../../lib/core/random.ts";
@@ -118,4 +118,18 @@ Deno.test("longLineMasks gives each direction's lines as longLineMask does, from
   assertEquals([both.horizontal[40 * w + 15], both.vertical[40 * w + 15]], [0, 0]);
   const blank = longLineMasks({ width: w, height: h, data: new Float32Array(w * h) }, options);
   assertEquals([blank.horizontal.length, blank.vertical.some((v) => v > 0)], [w * h, false]);
+});
+
+Deno.test("lineMaskOrNull is null only when no line can be, and otherwise equals longLineMask", () => {
+  const w = 40, h = 30, data = new Float32Array(w * h);
+  for (let y = 5; y < 25; y++) data[y * w + 20] = 1; // a stroke, shorter than 85% of the height
+  const options = { threshold: 0.1, minLength: 0.85 };
+  assertEquals(lineMaskOrNull({ width: w, height: h, data }, options), null);
+  assertEquals(longLineMask({ width: w, height: h, data }, options), new Uint8Array(w * h));
+  data.fill(0.4, 12 * w, 13 * w); // a rule across the image
+  const ink = { width: w, height: h, data };
+  const mask = lineMaskOrNull(ink, options);
+  assert(mask !== null && mask[12 * w + 3] === 1 && mask[7 * w + 20] === 0);
+  assertEquals(mask, longLineMask(ink, options));
+  assertThrows(() => lineMaskOrNull(ink, { threshold: 0.1, minLength: 0 }), InvalidArgumentError);
 });

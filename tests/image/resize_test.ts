@@ -1,4 +1,4 @@
-import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { resize, resizeLongSide } from "../../lib/image/resize.ts";
 import { createRng } from "../../lib/core/random.ts";
@@ -105,6 +105,31 @@ Deno.test("resize equals the spelled-out resampling exactly, shrinking and enlar
         expected,
         `${w}x${h} -> ${tw}x${th}`,
       );
+    }
+  }
+});
+
+Deno.test("resize gives the same values on a small image (output by output) as on a large one (row by row)", () => {
+  // The horizontal pass runs output by output on images up to 65,536 values
+  // and row by row above; rows are resampled independently, so each row of
+  // a tall image (the row path) must equal that row resized alone.
+  const rng = createRng(8);
+  const w = 37, h = 2000; // 74,000 values
+  const data = Float32Array.from({ length: w * h }, () => {
+    const r = rng();
+    return r < 0.01 ? NaN : r < 0.02 ? -0 : r < 0.03 ? Infinity : r < 0.2 ? 0 : rng();
+  });
+  for (const width of [80, 26, 13, 37, 1]) {
+    const tall = resize({ width: w, height: h, data }, { width, height: h });
+    for (let y = 0; y < h; y += 7) {
+      const row = resize({ width: w, height: 1, data: data.subarray(y * w, (y + 1) * w) }, {
+        width,
+        height: 1,
+      });
+      for (let x = 0; x < width; x++) {
+        const a = tall.data[y * width + x], b = row.data[x];
+        assert(Object.is(a, b), `row ${y}, column ${x} of ${width}: ${a} != ${b}`);
+      }
     }
   }
 });
