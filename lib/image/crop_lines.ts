@@ -76,9 +76,8 @@ export interface CropLineRemoval {
 export function removeCropLines(img: GrayImage, threshold: number): CropLineRemoval {
   const { width: w, height: h } = img;
   const { rows: rowBands, columns: colBands } = thinFullBands(img, threshold);
-  if (rowBands.length === 0 && colBands.length === 0) {
-    return { ink: img, horizontal: 0, vertical: 0 };
-  }
+  const none = { ink: img, horizontal: 0, vertical: 0 };
+  if (rowBands.length === 0 && colBands.length === 0) return none;
   // The rest of the ink: outside every candidate band and its edges.
   const inRow = bandMask(rowBands, h), inCol = bandMask(colBands, w);
   let x0 = w, x1 = -1, y0 = h, y1 = -1;
@@ -92,13 +91,15 @@ export function removeCropLines(img: GrayImage, threshold: number): CropLineRemo
       if (y > y1) y1 = y;
     }
   }
-  if (x1 < 0) return { ink: img, horizontal: 0, vertical: 0 }; // only lines: nothing to tell apart
+  if (x1 < 0) return none; // only lines: nothing to tell apart
   const rows = runsPast(x0, x1, w) ? rowBands : [];
   const cols = runsPast(y0, y1, h) ? colBands : [];
-  if (rows.length === 0 && cols.length === 0) return { ink: img, horizontal: 0, vertical: 0 };
+  if (rows.length === 0 && cols.length === 0) return none;
   const data = new Float32Array(img.data);
-  // A line of the other direction is not a stroke crossing this one.
-  const removedCols = bandMask(cols, w), removedRows = bandMask(rows, h);
+  // A line of the other direction is not a stroke crossing this one: the
+  // masks of the bands kept, which are all the candidates or none.
+  const removedCols = cols.length > 0 ? inCol : new Uint8Array(w);
+  const removedRows = rows.length > 0 ? inRow : new Uint8Array(h);
   for (const band of rows) erase(img, data, { threshold, band, down: false, other: removedCols });
   for (const band of cols) erase(img, data, { threshold, band, down: true, other: removedRows });
   return { ink: { width: w, height: h, data }, horizontal: rows.length, vertical: cols.length };
