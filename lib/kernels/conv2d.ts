@@ -97,7 +97,6 @@ function viaSimd(
     padTop: info.padInfo.top,
     padLeft: info.padInfo.left,
     relu,
-    flipFilter: false,
   };
   // A small batch (a reading) keeps its filters' transforms: see winograd_filters.ts.
   const transformedFilter = shape.batch <= CACHED_BATCH_MAX

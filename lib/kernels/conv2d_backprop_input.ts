@@ -4,9 +4,10 @@
  *
  * With stride 1 and input channels a multiple of 4 (hidden layers), WASM
  * SIMD kernels of ours (`simd/kernels.c`) run it with no padded copy of
- * `dy`: by Winograd F(4×4, 3×3) for 3×3 filters with input channels a
- * multiple of 8 and filters a multiple of 4, else summing each input
- * pixel's gradient over the filter taps that reach it. Other
+ * `dy`: for 3×3 filters with input channels a multiple of 8 and filters a
+ * multiple of 4, by Winograd F(4×4, 3×3) transposed on the forward pass's
+ * tiles; else summing each input pixel's gradient over the filter taps
+ * that reach it. Other
  * stride-1 cases use that the input gradient is a convolution: `dy` padded
  * by `K − 1 − pad` on each side, convolved with the filter rotated 180° and
  * with its in/out channels swapped, on the backend's XNNPACK Conv2D. The
@@ -18,7 +19,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd/mod.ts";
+import { simdKernels, winogradScratchSize } from "./simd/mod.ts";
 import {
   disposeInfos,
   originalKernel,
@@ -110,9 +111,9 @@ function viaSimd(
 }
 
 /**
- * Whether the input gradient of `info` (stride 1) is a convolution that
- * Winograd F(4×4, 3×3) runs: a 3×3 filter, its output channels (the
- * gradient's inputs) a multiple of 4 and its input channels a multiple of 8.
+ * Whether the input gradient of `info` (stride 1) runs by Winograd
+ * F(4×4, 3×3) transposed: a 3×3 filter, its input channels a multiple of 8
+ * and its output channels a multiple of 4.
  */
 function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
   return info.filterHeight === 3 && info.filterWidth === 3 && info.dilationHeight === 1 &&
@@ -120,9 +121,10 @@ function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * The input gradient as the convolution of `dy`, padded by `2 − pad`, with
- * the filter rotated 180° and its channels swapped, by Winograd F(4×4, 3×3)
- * (`simd/kernels.c`); the padding is never materialised.
+ * The input gradient by Winograd F(4×4, 3×3) transposed, on the forward
+ * convolution's tiles (`simd/kernels.c`): a valid convolution's gradient
+ * costs what its forward pass does (the reference CNN's conv2: 9 tiles
+ * per image, where a convolution of the padded `dy` takes 16).
  */
 function viaWinograd(
   backend: BackendWasm,
@@ -130,24 +132,12 @@ function viaWinograd(
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
-  const shape: WinogradShape = {
-    batch: info.batchSize,
-    inHeight: info.outHeight,
-    inWidth: info.outWidth,
-    inChannels: info.outChannels,
-    outHeight: info.inHeight,
-    outWidth: info.inWidth,
-    outChannels: info.inChannels,
-    padTop: 2 - info.padInfo.top,
-    padLeft: 2 - info.padInfo.left,
-    relu: false,
-    flipFilter: true,
-  };
   const dx = backend.makeOutput(info.inShape, "float32");
+  const shape = { ...info, batch: info.batchSize };
   withScratch(
     backend,
     [winogradScratchSize(shape)],
-    (scratch) => simdKernels(backend).conv3x3Winograd({ x: dy, filter, scratch, y: dx }, shape),
+    (scratch) => simdKernels(backend).conv3x3WinogradInputGrad({ dy, filter, scratch, dx }, info),
   );
   return dx;
 }

@@ -49,8 +49,8 @@ interface Entry {
 const kept = new Map<object, Entry>();
 
 /**
- * The transform of `filter` (`[3, 3, inChannels, outChannels]`, not
- * flipped) on `backend`: kept from an earlier call, or made now and kept.
+ * The transform of `filter` (`[3, 3, inChannels, outChannels]`) on
+ * `backend`: kept from an earlier call, or made now and kept.
  * The caller must not dispose it.
  *
  * @example
@@ -93,7 +93,6 @@ export function winogradFilterOf(
     simdKernels(backend).winogradFilter({ filter, u }, {
       inChannels,
       outChannels,
-      flipFilter: false,
     });
   } catch (e) {
     disposeInfos(backend, u);

@@ -77,12 +77,6 @@ export interface WinogradShape {
   padLeft: number;
   /** Whether to apply ReLU after the bias. */
   relu: boolean;
-  /**
-   * Whether `filter` is `[3, 3, outChannels, inChannels]` to be rotated by
-   * 180° (a forward filter, for the input gradient) rather than
-   * `[3, 3, inChannels, outChannels]`.
-   */
-  flipFilter: boolean;
 }
 
 /** Tiles per image of a Winograd F(4×4, 3×3) output, and images per block of tiles. */
@@ -330,7 +324,7 @@ export interface SimdKernels {
   /**
    * Writes into `y` (`[N, outHeight, outWidth, outChannels]`) the 3×3,
    * stride-1 convolution of `x` (`[N, inHeight, inWidth, inChannels]`,
-   * zero outside) with `filter` (see {@linkcode WinogradShape.flipFilter}),
+   * zero outside) with `filter` (`[3, 3, inChannels, outChannels]`),
    * plus `bias` (`[outChannels]`) when given, then ReLU when `shape.relu`,
    * by Winograd F(4×4, 3×3). `scratch` ({@linkcode winogradScratchSize}
    * elements) is overwritten.
@@ -343,8 +337,8 @@ export interface SimdKernels {
       scratch: tf.TensorInfo;
       y: tf.TensorInfo;
       /**
-       * `filter` already transformed by {@linkcode SimdKernels.winogradFilter}
-       * with the same `flipFilter`: then `filter` is not read again.
+       * `filter` already transformed by {@linkcode SimdKernels.winogradFilter}:
+       * then `filter` is not read again.
        */
       transformedFilter?: tf.TensorInfo;
     },
@@ -352,14 +346,14 @@ export interface SimdKernels {
   ): void;
   /**
    * Writes into `u` ({@linkcode winogradFilterSize} elements) the 3×3
-   * `filter` (`[3, 3, inChannels, outChannels]`, flipped and transposed
-   * when `flipFilter`) transformed for Winograd F(4×4, 3×3): the part of
+   * `filter` (`[3, 3, inChannels, outChannels]`) transformed for Winograd
+   * F(4×4, 3×3): the part of
    * {@linkcode SimdKernels.conv3x3Winograd} that depends on the weights
    * only, so that inference can keep it.
    */
   winogradFilter(
     tensors: { filter: tf.TensorInfo; u: tf.TensorInfo },
-    shape: Pick<WinogradShape, "inChannels" | "outChannels" | "flipFilter">,
+    shape: Pick<WinogradShape, "inChannels" | "outChannels">,
   ): void;
   /**
    * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
@@ -370,6 +364,24 @@ export interface SimdKernels {
    */
   conv3x3WinogradFilterGrad(
     tensors: { x: tf.TensorInfo; dy: tf.TensorInfo; scratch: tf.TensorInfo; dw: tf.TensorInfo },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+  /**
+   * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a 3×3,
+   * stride-1 convolution (dilation 1, `CI` a multiple of 8, `CO` a multiple
+   * of 4) with the geometry `info` and `filter` (`[3, 3, CI, CO]`), by
+   * Winograd F(4×4, 3×3) transposed: on the forward pass's tiles, so a
+   * valid convolution costs no more than its forward pass. `scratch`
+   * ({@linkcode winogradScratchSize} elements for the forward convolution's
+   * shape) is overwritten.
+   */
+  conv3x3WinogradInputGrad(
+    tensors: {
+      dy: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+    },
     info: tf.backend_util.Conv2DInfo,
   ): void;
   /**
@@ -520,7 +532,7 @@ export interface SimdExports {
     rows: Int32,
     cols: Int32,
   ): void;
-  winograd_filter(w: HeapOffset, u: HeapOffset, c: Int32, o: Int32, flip: Int32): void;
+  winograd_filter(w: HeapOffset, u: HeapOffset, c: Int32, o: Int32, transpose: Int32): void;
   conv3x3_winograd(
     x: HeapOffset,
     u: HeapOffset,
@@ -547,6 +559,23 @@ export interface SimdExports {
     v: HeapOffset,
     g: HeapOffset,
     m: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    o: Int32,
+    pt: Int32,
+    pl: Int32,
+    group: Int32,
+  ): void;
+  conv3x3_winograd_input_grad(
+    dy: HeapOffset,
+    ut: HeapOffset,
+    dx: HeapOffset,
+    g: HeapOffset,
+    p: HeapOffset,
     batch: Int32,
     in_h: Int32,
     in_w: Int32,
@@ -593,6 +622,7 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   winograd_filter: 5,
   conv3x3_winograd: 17,
   conv3x3_winograd_filter_grad: 16,
+  conv3x3_winograd_input_grad: 15,
   gemm: 9,
 };
 
@@ -946,7 +976,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         at(u, "u", winogradFilterSize(c, o)),
         c,
         o,
-        s.flipFilter ? 1 : 0,
+        0,
       );
     },
     conv3x3Winograd({ x, filter, bias, scratch, y, transformedFilter }, s) {
@@ -963,7 +993,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       const m = v + 36 * (group * tiles * c + 16) * 4;
       let u = start;
       if (transformedFilter === undefined) {
-        exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, s.flipFilter ? 1 : 0);
+        exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, 0);
       } else {
         u = at(transformedFilter, "transformedFilter", winogradFilterSize(c, o));
       }
@@ -1011,6 +1041,43 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         v,
         grads,
         m,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        c,
+        info.outHeight,
+        info.outWidth,
+        o,
+        info.padInfo.top,
+        info.padInfo.left,
+        group,
+      );
+    },
+    conv3x3WinogradInputGrad({ dy, filter, scratch, dx }, info) {
+      const { inChannels: c, outChannels: o } = info;
+      if (
+        info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
+        info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
+        c % 8 !== 0 || o % 4 !== 0
+      ) {
+        throw new InvalidArgumentError(
+          `conv3x3WinogradInputGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 8 and filters a multiple of 4, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
+        );
+      }
+      const g = convSizes(info);
+      const shape = { ...info, batch: info.batchSize };
+      const { tiles, group } = winogradBlocks(shape);
+      // The scratch's layout: the transposed filter transform, dy's tiles, the products.
+      const ut = at(scratch, "scratch", winogradScratchSize(shape));
+      const grads = ut + winogradFilterSize(c, o) * 4;
+      const products = grads + 36 * (group * tiles * o + 16) * 4;
+      exports.winograd_filter(at(filter, "filter", g.filterSize), ut, c, o, 1);
+      exports.conv3x3_winograd_input_grad(
+        at(dy, "dy", g.ySize),
+        ut,
+        at(dx, "dx", g.xSize),
+        grads,
+        products,
         info.batchSize,
         info.inHeight,
         info.inWidth,

@@ -775,10 +775,10 @@ static void f43_inputs(const float *xn, float *v, int32_t vs, int32_t in_h, int3
 }
 
 // u[e * (c * o + 16) + k * o + j] (e = 6 * row + column of the 6x6
-// transform) = (G g G^T)[e] of the 3x3 filter g joining input channel k to
-// output channel j. w is [3, 3, c, o] or, with flip set, [3, 3, o, c]
-// rotated by 180 degrees: the filter of an input gradient, g[a][b] =
-// w[2-a][2-b][j][k].
+// transform) = (G g G^T)[e] of the 3x3 filter g = w[., ., k, j] (w is
+// [3, 3, c, o]) joining input channel k to output channel j; with
+// transpose set, the same values at u[e * (c * o + 16) + j * c + k], the
+// layout of the products of an input gradient (conv3x3_winograd_input_grad).
 static inline void f43_filter_row(float g0, float g1, float g2, float *u, int32_t stride) {
   u[0] = 0.25f * g0;
   u[stride] = -(g0 + g1 + g2) / 6.0f;
@@ -789,14 +789,12 @@ static inline void f43_filter_row(float g0, float g1, float g2, float *u, int32_
 }
 
 EXPORT(winograd_filter)
-void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t flip) {
-#define TAP(a, b)                                                                  \
-  (flip ? w[(((2 - (a)) * 3 + 2 - (b)) * o + j) * c + k]                           \
-        : w[(((a) * 3 + (b)) * c + k) * o + j])
+void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t transpose) {
+#define TAP(a, b) w[(((a) * 3 + (b)) * c + k) * o + j]
   const int32_t stride = c * o + 16;
   for (int32_t k = 0; k < c; k++) {
     for (int32_t j = 0; j < o; j++) {
-      float *p = u + k * o + j;
+      float *p = u + (transpose ? j * c + k : k * o + j);
       // Columns b of G g, one row a at a time, each row then times G^T.
 #define ROW(a, c0, c1, c2)                                                         \
   f43_filter_row((c0) * TAP(0, 0) + (c1) * TAP(1, 0) + (c2) * TAP(2, 0),           \
@@ -915,6 +913,41 @@ static inline void f43_grad_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, float
   wasm_v128_store(p + 5 * stride, d3);
 }
 
+// The th x tw 4x4 tiles of one image's output gradient gn (out_h x out_w x
+// o, o a multiple of 4; zero past the output), tile (ty, tx) at row 4 ty and
+// column 4 tx, transformed: g[e * gs + t * o + j] = (A dy A^T)[e] for tile
+// t = ty * tw + tx and channel j. Both gradients of a Winograd convolution
+// start from these.
+static void f43_grads(const float *gn, float *g, int32_t gs, int32_t out_h, int32_t out_w,
+                      int32_t o, int32_t th, int32_t tw) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      float *pg = g + (ty * tw + tx) * o;
+      for (int32_t j = 0; j < o; j += 4) {
+        // Columns: A dy, into planes 6 a + b for b < 4.
+        for (int32_t b = 0; b < 4; b++) {
+          const int32_t col = 4 * tx + b;
+          if (col >= out_w) {
+            for (int32_t a = 0; a < 6; a++) wasm_v128_store(pg + j + (6 * a + b) * gs, z);
+            continue;
+          }
+          const float *pd = gn + (4 * ty * out_w + col) * o + j;
+#define LD(a) (4 * ty + (a) < out_h ? wasm_v128_load(pd + (a) * out_w * o) : z)
+          f43_grad_1d(LD(0), LD(1), LD(2), LD(3), pg + j + b * gs, 6 * gs);
+#undef LD
+        }
+        // Rows: (A dy) A^T, in place.
+        for (int32_t a = 0; a < 6; a++) {
+          float *pa = pg + j + 6 * a * gs;
+          f43_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + gs), wasm_v128_load(pa + 2 * gs),
+                      wasm_v128_load(pa + 3 * gs), pa, gs);
+        }
+      }
+    }
+  }
+}
+
 // G^T applied to six vectors m0..m5: three results at p[0], p[stride],
 // p[2 * stride].
 static inline void f43_filter_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3, v128_t m4,
@@ -945,39 +978,14 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
                                       int32_t o, int32_t pt, int32_t pl, int32_t group) {
   const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
   const int32_t vs = group * tiles * c + 16, gs = group * tiles * o + 16, ms = c * o + 16;
-  const v128_t z = wasm_f32x4_splat(0.0f);
   for (int32_t e = 0; e < 36; e++) zero(m + e * ms, c * o);
   for (int32_t n0 = 0; n0 < batch; n0 += group) {
     const int32_t images = batch - n0 < group ? batch - n0 : group;
     for (int32_t i = 0; i < images; i++) {
       f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
                  pt, pl);
-      const float *gn = dy + (n0 + i) * out_h * out_w * o;
-      for (int32_t ty = 0; ty < th; ty++) {
-        for (int32_t tx = 0; tx < tw; tx++) {
-          float *pg = g + (i * tiles + ty * tw + tx) * o;
-          for (int32_t j = 0; j < o; j += 4) {
-            // Columns: A dy, into planes 6 a + b for b < 4.
-            for (int32_t b = 0; b < 4; b++) {
-              const int32_t col = 4 * tx + b;
-              if (col >= out_w) {
-                for (int32_t a = 0; a < 6; a++) wasm_v128_store(pg + j + (6 * a + b) * gs, z);
-                continue;
-              }
-              const float *pd = gn + (4 * ty * out_w + col) * o + j;
-#define LD(a) (4 * ty + (a) < out_h ? wasm_v128_load(pd + (a) * out_w * o) : z)
-              f43_grad_1d(LD(0), LD(1), LD(2), LD(3), pg + j + b * gs, 6 * gs);
-#undef LD
-            }
-            // Rows: (A dy) A^T, in place.
-            for (int32_t a = 0; a < 6; a++) {
-              float *pa = pg + j + 6 * a * gs;
-              f43_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + gs), wasm_v128_load(pa + 2 * gs),
-                          wasm_v128_load(pa + 3 * gs), pa, gs);
-            }
-          }
-        }
-      }
+      f43_grads(dy + (n0 + i) * out_h * out_w * o, g + i * tiles * o, gs, out_h, out_w, o, th,
+                tw);
     }
     // m[e] += v[e]^T g[e], four input channels by eight filters at a time.
     const int32_t k_tiles = images * tiles;
@@ -1007,6 +1015,94 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
         f43_filter_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ms), wasm_v128_load(pa + 2 * ms),
                            wasm_v128_load(pa + 3 * ms), wasm_v128_load(pa + 4 * ms),
                            wasm_v128_load(pa + 5 * ms), dw + (3 * a * c + k) * o + j, c * o);
+      }
+    }
+  }
+}
+
+// B applied to six vectors m0..m5 (a column or a row of a 6x6 tile of
+// products), results stored at p[0], p[stride], ..., p[5 * stride]:
+// B = [4 0 0 0 0 0; 0 -4 4 -2 2 4; -5 -4 -4 -1 -1 0; 0 1 -1 2 -2 -5;
+//      1 1 1 1 1 0; 0 0 0 0 0 1], the transpose of f43_input_1d's B^T.
+static inline void f43_input_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3, v128_t m4,
+                                     v128_t m5, float *p, int32_t stride) {
+  const v128_t two = wasm_f32x4_splat(2.0f), four = wasm_f32x4_splat(4.0f);
+  const v128_t five = wasm_f32x4_splat(5.0f);
+  const v128_t s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);
+  const v128_t s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  wasm_v128_store(p, wasm_f32x4_mul(four, m0));
+  wasm_v128_store(p + stride, MADD(wasm_f32x4_mul(four, wasm_f32x4_sub(m5, d12)), two,
+                                   wasm_f32x4_neg(d34)));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_neg(wasm_f32x4_add(MADD(s34, four, s12),
+                                                                wasm_f32x4_mul(five, m0))));
+  wasm_v128_store(p + 3 * stride, wasm_f32x4_sub(MADD(d12, two, d34), wasm_f32x4_mul(five, m5)));
+  wasm_v128_store(p + 4 * stride, wasm_f32x4_add(wasm_f32x4_add(m0, s12), s34));
+  wasm_v128_store(p + 5 * stride, m5);
+}
+
+// The input gradient of a 3x3, stride-1 convolution (NHWC, c input channels
+// a multiple of 8, o filters a multiple of 4) by the transpose of Winograd
+// F(4x4, 3x3): the forward pass is y = A^T [sum over k of U (.) B^T d B] A
+// per tile, so with the tiles of dy transformed as g = A dy A^T (zero past
+// the output), the products p[e, t, k] = sum over j of g[e, t, j] *
+// u[e, j, k] give each input tile's gradient B p B^T, which the tiles add
+// into dx where they overlap (two rows and columns) and drop outside the
+// image. It runs on the forward pass's tiles: the reference CNN's conv2
+// (13x13 input, 11x11 output) takes 9 per image, where the input gradient
+// as a convolution of the padded dy takes 16. ut is the filter transformed
+// by winograd_filter with transpose set; group images share a block of
+// tiles; g (36 * (group * tiles * o + 16) floats) and p (36 * (group *
+// tiles * c + 16)), tiles = ceil(out_h / 4) * ceil(out_w / 4), are the
+// caller's scratch.
+EXPORT(conv3x3_winograd_input_grad)
+void conv3x3_winograd_input_grad(const float *dy, const float *ut, float *dx, float *g, float *p,
+                                 int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                                 int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
+                                 int32_t group) {
+  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
+  const int32_t gs = group * tiles * o + 16, ps = group * tiles * c + 16;
+  zero(dx, batch * in_h * in_w * c);
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      f43_grads(dy + (n0 + i) * out_h * out_w * o, g + i * tiles * o, gs, out_h, out_w, o, th,
+                tw);
+    }
+    winograd_block_products(g, ut, p, images * tiles, gs, ps, o, c);
+    for (int32_t i = 0; i < images; i++) {
+      float *dxn = dx + (n0 + i) * in_h * in_w * c;
+      for (int32_t ty = 0; ty < th; ty++) {
+        for (int32_t tx = 0; tx < tw; tx++) {
+          const int32_t r0 = 4 * ty - pt, q0 = 4 * tx - pl;
+          float *pp = p + (i * tiles + ty * tw + tx) * c;
+          for (int32_t k = 0; k < c; k += 4) {
+            float *pk = pp + k;
+            // Columns: B p, in place (planes 6 a + b).
+            for (int32_t b = 0; b < 6; b++) {
+              float *pb = pk + b * ps;
+              f43_input_grad_1d(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ps),
+                                wasm_v128_load(pb + 12 * ps), wasm_v128_load(pb + 18 * ps),
+                                wasm_v128_load(pb + 24 * ps), wasm_v128_load(pb + 30 * ps), pb,
+                                6 * ps);
+            }
+            // Rows: (B p) B^T, in place, then added into dx inside the image.
+            for (int32_t a = 0; a < 6; a++) {
+              const int32_t r = r0 + a;
+              if (r < 0 || r >= in_h) continue;
+              float *pa = pk + 6 * a * ps;
+              f43_input_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ps),
+                                wasm_v128_load(pa + 2 * ps), wasm_v128_load(pa + 3 * ps),
+                                wasm_v128_load(pa + 4 * ps), wasm_v128_load(pa + 5 * ps), pa, ps);
+              float *row = dxn + r * in_w * c + k;
+              for (int32_t b = 0; b < 6; b++) {
+                const int32_t q = q0 + b;
+                if (q < 0 || q >= in_w) continue;
+                float *pd = row + q * c;
+                wasm_v128_store(pd, wasm_f32x4_add(wasm_v128_load(pd), wasm_v128_load(pa + b * ps)));
+              }
+            }
+          }
+        }
       }
     }
   }

@@ -232,16 +232,21 @@ Deno.test("conv2dInputGrad spreads dy back through every filter tap", async () =
 
 /**
  * Asserts `actual` is `expected` within Winograd F(4×4, 3×3)'s rounding
- * (its transforms divide by 6, 12 and 24): 1e-6 of the largest value.
+ * (its transforms divide by 6, 12 and 24): `tolerance` (default 1e-6) of
+ * the largest value.
  */
-function assertWinograd(actual: Float32Array | Int32Array | Uint8Array, expected: number[]) {
+function assertWinograd(
+  actual: Float32Array | Int32Array | Uint8Array,
+  expected: number[],
+  tolerance = 1e-6,
+) {
   assertEquals(actual.length, expected.length);
   const scale = Math.max(1, ...expected.map(Math.abs));
   const diff = Math.max(...expected.map((e, i) => Math.abs(actual[i] - e)));
-  assert(diff <= 1e-6 * scale, `max abs diff ${diff} at scale ${scale}`);
+  assert(diff <= tolerance * scale, `max abs diff ${diff} at scale ${scale}`);
 }
 
-/** A Winograd shape with the given sizes and no padding, ReLU or flip. */
+/** A Winograd shape with the given sizes and no padding or ReLU. */
 function winograd(c: number, o: number, inSize: number, outSize: number) {
   return {
     batch: 1,
@@ -254,7 +259,6 @@ function winograd(c: number, o: number, inSize: number, outSize: number) {
     padTop: 0,
     padLeft: 0,
     relu: false,
-    flipFilter: false,
   };
 }
 
@@ -281,30 +285,45 @@ Deno.test("conv3x3Winograd sums every tap and channel, adds the bias, then appli
   assertEquals(liveCounts(), before);
 });
 
-Deno.test("conv3x3Winograd with flipFilter convolves with the filter rotated and transposed", async () => {
+Deno.test("conv3x3WinogradInputGrad adds dy times the filter over every tap that reaches a pixel", async () => {
   await setupBackend();
   const backend = tf.backend() as BackendWasm;
   const before = liveCounts();
-  // A 3×3 image, 4 channels, zero but for 1 at the centre of channel 0;
-  // padding 1. The filter is [3, 3, O = 8, C = 4] with f[a, b, j, k] =
-  // 10 (3a + b) + j + k. Rotated 180° and transposed, output (r, q) sees
-  // the centre through tap (2 − r, 2 − q), whose rotated value is f[r, q,
-  // j, 0]: y[r, q, j] = 10 (3r + q) + j, the filter laid out unrotated.
-  const shape = { ...winograd(4, 8, 3, 3), padTop: 1, padLeft: 1, flipFilter: true };
-  const xv = new Float32Array(36);
-  xv[(1 * 3 + 1) * 4] = 1;
-  const fv = Array.from({ length: 288 }, (_, i) => {
-    const k = i % 4, j = Math.floor(i / 4) % 8, tap = Math.floor(i / 32);
-    return 10 * tap + j + k;
-  });
-  const x = tf.tensor4d(xv, [1, 3, 3, 4]);
-  const filter = tf.tensor4d(fv, [3, 3, 8, 4]);
-  const scratch = tf.zeros([winogradScratchSize(shape)]);
-  const y = tf.fill([1, 3, 3, 8], 9);
-  simdKernels(backend).conv3x3Winograd({ x, filter, scratch, y }, shape);
-  const expected = Array.from({ length: 72 }, (_, i) => 10 * Math.floor(i / 8) + (i % 8));
-  assertWinograd(y.dataSync(), expected);
-  tf.dispose([x, filter, scratch, y]);
+  // Two 7x6 images, 8 channels, 4 filters, padding 1: outputs 7x6, two
+  // tile rows and two tile columns, the last of each partly past the output
+  // and past the image. Integer values keep the sums exact in float32.
+  const info = tf.backend_util.computeConv2DInfo([2, 7, 6, 8], [3, 3, 8, 4], 1, 1, 1);
+  const dyv = Array.from({ length: 2 * 7 * 6 * 4 }, (_, i) => ((i * 7) % 11) - 5);
+  const wv = Array.from({ length: 9 * 8 * 4 }, (_, i) => ((i * 5) % 9) - 4);
+  const expected = new Array(2 * 7 * 6 * 8).fill(0);
+  for (let n = 0; n < 2; n++) {
+    for (let y = 0; y < 7; y++) {
+      for (let x = 0; x < 6; x++) {
+        for (let k = 0; k < 8; k++) {
+          let sum = 0;
+          for (let a = 0; a < 3; a++) {
+            for (let b = 0; b < 3; b++) {
+              const r = y + 1 - a, q = x + 1 - b;
+              if (r < 0 || r >= 7 || q < 0 || q >= 6) continue;
+              for (let j = 0; j < 4; j++) {
+                sum += dyv[((n * 7 + r) * 6 + q) * 4 + j] * wv[((a * 3 + b) * 8 + k) * 4 + j];
+              }
+            }
+          }
+          expected[((n * 7 + y) * 6 + x) * 8 + k] = sum;
+        }
+      }
+    }
+  }
+  const dy = tf.tensor4d(dyv, [2, 7, 6, 4]);
+  const filter = tf.tensor4d(wv, [3, 3, 8, 4]);
+  const scratch = tf.zeros([winogradScratchSize({ ...info, batch: 2 })]);
+  const dx = tf.fill([2, 7, 6, 8], 9); // every value overwritten
+  simdKernels(backend).conv3x3WinogradInputGrad({ dy, filter, scratch, dx }, info);
+  // On the way back the values pass the filter's 1/6 and 1/24 and then B's
+  // 4s and 5s (the forward pass divides after multiplying): measured 1.2e-6.
+  assertWinograd(dx.dataSync(), expected, 4e-6);
+  tf.dispose([dy, filter, scratch, dx]);
   assertEquals(liveCounts(), before);
 });
 
@@ -366,6 +385,17 @@ Deno.test("the Winograd wrappers refuse unsupported shapes and wrong sizes, nami
     () => k.conv3x3WinogradFilterGrad({ x, dy: y, scratch, dw: filter }, strided),
     InvalidArgumentError,
     "stride 2x2",
+  );
+  assertThrows(
+    () => k.conv3x3WinogradInputGrad({ dy: y, filter, scratch, dx: x }, strided),
+    InvalidArgumentError,
+    "stride 2x2",
+  );
+  const fourIn = tf.backend_util.computeConv2DInfo([1, 3, 3, 4], [3, 3, 4, 8], 1, 1, "valid");
+  assertThrows(
+    () => k.conv3x3WinogradInputGrad({ dy: y, filter, scratch, dx: x }, fourIn),
+    InvalidArgumentError,
+    "input channels a multiple of 8 and filters a multiple of 4, got filter 3x3, stride 1x1, dilation 1x1, 4 and 8 channels",
   );
   const five = tf.backend_util.computeConv2DInfo([1, 5, 5, 4], [5, 5, 4, 8], 1, 1, "valid");
   assertThrows(
