@@ -85,7 +85,7 @@ const ERRORS: Record<string, new (message: string) => DigitLabError> = {
  * // A softmax regression on the embedded digits, measured briefly, in place.
  * const r = await measureRequest({
  *   config: { inputShape: [28, 28, 1], layers: [{ type: "flatten" }], numClasses: 10 },
- *   batchSize: 8, batches: 1, warmupBatches: 0, repeats: 1, inferImages: 8, e2eRuns: 2,
+ *   batchSize: 8, batches: 1, warmupBatches: 0, repeats: 1, inferImages: 8, e2eRuns: 2, e2eWarmup: 2,
  *   threads: 1,
  * });
  * assertEquals([r.bench.params, r.bench.tensor_leak, r.backend.backend, r.pid], [
@@ -124,7 +124,7 @@ function lastLine(text: string): string {
  * import { benchInChild } from "./child.ts";
  * const r = await benchInChild({
  *   config: { inputShape: [28, 28, 1], layers: [{ type: "flatten" }], numClasses: 10 },
- *   batchSize: 8, batches: 1, warmupBatches: 0, repeats: 1, inferImages: 8, e2eRuns: 2,
+ *   batchSize: 8, batches: 1, warmupBatches: 0, repeats: 1, inferImages: 8, e2eRuns: 2, e2eWarmup: 2,
  *   threads: 1,
  * });
  * assert(r.pid !== Deno.pid); // measured in another process

@@ -54,6 +54,8 @@ Options:
   --repeats N          repeats of each throughput figure; the median is shown (default 3)
   --infer-images N     images per inference measurement (default 2000)
   --e2e-runs N         timed end-to-end runs (default 200)
+  --e2e-warmup N       untimed end-to-end runs before them, so that the figure is the steady
+                       state of a long-running reader (default 1000)
   --threads N|auto     threads for training steps (as in train) and batch inference
                        (default auto: training as in train, inference on the cores up to 4)
   --weights DIR        strong model's inference weights (default data/models/default if it
@@ -191,6 +193,7 @@ export async function main(args: string[]): Promise<number> {
       "repeats",
       "infer-images",
       "e2e-runs",
+      "e2e-warmup",
       "threads",
       "weights",
       "peer-runs",
@@ -210,6 +213,7 @@ export async function main(args: string[]): Promise<number> {
     repeats: intFlag(flags, "repeats", 3, { min: 1 }),
     inferImages: intFlag(flags, "infer-images", 2000, { min: 1 }),
     e2eRuns: intFlag(flags, "e2e-runs", 200, { min: 1 }),
+    e2eWarmup: intFlag(flags, "e2e-warmup", 1000, { min: 0 }),
     threads: threadsFlag(flags),
   };
   const peerRuns = intFlag(flags, "peer-runs", 1, { min: 1 });
@@ -265,7 +269,7 @@ export async function main(args: string[]): Promise<number> {
     `Training: batch ${settings.batchSize}, ${settings.batches} timed batches after ` +
       `${settings.warmupBatches} warm-up, median of ${settings.repeats} (range in parentheses); ` +
       `inference over ${settings.inferImages} images; end-to-end over ${settings.e2eRuns} runs ` +
-      `of a 64x64 PNG`,
+      `of a 64x64 PNG after ${settings.e2eWarmup} untimed ones`,
   );
   console.log("\n" + modelTable(models));
   for (const { name } of MODELS) {

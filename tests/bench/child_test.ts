@@ -24,6 +24,7 @@ const TINY: ChildBenchRequest = {
   repeats: 2,
   inferImages: 16,
   e2eRuns: 3,
+  e2eWarmup: 2,
   threads: 1,
 };
 

@@ -24,6 +24,7 @@ const TINY = {
   repeats: 2,
   inferImages: 20,
   e2eRuns: 5,
+  e2eWarmup: 2,
 };
 
 Deno.test("peakRssMib is at least the current resident memory", () => {
