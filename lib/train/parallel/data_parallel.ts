@@ -16,6 +16,7 @@ import { InvalidArgumentError } from "../../core/mod.ts";
 import { batchNormLayer, dropoutLayers, shardableTraining } from "../../model/mod.ts";
 import type { Batch } from "../../data/mod.ts";
 import { BatchPredictor } from "./batch_predictor.ts";
+import { applyFlatAdam, isAdam } from "./flat_adam.ts";
 import { readFlat } from "./flat_weights.ts";
 import { checkThreads, ReplicaPool } from "./replicas.ts";
 import { SharedShardSum } from "./shard_sum.ts";
@@ -107,7 +108,10 @@ export interface StepTimings {
 /**
  * Applies a flat gradient (all trainable values in `model.trainableWeights`
  * order, as {@linkcode DataParallelTrainer.gradients} and `shardGradients`
- * give it) with the model's optimizer. No tensor outlives the call.
+ * give it) with the model's optimizer. An Adam optimizer takes it in one
+ * pass per variable with `applyFlatAdam` (bit-identical, its state kept);
+ * any other goes through its own `applyGradients`. No tensor outlives the
+ * call but the optimizer's state it creates on first use.
  *
  * @throws {InvalidArgumentError} when `grads` does not hold one value per
  *   trainable weight.
@@ -137,6 +141,10 @@ export function applyFlatGradients(model: tf.LayersModel, grads: Float32Array): 
     throw new InvalidArgumentError(
       `the model has ${size} trainable values, got a gradient of ${grads.length}`,
     );
+  }
+  if (isAdam(model.optimizer)) {
+    applyFlatAdam(model.optimizer, vars, grads);
+    return;
   }
   tf.tidy(() => {
     const named: tf.NamedTensorMap = {};

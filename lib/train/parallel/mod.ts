@@ -9,6 +9,7 @@
 
 export * from "./batch_predictor.ts";
 export * from "./data_parallel.ts";
+export * from "./flat_adam.ts";
 export * from "./flat_weights.ts";
 export * from "./replicas.ts";
 export * from "./shard_gradients.ts";
