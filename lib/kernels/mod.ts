@@ -7,6 +7,7 @@
  * @module
  */
 
+export * from "./adam_update.ts";
 export * from "./add.ts";
 export * from "./backend.ts";
 export * from "./batch_mat_mul.ts";

@@ -394,6 +394,40 @@ export interface SimdKernels {
     tensors: { a: tf.TensorInfo; b: tf.TensorInfo; scratch: tf.TensorInfo; c: tf.TensorInfo },
     shape: GemmShape,
   ): void;
+  /**
+   * Writes Adam's update of the values of `weights` into `newWeights`, and
+   * of its moments `m` and `v` into `newM` and `newV` (all of the gradient
+   * `g`'s size), with tfjs's `AdamOptimizer` operations in its order, each
+   * a float32 operation: the same values to the bit.
+   */
+  adamUpdate(
+    tensors: {
+      g: tf.TensorInfo;
+      m: tf.TensorInfo;
+      v: tf.TensorInfo;
+      weights: tf.TensorInfo;
+      newM: tf.TensorInfo;
+      newV: tf.TensorInfo;
+      newWeights: tf.TensorInfo;
+    },
+    scalars: AdamScalars,
+  ): void;
+}
+
+/**
+ * The float32 scalars of one Adam step ({@linkcode SimdKernels.adamUpdate}),
+ * as tfjs's `AdamOptimizer` makes them: its betas, `1 − beta`, `1 − beta^t`
+ * (from its accumulated powers), epsilon and the negated learning rate.
+ */
+export interface AdamScalars {
+  beta1: number;
+  beta2: number;
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  epsilon: number;
+  minusRate: number;
 }
 
 /** A byte offset into the backend's heap: where a C pointer parameter's array starts. */
@@ -587,6 +621,24 @@ export interface SimdExports {
     pl: Int32,
     group: Int32,
   ): void;
+  adam_update(
+    g: HeapOffset,
+    m: HeapOffset,
+    v: HeapOffset,
+    w: HeapOffset,
+    m_out: HeapOffset,
+    v_out: HeapOffset,
+    w_out: HeapOffset,
+    n: Int32,
+    beta1: Float32,
+    beta2: Float32,
+    one_minus_beta1: Float32,
+    one_minus_beta2: Float32,
+    one_minus_acc1: Float32,
+    one_minus_acc2: Float32,
+    epsilon: Float32,
+    minus_rate: Float32,
+  ): void;
   gemm(
     a: HeapOffset,
     b: HeapOffset,
@@ -624,6 +676,7 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   conv3x3_winograd_filter_grad: 16,
   conv3x3_winograd_input_grad: 15,
   gemm: 9,
+  adam_update: 16,
 };
 
 /**
@@ -1088,6 +1141,27 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         info.padInfo.top,
         info.padInfo.left,
         group,
+      );
+    },
+    adamUpdate({ g, m, v, weights, newM, newV, newWeights }, s) {
+      const n = tf.util.sizeFromShape(g.shape);
+      exports.adam_update(
+        at(g, "g", n),
+        at(m, "m", n),
+        at(v, "v", n),
+        at(weights, "weights", n),
+        at(newM, "newM", n),
+        at(newV, "newV", n),
+        at(newWeights, "newWeights", n),
+        n,
+        s.beta1,
+        s.beta2,
+        s.oneMinusBeta1,
+        s.oneMinusBeta2,
+        s.oneMinusAccBeta1,
+        s.oneMinusAccBeta2,
+        s.epsilon,
+        s.minusRate,
       );
     },
     gemm({ a, b, scratch, c }, { m, k, n, transposeA, transposeB }) {

@@ -3,15 +3,15 @@
  * arrays. `tf.AdamOptimizer.applyGradients` runs about 12 kernels per
  * variable (1.5 ms of a 31 ms reference-CNN step and 4.4 ms of a 104 ms
  * strong-CNN step on 2 threads, all serial on the main thread); this runs
- * the same float32 operations element by element in JavaScript, on the
+ * the same float32 operations element by element (on the WASM backend in
+ * WASM SIMD, `kernels/adam_update.ts`; elsewhere in JavaScript), on the
  * optimiser's own state (its moment variables, `accBeta1`/`accBeta2` and
  * iteration count), so the result is bit-identical and the optimiser can
- * go on with `applyGradients`, `getWeights` or this, in any mix. Measured
- * with the same 2-thread steps (batch 128, medians): 0.7 ms instead of
- * 1.3-2.3 ms for the reference CNN (34,826 values), 3.0-3.1 ms instead of
- * 4.2-5.1 ms for the strong CNN (198,122 values). The strong CNN's is
- * bound by 3 float64 divisions and a square root per value in scalar code
- * (about 2.7 ms for the loop alone); WASM SIMD would do 4 at a time.
+ * go on with `applyGradients`, `getWeights` or this, in any mix. The
+ * update alone, tfjs / JavaScript / WASM SIMD: 1.5 / 0.60 / 0.21 ms for
+ * the reference CNN (34,826 values), 3.2 / 2.8 / 0.48 ms for the strong
+ * CNN (198,122 values), whose JavaScript loop is bound by 3 divisions and
+ * a square root per value.
  *
  * @module
  */
@@ -19,6 +19,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendError, InvalidArgumentError } from "../../core/mod.ts";
+import { type AdamScalars, adamUpdate } from "../../kernels/mod.ts";
 
 /** One of the optimiser's moment variables, as tfjs keeps them. */
 interface MomentSlot {
@@ -92,29 +93,6 @@ function wasmBackend(): BackendWasm | undefined {
 }
 
 /**
- * A tensor's values to read: a view of the WASM heap when the data lives
- * there (valid until the next allocation), else `dataSync`'s array.
- */
-function values(t: tf.Tensor, wasm: BackendWasm | undefined): Float32Array {
-  if (wasm !== undefined && wasm.dataIdMap.has(t.dataId)) {
-    return wasm.typedArrayFromHeap(t) as Float32Array;
-  }
-  return t.dataSync() as Float32Array;
-}
-
-/** The update's scalars, each rounded to float32 as tfjs's scalar tensors are. */
-interface AdamScalars {
-  beta1: number;
-  beta2: number;
-  oneMinusBeta1: number;
-  oneMinusBeta2: number;
-  oneMinusAccBeta1: number;
-  oneMinusAccBeta2: number;
-  epsilon: number;
-  minusRate: number;
-}
-
-/**
  * One variable's update, element by element, with tfjs's operations in
  * tfjs's order, each rounded to float32 (a float64 result of +, -, *, / or
  * sqrt on float32 inputs rounds to the correctly rounded float32 result,
@@ -124,9 +102,9 @@ interface AdamScalars {
  */
 function adamPass(
   g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  w: Float32Array,
+  m: tf.TypedArray,
+  v: tf.TypedArray,
+  w: tf.TypedArray,
   outM: Float32Array,
   outV: Float32Array,
   outW: Float32Array,
@@ -257,13 +235,22 @@ export function applyFlatAdam(
       const second = momentSlot(state.accumulatedSecondMoment, i, value, "v");
       const g = grads.subarray(offset, offset + value.size);
       offset += value.size;
-      const [newM, newV, newW] = newTensors(value.shape, wasm, (outM, outV, outW) => {
-        // Heap views are taken after the three allocations, which may grow the heap.
-        const m = values(first, wasm);
-        const v = values(second, wasm);
-        const w = values(value, wasm);
-        adamPass(g, m, v, w, outM, outV, outW, scalars);
-      });
+      const [newM, newV, newW] = wasm === undefined
+        ? newTensors(value.shape, (outM, outV, outW) => {
+          adamPass(
+            g,
+            first.dataSync(),
+            second.dataSync(),
+            value.dataSync(),
+            outM,
+            outV,
+            outW,
+            scalars,
+          );
+        })
+        // The same operations in WASM SIMD, four values at a time.
+        : adamUpdate(wasm, { grads: g, m: first, v: second, weights: value }, scalars)
+          .map((info) => tf.engine().makeTensorFromTensorInfo(info));
       first.assign(newM);
       second.assign(newV);
       value.assign(newW);
@@ -274,25 +261,11 @@ export function applyFlatAdam(
   state.incrementIterations();
 }
 
-/**
- * Three new float32 tensors of `shape`, filled by `fill` before anyone
- * else sees them: on the WASM heap directly (no copy), or from arrays on
- * other backends.
- */
+/** Three new float32 tensors of `shape` from arrays that `fill` fills (backends other than WASM). */
 function newTensors(
   shape: number[],
-  wasm: BackendWasm | undefined,
   fill: (a: Float32Array, b: Float32Array, c: Float32Array) => void,
 ): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  if (wasm !== undefined) {
-    const engine = tf.engine();
-    const out = [0, 1, 2].map(() =>
-      engine.makeTensorFromTensorInfo(wasm.makeOutput(shape, "float32"))
-    );
-    const [a, b, c] = out.map((t) => wasm.typedArrayFromHeap(t) as Float32Array);
-    fill(a, b, c);
-    return [out[0], out[1], out[2]];
-  }
   const size = tf.util.sizeFromShape(shape);
   const [a, b, c] = [0, 1, 2].map(() => new Float32Array(size));
   fill(a, b, c);
