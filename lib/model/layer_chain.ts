@@ -39,6 +39,7 @@ import {
   batchNormTraining,
   type ShardContext,
 } from "./batch_norm_training.ts";
+import { seededDropout } from "./seeded_dropout.ts";
 
 /**
  * A batch normalisation over the channels of NHWC images, and whether it
@@ -410,6 +411,18 @@ function runTraining(steps: Step[], x: tf.Tensor, context: ShardContext): tf.Ten
       }
     } else if (step.kind === "norm" && step.training !== null) {
       h = batchNormTraining(h, step.training, context);
+    } else if (step.kind === "dropout") {
+      if (context.dropout === false) continue;
+      const { rate, seed, noiseShape } = step.layer as unknown as {
+        rate: number;
+        seed?: number;
+        noiseShape?: unknown;
+      };
+      // A seeded layer's mask follows each example's place in the batch;
+      // an unseeded one (or one with a noise shape) is tfjs's.
+      h = seed === undefined || noiseShape != null
+        ? step.layer.apply(h, { training: true }) as tf.Tensor
+        : seededDropout(h, { seed, rate, first: context.first ?? 0 });
     } else {
       h = step.layer.apply(h, { training: true }) as tf.Tensor;
     }

@@ -14,6 +14,7 @@ export * from "./dir_lock.ts";
 export * from "./layer_chain.ts";
 export * from "./model_dir.ts";
 export * from "./save_load.ts";
+export * from "./seeded_dropout.ts";
 export * from "./stable_read.ts";
 export * from "./topology_check.ts";
 export * from "./weights_check.ts";

@@ -163,6 +163,7 @@ function slice(batch: Batch, start: number, end: number, imageSize: number): Sha
     pixels: batch.pixels.subarray(start * imageSize, end * imageSize),
     labels: batch.labels.subarray(start, end),
     count: end - start,
+    first: start,
   };
 }
 

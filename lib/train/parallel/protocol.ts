@@ -21,6 +21,8 @@ export type ToReplica =
     pixels: Float32Array;
     labels: Uint8Array;
     count: number;
+    /** The batch index of the shard's first example. */
+    first: number;
     total: number;
     /** One seed per dropout layer, in layer order. */
     seeds: number[];

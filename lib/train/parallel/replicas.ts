@@ -239,6 +239,7 @@ export class ReplicaPool {
       pixels,
       labels,
       count: shard.count,
+      first: shard.first ?? 0,
       total,
       seeds,
       shardSum,

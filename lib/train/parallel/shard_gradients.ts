@@ -22,6 +22,11 @@ export interface Shard {
   labels: Uint8Array;
   /** Examples in the shard (at least 1). */
   count: number;
+  /**
+   * The batch index of the shard's first example (default 0), by which
+   * seeded dropout draws its examples' part of the batch's mask.
+   */
+  first?: number;
 }
 
 /** What {@linkcode shardGradients} computes. */
@@ -128,7 +133,7 @@ export function shardGradients(
     const ys = oneHot(labels.subarray(0, count), numClasses);
     let stats: tf.Tensor | undefined;
     const { grads: named } = tf.variableGrads(() => {
-      const probs = forward(xs, context) as tf.Tensor2D;
+      const probs = forward(xs, { ...context, first: shard.first ?? 0 }) as tf.Tensor2D;
       const losses = tf.metrics.categoricalCrossentropy(ys, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
       stats = tf.keep(tf.stack([tf.sum(losses), hits]));

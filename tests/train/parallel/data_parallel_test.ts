@@ -39,21 +39,32 @@ Deno.test("2- and 3-thread gradients equal the cpu backend's whole-batch gradien
   model.dispose();
 });
 
-Deno.test("each shard gets its own dropout seeds, and the model's seeds are kept", async () => {
+Deno.test("shards drop what one thread drops on the whole batch, and the model's seeds are kept", async () => {
   await setupBackend();
   const model = buildModel(REFERENCE_CNN, { seed: 5 });
   const batch = seededBatch(10, 9);
   using trainer = await DataParallelTrainer.start(model, { threads: 2 });
-  const got = await trainer.gradients(batch, [[31], [32]]);
+  // One seed for both shards (as the training loop gives): one thread's masks on the whole batch.
+  const same = await trainer.gradients(batch, [[31], [31]]);
+  // A seed per shard: each shard draws its own examples' part of its seed's batch mask.
+  const apart = await trainer.gradients(batch, [[31], [32]]);
   const dropout = model.layers.find((l) => l.getClassName() === "Dropout")!;
   assertEquals(dropout.getConfig().seed, undefined);
   seedDropouts(model, [31]);
+  const whole = shardGradients(model, batch, 10);
   const a = shardGradients(model, sliceBatch(batch, 0, 5), 10);
   seedDropouts(model, [32]);
-  const b = shardGradients(model, sliceBatch(batch, 5, 10), 10);
+  const b = shardGradients(model, { ...sliceBatch(batch, 5, 10), first: 5 }, 10);
   seedDropouts(model, [undefined as unknown as number]);
+  const diff = maxAbsDiff(same.grads, whole.grads);
+  assert(diff < 1e-6 * scaleOf(whole.grads), `one seed: diff ${diff}`);
   const sum = a.grads.map((v, i) => v + b.grads[i]);
-  assert(maxAbsDiff(got.grads, sum) < 1e-6 * scaleOf(sum), `diff ${maxAbsDiff(got.grads, sum)}`);
+  assert(
+    maxAbsDiff(apart.grads, sum) < 1e-6 * scaleOf(sum),
+    `diff ${maxAbsDiff(apart.grads, sum)}`,
+  );
+  // The masks matter: the second shard's own seed gives another gradient.
+  assert(maxAbsDiff(apart.grads, whole.grads) > 1e-3 * scaleOf(whole.grads));
   model.dispose();
 });
 
