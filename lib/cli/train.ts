@@ -51,6 +51,9 @@ Options:
   --augment-styles   augment with the handwriting styles MNIST lacks (for digits):
                      slant, stroke thickness, flagged 1s and crossed 7s
   --patience N       stop early after N epochs without val-loss improvement
+  --recalibrate N    before every validation, set batch normalisations' statistics to
+                     those of N training images, dropout off (default 4096; 0 keeps
+                     the moving averages)
   --limit N          use at most N training examples (quick runs)
   --threads N|auto   threads for training steps, main one included (default auto:
                      the cores, up to 4; 1 for short runs)
@@ -145,6 +148,7 @@ export async function main(args: string[]): Promise<number> {
       "seed",
       "validation",
       "patience",
+      "recalibrate",
       "limit",
       "out",
       "threads",
@@ -165,6 +169,7 @@ export async function main(args: string[]): Promise<number> {
   const patience = flags.patience === undefined
     ? undefined
     : intFlag(flags, "patience", 0, { min: 1 });
+  const recalibrate = intFlag(flags, "recalibrate", 4096, { min: 0 });
   const threads = threadsFlag(flags);
   // Checked now, before data is loaded; the default depends on the data.
   const givenEpochs = flags.epochs === undefined
@@ -218,6 +223,7 @@ export async function main(args: string[]): Promise<number> {
       : false,
     learningRateDecay: lrDecay,
     threads,
+    recalibrate,
     earlyStopping: patience === undefined ? undefined : { patience, restoreBestWeights: true },
     onBatchEnd: (log) => {
       if (log.batch === 1) {

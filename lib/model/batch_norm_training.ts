@@ -66,6 +66,21 @@ export interface ShardContext {
    * once per step.
    */
   updateMovingStatistics?: boolean;
+  /**
+   * The weight of this batch's statistics in the moving averages, `w` in
+   * `m ← m − (m − batch) · w` (default `1 − momentum`, as tfjs-layers).
+   * Weights `1, 1/2, 1/3, …` over consecutive batches make the averages
+   * those batches' mean statistics (`train/recalibrate.ts`).
+   */
+  averageWeight?: number;
+  /** Apply dropout (default `true`, training; `false` passes values through as inference does). */
+  dropout?: boolean;
+  /**
+   * The batch index of the shard's first example (default 0): dropout
+   * layers with a seed draw each example's mask by its place in the batch
+   * (`seeded_dropout.ts`), the same however the batch is cut into shards.
+   */
+  first?: number;
 }
 
 /**
@@ -108,11 +123,16 @@ export function batchNormLayer(layer: tf.layers.Layer): BatchNormLayer | null {
   };
 }
 
-/** `m ← m - (m - value) · (1 - momentum)`, as tfjs-layers updates its moving statistics. */
-function moveAverage(variable: tf.LayerVariable, value: Float32Array, momentum: number): void {
+/** `m ← m - (m - value) · weight` (`weight = 1 - momentum` as tfjs-layers updates its moving statistics). */
+function moveAverage(variable: tf.LayerVariable, value: Float32Array, weight: number): void {
   tf.tidy(() => {
     const old = variable.read();
-    variable.write(tf.sub(old, tf.mul(tf.sub(old, tf.tensor1d(value)), 1 - momentum)));
+    // Weight 1 takes the value as it is (m − (m − value) rounds to another float).
+    variable.write(
+      weight === 1
+        ? tf.tensor1d(value)
+        : tf.sub(old, tf.mul(tf.sub(old, tf.tensor1d(value)), weight)),
+    );
   });
 }
 
@@ -186,8 +206,9 @@ export function batchNormTraining(
       shift[c] = (beta?.[c] ?? 0) - mean[c] * scale[c];
     }
     if (context.updateMovingStatistics !== false) {
-      moveAverage(norm.movingMean, mean, norm.momentum);
-      moveAverage(norm.movingVariance, variance, norm.momentum);
+      const weight = context.averageWeight ?? 1 - norm.momentum;
+      moveAverage(norm.movingMean, mean, weight);
+      moveAverage(norm.movingVariance, variance, weight);
     }
     const value = channelAffine(input, scale, shift);
     save([input, tf.tensor1d(mean), tf.tensor1d(invStd)]);

@@ -27,6 +27,7 @@ import {
 } from "../core/mod.ts";
 import { assertModelFitsDataset, evaluateModel } from "../eval/mod.ts";
 import { dropoutLayers } from "../model/mod.ts";
+import { recalibrateBatchNorm } from "./recalibrate.ts";
 import {
   applyFlatGradients,
   coreThreads,
@@ -83,6 +84,13 @@ export interface TrainOptions {
    * their statistics over the shards). Default `"auto"`: {@linkcode autoThreads}.
    */
   threads?: number | "auto";
+  /**
+   * Training images whose batch statistics replace the batch
+   * normalisations' moving averages before every validation
+   * ({@linkcode recalibrateBatchNorm}; default 4096, 0 keeps the moving
+   * averages). Models without batch normalisation skip it.
+   */
+  recalibrate?: number;
 }
 
 /** Fewest optimiser steps for which `"auto"` starts workers (they take about a second). */
@@ -166,6 +174,12 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
   positiveInteger("epochs", epochs);
   positiveInteger("batchSize", batchSize);
   positiveInteger("batchLogEvery", batchLogEvery);
+  const recalibrate = options.recalibrate ?? 4096;
+  if (!Number.isInteger(recalibrate) || recalibrate < 0) {
+    throw new InvalidArgumentError(
+      `recalibrate must be a non-negative integer, got ${recalibrate}`,
+    );
+  }
   const decay = options.learningRateDecay ?? 1;
   if (!(decay > 0 && decay <= 1)) {
     throw new InvalidArgumentError(`learningRateDecay must be in (0, 1], got ${decay}`);
@@ -272,18 +286,20 @@ export function oneThreadStep(model: tf.LayersModel): OneThreadStep {
   };
 }
 
-/** One data-parallel step, with fresh dropout seeds for every shard. */
+/**
+ * One data-parallel step, with fresh dropout seeds: one per dropout layer,
+ * drawn as one thread draws them, and the same for every shard, whose
+ * masks are then their parts of the whole batch's (`seeded_dropout.ts`),
+ * so that a run takes the same steps on any number of threads.
+ */
 function parallelStep(
   parallel: DataParallelTrainer,
   batch: Batch,
   dropoutLayers: number,
   dropoutRng: () => number,
 ): Promise<StepResult> {
-  const seeds = Array.from(
-    { length: parallel.threads },
-    () => Array.from({ length: dropoutLayers }, () => nextSeed(dropoutRng)),
-  );
-  return parallel.step(batch, seeds);
+  const layerSeeds = Array.from({ length: dropoutLayers }, () => nextSeed(dropoutRng));
+  return parallel.step(batch, Array.from({ length: parallel.threads }, () => layerSeeds));
 }
 
 /**
@@ -354,6 +370,7 @@ async function runEpochs(
     onEpochEnd,
     signal,
     batchLogEvery = 1,
+    recalibrate = 4096,
   } = options;
   const started = performance.now();
   const history: TrainingHistory = {
@@ -419,6 +436,7 @@ async function runEpochs(
           });
         }
       }
+      if (recalibrate > 0) recalibrateBatchNorm(model, train, { images: recalibrate });
       const val = parallel
         ? await parallel.predictor.evaluate(validation, { batchSize, worst: 0 })
         : evaluateModel(model, validation, { batchSize, worst: 0 });

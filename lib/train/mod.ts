@@ -8,6 +8,7 @@
  */
 
 export * from "./loop.ts";
+export * from "./recalibrate.ts";
 export * from "./run_record.ts";
 export * from "./finetune.ts";
 export * from "./finetune_data.ts";
