@@ -718,6 +718,30 @@ export function simdExports(exports: WebAssembly.Exports): SimdExports {
   return exports as unknown as SimdExports;
 }
 
+/**
+ * `info` when a gradient of a Winograd convolution runs on it: a 3×3
+ * filter, stride and dilation 1, input channels a multiple of `inMultiple`
+ * and filters a multiple of `outMultiple`; else an error naming `kernel`
+ * and every setting.
+ */
+function checkWinogradGradient(
+  kernel: string,
+  info: tf.backend_util.Conv2DInfo,
+  { inMultiple, outMultiple }: { inMultiple: number; outMultiple: number },
+): tf.backend_util.Conv2DInfo {
+  const { inChannels: c, outChannels: o } = info;
+  if (
+    info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
+    info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
+    c % inMultiple !== 0 || o % outMultiple !== 0
+  ) {
+    throw new InvalidArgumentError(
+      `${kernel} needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of ${inMultiple} and filters a multiple of ${outMultiple}, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
+    );
+  }
+  return info;
+}
+
 /** A convolution's element counts: input, output and filter. */
 function convSizes(info: tf.backend_util.Conv2DInfo) {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
@@ -1071,16 +1095,14 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
-      const { inChannels: c, outChannels: o } = info;
-      if (
-        info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
-        info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
-        c % 4 !== 0 || o % 8 !== 0
-      ) {
-        throw new InvalidArgumentError(
-          `conv3x3WinogradFilterGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 4 and filters a multiple of 8, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
-        );
-      }
+      const { inChannels: c, outChannels: o } = checkWinogradGradient(
+        "conv3x3WinogradFilterGrad",
+        info,
+        {
+          inMultiple: 4,
+          outMultiple: 8,
+        },
+      );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
       const { tiles, group } = winogradBlocks(shape);
@@ -1107,16 +1129,14 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv3x3WinogradInputGrad({ dy, filter, scratch, dx }, info) {
-      const { inChannels: c, outChannels: o } = info;
-      if (
-        info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 ||
-        info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1 ||
-        c % 8 !== 0 || o % 4 !== 0
-      ) {
-        throw new InvalidArgumentError(
-          `conv3x3WinogradInputGrad needs a 3x3 filter, stride 1, dilation 1, input channels a multiple of 8 and filters a multiple of 4, got filter ${info.filterHeight}x${info.filterWidth}, stride ${info.strideHeight}x${info.strideWidth}, dilation ${info.dilationHeight}x${info.dilationWidth}, ${c} and ${o} channels`,
-        );
-      }
+      const { inChannels: c, outChannels: o } = checkWinogradGradient(
+        "conv3x3WinogradInputGrad",
+        info,
+        {
+          inMultiple: 8,
+          outMultiple: 4,
+        },
+      );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
       const { tiles, group } = winogradBlocks(shape);

@@ -87,7 +87,7 @@ function adamState(optimizer: tf.AdamOptimizer): AdamState {
   return state;
 }
 
-/** The current backend when it is WASM (whose heap the pass reads and writes directly). */
+/** The current backend when it is WASM (whose SIMD kernel runs the update). */
 function wasmBackend(): BackendWasm | undefined {
   return tf.getBackend() === "wasm" ? tf.backend() as BackendWasm : undefined;
 }
@@ -236,18 +236,7 @@ export function applyFlatAdam(
       const g = grads.subarray(offset, offset + value.size);
       offset += value.size;
       const [newM, newV, newW] = wasm === undefined
-        ? newTensors(value.shape, (outM, outV, outW) => {
-          adamPass(
-            g,
-            first.dataSync(),
-            second.dataSync(),
-            value.dataSync(),
-            outM,
-            outV,
-            outW,
-            scalars,
-          );
-        })
+        ? adamOnArrays(g, [first, second, value], scalars)
         // The same operations in WASM SIMD, four values at a time.
         : adamUpdate(wasm, { grads: g, m: first, v: second, weights: value }, scalars)
           .map((info) => tf.engine().makeTensorFromTensorInfo(info));
@@ -261,13 +250,13 @@ export function applyFlatAdam(
   state.incrementIterations();
 }
 
-/** Three new float32 tensors of `shape` from arrays that `fill` fills (backends other than WASM). */
-function newTensors(
-  shape: number[],
-  fill: (a: Float32Array, b: Float32Array, c: Float32Array) => void,
-): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  const size = tf.util.sizeFromShape(shape);
-  const [a, b, c] = [0, 1, 2].map(() => new Float32Array(size));
-  fill(a, b, c);
-  return [tf.tensor(a, shape), tf.tensor(b, shape), tf.tensor(c, shape)];
+/** New moments and weights from `adamPass` on arrays (backends other than WASM). */
+function adamOnArrays(
+  g: Float32Array,
+  [m, v, w]: [tf.Tensor, tf.Tensor, tf.Tensor],
+  scalars: AdamScalars,
+): tf.Tensor[] {
+  const [outM, outV, outW] = [0, 1, 2].map(() => new Float32Array(g.length));
+  adamPass(g, m.dataSync(), v.dataSync(), w.dataSync(), outM, outV, outW, scalars);
+  return [outM, outV, outW].map((values) => tf.tensor(values, w.shape));
 }
