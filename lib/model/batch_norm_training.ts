@@ -26,6 +26,7 @@ import {
   channelAffine,
   channelSums,
 } from "../kernels/mod.ts";
+import { layerWeight } from "./layer_weights.ts";
 
 /**
  * Adds per-channel sums over every shard of a batch: each shard calls it
@@ -104,9 +105,11 @@ export function batchNormLayer(layer: tf.layers.Layer): BatchNormLayer | null {
   const config = layer.getConfig();
   const ndim = (layer.input as tf.SymbolicTensor).shape.length;
   if ((ndim !== 2 && ndim !== 4) || !(config.axis === -1 || config.axis === ndim - 1)) return null;
-  const find = (suffix: string) => layer.weights.find((w) => w.name.endsWith(`/${suffix}`)) ?? null;
-  const [gamma, beta] = [find("gamma"), find("beta")];
-  const [movingMean, movingVariance] = [find("moving_mean"), find("moving_variance")];
+  const [gamma, beta] = [layerWeight(layer, "gamma"), layerWeight(layer, "beta")];
+  const [movingMean, movingVariance] = [
+    layerWeight(layer, "moving_mean"),
+    layerWeight(layer, "moving_variance"),
+  ];
   if (movingMean === null || movingVariance === null) return null;
   if (
     (config.scale !== false) !== (gamma !== null) || (config.center !== false) !== (beta !== null)

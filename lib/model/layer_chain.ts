@@ -39,6 +39,7 @@ import {
   batchNormTraining,
   type ShardContext,
 } from "./batch_norm_training.ts";
+import { layerWeight } from "./layer_weights.ts";
 import { seededDropout } from "./seeded_dropout.ts";
 
 /**
@@ -129,8 +130,7 @@ export function convolution(layer: tf.layers.Layer): Convolution | null {
   if (strides === null || dilations === null || pad === null) return null;
   if (config.dataFormat !== "channelsLast") return null;
   if (activation !== "relu" && activation !== "linear" && activation !== "elu") return null;
-  const find = (suffix: string) => layer.weights.find((w) => w.name.endsWith(`/${suffix}`)) ?? null;
-  const kernel = find("kernel"), bias = find("bias");
+  const kernel = layerWeight(layer, "kernel"), bias = layerWeight(layer, "bias");
   if (kernel === null || (config.useBias !== false) !== (bias !== null)) return null;
   return { kernel, bias, strides, dilations, pad, activation };
 }
@@ -153,8 +153,7 @@ function dense(layer: tf.layers.Layer): DenseLayer | null {
     activation !== "relu" && activation !== "linear" && activation !== "elu" &&
     activation !== "softmax"
   ) return null;
-  const find = (suffix: string) => layer.weights.find((w) => w.name.endsWith(`/${suffix}`)) ?? null;
-  const kernel = find("kernel"), bias = find("bias");
+  const kernel = layerWeight(layer, "kernel"), bias = layerWeight(layer, "bias");
   if (kernel === null || (config.useBias !== false) !== (bias !== null)) return null;
   return { kernel, bias, activation };
 }
@@ -200,8 +199,12 @@ function channelNorm(layer: tf.layers.Layer): ChannelNorm | null {
   const config = layer.getConfig();
   const ndim = layer.inputSpec?.[0]?.ndim ?? (layer.input as tf.SymbolicTensor).shape.length;
   if (ndim < 2 || ndim > 4 || !(config.axis === -1 || config.axis === ndim - 1)) return null;
-  const find = (suffix: string) => layer.weights.find((w) => w.name.endsWith(`/${suffix}`)) ?? null;
-  const variables = [find("gamma"), find("beta"), find("moving_mean"), find("moving_variance")];
+  const variables = [
+    layerWeight(layer, "gamma"),
+    layerWeight(layer, "beta"),
+    layerWeight(layer, "moving_mean"),
+    layerWeight(layer, "moving_variance"),
+  ];
   const [gamma, beta, mean, variance] = variables;
   if (mean === null || variance === null) return null;
   if ((config.scale !== false && gamma === null) || (config.center !== false && beta === null)) {

@@ -12,6 +12,7 @@ export * from "./architecture.ts";
 export * from "./batch_norm_training.ts";
 export * from "./dir_lock.ts";
 export * from "./layer_chain.ts";
+export * from "./layer_weights.ts";
 export * from "./model_dir.ts";
 export * from "./save_load.ts";
 export * from "./seeded_dropout.ts";
