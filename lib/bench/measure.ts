@@ -335,19 +335,25 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
     const trainRate = percentile(rates, 50);
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
     const inferThreads = typeof options.threads === "number" ? options.threads : coreThreads();
-    using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
-    // Images/s of each repeat at `batch`, after a shorter warm-up.
-    const inferenceRates = async (batch: number) => {
-      const m = inference!;
-      const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
-      await predictImages(predictor, m, data, warm, batch);
-      const times = await timeRuns(() => predictImages(predictor, m, data, inferImages, batch), {
-        runs: repeats,
-      });
-      return times.map((ms) => inferImages / (ms / 1000));
-    };
-    const b1 = await inferenceRates(1);
-    const b256 = await inferenceRates(256);
+    let b1: number[], b256: number[], predictorThreads: number;
+    {
+      using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
+      // Images/s of each repeat at `batch`, after a shorter warm-up.
+      const inferenceRates = async (batch: number) => {
+        const m = inference!;
+        const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
+        await predictImages(predictor, m, data, warm, batch);
+        const times = await timeRuns(() => predictImages(predictor, m, data, inferImages, batch), {
+          runs: repeats,
+        });
+        return times.map((ms) => inferImages / (ms / 1000));
+      };
+      b1 = await inferenceRates(1);
+      b256 = await inferenceRates(256);
+      predictorThreads = predictor.threads;
+    }
+    // One reading, as `predict` and the draw page do it: on the main
+    // thread, with no batch workers alive beside it.
     const times = await latencies(inference, png, { runs: e2eRuns, warmup: e2eWarmup });
     result = {
       params,
@@ -356,7 +362,7 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
       train_epoch_s: EPOCH_SAMPLES / trainRate,
       train_epoch_s_runs: rates.map((rate) => EPOCH_SAMPLES / rate),
       train_threads: threads,
-      infer_threads: predictor.threads,
+      infer_threads: predictorThreads,
       infer_b1_per_s: percentile(b1, 50),
       infer_b256_per_s: percentile(b256, 50),
       infer_b1_per_s_runs: b1,
