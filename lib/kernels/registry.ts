@@ -12,6 +12,11 @@ import { addKernel } from "./add.ts";
 import { batchMatMulKernel } from "./batch_mat_mul.ts";
 import { BATCH_NORM_KERNELS } from "./batch_norm.ts";
 import { conv2dKernel, fusedConv2dKernel } from "./conv2d.ts";
+import {
+  convReluPoolGradient,
+  convReluPoolGradKernel,
+  convReluPoolKernel,
+} from "./conv_relu_pool.ts";
 import { conv2dBackpropFilterKernel } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputKernel } from "./conv2d_backprop_input.ts";
 import { fusedConv2dGradient } from "./fused_conv2d_grad.ts";
@@ -65,6 +70,8 @@ export const TRAINING_KERNELS: readonly WasmKernelConfig[] = [
   reluGradBiasKernel,
   reluMaxPoolKernel,
   reluMaxPoolGradKernel,
+  convReluPoolKernel,
+  convReluPoolGradKernel,
   ...BATCH_NORM_KERNELS,
 ];
 
@@ -86,6 +93,7 @@ export const TRAINING_KERNELS: readonly WasmKernelConfig[] = [
 export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [
   fusedConv2dGradient,
   reluMaxPoolGradient,
+  convReluPoolGradient,
 ];
 
 /**

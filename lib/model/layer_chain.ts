@@ -32,7 +32,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
-import { RELU_MAX_POOL } from "../kernels/mod.ts";
+import { CONV_RELU_POOL, RELU_MAX_POOL } from "../kernels/mod.ts";
 import {
   type BatchNormLayer,
   batchNormLayer,
@@ -385,6 +385,20 @@ function isPool2x2(step: Step | undefined): boolean {
     [...step.pool.poolSize, ...step.pool.strides].every((v) => v === 2);
 }
 
+/**
+ * Whether a model opens with a block our convolution-ReLU-pool kernel runs
+ * (`kernels/conv_relu_pool.ts`, on wasm): a 3×3, stride-1, unpadded ReLU
+ * convolution of one channel into filters in multiples of 8, then a 2×2
+ * max pool. Only the first step qualifies: the kernel has no input gradient.
+ */
+function opensWithReluPool(conv: FusedConvolution, x: tf.Tensor, next: Step | undefined): boolean {
+  const [kh, kw, ci, co] = conv.kernel.shape as number[];
+  const [, rows, cols] = x.shape;
+  return tf.getBackend() === "wasm" && conv.activation === "relu" && isPool2x2(next) &&
+    kh === 3 && kw === 3 && ci === 1 && co % 8 === 0 && conv.pad === "valid" &&
+    conv.strides[0] === 1 && conv.strides[1] === 1 && x.rank === 4 && rows >= 4 && cols >= 4;
+}
+
 function convolve(conv: FusedConvolution, x: tf.Tensor): tf.Tensor {
   const { kernel, bias, strides, pad, dilations, activation } = conv;
   const inputs: tf.NamedTensorMap = { x, filter: kernel.read() };
@@ -405,7 +419,13 @@ function runTraining(steps: Step[], x: tf.Tensor, context: ShardContext): tf.Ten
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     const fused = step.kind === "conv" ? fusedConvolution(step.conv) : null;
-    if (fused !== null) {
+    if (fused !== null && i === 0 && opensWithReluPool(fused, h, steps[1])) {
+      // The model's first block, fed by the data: one kernel, no conv output.
+      const inputs: tf.NamedTensorMap = { x: h, filter: fused.kernel.read() };
+      if (fused.bias !== null) inputs.bias = fused.bias.read();
+      h = (tf.engine().runKernel(CONV_RELU_POOL, inputs) as tf.Tensor[])[0];
+      i++;
+    } else if (fused !== null) {
       h = convolve(fused, h);
       // Our ReLU-pool kernel is the wasm backend's; elsewhere, the layer.
       if (fused.activation === "relu" && isPool2x2(steps[i + 1]) && tf.getBackend() === "wasm") {

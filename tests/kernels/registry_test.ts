@@ -25,6 +25,8 @@ const KERNELS = [
   "DigitLabReluGradBias",
   "DigitLabReluMaxPool2x2",
   "DigitLabReluMaxPool2x2Grad",
+  "DigitLabConv3x3ReluPool",
+  "DigitLabConv3x3ReluPoolGrad",
   "FusedBatchNorm",
   "DigitLabChannelAffine",
   "DigitLabBatchNormGradInput",
@@ -106,6 +108,7 @@ Deno.test("the registry lists one config per op, each registered", async () => {
   assertEquals(TRAINING_GRADIENTS.map((g) => g.kernelName), [
     "FusedConv2D",
     "DigitLabReluMaxPool2x2",
+    "DigitLabConv3x3ReluPool",
   ]);
   for (const gradient of TRAINING_GRADIENTS) {
     assertStrictEquals(tf.getGradient(gradient.kernelName), gradient);

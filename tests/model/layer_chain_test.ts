@@ -256,3 +256,26 @@ Deno.test("compileTraining keeps dropout active", async () => {
   assert(diff > 1e-3, `training and inference outputs differ by ${diff} only`);
   model.dispose();
 });
+
+Deno.test("compileTraining runs a model's opening conv-ReLU-pool block as one kernel", async () => {
+  await setupBackend();
+  const kernels = async (model: tf.LayersModel) => {
+    const forward = compileTraining(model);
+    const x = tf.ones([2, 28, 28, 1]);
+    const names = (await tf.profile(() => tf.tidy(() => void forward(x, { dropout: false }))))
+      .kernels.map((k) => `${k.name} [${k.inputShapes[0]}]`);
+    x.dispose();
+    model.dispose();
+    return names;
+  };
+  const reference = await kernels(buildModel(REFERENCE_CNN, { seed: 1 }));
+  assertEquals(reference.filter((k) => k.startsWith("DigitLab") || k.startsWith("FusedConv2D")), [
+    "DigitLabConv3x3ReluPool [2,28,28,1]", // conv1, its ReLU and pool
+    "FusedConv2D [2,13,13,32]", // conv2 feeds on conv1: it needs an input gradient
+    "DigitLabReluMaxPool2x2 [2,11,11,64]",
+  ]);
+  // The strong CNN's first convolution feeds a batch norm, not a pool.
+  const strong = await kernels(buildModel(STRONG_CNN, { seed: 1 }));
+  assert(!strong.some((k) => k.startsWith("DigitLabConv3x3ReluPool")), strong.join(", "));
+  assert(strong.includes("FusedConv2D [2,28,28,1]"), strong.join(", "));
+});

@@ -222,6 +222,41 @@ export interface SimdKernels {
     shape: Conv3x3Shape,
   ): void;
   /**
+   * Writes into `y` (`[N, ⌊(H − 2) / 2⌋, ⌊(W − 2) / 2⌋, CO]`) the 2×2,
+   * stride-2 max pool of `relu(conv + bias)`, the convolution as
+   * {@linkcode SimdKernels.conv2d3x3SingleChannel}'s (CO a multiple of 8),
+   * and into `win` (int32, `[N, ⌊(H − 2) / 2⌋, ⌊(W − 2) / 2⌋, CO / 4]`,
+   * one byte per channel) each window's element 0–3 holding its first
+   * maximum above 0, or 4.
+   */
+  conv3x3SingleChannelReluPool(
+    tensors: {
+      x: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      bias?: tf.TensorInfo;
+      y: tf.TensorInfo;
+      win: tf.TensorInfo;
+    },
+    shape: Omit<Conv3x3Shape, "relu">,
+  ): void;
+  /**
+   * Writes into `dw` (`[3, 3, 1, CO]`) and `db` (`[CO]`) the filter's and
+   * the bias's gradients of {@linkcode SimdKernels.conv3x3SingleChannelReluPool}
+   * for the pooled output's gradient `dy`, with the `win` it wrote; the
+   * bias sums in double precision in `scratch` (`2 × CO` float32 elements).
+   */
+  conv3x3SingleChannelReluPoolGrad(
+    tensors: {
+      x: tf.TensorInfo;
+      dy: tf.TensorInfo;
+      win: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dw: tf.TensorInfo;
+      db: tf.TensorInfo;
+    },
+    shape: Omit<Conv3x3Shape, "relu">,
+  ): void;
+  /**
    * Writes into `y` the sum of `x` (`rows × cols`) and `bias` (`cols`),
    * the bias repeated on every row.
    */
@@ -524,6 +559,29 @@ export interface SimdExports {
     co: Int32,
     relu: Int32,
   ): void;
+  conv3x3_c1_relu_pool(
+    x: HeapOffset,
+    w: HeapOffset,
+    bias: HeapOffset,
+    y: HeapOffset,
+    win: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    co: Int32,
+  ): void;
+  conv3x3_c1_relu_pool_grad(
+    x: HeapOffset,
+    dy: HeapOffset,
+    win: HeapOffset,
+    dw: HeapOffset,
+    db: HeapOffset,
+    acc: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    co: Int32,
+  ): void;
   add_bias(x: HeapOffset, bias: HeapOffset, y: HeapOffset, rows: Int32, cols: Int32): void;
   step(x: HeapOffset, y: HeapOffset, n: Int32, alpha: Float32): void;
   sum_rows(x: HeapOffset, acc: HeapOffset, out: HeapOffset, rows: Int32, cols: Int32): void;
@@ -663,6 +721,8 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   conv2d_filter_grad: 16,
   conv2d_input_grad_s1: 15,
   conv2d_3x3_c1: 9,
+  conv3x3_c1_relu_pool: 9,
+  conv3x3_c1_relu_pool_grad: 10,
   add_bias: 5,
   step: 4,
   sum_rows: 5,
@@ -769,6 +829,26 @@ function checkPool2x2(shape: Pool2x2Shape): Pool2x2Shape {
   return shape;
 }
 
+/**
+ * The shape of a single-channel convolution-ReLU-pool block, checked: at
+ * least one 2×2 window of the 3×3 convolution's output (4×4 pixels) and
+ * filters a multiple of 8.
+ */
+function checkReluPoolShape(shape: Omit<Conv3x3Shape, "relu">): Omit<Conv3x3Shape, "relu"> {
+  const { inHeight, inWidth, outChannels } = shape;
+  if (inHeight < 4 || inWidth < 4) {
+    throw new InvalidArgumentError(
+      `a 3x3 convolution pooled 2x2 needs at least 4x4 pixels, got ${inHeight}x${inWidth}`,
+    );
+  }
+  if (outChannels % 8 !== 0) {
+    throw new InvalidArgumentError(
+      `the convolution-ReLU-pool kernel needs filters in multiples of 8, got ${outChannels}`,
+    );
+  }
+  return shape;
+}
+
 let compiled: WebAssembly.Module | undefined;
 const bound = new WeakMap<WebAssembly.Memory, SimdKernels>();
 
@@ -838,10 +918,15 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
     );
   }
   const exports = simdExports(instance.exports);
-  const at = (info: tf.TensorInfo, name: string, size: number): number => {
-    if (info.dtype !== "float32" || tf.util.sizeFromShape(info.shape) !== size) {
+  const at = (
+    info: tf.TensorInfo,
+    name: string,
+    size: number,
+    dtype: tf.DataType = "float32",
+  ): number => {
+    if (info.dtype !== dtype || tf.util.sizeFromShape(info.shape) !== size) {
       throw new InvalidArgumentError(
-        `${name} must be float32 with ${size} elements, got ${info.dtype} shape [${info.shape}]`,
+        `${name} must be ${dtype} with ${size} elements, got ${info.dtype} shape [${info.shape}]`,
       );
     }
     return backend.dataIdMap.get(info.dataId).memoryOffset;
@@ -935,6 +1020,37 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         inWidth,
         outChannels,
         relu ? 1 : 0,
+      );
+    },
+    conv3x3SingleChannelReluPool({ x, filter, bias, y, win }, s) {
+      const { batch, inHeight, inWidth, outChannels } = checkReluPoolShape(s);
+      const pooled = batch * ((inHeight - 2) >> 1) * ((inWidth - 2) >> 1);
+      exports.conv3x3_c1_relu_pool(
+        at(x, "x", batch * inHeight * inWidth),
+        at(filter, "filter", 9 * outChannels),
+        bias === undefined ? 0 : at(bias, "bias", outChannels),
+        at(y, "y", pooled * outChannels),
+        at(win, "win", pooled * outChannels / 4, "int32"),
+        batch,
+        inHeight,
+        inWidth,
+        outChannels,
+      );
+    },
+    conv3x3SingleChannelReluPoolGrad({ x, dy, win, scratch, dw, db }, s) {
+      const { batch, inHeight, inWidth, outChannels } = checkReluPoolShape(s);
+      const pooled = batch * ((inHeight - 2) >> 1) * ((inWidth - 2) >> 1);
+      exports.conv3x3_c1_relu_pool_grad(
+        at(x, "x", batch * inHeight * inWidth),
+        at(dy, "dy", pooled * outChannels),
+        at(win, "win", pooled * outChannels / 4, "int32"),
+        at(dw, "dw", 9 * outChannels),
+        at(db, "db", outChannels),
+        at(scratch, "scratch", 2 * outChannels),
+        batch,
+        inHeight,
+        inWidth,
+        outChannels,
       );
     },
     addBias({ x, bias, y }, { rows, cols }) {

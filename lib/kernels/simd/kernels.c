@@ -572,6 +572,147 @@ void conv2d_3x3_c1(const float *x, const float *w, const float *bias, float *y, 
   }
 }
 
+// The first block of a CNN on grey images in one pass: a 3x3, stride-1,
+// unpadded convolution of one input channel, its bias, a ReLU and a 2x2,
+// stride-2 max pool (NHWC; conv rows and columns no window covers are not
+// computed). y[n, r, q, o] is the pool of relu(conv) exactly as
+// conv2d_3x3_c1 then relu_max_pool_2x2 give it (each conv value is the
+// same sum, in the same order); win[n, r, q, o] (one byte per channel) is
+// the window element 0..3 (row-major) holding the first maximum above 0,
+// the one relu_max_pool_grad_2x2 would pick, or 4 when none is above 0.
+// The 26x26 conv output of a 28x28 image is never written: the reference
+// CNN's conv1 wrote 5.5 MB per 64-image shard that the pool then read back,
+// where this writes 1.4 MB of maxima and 0.35 MB of window bytes. co must
+// be a multiple of 8: a window's four pixels by eight channels run in eight
+// registers, each tap's two filter loads feeding eight multiply-adds.
+EXPORT(conv3x3_c1_relu_pool)
+void conv3x3_c1_relu_pool(const float *x, const float *w, const float *bias, float *y,
+                          uint8_t *win, int32_t batch, int32_t in_h, int32_t in_w, int32_t co) {
+  const int32_t out_h = (in_h - 2) / 2, out_w = (in_w - 2) / 2;
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  const v128_t none = wasm_i32x4_splat(4);
+  for (int32_t n = 0; n < batch; n++) {
+    for (int32_t r = 0; r < out_h; r++) {
+      // Input rows 2r .. 2r + 3 feed conv rows 2r and 2r + 1.
+      const float *x0 = x + (n * in_h + 2 * r) * in_w, *x1 = x0 + in_w;
+      const float *x2 = x1 + in_w, *x3 = x2 + in_w;
+      for (int32_t q = 0; q < out_w; q++) {
+        const int32_t c = 2 * q;
+        float *out = y + ((n * out_h + r) * out_w + q) * co;
+        uint8_t *wo = win + ((n * out_h + r) * out_w + q) * co;
+        for (int32_t o = 0; o < co; o += 8) {
+          const float *f = w + o;
+          const v128_t b0 = bias ? wasm_v128_load(bias + o) : zero4;
+          const v128_t b1 = bias ? wasm_v128_load(bias + o + 4) : zero4;
+          // s0*: window element 0 (conv row 2r, column c), s1*: (2r, c + 1),
+          // s2*: (2r + 1, c), s3*: (2r + 1, c + 1).
+          v128_t s00 = b0, s01 = b1, s10 = b0, s11 = b1, s20 = b0, s21 = b1, s30 = b0, s31 = b1;
+#define TAP(k, top, bottom, b)                                                     \
+  {                                                                                \
+    const v128_t f0 = wasm_v128_load(f + (k) * co), f1 = wasm_v128_load(f + (k) * co + 4); \
+    v128_t v = wasm_v128_load32_splat(top + c + (b));                              \
+    s00 = MADD(s00, v, f0), s01 = MADD(s01, v, f1);                                \
+    v = wasm_v128_load32_splat(top + c + (b) + 1);                                 \
+    s10 = MADD(s10, v, f0), s11 = MADD(s11, v, f1);                                \
+    v = wasm_v128_load32_splat(bottom + c + (b));                                  \
+    s20 = MADD(s20, v, f0), s21 = MADD(s21, v, f1);                                \
+    v = wasm_v128_load32_splat(bottom + c + (b) + 1);                              \
+    s30 = MADD(s30, v, f0), s31 = MADD(s31, v, f1);                                \
+  }
+          TAP(0, x0, x1, 0) TAP(1, x0, x1, 1) TAP(2, x0, x1, 2)
+          TAP(3, x1, x2, 0) TAP(4, x1, x2, 1) TAP(5, x1, x2, 2)
+          TAP(6, x2, x3, 0) TAP(7, x2, x3, 1) TAP(8, x2, x3, 2)
+#undef TAP
+          // The pool of the ReLU: from 0 under a strict `>` in window order,
+          // which skips NaN and keeps the first of equal maxima.
+          v128_t best0 = zero4, best1 = zero4, at0 = none, at1 = none;
+#define POOL(k, v0, v1)                                                            \
+  {                                                                                \
+    const v128_t m0 = wasm_f32x4_gt(v0, best0), m1 = wasm_f32x4_gt(v1, best1);     \
+    best0 = wasm_v128_bitselect(v0, best0, m0), best1 = wasm_v128_bitselect(v1, best1, m1); \
+    at0 = wasm_v128_bitselect(wasm_i32x4_splat(k), at0, m0);                       \
+    at1 = wasm_v128_bitselect(wasm_i32x4_splat(k), at1, m1);                       \
+  }
+          POOL(0, s00, s01) POOL(1, s10, s11) POOL(2, s20, s21) POOL(3, s30, s31)
+#undef POOL
+          wasm_v128_store(out + o, best0), wasm_v128_store(out + o + 4, best1);
+          const v128_t at16 = wasm_i16x8_narrow_i32x4(at0, at1);
+          wasm_v128_store64_lane(wo + o, wasm_u8x16_narrow_i16x8(at16, at16), 0);
+        }
+      }
+    }
+  }
+}
+
+// The gradient of conv3x3_c1_relu_pool for its filter and bias: each
+// window's dy goes to the conv pixel win names (none for 4), through the
+// ReLU (that pixel is above 0), to the taps that made it: dw[a, b, 0, o] =
+// sum of dy[n, r, q, o] * x[n, 2r + i + a, 2q + j + b] over the windows
+// whose element (i, j) won, and db[o] = sum of dy where one won (in double
+// precision in acc, co doubles, per image). dw and db are overwritten. The
+// conv output's gradient (5.5 MB of mostly zeros for the reference CNN's
+// 64-image shard, written by the pool's gradient and read back by the
+// filter's) is never made: per window, each of its four elements takes dy
+// in the lanes it won and feeds nine multiply-adds, the same count as the
+// filter gradient over four dense pixels. Four channels at a time: nine tap
+// accumulators stay in registers over an image's windows. No input
+// gradient: the block is a network's first, fed by the data.
+EXPORT(conv3x3_c1_relu_pool_grad)
+void conv3x3_c1_relu_pool_grad(const float *x, const float *dy, const uint8_t *win, float *dw,
+                               float *db, double *acc, int32_t batch, int32_t in_h,
+                               int32_t in_w, int32_t co) {
+  const int32_t out_h = (in_h - 2) / 2, out_w = (in_w - 2) / 2;
+  const v128_t zero4 = wasm_f32x4_splat(0.0f);
+  for (int32_t i = 0; i < 9 * co; i++) dw[i] = 0.0f;
+  for (int32_t o = 0; o < co; o++) acc[o] = 0.0;
+  for (int32_t n = 0; n < batch; n++) {
+    const float *xn = x + n * in_h * in_w;
+    const float *gn = dy + n * out_h * out_w * co;
+    const uint8_t *wn = win + n * out_h * out_w * co;
+    for (int32_t o = 0; o < co; o += 4) {
+      float *d = dw + o;
+      v128_t t0 = wasm_v128_load(d), t1 = wasm_v128_load(d + co), t2 = wasm_v128_load(d + 2 * co);
+      v128_t t3 = wasm_v128_load(d + 3 * co), t4 = wasm_v128_load(d + 4 * co);
+      v128_t t5 = wasm_v128_load(d + 5 * co), t6 = wasm_v128_load(d + 6 * co);
+      v128_t t7 = wasm_v128_load(d + 7 * co), t8 = wasm_v128_load(d + 8 * co);
+      v128_t bsum = zero4;
+      for (int32_t r = 0; r < out_h; r++) {
+        for (int32_t q = 0; q < out_w; q++) {
+          const int32_t cell = (r * out_w + q) * co + o;
+          const v128_t g = wasm_v128_load(gn + cell);
+          const v128_t at = wasm_u32x4_extend_low_u16x8(
+              wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(wn + cell)));
+          bsum = wasm_f32x4_add(bsum, wasm_v128_and(g, wasm_i32x4_ne(at, wasm_i32x4_splat(4))));
+          // Window element k = 2i + j: conv pixel (2r + i, 2q + j), whose
+          // taps read input rows 2r + i .. 2r + i + 2 from column 2q + j.
+          for (int32_t k = 0; k < 4; k++) {
+            const v128_t gk = wasm_v128_and(g, wasm_i32x4_eq(at, wasm_i32x4_splat(k)));
+            const float *p = xn + (2 * r + (k >> 1)) * in_w + 2 * q + (k & 1);
+            t0 = MADD(t0, wasm_v128_load32_splat(p), gk);
+            t1 = MADD(t1, wasm_v128_load32_splat(p + 1), gk);
+            t2 = MADD(t2, wasm_v128_load32_splat(p + 2), gk);
+            t3 = MADD(t3, wasm_v128_load32_splat(p + in_w), gk);
+            t4 = MADD(t4, wasm_v128_load32_splat(p + in_w + 1), gk);
+            t5 = MADD(t5, wasm_v128_load32_splat(p + in_w + 2), gk);
+            t6 = MADD(t6, wasm_v128_load32_splat(p + 2 * in_w), gk);
+            t7 = MADD(t7, wasm_v128_load32_splat(p + 2 * in_w + 1), gk);
+            t8 = MADD(t8, wasm_v128_load32_splat(p + 2 * in_w + 2), gk);
+          }
+        }
+      }
+      wasm_v128_store(d, t0), wasm_v128_store(d + co, t1), wasm_v128_store(d + 2 * co, t2);
+      wasm_v128_store(d + 3 * co, t3), wasm_v128_store(d + 4 * co, t4);
+      wasm_v128_store(d + 5 * co, t5), wasm_v128_store(d + 6 * co, t6);
+      wasm_v128_store(d + 7 * co, t7), wasm_v128_store(d + 8 * co, t8);
+      acc[o] += (double)wasm_f32x4_extract_lane(bsum, 0);
+      acc[o + 1] += (double)wasm_f32x4_extract_lane(bsum, 1);
+      acc[o + 2] += (double)wasm_f32x4_extract_lane(bsum, 2);
+      acc[o + 3] += (double)wasm_f32x4_extract_lane(bsum, 3);
+    }
+  }
+  for (int32_t o = 0; o < co; o++) db[o] = (float)acc[o];
+}
+
 // y[r, c] = x[r, c] + bias[c] for rows of cols floats (a bias added to the
 // last axis: the forward pass of every layer with a bias).
 EXPORT(add_bias)
