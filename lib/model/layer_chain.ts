@@ -10,7 +10,10 @@
  *   `kernels/fused_conv2d_grad.ts`, and on the wasm backend a 2×2 max
  *   pooling right after a ReLU convolution runs as our ReLU-pool kernel,
  *   whose gradient also does the ReLU's and the bias's share
- *   (`kernels/relu_max_pool.ts`). Under `tf.grads`, tfjs-layers would run
+ *   (`kernels/relu_max_pool.ts`); when such a block of one input channel
+ *   opens the model, convolution, ReLU and pool run as one kernel that
+ *   never writes the convolution's output (`kernels/conv_relu_pool.ts`).
+ *   Under `tf.grads`, tfjs-layers would run
  *   each convolution as three ops (convolution, bias add, ReLU), each a
  *   pass over the layer's largest tensor, forward and backward;
  * - a batch normalisation normalises with its moving statistics for
