@@ -252,6 +252,28 @@ async function predictImages(
   }
 }
 
+/**
+ * Images/s of each repeat at batch 1 and 256 over the first `images` of
+ * `data`, each after a shorter warm-up, on a predictor of `threads` that
+ * is closed before this returns.
+ */
+async function inferenceRates(
+  model: tf.LayersModel,
+  data: Dataset,
+  o: { images: number; repeats: number; threads: number },
+): Promise<{ b1: number[]; b256: number[]; threads: number }> {
+  using predictor = await BatchPredictor.start(model, { threads: o.threads });
+  const rates = async (batch: number) => {
+    const warm = Math.min(o.images, Math.max(20, 2 * batch * o.threads));
+    await predictImages(predictor, model, data, warm, batch);
+    const times = await timeRuns(() => predictImages(predictor, model, data, o.images, batch), {
+      runs: o.repeats,
+    });
+    return times.map((ms) => o.images / (ms / 1000));
+  };
+  return { b1: await rates(1), b256: await rates(256), threads: predictor.threads };
+}
+
 /** Milliseconds of each timed run from PNG bytes to probabilities, after `warmup` untimed ones. */
 function latencies(
   model: tf.LayersModel,
@@ -335,23 +357,11 @@ export async function benchModel(options: ModelBenchOptions): Promise<ModelBench
     const trainRate = percentile(rates, 50);
     inference = weightsDir === undefined ? model : (await loadModel(weightsDir)).model;
     const inferThreads = typeof options.threads === "number" ? options.threads : coreThreads();
-    let b1: number[], b256: number[], predictorThreads: number;
-    {
-      using predictor = await BatchPredictor.start(inference, { threads: inferThreads });
-      // Images/s of each repeat at `batch`, after a shorter warm-up.
-      const inferenceRates = async (batch: number) => {
-        const m = inference!;
-        const warm = Math.min(inferImages, Math.max(20, 2 * batch * inferThreads));
-        await predictImages(predictor, m, data, warm, batch);
-        const times = await timeRuns(() => predictImages(predictor, m, data, inferImages, batch), {
-          runs: repeats,
-        });
-        return times.map((ms) => inferImages / (ms / 1000));
-      };
-      b1 = await inferenceRates(1);
-      b256 = await inferenceRates(256);
-      predictorThreads = predictor.threads;
-    }
+    const { b1, b256, threads: predictorThreads } = await inferenceRates(inference, data, {
+      images: inferImages,
+      repeats,
+      threads: inferThreads,
+    });
     // One reading, as `predict` and the draw page do it: on the main
     // thread, with no batch workers alive beside it.
     const times = await latencies(inference, png, { runs: e2eRuns, warmup: e2eWarmup });

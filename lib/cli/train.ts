@@ -22,7 +22,7 @@ import {
 } from "../model/mod.ts";
 import { type ClassMetrics, dataPath, resolvePath } from "../core/mod.ts";
 import { createProgressBar, formatTable, renderReport, writeReport } from "../display/mod.ts";
-import { evaluateRun, trainModel } from "../train/mod.ts";
+import { evaluateRun, RECALIBRATE_IMAGES, trainModel } from "../train/mod.ts";
 import { calibrateSavedModel } from "../eval/mod.ts";
 import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
@@ -52,7 +52,7 @@ Options:
                      slant, stroke thickness, flagged 1s and crossed 7s
   --patience N       stop early after N epochs without val-loss improvement
   --recalibrate N    before every validation, set batch normalisations' statistics to
-                     those of N training images, dropout off (default 4096; 0 keeps
+                     those of N training images, dropout off (default ${RECALIBRATE_IMAGES}; 0 keeps
                      the moving averages)
   --limit N          use at most N training examples (quick runs)
   --threads N|auto   threads for training steps, main one included (default auto:
@@ -169,7 +169,7 @@ export async function main(args: string[]): Promise<number> {
   const patience = flags.patience === undefined
     ? undefined
     : intFlag(flags, "patience", 0, { min: 1 });
-  const recalibrate = intFlag(flags, "recalibrate", 4096, { min: 0 });
+  const recalibrate = intFlag(flags, "recalibrate", RECALIBRATE_IMAGES, { min: 0 });
   const threads = threadsFlag(flags);
   // Checked now, before data is loaded; the default depends on the data.
   const givenEpochs = flags.epochs === undefined

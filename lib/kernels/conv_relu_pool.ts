@@ -21,9 +21,15 @@
  */
 
 import * as tf from "@tensorflow/tfjs";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { InvalidArgumentError } from "../core/mod.ts";
 import { simdKernels } from "./simd/mod.ts";
-import { type WasmKernelArgs, type WasmKernelConfig, withScratch } from "./wasm_kernel.ts";
+import {
+  disposeInfos,
+  type WasmKernelArgs,
+  type WasmKernelConfig,
+  withScratch,
+} from "./wasm_kernel.ts";
 
 /**
  * The kernel's name. Inputs `x` (float32 `[N, H, W, 1]`), `filter`
@@ -51,7 +57,7 @@ import { type WasmKernelArgs, type WasmKernelConfig, withScratch } from "./wasm_
  */
 export const CONV_RELU_POOL = "DigitLabConv3x3ReluPool";
 
-/** The gradient kernel's name: inputs `x`, `dy`, `win`; outputs `[dw, db]`. */
+/** The gradient kernel's name: inputs `x`, `filter`, `dy`, `win`; outputs `[dw, db]`. */
 const CONV_RELU_POOL_GRAD = "DigitLabConv3x3ReluPoolGrad";
 
 /** The block's geometry for input `x` and filter `filter`, or an error naming them. */
@@ -75,6 +81,17 @@ function pooledShape(s: ReturnType<typeof blockShape>): number[] {
   return [s.batch, (s.inHeight - 2) >> 1, (s.inWidth - 2) >> 1, s.outChannels];
 }
 
+/** `outputs` once `fill` has written them; freed when it throws. */
+function filled(backend: BackendWasm, outputs: tf.TensorInfo[], fill: () => void): tf.TensorInfo[] {
+  try {
+    fill();
+  } catch (e) {
+    disposeInfos(backend, ...outputs);
+    throw e;
+  }
+  return outputs;
+}
+
 /**
  * The `wasm` kernel function of {@linkcode CONV_RELU_POOL}.
  *
@@ -86,17 +103,11 @@ function convReluPool({ inputs: { x, filter, bias }, backend }: WasmKernelArgs):
   const pooled = pooledShape(shape);
   const y = backend.makeOutput(pooled, "float32");
   const win = backend.makeOutput([...pooled.slice(0, 3), shape.outChannels / 4], "int32");
-  try {
+  return filled(backend, [y, win], () =>
     simdKernels(backend).conv3x3SingleChannelReluPool(
       { x, filter, bias: bias ?? undefined, y, win },
       shape,
-    );
-  } catch (e) {
-    backend.disposeData(y.dataId);
-    backend.disposeData(win.dataId);
-    throw e;
-  }
-  return [y, win];
+    ));
 }
 
 /**
@@ -104,12 +115,11 @@ function convReluPool({ inputs: { x, filter, bias }, backend }: WasmKernelArgs):
  *
  * @throws {InvalidArgumentError} when `dy` or `win` is not the block's output shape.
  */
-function convReluPoolGrad({ inputs: { x, dy, win }, backend, attrs }: WasmKernelArgs) {
-  const { filterShape } = attrs as unknown as { filterShape: number[] };
-  const shape = blockShape(x, { shape: filterShape } as tf.TensorInfo);
-  const dw = backend.makeOutput(filterShape, "float32");
+function convReluPoolGrad({ inputs: { x, filter, dy, win }, backend }: WasmKernelArgs) {
+  const shape = blockShape(x, filter);
+  const dw = backend.makeOutput(filter.shape, "float32");
   const db = backend.makeOutput([shape.outChannels], "float32");
-  try {
+  return filled(backend, [dw, db], () =>
     withScratch(
       backend,
       [2 * shape.outChannels],
@@ -118,13 +128,7 @@ function convReluPoolGrad({ inputs: { x, dy, win }, backend, attrs }: WasmKernel
           { x, dy, win, scratch, dw, db },
           shape,
         ),
-    );
-  } catch (e) {
-    backend.disposeData(dw.dataId);
-    backend.disposeData(db.dataId);
-    throw e;
-  }
-  return [dw, db];
+    ));
 }
 
 /** Our kernel {@linkcode CONV_RELU_POOL}. */
@@ -133,7 +137,7 @@ export const convReluPoolKernel: WasmKernelConfig<tf.TensorInfo[]> = {
   kernelFunc: convReluPool,
 };
 
-/** Our kernel of the block's gradient (inputs `x`, `dy`, `win`; attribute `filterShape`): `[dw, db]`. */
+/** Our kernel of the block's gradient (inputs `x`, `filter`, `dy`, `win`): `[dw, db]`. */
 export const convReluPoolGradKernel: WasmKernelConfig<tf.TensorInfo[]> = {
   kernelName: CONV_RELU_POOL_GRAD,
   kernelFunc: convReluPoolGrad,
@@ -181,9 +185,12 @@ export const convReluPoolGradient: tf.GradConfig = {
     const [x, filter, win] = saved;
     // Both in one pass, here rather than in the closures: tfjs runs each
     // closure in a scope of its own, which would dispose the other's.
-    const [dw, db] = tf.engine().runKernel(CONV_RELU_POOL_GRAD, { x, dy, win }, {
-      filterShape: filter.shape,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [dw, db] = tf.engine().runKernel(CONV_RELU_POOL_GRAD, {
+      x,
+      filter,
+      dy,
+      win,
+    }) as tf.Tensor[];
     return {
       x: () => {
         throw new InvalidArgumentError(

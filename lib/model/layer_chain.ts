@@ -402,11 +402,16 @@ function opensWithReluPool(conv: FusedConvolution, x: tf.Tensor, next: Step | un
     conv.strides[0] === 1 && conv.strides[1] === 1 && x.rank === 4 && rows >= 4 && cols >= 4;
 }
 
+/** A convolution kernel's inputs: `x`, the filter and the bias when it has one. */
+function convInputs({ kernel, bias }: FusedConvolution, x: tf.Tensor): tf.NamedTensorMap {
+  return bias === null
+    ? { x, filter: kernel.read() }
+    : { x, filter: kernel.read(), bias: bias.read() };
+}
+
 function convolve(conv: FusedConvolution, x: tf.Tensor): tf.Tensor {
-  const { kernel, bias, strides, pad, dilations, activation } = conv;
-  const inputs: tf.NamedTensorMap = { x, filter: kernel.read() };
-  if (bias !== null) inputs.bias = bias.read();
-  return tf.engine().runKernel("FusedConv2D", inputs, {
+  const { strides, pad, dilations, activation } = conv;
+  return tf.engine().runKernel("FusedConv2D", convInputs(conv, x), {
     strides,
     pad,
     dataFormat: "NHWC",
@@ -424,9 +429,7 @@ function runTraining(steps: Step[], x: tf.Tensor, context: ShardContext): tf.Ten
     const fused = step.kind === "conv" ? fusedConvolution(step.conv) : null;
     if (fused !== null && i === 0 && opensWithReluPool(fused, h, steps[1])) {
       // The model's first block, fed by the data: one kernel, no conv output.
-      const inputs: tf.NamedTensorMap = { x: h, filter: fused.kernel.read() };
-      if (fused.bias !== null) inputs.bias = fused.bias.read();
-      h = (tf.engine().runKernel(CONV_RELU_POOL, inputs) as tf.Tensor[])[0];
+      h = (tf.engine().runKernel(CONV_RELU_POOL, convInputs(fused, h)) as tf.Tensor[])[0];
       i++;
     } else if (fused !== null) {
       h = convolve(fused, h);

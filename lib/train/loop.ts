@@ -27,7 +27,7 @@ import {
 } from "../core/mod.ts";
 import { assertModelFitsDataset, evaluateModel } from "../eval/mod.ts";
 import { dropoutLayers } from "../model/mod.ts";
-import { recalibrateBatchNorm } from "./recalibrate.ts";
+import { RECALIBRATE_IMAGES, recalibrateBatchNorm } from "./recalibrate.ts";
 import {
   applyFlatGradients,
   coreThreads,
@@ -87,7 +87,7 @@ export interface TrainOptions {
   /**
    * Training images whose batch statistics replace the batch
    * normalisations' moving averages before every validation
-   * ({@linkcode recalibrateBatchNorm}; default 4096, 0 keeps the moving
+   * ({@linkcode recalibrateBatchNorm}; default {@linkcode RECALIBRATE_IMAGES}, 0 keeps the moving
    * averages). Models without batch normalisation skip it.
    */
   recalibrate?: number;
@@ -174,7 +174,7 @@ function checkOptions(model: tf.LayersModel, options: TrainOptions): void {
   positiveInteger("epochs", epochs);
   positiveInteger("batchSize", batchSize);
   positiveInteger("batchLogEvery", batchLogEvery);
-  const recalibrate = options.recalibrate ?? 4096;
+  const recalibrate = options.recalibrate ?? RECALIBRATE_IMAGES;
   if (!Number.isInteger(recalibrate) || recalibrate < 0) {
     throw new InvalidArgumentError(
       `recalibrate must be a non-negative integer, got ${recalibrate}`,
@@ -370,7 +370,7 @@ async function runEpochs(
     onEpochEnd,
     signal,
     batchLogEvery = 1,
-    recalibrate = 4096,
+    recalibrate = RECALIBRATE_IMAGES,
   } = options;
   const started = performance.now();
   const history: TrainingHistory = {

@@ -20,6 +20,20 @@ import { InvalidArgumentError } from "../core/mod.ts";
 import type { Dataset } from "../data/mod.ts";
 import { batchNormLayer, compileTraining, shardableTraining } from "../model/mod.ts";
 
+/**
+ * Training images whose statistics {@linkcode recalibrateBatchNorm}
+ * measures by default: 16 batches of 256, enough that the batch means'
+ * spread is small beside the statistics.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { RECALIBRATE_IMAGES } from "./recalibrate.ts";
+ * assertEquals(RECALIBRATE_IMAGES, 4096);
+ * ```
+ */
+export const RECALIBRATE_IMAGES = 4096;
+
 /** Options of {@linkcode recalibrateBatchNorm}. */
 export interface RecalibrateOptions {
   /** Training images to measure (default 4096; fewer when the dataset is smaller). */
@@ -75,7 +89,7 @@ export function recalibrateBatchNorm(
   data: Dataset,
   options: RecalibrateOptions = {},
 ): number {
-  const { images = 4096, batchSize = 256 } = options;
+  const { images = RECALIBRATE_IMAGES, batchSize = 256 } = options;
   for (const [name, value] of [["images", images], ["batchSize", batchSize]] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);

@@ -832,9 +832,11 @@ function checkPool2x2(shape: Pool2x2Shape): Pool2x2Shape {
 /**
  * The shape of a single-channel convolution-ReLU-pool block, checked: at
  * least one 2×2 window of the 3×3 convolution's output (4×4 pixels) and
- * filters a multiple of 8.
+ * filters a multiple of 8; with its count of windows over all images.
  */
-function checkReluPoolShape(shape: Omit<Conv3x3Shape, "relu">): Omit<Conv3x3Shape, "relu"> {
+function checkReluPoolShape(
+  shape: Omit<Conv3x3Shape, "relu">,
+): Omit<Conv3x3Shape, "relu"> & { windows: number } {
   const { inHeight, inWidth, outChannels } = shape;
   if (inHeight < 4 || inWidth < 4) {
     throw new InvalidArgumentError(
@@ -846,7 +848,7 @@ function checkReluPoolShape(shape: Omit<Conv3x3Shape, "relu">): Omit<Conv3x3Shap
       `the convolution-ReLU-pool kernel needs filters in multiples of 8, got ${outChannels}`,
     );
   }
-  return shape;
+  return { ...shape, windows: shape.batch * ((inHeight - 2) >> 1) * ((inWidth - 2) >> 1) };
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -1023,14 +1025,13 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv3x3SingleChannelReluPool({ x, filter, bias, y, win }, s) {
-      const { batch, inHeight, inWidth, outChannels } = checkReluPoolShape(s);
-      const pooled = batch * ((inHeight - 2) >> 1) * ((inWidth - 2) >> 1);
+      const { batch, inHeight, inWidth, outChannels, windows } = checkReluPoolShape(s);
       exports.conv3x3_c1_relu_pool(
         at(x, "x", batch * inHeight * inWidth),
         at(filter, "filter", 9 * outChannels),
         bias === undefined ? 0 : at(bias, "bias", outChannels),
-        at(y, "y", pooled * outChannels),
-        at(win, "win", pooled * outChannels / 4, "int32"),
+        at(y, "y", windows * outChannels),
+        at(win, "win", windows * outChannels / 4, "int32"),
         batch,
         inHeight,
         inWidth,
@@ -1038,12 +1039,11 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     conv3x3SingleChannelReluPoolGrad({ x, dy, win, scratch, dw, db }, s) {
-      const { batch, inHeight, inWidth, outChannels } = checkReluPoolShape(s);
-      const pooled = batch * ((inHeight - 2) >> 1) * ((inWidth - 2) >> 1);
+      const { batch, inHeight, inWidth, outChannels, windows } = checkReluPoolShape(s);
       exports.conv3x3_c1_relu_pool_grad(
         at(x, "x", batch * inHeight * inWidth),
-        at(dy, "dy", pooled * outChannels),
-        at(win, "win", pooled * outChannels / 4, "int32"),
+        at(dy, "dy", windows * outChannels),
+        at(win, "win", windows * outChannels / 4, "int32"),
         at(dw, "dw", 9 * outChannels),
         at(db, "db", outChannels),
         at(scratch, "scratch", 2 * outChannels),
@@ -1214,10 +1214,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       const { inChannels: c, outChannels: o } = checkWinogradGradient(
         "conv3x3WinogradFilterGrad",
         info,
-        {
-          inMultiple: 4,
-          outMultiple: 8,
-        },
+        { inMultiple: 4, outMultiple: 8 },
       );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
@@ -1248,10 +1245,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       const { inChannels: c, outChannels: o } = checkWinogradGradient(
         "conv3x3WinogradInputGrad",
         info,
-        {
-          inMultiple: 8,
-          outMultiple: 4,
-        },
+        { inMultiple: 8, outMultiple: 4 },
       );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
