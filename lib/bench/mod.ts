@@ -11,5 +11,6 @@ export * from "./child.ts";
 export * from "./measure.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";
+export * from "./rounds.ts";
 export * from "./serve_load.ts";
 export * from "./timing.ts";

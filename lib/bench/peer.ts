@@ -111,7 +111,31 @@ export interface PeerComparison {
   infer_b256_ratio: number;
   /** Our peak RSS / PyTorch's. */
   peak_rss_ratio: number;
+  /** `train_ratio` of each round (see `combineComparisons`), in the order run. */
+  train_ratio_rounds: number[];
+  /** `infer_b256_ratio` of each round, in the order run. */
+  infer_b256_ratio_rounds: number[];
+  /** `peak_rss_ratio` of each round, in the order run. */
+  peak_rss_ratio_rounds: number[];
 }
+
+/**
+ * The ratios of a {@linkcode PeerComparison}, each ours / PyTorch's.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { PEER_RATIOS } from "./peer.ts";
+ * assert(PEER_RATIOS.includes("train_ratio"));
+ * ```
+ */
+export const PEER_RATIOS = [
+  "train_ratio",
+  "train_ratio_epoch1",
+  "infer_b1_ratio",
+  "infer_b256_ratio",
+  "peak_rss_ratio",
+] as const;
 
 function positive(value: unknown, what: string): number {
   if (typeof value !== "number" || !(value > 0 && Number.isFinite(value))) {
@@ -352,6 +376,9 @@ export function compareWithPeer(
   peer: PeerResult | PeerSummary,
 ): PeerComparison {
   const runs = "runs" in peer ? peer : combinePeerRuns([peer]);
+  const train_ratio = ours.train_epoch_s / peer.train_epoch_s;
+  const infer_b256_ratio = ours.infer_b256_per_s / peer.infer_b256_per_s;
+  const peak_rss_ratio = ours.peak_rss_mib / peer.peak_rss_mib;
   return {
     peer_train_epoch_s: peer.train_epoch_s,
     peer_train_epoch1_s: peer.train_epoch1_s,
@@ -363,10 +390,13 @@ export function compareWithPeer(
     peer_runs: runs.runs,
     peer_train_epoch_s_runs: runs.train_epoch_s_runs,
     peer_infer_b256_per_s_runs: runs.infer_b256_per_s_runs,
-    train_ratio: ours.train_epoch_s / peer.train_epoch_s,
+    train_ratio,
     train_ratio_epoch1: ours.train_epoch_s / peer.train_epoch1_s,
     infer_b1_ratio: ours.infer_b1_per_s / peer.infer_b1_per_s,
-    infer_b256_ratio: ours.infer_b256_per_s / peer.infer_b256_per_s,
-    peak_rss_ratio: ours.peak_rss_mib / peer.peak_rss_mib,
+    infer_b256_ratio,
+    peak_rss_ratio,
+    train_ratio_rounds: [train_ratio],
+    infer_b256_ratio_rounds: [infer_b256_ratio],
+    peak_rss_ratio_rounds: [peak_rss_ratio],
   };
 }

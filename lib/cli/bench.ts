@@ -13,6 +13,8 @@ import {
   benchInChild,
   checkPeerScript,
   type ChildBenchResult,
+  combineComparisons,
+  combineModelBenches,
   combinePeerRuns,
   compareWithPeer,
   EPOCH_SAMPLES,
@@ -62,7 +64,11 @@ Options:
                        exists, else the briefly trained model)
   --peer               also run the PyTorch peer (2 threads, 2 epochs) for both models and
                        show our figures as ratios to its own
-  --peer-runs N        runs of the peer per model; the median is shown (default 1)
+  --peer-runs N        runs of the peer per model and round; the median is shown (default 1)
+  --rounds N           measure everything N times, each model then its peer in turn; every
+                       figure is the median of the rounds' and every ratio the median of the
+                       rounds' own ratios, with their range (default 1). The machine's speed
+                       drifts within minutes: 3 rounds make the ratios robust.
   --peer-script PATH   peer script (default <project>/../shared/anchors/torch_mnist_bench.py)
   -h, --help           show this help
 
@@ -84,9 +90,9 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
-/** `value` with `digits` decimals, and the range of `runs` when there are several. */
-function withSpread(value: number, runs: readonly number[], digits: number): string {
-  const text = value.toFixed(digits);
+/** `value` with `digits` decimals and `unit`, and the range of `runs` when there are several. */
+function withSpread(value: number, runs: readonly number[], digits: number, unit = ""): string {
+  const text = value.toFixed(digits) + unit;
   if (runs.length < 2) return text;
   return `${text} (${Math.min(...runs).toFixed(digits)}–${Math.max(...runs).toFixed(digits)})`;
 }
@@ -122,11 +128,11 @@ function modelTable(models: Record<string, ModelBench>): string {
 }
 
 function peerTable(name: string, ours: ModelBench, c: PeerComparison): string {
-  const row = (label: string, mine: string, theirs: string, ratio: number) => [
+  const row = (label: string, mine: string, theirs: string, ratio: number, rounds = [ratio]) => [
     label,
     mine,
     theirs,
-    `${ratio.toFixed(2)}x`,
+    withSpread(ratio, rounds, 2, "x"),
   ];
   return formatTable(
     [
@@ -135,6 +141,7 @@ function peerTable(name: string, ours: ModelBench, c: PeerComparison): string {
         withSpread(ours.train_epoch_s, ours.train_epoch_s_runs, 1),
         withSpread(c.peer_train_epoch_s, c.peer_train_epoch_s_runs, 1),
         c.train_ratio,
+        c.train_ratio_rounds,
       ),
       row(
         "  vs PyTorch's first epoch, s",
@@ -153,12 +160,14 @@ function peerTable(name: string, ours: ModelBench, c: PeerComparison): string {
         withSpread(ours.infer_b256_per_s, ours.infer_b256_per_s_runs, 0),
         withSpread(c.peer_infer_b256_per_s, c.peer_infer_b256_per_s_runs, 0),
         c.infer_b256_ratio,
+        c.infer_b256_ratio_rounds,
       ),
       row(
         "peak RSS, MiB  (lower is better)",
         ours.peak_rss_mib.toFixed(0),
         c.peer_peak_rss_mib.toFixed(0),
         c.peak_rss_ratio,
+        c.peak_rss_ratio_rounds,
       ),
     ],
     {
@@ -198,6 +207,7 @@ export async function main(args: string[]): Promise<number> {
       "weights",
       "peer-runs",
       "peer-script",
+      "rounds",
     ],
     boolean: ["peer"],
     positional: false,
@@ -217,6 +227,7 @@ export async function main(args: string[]): Promise<number> {
     threads: threadsFlag(flags),
   };
   const peerRuns = intFlag(flags, "peer-runs", 1, { min: 1 });
+  const rounds = intFlag(flags, "rounds", 1, { min: 1 });
   if (!flags.peer && flags["peer-runs"] !== undefined) {
     throw new InvalidArgumentError("--peer-runs needs --peer");
   }
@@ -235,29 +246,42 @@ export async function main(args: string[]): Promise<number> {
   const dataFlag = resolveDataDir(flags.data);
   const dataDir = dataFlag === undefined ? undefined : resolvePath(dataFlag);
 
-  const models: Record<string, ModelBench> = {};
+  // The first round's child of each model (its pid and backend are printed);
+  // each model's figures and, with --peer, its comparison of every round.
   const children: Record<string, ChildBenchResult> = {};
-  const comparisons: Record<string, PeerComparison> = {};
+  const benches: Record<string, ModelBench[]> = {};
+  const paired: Record<string, PeerComparison[]> = {};
   // Each model's peer runs follow its own measurement, so that the two sides
-  // of a ratio are measured minutes apart, not the whole bench apart.
-  for (const { name, config, shipped } of MODELS) {
-    console.error(`Benchmarking ${name} in its own process…`);
-    const child = await benchInChild({
-      config,
-      dataDir,
-      weightsDir: shipped ? weights : undefined,
-      ...settings,
-    });
-    children[name] = child;
-    models[name] = child.bench;
-    if (!flags.peer) continue;
-    const peers: PeerResult[] = [];
-    for (let run = 1; run <= peerRuns; run++) {
-      console.error(`Running the PyTorch peer ${peerScript} --model ${name} (${run}/${peerRuns})…`);
-      peers.push(await runPeer({ script: peerScript, dataDir, model: name }));
+  // of a round's ratio are measured minutes apart, not the whole bench apart.
+  for (let round = 1; round <= rounds; round++) {
+    const of = rounds > 1 ? ` (round ${round}/${rounds})` : "";
+    for (const { name, config, shipped } of MODELS) {
+      console.error(`Benchmarking ${name} in its own process${of}…`);
+      const child = await benchInChild({
+        config,
+        dataDir,
+        weightsDir: shipped ? weights : undefined,
+        ...settings,
+      });
+      children[name] ??= child;
+      (benches[name] ??= []).push(child.bench);
+      if (!flags.peer) continue;
+      const peers: PeerResult[] = [];
+      for (let run = 1; run <= peerRuns; run++) {
+        console.error(
+          `Running the PyTorch peer ${peerScript} --model ${name} (${run}/${peerRuns})${of}…`,
+        );
+        peers.push(await runPeer({ script: peerScript, dataDir, model: name }));
+      }
+      (paired[name] ??= []).push(compareWithPeer(child.bench, combinePeerRuns(peers)));
     }
-    comparisons[name] = compareWithPeer(child.bench, combinePeerRuns(peers));
   }
+  const models: Record<string, ModelBench> = Object.fromEntries(
+    Object.entries(benches).map(([name, all]) => [name, combineModelBenches(all)]),
+  );
+  const comparisons: Record<string, PeerComparison> = Object.fromEntries(
+    Object.entries(paired).map(([name, all]) => [name, combineComparisons(all)]),
+  );
 
   const { backend, data } = children.reference;
   console.log(
@@ -269,17 +293,24 @@ export async function main(args: string[]): Promise<number> {
     `Training: batch ${settings.batchSize}, ${settings.batches} timed batches after ` +
       `${settings.warmupBatches} warm-up, median of ${settings.repeats} (range in parentheses); ` +
       `inference over ${settings.inferImages} images; end-to-end over ${settings.e2eRuns} runs ` +
-      `of a 64x64 PNG after ${settings.e2eWarmup} untimed ones`,
+      `of a 64x64 PNG after ${settings.e2eWarmup} untimed ones` +
+      (rounds > 1
+        ? `; ${rounds} rounds, each figure the median of the rounds' (range: every repeat)`
+        : ""),
   );
   console.log("\n" + modelTable(models));
   for (const { name } of MODELS) {
     const c = comparisons[name];
     if (c === undefined) continue;
+    const ofRounds = rounds > 1
+      ? `; ${rounds} rounds of ours then PyTorch's, each ratio the median of the rounds' ratios ` +
+        `(their range in parentheses)`
+      : "";
     console.log(
       `\nPyTorch peer (same ${name} CNN, 2 threads, two real epochs on ${c.peer_data}, its ` +
         `steady epoch is the second; median of ${c.peer_runs} run${
           c.peer_runs > 1 ? "s" : ""
-        }):\n` +
+        }${ofRounds}):\n` +
         peerTable(name, models[name], c),
     );
   }
@@ -296,6 +327,7 @@ export async function main(args: string[]): Promise<number> {
     batch_size: settings.batchSize,
     batches: settings.batches,
     repeats: settings.repeats,
+    rounds,
   }));
   return leaks === 0 ? 0 : 1;
 }

@@ -96,6 +96,11 @@ Deno.test("compareWithPeer divides ours by PyTorch's", () => {
     [12.5],
     [40000],
   ]);
+  // One comparison is one round.
+  assertEquals(
+    [c.train_ratio_rounds, c.infer_b256_ratio_rounds, c.peak_rss_ratio_rounds],
+    [[2], [0.25], [0.5]],
+  );
 });
 
 /** A peer result whose figures all come from `epoch`, so each run differs. */

@@ -124,6 +124,44 @@ Deno.test("bench: each model in its own process, the peer for both, one JSON lin
   }
 });
 
+Deno.test("bench: --rounds pairs each model with its peer every round; ratios are the rounds' median", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bench_cli_" });
+  try {
+    const script = await fakePeer(dir);
+    let code = -1;
+    const out = await captureLog(async () => {
+      code = await main([...TINY, "--peer", "--rounds", "2", "--peer-script", script]);
+    }, { quietErrors: true });
+    assertEquals(code, 0);
+    const calls = await peerCalls(dir);
+    const models = calls.map((argv) => argv[argv.indexOf("--model") + 1]);
+    assertEquals(
+      models,
+      ["reference", "strong", "reference", "strong"],
+      "model then peer, per round",
+    );
+    const json = JSON.parse(out.trim().split("\n").at(-1)!);
+    assertEquals(json.rounds, 2);
+    for (const [prefix, epochs] of [["", [4, 5]], ["strong_", [12, 13]]] as const) {
+      // With one repeat per round, each round's own epoch is its run.
+      const ours: number[] = json[`${prefix}train_epoch_s_runs`];
+      assertEquals(ours.length, 2);
+      assertEquals(json[`${prefix}peer_train_epoch_s_runs`], epochs);
+      const ratios: number[] = json[`${prefix}train_ratio_rounds`];
+      assertEquals(ratios.length, 2);
+      ratios.forEach((r, k) => assertAlmostEquals(r, ours[k] / epochs[k]));
+      assertAlmostEquals(json[`${prefix}train_ratio`], (ratios[0] + ratios[1]) / 2);
+      assertEquals(json[`${prefix}infer_b256_ratio_rounds`].length, 2);
+      assertEquals(json[`${prefix}peer_runs`], 2);
+    }
+    assertStringIncludes(out, "2 rounds of ours then PyTorch's");
+    const range = (v: number[]) => `(${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)})`;
+    assertStringIncludes(out, `${json.train_ratio.toFixed(2)}x ${range(json.train_ratio_rounds)}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bench: without --peer, no peer keys; --repeats gives each repeat's epoch", async () => {
   let code = -1;
   const out = await captureLog(async () => {
@@ -168,6 +206,7 @@ Deno.test("bench: bad flags and a missing peer script fail before measuring", as
     InvalidArgumentError,
     "--peer-runs needs --peer",
   );
+  await assertRejects(() => main(["--rounds", "0"]), InvalidArgumentError, "--rounds");
   await assertRejects(
     () => main(["--peer", "--peer-runs", "0"]),
     InvalidArgumentError,
