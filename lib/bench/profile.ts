@@ -200,6 +200,8 @@ async function profileParallel(
       waitMs: phase("waitMs"),
       applyMs: phase("applyMs"),
       workerMs: phase("workerMs"),
+      workerStartMs: phase("workerStartMs"),
+      answerMs: phase("answerMs"),
     },
   };
 }
@@ -254,12 +256,16 @@ export function formatProfile(profile: TrainingStepProfile, minMs = 0.5): string
 }
 
 function formatParallel(p: ParallelStepProfile): string {
-  const { syncMs, ownShardMs, waitMs, applyMs, workerMs } = p.phases;
+  const { syncMs, ownShardMs, waitMs, applyMs, workerMs, workerStartMs, answerMs } = p.phases;
   return `data-parallel step on ${p.threads} threads ${p.stepMs.toFixed(1)} ms, ${
     p.samplesPerSecond.toFixed(0)
   } samples/s (main thread: send ${syncMs.toFixed(1)}, own shard ${
     ownShardMs.toFixed(1)
   }, wait for workers ${waitMs.toFixed(1)}, optimiser ${
     applyMs.toFixed(1)
-  } ms; slowest worker's shard ${workerMs.toFixed(1)} ms)`;
+  } ms; slowest worker's shard ${workerMs.toFixed(1)} ms; messages: ${
+    workerStartMs.toFixed(2)
+  } ms from sending to the last worker's start, ${
+    answerMs.toFixed(2)
+  } ms from the last shard's end to every answer)`;
 }

@@ -82,10 +82,15 @@ Deno.test("profileTrainingStep with threads times data-parallel steps and their 
   const p = profile.parallel!;
   assertEquals(p.threads, 2);
   assert(p.stepMs > 0 && Math.abs(p.samplesPerSecond - 8000 / p.stepMs) < 1e-6);
-  const { syncMs, ownShardMs, waitMs, applyMs, workerMs } = p.phases;
-  assert([syncMs, ownShardMs, waitMs, applyMs].every((v) => v >= 0 && Number.isFinite(v)));
+  const { syncMs, ownShardMs, waitMs, applyMs, workerMs, workerStartMs, answerMs } = p.phases;
+  assert(
+    [syncMs, ownShardMs, waitMs, applyMs, workerStartMs, answerMs].every((v) =>
+      v >= 0 && Number.isFinite(v)
+    ),
+  );
   assert(ownShardMs > 0 && applyMs > 0 && workerMs > 0);
   assertStringIncludes(formatProfile(profile), "data-parallel step on 2 threads");
+  assertStringIncludes(formatProfile(profile), "ms from sending to the last worker's start");
   assertEquals((await profileTrainingStep({ batchSize: 8, steps: 1 })).parallel, undefined);
   await assertRejects(
     () => profileTrainingStep({ batchSize: 8, threads: 0 }),

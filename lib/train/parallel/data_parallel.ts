@@ -18,6 +18,7 @@ import type { Batch } from "../../data/mod.ts";
 import { BatchPredictor } from "./batch_predictor.ts";
 import { applyFlatAdam, isAdam } from "./flat_adam.ts";
 import { readFlat } from "./flat_weights.ts";
+import { wallClockMs } from "./protocol.ts";
 import { checkThreads, ReplicaPool } from "./replicas.ts";
 import { SharedShardSum } from "./shard_sum.ts";
 import {
@@ -103,6 +104,13 @@ export interface StepTimings {
   applyMs: number;
   /** The slowest worker's own time on its shard (weights, gradient), for comparison. */
   workerMs: number;
+  /** From sending the shards to the last worker starting on its own: the message's way there. */
+  workerStartMs: number;
+  /**
+   * From the moment both the main thread's shard and the last worker's
+   * were done to the main thread holding every answer: the way back.
+   */
+  answerMs: number;
 }
 
 /**
@@ -195,7 +203,15 @@ export class DataParallelTrainer {
   #dropouts: { seed?: number }[];
   /** Where the shards add their batch statistics, and this thread's handle on it. */
   #sums: { buffer: SharedArrayBuffer; width: number; own: SharedShardSum };
-  #timings: StepTimings = { syncMs: 0, ownShardMs: 0, waitMs: 0, applyMs: 0, workerMs: 0 };
+  #timings: StepTimings = {
+    syncMs: 0,
+    ownShardMs: 0,
+    waitMs: 0,
+    applyMs: 0,
+    workerMs: 0,
+    workerStartMs: 0,
+    answerMs: 0,
+  };
 
   private constructor(model: tf.LayersModel, pool: ReplicaPool) {
     this.#model = model;
@@ -290,6 +306,7 @@ export class DataParallelTrainer {
     const { buffer, width, own: sum } = this.#sums;
     sum.reset();
     sum.begin();
+    const sentAt = wallClockMs();
     const remote = Array.from({ length: shards - 1 }, (_, k) =>
       this.#pool.gradients(
         k,
@@ -301,18 +318,23 @@ export class DataParallelTrainer {
       ));
     const saved = this.#dropouts.map((l) => l.seed);
     this.#dropouts.forEach((l, i) => l.seed = seeds[0][i]);
-    let results: (ShardResult & { computeMs?: number })[];
+    let own: ShardResult;
+    let answers: Awaited<typeof remote[number]>[];
+    let ownDoneAt = 0;
+    let receivedAt = 0;
     const t1 = performance.now();
     let t2 = t1;
     try {
-      const own = shardGradients(
+      own = shardGradients(
         this.#model,
         slice(batch, 0, bounds[1], imageSize),
         batch.count,
         { shardSum: sum.adder },
       );
       t2 = performance.now();
-      results = [own, ...await Promise.all(remote)];
+      ownDoneAt = wallClockMs();
+      answers = await Promise.all(remote);
+      receivedAt = wallClockMs();
     } catch (e) {
       sum.abort(); // no shard waits for this one's statistics
       await Promise.allSettled(remote);
@@ -320,18 +342,22 @@ export class DataParallelTrainer {
     } finally {
       this.#dropouts.forEach((l, i) => l.seed = saved[i]);
     }
-    const grads = results[0].grads;
-    for (const r of results.slice(1)) {
+    const grads = own.grads;
+    for (const r of answers) {
       for (let i = 0; i < grads.length; i++) grads[i] += r.grads[i];
     }
+    const results = [own, ...answers];
     const lossSum = results.reduce((s, r) => s + r.lossSum, 0);
     const correct = results.reduce((s, r) => s + r.correct, 0);
+    const lastDoneAt = Math.max(ownDoneAt, ...answers.map((r) => r.finishedAt));
     this.#timings = {
       syncMs: t1 - t0,
       ownShardMs: t2 - t1,
       waitMs: performance.now() - t2,
       applyMs: 0,
-      workerMs: Math.max(...results.map((r) => r.computeMs ?? 0)),
+      workerMs: Math.max(...answers.map((r) => r.computeMs)),
+      workerStartMs: Math.max(...answers.map((r) => r.startedAt - sentAt)),
+      answerMs: receivedAt - lastDoneAt,
     };
     return { grads, loss: lossSum / batch.count, accuracy: correct / batch.count };
   }

@@ -5,6 +5,23 @@
  * @module
  */
 
+/**
+ * Milliseconds on a clock that every thread of the process shares
+ * (`performance.now()` counts from each worker's own start), for timing a
+ * message from one thread to another.
+ *
+ * @example
+ * ```ts
+ * import { assert } from "@std/assert";
+ * import { wallClockMs } from "./protocol.ts";
+ * const t = wallClockMs();
+ * assert(Math.abs(t - Date.now()) < 1000 && wallClockMs() >= t);
+ * ```
+ */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /** A message to a replica. */
 export type ToReplica =
   | {
@@ -51,6 +68,9 @@ export type FromReplica =
     count: number;
     /** Milliseconds the replica spent on the request (weights, shard, gradient). */
     computeMs: number;
+    /** When the replica started and finished the shard, on {@linkcode wallClockMs}. */
+    startedAt: number;
+    finishedAt: number;
   }
   | { type: "predict"; id: number; probs: Float32Array }
   | { type: "error"; id: number; message: string };

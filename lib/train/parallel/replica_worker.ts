@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setupBackend } from "../../kernels/mod.ts";
 import { compileInference, dropoutLayers } from "../../model/mod.ts";
 import { assignFlat, modelVariables } from "./flat_weights.ts";
-import type { FromReplica, ToReplica } from "./protocol.ts";
+import { type FromReplica, type ToReplica, wallClockMs } from "./protocol.ts";
 import { shardGradients, trainableVariables } from "./shard_gradients.ts";
 import { SharedShardSum } from "./shard_sum.ts";
 
@@ -35,6 +35,7 @@ async function handle(message: ToReplica): Promise<void> {
   if (replica === undefined) throw new Error("the replica got work before its model");
   const { model, infer } = replica;
   if (message.type === "gradients") {
+    const startedAt = wallClockMs();
     const start = performance.now();
     if (message.weights) assignFlat(trainableVariables(model), message.weights);
     dropoutLayers(model).forEach((l, i) => l.seed = message.seeds[i]);
@@ -53,7 +54,10 @@ async function handle(message: ToReplica): Promise<void> {
       throw e;
     }
     const computeMs = performance.now() - start;
-    reply({ type: "gradients", id: message.id, ...r, computeMs }, [r.grads.buffer as ArrayBuffer]);
+    reply(
+      { type: "gradients", id: message.id, ...r, computeMs, startedAt, finishedAt: wallClockMs() },
+      [r.grads.buffer as ArrayBuffer],
+    );
     return;
   }
   if (message.weights) assignFlat(modelVariables(model), message.weights);

@@ -228,7 +228,7 @@ export class ReplicaPool {
     total: number,
     seeds: number[],
     shardSum?: { buffer: SharedArrayBuffer; shard: number; shards: number; width: number },
-  ): Promise<ShardResult & { computeMs: number }> {
+  ): Promise<ShardResult & { computeMs: number; startedAt: number; finishedAt: number }> {
     const pixels = shard.pixels.slice();
     const labels = shard.labels.slice();
     const w = weights?.slice();

@@ -39,6 +39,27 @@ Deno.test("2- and 3-thread gradients equal the cpu backend's whole-batch gradien
   model.dispose();
 });
 
+Deno.test("step timings place the workers' messages on the main thread's clock", async () => {
+  await setupBackend();
+  const model = buildModel(NO_DROPOUT, { seed: 4 });
+  using trainer = await DataParallelTrainer.start(model, { threads: 2 });
+  for (let step = 0; step < 3; step++) {
+    await trainer.gradients(seededBatch(13, 8), [[], []]);
+    const t = trainer.lastStepTimings;
+    const { workerStartMs, answerMs, ...rest } = t;
+    assert(Object.values(rest).every((v) => v >= 0 && Number.isFinite(v)), JSON.stringify(t));
+    // The worker started after the send and finished before the main
+    // thread held its answer: both lie inside the main thread's own span
+    // (0.5 ms for clock rounding). A clock that is not shared by the
+    // threads (performance.now() counts from each worker's start) breaks this.
+    assert(workerStartMs > -0.5 && answerMs > -0.5, JSON.stringify(t));
+    const span = t.syncMs + t.ownShardMs + t.waitMs;
+    assert(workerStartMs + t.workerMs + answerMs <= span + 0.5, JSON.stringify(t));
+    assert(t.workerMs > 0 && answerMs <= t.waitMs + 0.5, JSON.stringify(t));
+  }
+  model.dispose();
+});
+
 Deno.test("shards drop what one thread drops on the whole batch, and the model's seeds are kept", async () => {
   await setupBackend();
   const model = buildModel(REFERENCE_CNN, { seed: 5 });
