@@ -36,7 +36,7 @@ export const RECALIBRATE_IMAGES = 4096;
 
 /** Options of {@linkcode recalibrateBatchNorm}. */
 export interface RecalibrateOptions {
-  /** Training images to measure (default 4096; fewer when the dataset is smaller). */
+  /** Training images to measure (default {@linkcode RECALIBRATE_IMAGES}; fewer when the dataset is smaller). */
   images?: number;
   /** Images per forward pass (default 256). */
   batchSize?: number;

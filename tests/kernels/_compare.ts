@@ -63,3 +63,26 @@ export async function onBothBackends(
     await tf.setBackend("wasm");
   }
 }
+
+/** The settings of {@linkcode fusedConv2d} (NHWC, no dilation). */
+export interface FusedConv2dAttrs {
+  strides?: number;
+  pad?: "valid" | "same" | number;
+  activation?: "relu" | "linear" | "elu";
+}
+
+/**
+ * The `FusedConv2D` kernel on `inputs` (`x`, `filter` and optionally
+ * `bias`), as the layer chain runs it: stride 1, valid padding and a ReLU
+ * unless `attrs` says otherwise.
+ */
+export function fusedConv2d(inputs: tf.NamedTensorMap, attrs: FusedConv2dAttrs = {}): tf.Tensor {
+  const { strides = 1, pad = "valid", activation = "relu" } = attrs;
+  return tf.engine().runKernel("FusedConv2D", inputs, {
+    strides,
+    pad,
+    dataFormat: "NHWC",
+    dilations: 1,
+    activation,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}

@@ -4,7 +4,7 @@ import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { CONV_RELU_POOL } from "../../lib/kernels/conv_relu_pool.ts";
 import { RELU_MAX_POOL } from "../../lib/kernels/relu_max_pool.ts";
-import { liveCounts, maxAbsDiff, scaleOf, seededValues } from "./_compare.ts";
+import { fusedConv2d, liveCounts, maxAbsDiff, scaleOf, seededValues } from "./_compare.ts";
 
 type Shape4 = [number, number, number, number];
 
@@ -39,14 +39,7 @@ function block(
       const named: tf.NamedTensorMap = options.bias ? { x, filter, bias } : { x, filter };
       if (options.fused) return (tf.engine().runKernel(CONV_RELU_POOL, named) as tf.Tensor[])[0];
       if (tf.getBackend() === "wasm") {
-        const conv = tf.engine().runKernel("FusedConv2D", named, {
-          strides: 1,
-          pad: "valid",
-          dataFormat: "NHWC",
-          dilations: 1,
-          activation: "relu",
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
-        return tf.engine().runKernel(RELU_MAX_POOL, { x: conv }) as tf.Tensor;
+        return tf.engine().runKernel(RELU_MAX_POOL, { x: fusedConv2d(named) }) as tf.Tensor;
       }
       const z = tf.relu(tf.add(tf.conv2d(x, filter as tf.Tensor4D, 1, "valid"), bias));
       return tf.maxPool(z as tf.Tensor4D, 2, 2, "valid");

@@ -2,7 +2,14 @@ import * as tf from "@tensorflow/tfjs";
 import { assert, assertEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
-import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from "./_compare.ts";
+import {
+  fusedConv2d,
+  liveCounts,
+  maxAbsDiff,
+  onBothBackends,
+  scaleOf,
+  seededValues,
+} from "./_compare.ts";
 
 type Pad = "valid" | "same" | number;
 const cases: {
@@ -40,13 +47,7 @@ function gradients(c: (typeof cases)[number], fused: boolean): tf.Tensor {
     const forward = (x: tf.Tensor, f: tf.Tensor, b: tf.Tensor): tf.Tensor => {
       if (fused) {
         const inputs: tf.NamedTensorMap = c.bias ? { x, filter: f, bias: b } : { x, filter: f };
-        return tf.engine().runKernel("FusedConv2D", inputs, {
-          strides: c.strides,
-          pad: c.pad,
-          dataFormat: "NHWC",
-          dilations: 1,
-          activation: c.activation,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        return fusedConv2d(inputs, c);
       }
       let y = tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, c.strides, c.pad);
       if (c.bias) y = tf.add(y, b);
@@ -90,13 +91,7 @@ Deno.test("FusedConv2D's gradient refuses activations other than linear and relu
     () =>
       tf.grad((x: tf.Tensor) =>
         tf.sum(
-          tf.engine().runKernel("FusedConv2D", { x, filter: f }, {
-            strides: 1,
-            pad: "valid",
-            dataFormat: "NHWC",
-            dilations: 1,
-            activation: "elu",
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          fusedConv2d({ x, filter: f }, { activation: "elu" }),
         )
       )(x),
     InvalidArgumentError,

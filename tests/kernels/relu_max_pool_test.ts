@@ -3,7 +3,7 @@ import { assert, assertEquals, assertThrows } from "@std/assert";
 import { setupBackend } from "../../lib/kernels/backend.ts";
 import { InvalidArgumentError } from "../../lib/core/errors.ts";
 import { maskedBiasGradient, RELU_MAX_POOL } from "../../lib/kernels/relu_max_pool.ts";
-import { liveCounts, seededValues } from "./_compare.ts";
+import { fusedConv2d, liveCounts, seededValues } from "./_compare.ts";
 
 /**
  * The pool of relu(x + b), and the gradients of Σ pool · w by x and by b:
@@ -20,13 +20,7 @@ async function poolAndGradient(xv: Float32Array, shape: number[]) {
       const eye = tf.reshape(tf.eye(channels), [1, 1, channels, channels]);
       const pool = (x: tf.Tensor, b: tf.Tensor) => {
         if (!fused) return tf.maxPool(tf.relu(tf.add(x, b)) as tf.Tensor4D, 2, 2, "valid");
-        const y = tf.engine().runKernel("FusedConv2D", { x, filter: eye, bias: b }, {
-          strides: 1,
-          pad: "valid",
-          dataFormat: "NHWC",
-          dilations: 1,
-          activation: "relu",
-        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+        const y = fusedConv2d({ x, filter: eye, bias: b });
         return tf.engine().runKernel(RELU_MAX_POOL, { x: y }) as tf.Tensor;
       };
       const y = pool(x, b);
