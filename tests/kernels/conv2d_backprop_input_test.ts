@@ -7,8 +7,9 @@ import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from ".
 type Pad = "valid" | "same" | number;
 // Stride 1 with input channels a multiple of 4 runs in SIMD: by Winograd
 // when the filter is 3×3 with input channels a multiple of 8 and filters a
-// multiple of 4 (the 8-, 16- and 32-channel 3×3 cases below, including a
-// padding wider than the filter), else in the direct kernel (16-channel
+// multiple of 4 (the 8-, 16-, 24- and 32-channel 3×3 cases below, including
+// a padding wider than the filter; 24 channels take both blocks of the
+// products, sixteen channels and then eight), else in the direct kernel (16-channel
 // blocks, 4-channel tails, pixel pairs and an odd last pixel); other
 // stride-1 cases run as an XNNPACK convolution; the others reach the
 // backend's own kernel.
@@ -31,6 +32,7 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
   { x: [2, 6, 7, 8], f: [3, 3, 8, 4], strides: 1, pad: 3 },
   { x: [2, 9, 8, 8], f: [3, 3, 8, 12], strides: 1, pad: 1 },
+  { x: [2, 9, 8, 24], f: [3, 3, 24, 8], strides: 1, pad: 1 },
   { x: [2, 8, 8, 16], f: [3, 3, 16, 6], strides: 1, pad: "same" },
   { x: [2, 9, 9, 20], f: [3, 3, 20, 5], strides: 1, pad: "valid" },
   { x: [2, 7, 9, 3], f: [3, 3, 3, 4], strides: 2, pad: "same" },
