@@ -17,6 +17,7 @@ export * from "./conv2d_backprop_filter.ts";
 export * from "./conv2d_backprop_input.ts";
 export * from "./conv_relu_pool.ts";
 export * from "./fused_conv2d_grad.ts";
+export * from "./hashed_dropout.ts";
 export * from "./identity.ts";
 export * from "./max_pool_grad.ts";
 export * from "./mean.ts";

@@ -20,6 +20,7 @@ import {
 import { conv2dBackpropFilterKernel } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputKernel } from "./conv2d_backprop_input.ts";
 import { fusedConv2dGradient } from "./fused_conv2d_grad.ts";
+import { hashedDropoutGradient, hashedDropoutKernel } from "./hashed_dropout.ts";
 import { identityKernel } from "./identity.ts";
 import { maxPoolGradKernel } from "./max_pool_grad.ts";
 import { meanKernel } from "./mean.ts";
@@ -40,7 +41,8 @@ import { registerWasmKernel, type WasmKernelConfig } from "./wasm_kernel.ts";
  * backward pass), each agreeing with the cpu backend and falling back to
  * the backend's own kernel for cases it does not cover; and kernels of ours
  * for ReLU's and a bias's gradient in one pass, for a ReLU-then-2×2-max-pool
- * with its gradient, and for batch normalisation's passes in training.
+ * with its gradient, for dropout by a hashed mask, and for batch
+ * normalisation's passes in training.
  *
  * @example
  * ```ts
@@ -72,12 +74,14 @@ export const TRAINING_KERNELS: readonly WasmKernelConfig[] = [
   reluMaxPoolGradKernel,
   convReluPoolKernel,
   convReluPoolGradKernel,
+  hashedDropoutKernel,
   ...BATCH_NORM_KERNELS,
 ];
 
 /**
  * The gradients training needs that tfjs-core lacks, for every backend:
- * `FusedConv2D`'s, and our ReLU-then-2×2-max-pool's.
+ * `FusedConv2D`'s, and our ReLU-then-2×2-max-pool's, convolution-ReLU-pool's
+ * and hashed dropout's.
  *
  * @example
  * ```ts
@@ -94,6 +98,7 @@ export const TRAINING_GRADIENTS: readonly tf.GradConfig[] = [
   fusedConv2dGradient,
   reluMaxPoolGradient,
   convReluPoolGradient,
+  hashedDropoutGradient,
 ];
 
 /**

@@ -27,6 +27,7 @@ const KERNELS = [
   "DigitLabReluMaxPool2x2Grad",
   "DigitLabConv3x3ReluPool",
   "DigitLabConv3x3ReluPoolGrad",
+  "DigitLabHashedDropout",
   "FusedBatchNorm",
   "DigitLabChannelAffine",
   "DigitLabBatchNormGradInput",
@@ -109,6 +110,7 @@ Deno.test("the registry lists one config per op, each registered", async () => {
     "FusedConv2D",
     "DigitLabReluMaxPool2x2",
     "DigitLabConv3x3ReluPool",
+    "DigitLabHashedDropout",
   ]);
   for (const gradient of TRAINING_GRADIENTS) {
     assertStrictEquals(tf.getGradient(gradient.kernelName), gradient);

@@ -68,3 +68,43 @@ Deno.test("seededDropout's gradient is its mask, and it keeps no tensor", async 
   tf.dispose([x, g, y]);
   assertEquals(tf.memory().numTensors, before);
 });
+
+Deno.test("seededDropout on wasm runs the hashed kernel and gives x · dropoutMask to the bit, forward and backward", async () => {
+  await setupBackend();
+  // 5 examples of 21 values: the kernel's lanes of four and a tail of one.
+  const shape = [5, 7, 3];
+  const values = Array.from({ length: 105 }, (_, i) => Math.fround((i % 7 - 3) * 0.37 + i / 1000));
+  values[3] = NaN, values[10] = -Infinity, values[11] = Infinity, values[12] = -0;
+  const before = tf.memory().numTensors;
+  const cases = [
+    { seed: 4, rate: 0.5, first: 0 },
+    { seed: -9, rate: 0.25, first: 3 },
+    { seed: 2 ** 31 + 5, rate: 0.9, first: 1 },
+    { seed: 1, rate: 0, first: 2 },
+    { seed: 1, rate: 1 - 2 ** -40, first: 0 }, // rounds to 2^32 of 2^32: drops every value
+  ];
+  for (const options of cases) {
+    const mask = dropoutMask({ ...options, examples: 5, size: 21 });
+    const want = values.map((v, i) => Math.fround(v * mask[i]));
+    const x = tf.tensor(values, shape);
+    const profile = await tf.profile(() => seededDropout(x, options));
+    assert(profile.kernelNames.includes("DigitLabHashedDropout"), profile.kernelNames.join());
+    const y = seededDropout(x, options);
+    const dy = tf.tensor(values.map((_, i) => i - 50), shape);
+    const dx = tf.grad((t: tf.Tensor) => seededDropout(t, options))(x, dy);
+    const gradWant = [...dy.dataSync()].map((d, i) => Math.fround(d * mask[i]));
+    const label = JSON.stringify(options);
+    [...y.dataSync()].forEach((v, i) => assert(Object.is(v, want[i]), `${label} y[${i}]`));
+    [...dx.dataSync()].forEach((v, i) => assert(Object.is(v, gradWant[i]), `${label} dx[${i}]`));
+    tf.dispose([x, y, dy, dx, profile.result as tf.Tensor]);
+  }
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("dropoutMask refuses a mask past index 2^32, naming the counts", () => {
+  assertThrows(
+    () => dropoutMask({ seed: 1, rate: 0.5, first: 2 ** 22, examples: 1, size: 2 ** 10 }),
+    InvalidArgumentError,
+    "at most 2^32 values, got 4194305 examples of 1024",
+  );
+});

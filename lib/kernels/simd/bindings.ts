@@ -270,6 +270,13 @@ export interface SimdKernels {
    */
   step(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, alpha: number): void;
   /**
+   * Writes into `y` (as many elements as `x`) `x` times its dropout mask
+   * ({@linkcode HashedDropoutMask}): value `k` of `x` is kept, times
+   * `scale`, when the hash of index `start + k` under `key` is at least
+   * `threshold`, and multiplied by 0 otherwise.
+   */
+  hashedDropout(tensors: { x: tf.TensorInfo; y: tf.TensorInfo }, mask: HashedDropoutMask): void;
+  /**
    * Writes into `out` (`cols`) the column sums of `x` (`rows × cols`),
    * accumulated in double precision in `scratch` (`2 × cols` float32
    * elements, overwritten).
@@ -450,6 +457,23 @@ export interface SimdKernels {
 }
 
 /**
+ * A dropout mask drawn by hashing each value's index
+ * ({@linkcode SimdKernels.hashedDropout}): value `k` of the tensor is kept,
+ * times `scale`, when `mix(((start + k) · 0x9e3779b1) ^ key) >= threshold`
+ * in unsigned 32-bit arithmetic, `mix` being murmur3's 32-bit finaliser.
+ */
+export interface HashedDropoutMask {
+  /** The index of the tensor's first value in the whole mask (an unsigned 32-bit integer). */
+  start: number;
+  /** The mask's key (an unsigned 32-bit integer). */
+  key: number;
+  /** The least hash that keeps a value (an unsigned 32-bit integer). */
+  threshold: number;
+  /** The factor of a kept value (a float32). */
+  scale: number;
+}
+
+/**
  * The float32 scalars of one Adam step ({@linkcode SimdKernels.adamUpdate}),
  * as tfjs's `AdamOptimizer` makes them: its betas, `1 − beta`, `1 − beta^t`
  * (from its accumulated powers), epsilon and the negated learning rate.
@@ -584,6 +608,15 @@ export interface SimdExports {
   ): void;
   add_bias(x: HeapOffset, bias: HeapOffset, y: HeapOffset, rows: Int32, cols: Int32): void;
   step(x: HeapOffset, y: HeapOffset, n: Int32, alpha: Float32): void;
+  hashed_dropout(
+    x: HeapOffset,
+    y: HeapOffset,
+    n: Int32,
+    start: Int32,
+    key: Int32,
+    threshold: Int32,
+    scale: Float32,
+  ): void;
   sum_rows(x: HeapOffset, acc: HeapOffset, out: HeapOffset, rows: Int32, cols: Int32): void;
   relu_grad_bias(
     dy: HeapOffset,
@@ -725,6 +758,7 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   conv3x3_c1_relu_pool_grad: 10,
   add_bias: 5,
   step: 4,
+  hashed_dropout: 7,
   sum_rows: 5,
   relu_grad_bias: 7,
   channel_sums: 4,
@@ -1065,6 +1099,10 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
     step({ x, y }, alpha) {
       const n = tf.util.sizeFromShape(x.shape);
       exports.step(at(x, "x", n), at(y, "y", n), n, alpha);
+    },
+    hashedDropout({ x, y }, { start, key, threshold, scale }) {
+      const n = tf.util.sizeFromShape(x.shape);
+      exports.hashed_dropout(at(x, "x", n), at(y, "y", n), n, start, key, threshold, scale);
     },
     sumRows({ x, scratch, out }, { rows, cols }) {
       exports.sum_rows(

@@ -787,6 +787,47 @@ void step(const float *x, float *y, int32_t n, float alpha) {
   for (; i < n; i++) y[i] = x[i] != x[i] ? x[i] : x[i] > 0.0f ? 1.0f : alpha;
 }
 
+// murmur3's 32-bit finaliser on four lanes: every input bit flips each
+// output bit with probability ~1/2.
+static inline v128_t mix4(v128_t h) {
+  h = wasm_i32x4_mul(wasm_v128_xor(h, wasm_u32x4_shr(h, 16)), wasm_i32x4_splat(0x85ebca6b));
+  h = wasm_i32x4_mul(wasm_v128_xor(h, wasm_u32x4_shr(h, 13)), wasm_i32x4_splat(0xc2b2ae35));
+  return wasm_v128_xor(h, wasm_u32x4_shr(h, 16));
+}
+
+static inline uint32_t mix1(uint32_t h) {
+  h = (h ^ (h >> 16)) * 0x85ebca6bu;
+  h = (h ^ (h >> 13)) * 0xc2b2ae35u;
+  return h ^ (h >> 16);
+}
+
+// Dropout by a hashed mask: y[k] = x[k] * (mix(((start + k) * 0x9e3779b1) ^
+// key) >= threshold ? scale : 0), unsigned, in 32-bit arithmetic: value k
+// of a tensor whose mask begins at index start. The mask is
+// model/seeded_dropout.ts's dropoutMask, made on the fly: the reference
+// CNN's 64-image shard hashed its 102,400 values in JavaScript (1.1 ms,
+// 6% of the shard) and then uploaded them; here the hash is a dozen
+// integer operations on four lanes.
+EXPORT(hashed_dropout)
+void hashed_dropout(const float *x, float *y, int32_t n, uint32_t start, uint32_t key,
+                    uint32_t threshold, float scale) {
+  const v128_t golden = wasm_i32x4_splat((int32_t)0x9e3779b1u), k4 = wasm_i32x4_splat((int32_t)key);
+  const v128_t t4 = wasm_i32x4_splat((int32_t)threshold), s4 = wasm_f32x4_splat(scale);
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  v128_t index = wasm_i32x4_add(wasm_i32x4_splat((int32_t)start), wasm_i32x4_make(0, 1, 2, 3));
+  const v128_t four = wasm_i32x4_splat(4);
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4, index = wasm_i32x4_add(index, four)) {
+    const v128_t h = mix4(wasm_v128_xor(wasm_i32x4_mul(index, golden), k4));
+    const v128_t factor = wasm_v128_bitselect(s4, zero, wasm_u32x4_ge(h, t4));
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(x + i), factor));
+  }
+  for (; i < n; i++) {
+    const uint32_t h = mix1(((start + (uint32_t)i) * 0x9e3779b1u) ^ key);
+    y[i] = x[i] * (h >= threshold ? scale : 0.0f);
+  }
+}
+
 // out[c] = sum over r of x[r, c], accumulated in double precision in acc
 // (cols doubles, the caller's scratch): a bias's gradient, summed over
 // every position of every image.
