@@ -6,10 +6,11 @@
  *   1, no padding), which XNNPACK does poorly (its inner dimension is then
  *   9);
  * - any 3×3, stride-1 convolution with input channels a multiple of 4 and
- *   filters a multiple of 8 (hidden layers), by Winograd F(4×4, 3×3): 36
+ *   filters a multiple of 8 (hidden layers), by Winograd F(4×4, 3×3) (36
  *   multiplications per 4×4 output block and channel pair where XNNPACK's
- *   direct convolution needs 144 (measured on the reference model's conv2
- *   at batch 64: 3.4 ms against XNNPACK's 7.4).
+ *   direct convolution needs 144: the reference model's conv2 at batch 64,
+ *   3.4 ms against XNNPACK's 7.4) or F(6×6, 3×3) (64 per 6×6 block), the
+ *   one with fewer multiplications for the output's size (`winogradTile`).
  *
  * Every other case goes to the backend's own kernel.
  *
@@ -18,7 +19,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels, winogradScratchSize, type WinogradShape } from "./simd/mod.ts";
+import { simdKernels, winogradScratchSize, type WinogradShape, winogradTile } from "./simd/mod.ts";
 import {
   originalKernel,
   type WasmKernelArgs,
@@ -100,7 +101,13 @@ function viaSimd(
   };
   // A small batch (a reading) keeps its filters' transforms: see winograd_filters.ts.
   const transformedFilter = shape.batch <= CACHED_BATCH_MAX
-    ? winogradFilterOf(backend, tensors.filter, shape.inChannels, shape.outChannels)
+    ? winogradFilterOf(
+      backend,
+      tensors.filter,
+      shape.inChannels,
+      shape.outChannels,
+      winogradTile(shape),
+    )
     : undefined;
   withScratch(
     backend,

@@ -20,7 +20,7 @@
 
 import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { simdKernels, winogradFilterSize } from "./simd/mod.ts";
+import { simdKernels, winogradFilterSize, type WinogradTile } from "./simd/mod.ts";
 import { disposeInfos } from "./wasm_kernel.ts";
 
 /**
@@ -42,6 +42,7 @@ interface Entry {
   dataId: object;
   inChannels: number;
   outChannels: number;
+  tile: WinogradTile;
   u: tf.TensorInfo;
 }
 
@@ -49,7 +50,8 @@ interface Entry {
 const kept = new Map<object, Entry>();
 
 /**
- * The transform of `filter` (`[3, 3, inChannels, outChannels]`) on
+ * The transform of `filter` (`[3, 3, inChannels, outChannels]`) for tile
+ * `tile` on
  * `backend`: kept from an earlier call, or made now and kept.
  * The caller must not dispose it.
  *
@@ -63,8 +65,8 @@ const kept = new Map<object, Entry>();
  * await setupBackend();
  * const backend = tf.backend() as BackendWasm;
  * const filter = tf.ones([3, 3, 4, 8]);
- * const u = winogradFilterOf(backend, filter, 4, 8);
- * assertStrictEquals(winogradFilterOf(backend, filter, 4, 8), u); // kept
+ * const u = winogradFilterOf(backend, filter, 4, 8, 4);
+ * assertStrictEquals(winogradFilterOf(backend, filter, 4, 8, 4), u); // kept
  * assertEquals(keptWinogradFilters(), 1);
  * dropWinogradFilters();
  * assertEquals(keptWinogradFilters(), 0);
@@ -76,29 +78,31 @@ export function winogradFilterOf(
   filter: tf.TensorInfo,
   inChannels: number,
   outChannels: number,
+  tile: WinogradTile,
 ): tf.TensorInfo {
   const dataId = filter.dataId as object;
   const found = kept.get(dataId);
   if (
     found !== undefined && found.backend === backend && found.inChannels === inChannels &&
-    found.outChannels === outChannels
+    found.outChannels === outChannels && found.tile === tile
   ) {
     kept.delete(dataId); // moved to the end: most recently used
     kept.set(dataId, found);
     return found.u;
   }
   if (found !== undefined) drop(dataId, found);
-  const u = backend.makeOutput([winogradFilterSize(inChannels, outChannels)], "float32");
+  const u = backend.makeOutput([winogradFilterSize(inChannels, outChannels, tile)], "float32");
   try {
     simdKernels(backend).winogradFilter({ filter, u }, {
       inChannels,
       outChannels,
+      tile,
     });
   } catch (e) {
     disposeInfos(backend, u);
     throw e;
   }
-  kept.set(dataId, { backend, dataId, inChannels, outChannels, u });
+  kept.set(dataId, { backend, dataId, inChannels, outChannels, tile, u });
   for (const [oldest, entry] of kept) {
     if (kept.size <= CACHED_FILTERS_MAX) break;
     drop(oldest, entry);

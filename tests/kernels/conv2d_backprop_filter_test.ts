@@ -7,7 +7,8 @@ import { liveCounts, maxAbsDiff, onBothBackends, scaleOf, seededValues } from ".
 type Pad = "valid" | "same" | number;
 // Stride-1 cases with input channels a multiple of 4 and filters a multiple
 // of 8 run in SIMD: by Winograd when the filter is 3×3 (valid, same, and
-// padding wider than the filter; odd and even output sizes), else in 4 × 8
+// padding wider than the filter; odd and even output sizes; F(6×6, 3×3)
+// for most, F(4×4, 3×3) for the 1×1, 8×7 and 16×16 outputs), else in 4 × 8
 // blocks (the 5×5 and 4×2 cases); cases with KH·KW·CI < CO run in the
 // direct SIMD kernel; the others take the convolution path.
 const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad: Pad }[] = [
@@ -30,7 +31,9 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [2, 7, 9, 4], f: [3, 3, 4, 12], strides: 1, pad: "valid" },
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
   { x: [5, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
-  { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
+  { x: [3, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
+  { x: [2, 10, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [3, 16, 16, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
   { x: [2, 10, 11, 12], f: [3, 3, 12, 24], strides: 1, pad: 1 },
   { x: [1, 3, 3, 4], f: [3, 3, 4, 8], strides: 1, pad: "valid" },
   { x: [4, 12, 12, 1], f: [3, 3, 1, 16], strides: 1, pad: "valid" },

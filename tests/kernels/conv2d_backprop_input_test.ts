@@ -9,7 +9,8 @@ type Pad = "valid" | "same" | number;
 // when the filter is 3×3 with input channels a multiple of 8 and filters a
 // multiple of 4 (the 8-, 16-, 24- and 32-channel 3×3 cases below, including
 // a padding wider than the filter; 24 channels take both blocks of the
-// products, sixteen channels and then eight), else in the direct kernel (16-channel
+// products, sixteen channels and then eight; F(4×4, 3×3) for the 8×7 and
+// 16×16 outputs, F(6×6, 3×3) for the others), else in the direct kernel (16-channel
 // blocks, 4-channel tails, pixel pairs and an odd last pixel); other
 // stride-1 cases run as an XNNPACK convolution; the others reach the
 // backend's own kernel.
@@ -30,6 +31,9 @@ const cases: { x: number[]; f: number[]; strides: number | [number, number]; pad
   { x: [3, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
   { x: [5, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
   { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
+  { x: [3, 30, 29, 8], f: [3, 3, 8, 4], strides: 1, pad: "same" },
+  { x: [2, 10, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [3, 16, 16, 8], f: [3, 3, 8, 4], strides: 1, pad: "same" },
   { x: [2, 6, 7, 8], f: [3, 3, 8, 4], strides: 1, pad: 3 },
   { x: [2, 9, 8, 8], f: [3, 3, 8, 12], strides: 1, pad: 1 },
   { x: [2, 9, 8, 24], f: [3, 3, 24, 8], strides: 1, pad: 1 },

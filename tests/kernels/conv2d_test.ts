@@ -7,11 +7,12 @@ type Pad = "valid" | "same" | number;
 // The first five take the single-channel SIMD path (one channel, 3×3,
 // stride 1, no padding: blocks of four pixels by eight filters, rows of
 // 4, 5 and 26 pixels, and filter counts not a multiple of 8); the next seven
-// take Winograd F(4×4, 3×3) (3×3, stride 1, input channels in fours,
-// filters in eights: the reference model's conv2, output sizes that are
-// and are not multiples of 4, padding, a last block of images shorter than
-// the others, images with more than one block's tiles); the others fall
-// back.
+// take Winograd (3×3, stride 1, input channels in fours, filters in
+// eights): F(6×6, 3×3) where it needs fewer products (the reference model's
+// conv2, output sizes that are and are not multiples of 6, padding, a last
+// block of images shorter than the others, images with more than one
+// block's tiles), F(4×4, 3×3) where it does not (1×1, 8×7 and 16×16
+// outputs, the last with a shorter last block); the others fall back.
 const cases: { x: number[]; f: number[]; strides: number; pad: Pad }[] = [
   { x: [3, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: "valid" },
   { x: [2, 5, 9, 1], f: [3, 3, 1, 6], strides: 1, pad: "valid" },
@@ -24,7 +25,9 @@ const cases: { x: number[]; f: number[]; strides: number; pad: Pad }[] = [
   { x: [2, 10, 11, 12], f: [3, 3, 12, 24], strides: 1, pad: 1 },
   { x: [1, 3, 3, 4], f: [3, 3, 4, 8], strides: 1, pad: "valid" },
   { x: [5, 13, 13, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
-  { x: [2, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
+  { x: [3, 30, 29, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
+  { x: [2, 10, 9, 8], f: [3, 3, 8, 16], strides: 1, pad: "valid" },
+  { x: [3, 16, 16, 4], f: [3, 3, 4, 8], strides: 1, pad: "same" },
   { x: [2, 9, 8, 1], f: [3, 3, 1, 8], strides: 1, pad: "same" },
   { x: [2, 9, 8, 1], f: [3, 3, 1, 8], strides: 2, pad: "valid" },
   { x: [2, 9, 8, 2], f: [3, 3, 2, 8], strides: 1, pad: "valid" },

@@ -460,11 +460,17 @@ Deno.test("a run on 2 threads takes the steps a run on 1 thread takes: same drop
   const two = await run(2);
   assertEquals([one.history.threads, two.history.threads], [1, 2]);
   // 8 steps: the shards add the same terms in another order, which moves the
-  // weights by rounding only (measured: at most 2e-6); other dropout masks
-  // or batch statistics would move them by up to the learning rate per step.
+  // weights by rounding (measured: at most 3e-6), except where rounding tips
+  // a ReLU or a pooling window's winner and Adam, normalising a small
+  // gradient, turns that into a share of a step: since the second
+  // convolution runs F(6×6, 3×3), whose filter gradient rounds differently
+  // over two shards than over the batch, one bias here moves 4.9e-4. Other
+  // dropout masks or batch statistics move weights by up to the learning
+  // rate (3e-3) per step: a worker drawing its shard's mask from example 0
+  // instead of its own place in the batch moves the first kernel by 2e-2.
   one.weights.forEach((w, i) => {
     const diff = maxAbsDiff(w, two.weights[i]);
-    assert(diff < 1e-4, `weight ${i}: max diff ${diff}`);
+    assert(diff < 1e-3, `weight ${i}: max diff ${diff}`);
   });
   one.history.epochs.forEach((e, i) => {
     assertAlmostEquals(e.loss, two.history.epochs[i].loss, 1e-5);

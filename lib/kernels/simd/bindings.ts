@@ -79,14 +79,45 @@ export interface WinogradShape {
   relu: boolean;
 }
 
-/** Tiles per image of a Winograd F(4×4, 3×3) output, and images per block of tiles. */
+/** The output side of a Winograd tile: F(4×4, 3×3) or F(6×6, 3×3). */
+export type WinogradTile = 4 | 6;
+
+/**
+ * The Winograd variant a 3×3 convolution with this output runs: F(6×6,
+ * 3×3) when its tiles need fewer products than F(4×4, 3×3)'s (64 per 6×6
+ * tile against 36 per 4×4), else F(4×4, 3×3), whose rounding error is
+ * smaller. Both gradients take the forward pass's.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { winogradTile } from "./bindings.ts";
+ * // The reference CNN's conv2: 4 tiles of 64 products against 9 of 36.
+ * assertEquals(winogradTile({ outHeight: 11, outWidth: 11 }), 6);
+ * // The strong CNN's conv4: 4 tiles of 36 cover it exactly.
+ * assertEquals(winogradTile({ outHeight: 8, outWidth: 8 }), 4);
+ * ```
+ */
+export function winogradTile(shape: Pick<WinogradShape, "outHeight" | "outWidth">): WinogradTile {
+  const products = (t: number) =>
+    Math.ceil(shape.outHeight / t) * Math.ceil(shape.outWidth / t) * (t + 2) ** 2;
+  return products(6) < products(4) ? 6 : 4;
+}
+
+/** Planes of a Winograd tile: one per value of its (tile + 2)² transformed tile. */
+function planesOf(tile: WinogradTile): number {
+  return (tile + 2) ** 2;
+}
+
+/** The tile, tiles per image and images per block of tiles of a Winograd convolution. */
 function winogradBlocks(
   shape: Pick<WinogradShape, "batch" | "outHeight" | "outWidth">,
-): { tiles: number; group: number } {
-  const tiles = Math.ceil(shape.outHeight / 4) * Math.ceil(shape.outWidth / 4);
+): { tile: WinogradTile; tiles: number; group: number } {
+  const tile = winogradTile(shape);
+  const tiles = Math.ceil(shape.outHeight / tile) * Math.ceil(shape.outWidth / tile);
   // Enough images per block for 32 tiles: the products then run in full
-  // register blocks of four tiles, and the block's scratch stays in L2.
-  return { tiles, group: Math.max(1, Math.min(shape.batch, Math.ceil(32 / tiles))) };
+  // register blocks, and the block's scratch stays near L2.
+  return { tile, tiles, group: Math.max(1, Math.min(shape.batch, Math.ceil(32 / tiles))) };
 }
 
 /**
@@ -101,36 +132,43 @@ function winogradBlocks(
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { winogradScratchSize } from "./bindings.ts";
- * // One image with a 4×4 output is one tile: 36 planes of (4·8 + 16)
- * // filter values, (4 + 16) input values and (8 + 16) products.
+ * // One image with a 4×4 output is one F(4×4, 3×3) tile: 36 planes of
+ * // (4·8 + 16) filter values, (4 + 16) input values and (8 + 16) products.
  * const n = winogradScratchSize({
  *   batch: 1, inChannels: 4, outChannels: 8, outHeight: 4, outWidth: 4,
  * });
  * assertEquals(n, 36 * (32 + 12 + 48));
+ * // A 6×6 output is one F(6×6, 3×3) tile: 64 planes.
+ * const six = winogradScratchSize({
+ *   batch: 1, inChannels: 4, outChannels: 8, outHeight: 6, outWidth: 6,
+ * });
+ * assertEquals(six, 64 * (32 + 12 + 48));
  * ```
  */
 export function winogradScratchSize(
   shape: Pick<WinogradShape, "batch" | "inChannels" | "outChannels" | "outHeight" | "outWidth">,
 ): number {
   const { inChannels: c, outChannels: o } = shape;
-  const { tiles, group } = winogradBlocks(shape);
-  return 36 * (c * o + group * tiles * (c + o) + 48);
+  const { tile, tiles, group } = winogradBlocks(shape);
+  return planesOf(tile) * (c * o + group * tiles * (c + o) + 48);
 }
 
 /**
- * Elements of a filter transformed for Winograd F(4×4, 3×3) with `c` input
- * and `o` output channels: 36 planes of `c·o` values and 16 of padding
- * (what {@linkcode SimdKernels.winogradFilter} writes).
+ * Elements of a filter transformed for Winograd F(tile×tile, 3×3) with `c`
+ * input and `o` output channels: a plane per transformed value (36 for
+ * tile 4, 64 for tile 6) of `c·o` values and 16 of padding (what
+ * {@linkcode SimdKernels.winogradFilter} writes).
  *
  * @example
  * ```ts
  * import { assertEquals } from "@std/assert";
  * import { winogradFilterSize } from "./bindings.ts";
- * assertEquals(winogradFilterSize(4, 8), 36 * (32 + 16));
+ * assertEquals(winogradFilterSize(4, 8, 4), 36 * (32 + 16));
+ * assertEquals(winogradFilterSize(4, 8, 6), 64 * (32 + 16));
  * ```
  */
-export function winogradFilterSize(c: number, o: number): number {
-  return 36 * (c * o + 16);
+export function winogradFilterSize(c: number, o: number, tile: WinogradTile): number {
+  return planesOf(tile) * (c * o + 16);
 }
 
 /**
@@ -368,8 +406,9 @@ export interface SimdKernels {
    * stride-1 convolution of `x` (`[N, inHeight, inWidth, inChannels]`,
    * zero outside) with `filter` (`[3, 3, inChannels, outChannels]`),
    * plus `bias` (`[outChannels]`) when given, then ReLU when `shape.relu`,
-   * by Winograd F(4×4, 3×3). `scratch` ({@linkcode winogradScratchSize}
-   * elements) is overwritten.
+   * by Winograd (the variant {@linkcode winogradTile} picks for its
+   * output). `scratch` ({@linkcode winogradScratchSize} elements) is
+   * overwritten.
    */
   conv3x3Winograd(
     tensors: {
@@ -379,8 +418,8 @@ export interface SimdKernels {
       scratch: tf.TensorInfo;
       y: tf.TensorInfo;
       /**
-       * `filter` already transformed by {@linkcode SimdKernels.winogradFilter}:
-       * then `filter` is not read again.
+       * `filter` already transformed by {@linkcode SimdKernels.winogradFilter}
+       * for the same tile: then `filter` is not read again.
        */
       transformedFilter?: tf.TensorInfo;
     },
@@ -389,18 +428,19 @@ export interface SimdKernels {
   /**
    * Writes into `u` ({@linkcode winogradFilterSize} elements) the 3×3
    * `filter` (`[3, 3, inChannels, outChannels]`) transformed for Winograd
-   * F(4×4, 3×3): the part of
+   * F(tile×tile, 3×3): the part of
    * {@linkcode SimdKernels.conv3x3Winograd} that depends on the weights
    * only, so that inference can keep it.
    */
   winogradFilter(
     tensors: { filter: tf.TensorInfo; u: tf.TensorInfo },
-    shape: Pick<WinogradShape, "inChannels" | "outChannels">,
+    shape: Pick<WinogradShape, "inChannels" | "outChannels"> & { tile: WinogradTile },
   ): void;
   /**
    * Writes into `dw` (`[3, 3, CI, CO]`) the filter gradient of a 3×3,
    * stride-1 convolution (dilation 1, `CI` a multiple of 4, `CO` a multiple
-   * of 8) with the geometry `info`, by Winograd F(4×4, 3×3) transposed.
+   * of 8) with the geometry `info`, by Winograd transposed (the forward
+   * pass's variant, {@linkcode winogradTile}).
    * `scratch` ({@linkcode winogradScratchSize} elements for the forward
    * convolution's shape) is overwritten.
    */
@@ -412,7 +452,7 @@ export interface SimdKernels {
    * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a 3×3,
    * stride-1 convolution (dilation 1, `CI` a multiple of 8, `CO` a multiple
    * of 4) with the geometry `info` and `filter` (`[3, 3, CI, CO]`), by
-   * Winograd F(4×4, 3×3) transposed: on the forward pass's tiles, so a
+   * Winograd transposed: on the forward pass's tiles, so a
    * valid convolution costs no more than its forward pass. `scratch`
    * ({@linkcode winogradScratchSize} elements for the forward convolution's
    * shape) is overwritten.
@@ -657,7 +697,14 @@ export interface SimdExports {
     rows: Int32,
     cols: Int32,
   ): void;
-  winograd_filter(w: HeapOffset, u: HeapOffset, c: Int32, o: Int32, transpose: Int32): void;
+  winograd_filter(
+    w: HeapOffset,
+    u: HeapOffset,
+    c: Int32,
+    o: Int32,
+    transpose: Int32,
+    tile: Int32,
+  ): void;
   conv3x3_winograd(
     x: HeapOffset,
     u: HeapOffset,
@@ -676,6 +723,7 @@ export interface SimdExports {
     pl: Int32,
     relu: Int32,
     group: Int32,
+    tile: Int32,
   ): void;
   conv3x3_winograd_filter_grad(
     x: HeapOffset,
@@ -694,6 +742,7 @@ export interface SimdExports {
     pt: Int32,
     pl: Int32,
     group: Int32,
+    tile: Int32,
   ): void;
   conv3x3_winograd_input_grad(
     dy: HeapOffset,
@@ -711,6 +760,7 @@ export interface SimdExports {
     pt: Int32,
     pl: Int32,
     group: Int32,
+    tile: Int32,
   ): void;
   adam_update(
     g: HeapOffset,
@@ -765,10 +815,10 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   channel_affine: 6,
   batch_norm_grad_sums: 7,
   batch_norm_grad_input: 10,
-  winograd_filter: 5,
-  conv3x3_winograd: 17,
-  conv3x3_winograd_filter_grad: 16,
-  conv3x3_winograd_input_grad: 15,
+  winograd_filter: 6,
+  conv3x3_winograd: 18,
+  conv3x3_winograd_filter_grad: 17,
+  conv3x3_winograd_input_grad: 16,
   gemm: 9,
   adam_update: 16,
 };
@@ -1196,7 +1246,10 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
     },
     winogradFilter({ filter, u }, s) {
-      const { inChannels: c, outChannels: o } = s;
+      const { inChannels: c, outChannels: o, tile } = s;
+      if (tile !== 4 && tile !== 6) {
+        throw new InvalidArgumentError(`winogradFilter needs a tile of 4 or 6, got ${tile}`);
+      }
       if (c % 4 !== 0 || o % 8 !== 0 || c < 4 || o < 8) {
         throw new InvalidArgumentError(
           `winogradFilter needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
@@ -1204,10 +1257,11 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       }
       exports.winograd_filter(
         at(filter, "filter", 9 * c * o),
-        at(u, "u", winogradFilterSize(c, o)),
+        at(u, "u", winogradFilterSize(c, o, tile)),
         c,
         o,
         0,
+        tile,
       );
     },
     conv3x3Winograd({ x, filter, bias, scratch, y, transformedFilter }, s) {
@@ -1217,16 +1271,17 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
           `conv3x3Winograd needs input channels a multiple of 4 and output channels a multiple of 8, got ${c} and ${o}`,
         );
       }
-      const { tiles, group } = winogradBlocks(s);
+      const { tile, tiles, group } = winogradBlocks(s);
+      const planes = planesOf(tile);
       // The scratch keeps its layout (room for the filter first) either way.
       const start = at(scratch, "scratch", winogradScratchSize(s));
-      const v = start + winogradFilterSize(c, o) * 4;
-      const m = v + 36 * (group * tiles * c + 16) * 4;
+      const v = start + winogradFilterSize(c, o, tile) * 4;
+      const m = v + planes * (group * tiles * c + 16) * 4;
       let u = start;
       if (transformedFilter === undefined) {
-        exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, 0);
+        exports.winograd_filter(at(filter, "filter", 9 * c * o), u, c, o, 0, tile);
       } else {
-        u = at(transformedFilter, "transformedFilter", winogradFilterSize(c, o));
+        u = at(transformedFilter, "transformedFilter", winogradFilterSize(c, o, tile));
       }
       exports.conv3x3_winograd(
         at(x, "x", batch * inHeight * inWidth * c),
@@ -1246,6 +1301,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         s.padLeft,
         s.relu ? 1 : 0,
         group,
+        tile,
       );
     },
     conv3x3WinogradFilterGrad({ x, dy, scratch, dw }, info) {
@@ -1256,10 +1312,11 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
-      const { tiles, group } = winogradBlocks(shape);
+      const { tile, tiles, group } = winogradBlocks(shape);
+      const planes = planesOf(tile);
       const v = at(scratch, "scratch", winogradScratchSize(shape));
-      const grads = v + 36 * (group * tiles * c + 16) * 4;
-      const m = grads + 36 * (group * tiles * o + 16) * 4;
+      const grads = v + planes * (group * tiles * c + 16) * 4;
+      const m = grads + planes * (group * tiles * o + 16) * 4;
       exports.conv3x3_winograd_filter_grad(
         at(x, "x", g.xSize),
         at(dy, "dy", g.ySize),
@@ -1277,6 +1334,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         info.padInfo.top,
         info.padInfo.left,
         group,
+        tile,
       );
     },
     conv3x3WinogradInputGrad({ dy, filter, scratch, dx }, info) {
@@ -1287,12 +1345,12 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
       );
       const g = convSizes(info);
       const shape = { ...info, batch: info.batchSize };
-      const { tiles, group } = winogradBlocks(shape);
+      const { tile, tiles, group } = winogradBlocks(shape);
       // The scratch's layout: the transposed filter transform, dy's tiles, the products.
       const ut = at(scratch, "scratch", winogradScratchSize(shape));
-      const grads = ut + winogradFilterSize(c, o) * 4;
-      const products = grads + 36 * (group * tiles * o + 16) * 4;
-      exports.winograd_filter(at(filter, "filter", g.filterSize), ut, c, o, 1);
+      const grads = ut + winogradFilterSize(c, o, tile) * 4;
+      const products = grads + planesOf(tile) * (group * tiles * o + 16) * 4;
+      exports.winograd_filter(at(filter, "filter", g.filterSize), ut, c, o, 1, tile);
       exports.conv3x3_winograd_input_grad(
         at(dy, "dy", g.ySize),
         ut,
@@ -1309,6 +1367,7 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         info.padInfo.top,
         info.padInfo.left,
         group,
+        tile,
       );
     },
     adamUpdate({ g, m, v, weights, newM, newV, newWeights }, s) {

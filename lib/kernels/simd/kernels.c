@@ -18,6 +18,8 @@
 // (one thread, batch 128): the three convolution kernels 123.8 -> 114.1 ms,
 // the step 192 -> 184 ms. A CPU without FMA gets mul then add, as before.
 #define MADD(acc, a, b) wasm_f32x4_relaxed_madd(a, b, acc)
+// Four lanes of one float.
+#define SPLAT(v) wasm_f32x4_splat(v)
 
 // Zeroes n floats.
 static void zero(float *p, int32_t n) {
@@ -908,15 +910,17 @@ void relu_grad_bias(const float *dy, const float *y, float *dz, double *acc, flo
 // Several images share one block of tiles, so that the products run over
 // enough tiles to keep their registers busy.
 
-// The 36 products of a block: m[e, t, j] = sum over k of v[e, t, k] *
+// The products of a block, one per plane (36 for F(4x4, 3x3), 64 for
+// F(6x6, 3x3)): m[e, t, j] = sum over k of v[e, t, k] *
 // u[e, k, j] for t < tiles, plane strides vs (v) and ms (m), two tiles by
 // sixteen output channels at a time (block_2x16) while sixteen remain,
 // then four tiles by eight. (block_6x8 here was slower in the training
 // step: Conv2DBackpropInput 45 -> 60 ms, FusedConv2D 38 -> 45.)
 static void winograd_block_products(const float *v, const float *u, float *m, int32_t tiles,
-                                    int32_t vs, int32_t ms, int32_t c, int32_t o) {
+                                    int32_t vs, int32_t ms, int32_t c, int32_t o,
+                                    int32_t planes) {
   const v128_t z = wasm_f32x4_splat(0.0f);
-  for (int32_t e = 0; e < 36; e++) {
+  for (int32_t e = 0; e < planes; e++) {
     const float *ve = v + e * vs, *ue = u + e * (c * o + 16);
     float *me = m + e * ms;
     int32_t j = 0;
@@ -1002,43 +1006,419 @@ static void f43_inputs(const float *xn, float *v, int32_t vs, int32_t in_h, int3
   }
 }
 
-// u[e * (c * o + 16) + k * o + j] (e = 6 * row + column of the 6x6
-// transform) = (G g G^T)[e] of the 3x3 filter g = w[., ., k, j] (w is
-// [3, 3, c, o]) joining input channel k to output channel j; with
-// transpose set, the same values at u[e * (c * o + 16) + j * c + k], the
-// layout of the products of an input gradient (conv3x3_winograd_input_grad).
-static inline void f43_filter_row(float g0, float g1, float g2, float *u, int32_t stride) {
-  u[0] = 0.25f * g0;
-  u[stride] = -(g0 + g1 + g2) / 6.0f;
-  u[2 * stride] = -(g0 - g1 + g2) / 6.0f;
-  u[3 * stride] = (g0 + 2.0f * g1 + 4.0f * g2) / 24.0f;
-  u[4 * stride] = (g0 - 2.0f * g1 + 4.0f * g2) / 24.0f;
-  u[5 * stride] = g2;
+// Winograd F(6x6, 3x3): 8x8 input tiles giving 6x6 outputs, with 64
+// multiplications per (input channel, filter) pair and tile where F(4x4,
+// 3x3) needs 36 per 4x4: 1.78 per output against 2.25. The reference CNN's
+// conv2 (11x11 outputs) takes 4 tiles of 64 per image where F(4x4, 3x3)
+// takes 9 of 36: 256 products against 324, and the transformed tiles shrink
+// alike. Each convolution takes the variant with fewer products (winograd
+// tile in bindings.ts): an 8x8 output (the strong CNN's conv4) stays
+// F(4x4, 3x3), whose 4 tiles cover it exactly. With the points 0, 1, -1,
+// 2, -2, 1/2, -1/2 and infinity:
+//   B^T = [1 0 -21/4 0 21/4 0 -1 0; 0 1 1 -17/4 -17/4 1 1 0;
+//          0 -1 1 17/4 -17/4 -1 1 0; 0 1/2 1/4 -5/2 -5/4 2 1 0;
+//          0 -1/2 1/4 5/2 -5/4 -2 1 0; 0 2 4 -5/2 -5 1/2 1 0;
+//          0 -2 4 5/2 -5 -1/2 1 0; 0 -1 0 21/4 0 -21/4 0 1],
+//   G = [1 0 0; -2/9 -2/9 -2/9; -2/9 2/9 -2/9; 1/90 1/45 2/45;
+//        1/90 -1/45 2/45; 32/45 16/45 8/45; 32/45 -16/45 8/45; 0 0 1],
+//   A^T = [1 1 1 1 1 1 1 0; 0 1 -1 2 -2 1/2 -1/2 0; 0 1 1 4 4 1/4 1/4 0;
+//          0 1 -1 8 -8 1/8 -1/8 0; 0 1 1 16 16 1/16 1/16 0;
+//          0 1 -1 32 -32 1/32 -1/32 1].
+// Its rounding error is larger: on 13x13x32 inputs in [0, 1] and He-scaled
+// filters, float32 outputs within 5.4e-6 of their largest against 3.7e-6
+// for F(4x4, 3x3) (numpy, to float64 direct sums), inside the 1e-5 the
+// tests allow either.
+
+// B^T applied to eight vectors d0..d7 (a column or row of an 8x8 tile),
+// results at p[0], p[stride], ..., p[7 * stride].
+static inline void f63_input_1d(v128_t d0, v128_t d1, v128_t d2, v128_t d3, v128_t d4,
+                                v128_t d5, v128_t d6, v128_t d7, float *p, int32_t stride) {
+  const v128_t a = MADD(wasm_f32x4_add(d2, d6), SPLAT(-4.25f), d4);
+  const v128_t b = MADD(wasm_f32x4_add(d1, d5), SPLAT(-4.25f), d3);
+  wasm_v128_store(p + stride, wasm_f32x4_add(a, b));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_sub(a, b));
+  const v128_t c = MADD(MADD(d6, SPLAT(0.25f), d2), SPLAT(-1.25f), d4);
+  const v128_t e = MADD(MADD(wasm_f32x4_mul(SPLAT(0.5f), d1), SPLAT(-2.5f), d3), SPLAT(2.0f), d5);
+  wasm_v128_store(p + 3 * stride, wasm_f32x4_add(c, e));
+  wasm_v128_store(p + 4 * stride, wasm_f32x4_sub(c, e));
+  const v128_t f = MADD(MADD(d6, SPLAT(4.0f), d2), SPLAT(-5.0f), d4);
+  const v128_t g = MADD(MADD(wasm_f32x4_mul(SPLAT(2.0f), d1), SPLAT(-2.5f), d3), SPLAT(0.5f), d5);
+  wasm_v128_store(p + 5 * stride, wasm_f32x4_add(f, g));
+  wasm_v128_store(p + 6 * stride, wasm_f32x4_sub(f, g));
+  wasm_v128_store(p, MADD(wasm_f32x4_sub(d0, d6), SPLAT(5.25f), wasm_f32x4_sub(d4, d2)));
+  wasm_v128_store(p + 7 * stride,
+                  MADD(wasm_f32x4_sub(d7, d1), SPLAT(5.25f), wasm_f32x4_sub(d3, d5)));
 }
 
-EXPORT(winograd_filter)
-void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t transpose) {
-#define TAP(a, b) w[(((a) * 3 + (b)) * c + k) * o + j]
-  const int32_t stride = c * o + 16;
-  for (int32_t k = 0; k < c; k++) {
-    for (int32_t j = 0; j < o; j++) {
-      float *p = u + (transpose ? j * c + k : k * o + j);
-      // Columns b of G g, one row a at a time, each row then times G^T.
-#define ROW(a, c0, c1, c2)                                                         \
-  f43_filter_row((c0) * TAP(0, 0) + (c1) * TAP(1, 0) + (c2) * TAP(2, 0),           \
-                 (c0) * TAP(0, 1) + (c1) * TAP(1, 1) + (c2) * TAP(2, 1),           \
-                 (c0) * TAP(0, 2) + (c1) * TAP(1, 2) + (c2) * TAP(2, 2),           \
-                 p + 6 * (a) * stride, stride)
-      ROW(0, 0.25f, 0.0f, 0.0f);
-      ROW(1, -1.0f / 6.0f, -1.0f / 6.0f, -1.0f / 6.0f);
-      ROW(2, -1.0f / 6.0f, 1.0f / 6.0f, -1.0f / 6.0f);
-      ROW(3, 1.0f / 24.0f, 1.0f / 12.0f, 1.0f / 6.0f);
-      ROW(4, 1.0f / 24.0f, -1.0f / 12.0f, 1.0f / 6.0f);
-      ROW(5, 0.0f, 0.0f, 1.0f);
-#undef ROW
+// f43_inputs for 8x8 tiles starting every 6 rows and columns:
+// v[e * vs + t * c + k] = (B^T d B)[e] (e = 8 * row + column).
+static void f63_inputs(const float *xn, float *v, int32_t vs, int32_t in_h, int32_t in_w,
+                       int32_t c, int32_t th, int32_t tw, int32_t pt, int32_t pl) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    const int32_t r = 6 * ty - pt;
+    for (int32_t tx = 0; tx < tw; tx++) {
+      const int32_t q = 6 * tx - pl;
+      float *pv = v + (ty * tw + tx) * c;
+      for (int32_t k = 0; k < c; k += 4) {
+        // Columns: B^T d, into the planes.
+        for (int32_t b = 0; b < 8; b++) {
+          const int32_t col = q + b;
+          if (col < 0 || col >= in_w) {
+            for (int32_t a = 0; a < 8; a++) wasm_v128_store(pv + k + (8 * a + b) * vs, z);
+            continue;
+          }
+          const float *px = xn + col * c + k;
+#define LD(a) (r + (a) >= 0 && r + (a) < in_h ? wasm_v128_load(px + (r + (a)) * in_w * c) : z)
+          f63_input_1d(LD(0), LD(1), LD(2), LD(3), LD(4), LD(5), LD(6), LD(7), pv + k + b * vs,
+                       8 * vs);
+#undef LD
+        }
+        // Rows: (B^T d) B, in place.
+        for (int32_t a = 0; a < 8; a++) {
+          float *pa = pv + k + 8 * a * vs;
+          f63_input_1d(wasm_v128_load(pa), wasm_v128_load(pa + vs), wasm_v128_load(pa + 2 * vs),
+                       wasm_v128_load(pa + 3 * vs), wasm_v128_load(pa + 4 * vs),
+                       wasm_v128_load(pa + 5 * vs), wasm_v128_load(pa + 6 * vs),
+                       wasm_v128_load(pa + 7 * vs), pa, vs);
+        }
+      }
     }
   }
+}
+
+// A^T applied to the eight vectors at p[0], p[stride], ..., p[7 * stride]:
+// six results, written back in place at p[0], ..., p[5 * stride].
+static inline void f63_output_col(float *p, int32_t stride) {
+  const v128_t m1 = wasm_v128_load(p + stride), m2 = wasm_v128_load(p + 2 * stride);
+  const v128_t m3 = wasm_v128_load(p + 3 * stride), m4 = wasm_v128_load(p + 4 * stride);
+  const v128_t m5 = wasm_v128_load(p + 5 * stride), m6 = wasm_v128_load(p + 6 * stride);
+  const v128_t s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);
+  const v128_t s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  const v128_t s56 = wasm_f32x4_add(m5, m6), d56 = wasm_f32x4_sub(m5, m6);
+  wasm_v128_store(p, wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(p), s12),
+                                    wasm_f32x4_add(s34, s56)));
+  wasm_v128_store(p + stride, MADD(MADD(d12, SPLAT(2.0f), d34), SPLAT(0.5f), d56));
+  wasm_v128_store(p + 2 * stride, MADD(MADD(s12, SPLAT(4.0f), s34), SPLAT(0.25f), s56));
+  wasm_v128_store(p + 3 * stride, MADD(MADD(d12, SPLAT(8.0f), d34), SPLAT(0.125f), d56));
+  wasm_v128_store(p + 4 * stride, MADD(MADD(s12, SPLAT(16.0f), s34), SPLAT(0.0625f), s56));
+  wasm_v128_store(p + 5 * stride,
+                  wasm_f32x4_add(MADD(MADD(d12, SPLAT(32.0f), d34), SPLAT(0.03125f), d56),
+                                 wasm_v128_load(p + 7 * stride)));
+}
+
+// One output row of an F(6x6, 3x3) tile: A^T applied to the eight vectors at
+// p[0], ..., p[7 * stride], plus bias, then max(0, .) when relu is set, the
+// first cols of the six stored at out[0], out[o], ..., out[5 * o].
+static inline void f63_output_row(const float *p, int32_t stride, float *out, int32_t o,
+                                  int32_t cols, v128_t bias, int32_t relu) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  const v128_t m1 = wasm_v128_load(p + stride), m2 = wasm_v128_load(p + 2 * stride);
+  const v128_t m3 = wasm_v128_load(p + 3 * stride), m4 = wasm_v128_load(p + 4 * stride);
+  const v128_t m5 = wasm_v128_load(p + 5 * stride), m6 = wasm_v128_load(p + 6 * stride);
+  const v128_t s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);
+  const v128_t s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  const v128_t s56 = wasm_f32x4_add(m5, m6), d56 = wasm_f32x4_sub(m5, m6);
+#define PUT(i, value)                                                                    \
+  if (cols > (i)) {                                                                      \
+    const v128_t r = wasm_f32x4_add((value), bias);                                      \
+    wasm_v128_store(out + (i) * o, relu ? wasm_f32x4_pmax(z, r) : r);                    \
+  }
+  PUT(0, wasm_f32x4_add(wasm_f32x4_add(wasm_v128_load(p), s12), wasm_f32x4_add(s34, s56)));
+  PUT(1, MADD(MADD(d12, SPLAT(2.0f), d34), SPLAT(0.5f), d56));
+  PUT(2, MADD(MADD(s12, SPLAT(4.0f), s34), SPLAT(0.25f), s56));
+  PUT(3, MADD(MADD(d12, SPLAT(8.0f), d34), SPLAT(0.125f), d56));
+  PUT(4, MADD(MADD(s12, SPLAT(16.0f), s34), SPLAT(0.0625f), s56));
+  PUT(5, wasm_f32x4_add(MADD(MADD(d12, SPLAT(32.0f), d34), SPLAT(0.03125f), d56),
+                        wasm_v128_load(p + 7 * stride)));
+#undef PUT
+}
+
+// The outputs of one image's th x tw tiles from their products pm
+// (pm[e * ms + t * o + j], e = 8 * row + column): yn[r, q, j] = (A^T m A)
+// + bias, then ReLU when relu is set, rows and columns past the output
+// dropped. The products are overwritten.
+static void f63_outputs(float *pm, int32_t ms, float *yn, const float *bias, int32_t relu,
+                        int32_t out_h, int32_t out_w, int32_t o, int32_t th, int32_t tw) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      float *pt = pm + (ty * tw + tx) * o;
+      const int32_t rows = out_h - 6 * ty < 6 ? out_h - 6 * ty : 6;
+      const int32_t cols = out_w - 6 * tx < 6 ? out_w - 6 * tx : 6;
+      float *py = yn + (6 * ty * out_w + 6 * tx) * o;
+      for (int32_t j = 0; j < o; j += 4) {
+        // Columns: A^T m, into planes 8 a + b for a < 6 (in place).
+        for (int32_t b = 0; b < 8; b++) f63_output_col(pt + j + b * ms, 8 * ms);
+        const v128_t bj = bias ? wasm_v128_load(bias + j) : z;
+        // Rows: (A^T m) A.
+        for (int32_t a = 0; a < rows; a++) {
+          f63_output_row(pt + j + 8 * a * ms, ms, py + a * out_w * o + j, o, cols, bj, relu);
+        }
+      }
+    }
+  }
+}
+
+// A applied to six vectors y0..y5 (a column or row of a 6x6 tile of dy):
+// eight results at p[0], p[stride], ..., p[7 * stride].
+static inline void f63_grad_1d(v128_t y0, v128_t y1, v128_t y2, v128_t y3, v128_t y4,
+                               v128_t y5, float *p, int32_t stride) {
+  const v128_t e1 = wasm_f32x4_add(wasm_f32x4_add(y0, y2), y4);
+  const v128_t o1 = wasm_f32x4_add(wasm_f32x4_add(y1, y3), y5);
+  wasm_v128_store(p + stride, wasm_f32x4_add(e1, o1));
+  wasm_v128_store(p + 2 * stride, wasm_f32x4_sub(e1, o1));
+  const v128_t e2 = MADD(MADD(y0, SPLAT(4.0f), y2), SPLAT(16.0f), y4);
+  const v128_t o2 = MADD(MADD(wasm_f32x4_mul(SPLAT(2.0f), y1), SPLAT(8.0f), y3), SPLAT(32.0f), y5);
+  wasm_v128_store(p + 3 * stride, wasm_f32x4_add(e2, o2));
+  wasm_v128_store(p + 4 * stride, wasm_f32x4_sub(e2, o2));
+  const v128_t e3 = MADD(MADD(y0, SPLAT(0.25f), y2), SPLAT(0.0625f), y4);
+  const v128_t o3 =
+      MADD(MADD(wasm_f32x4_mul(SPLAT(0.5f), y1), SPLAT(0.125f), y3), SPLAT(0.03125f), y5);
+  wasm_v128_store(p + 5 * stride, wasm_f32x4_add(e3, o3));
+  wasm_v128_store(p + 6 * stride, wasm_f32x4_sub(e3, o3));
+  wasm_v128_store(p, y0);
+  wasm_v128_store(p + 7 * stride, y5);
+}
+
+// f43_grads for 6x6 tiles of dy: g[e * gs + t * o + j] = (A dy A^T)[e]
+// (e = 8 * row + column), zero past the output.
+static void f63_grads(const float *gn, float *g, int32_t gs, int32_t out_h, int32_t out_w,
+                      int32_t o, int32_t th, int32_t tw) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      float *pg = g + (ty * tw + tx) * o;
+      for (int32_t j = 0; j < o; j += 4) {
+        // Columns: A dy, into planes 8 a + b for b < 6.
+        for (int32_t b = 0; b < 6; b++) {
+          const int32_t col = 6 * tx + b;
+          if (col >= out_w) {
+            for (int32_t a = 0; a < 8; a++) wasm_v128_store(pg + j + (8 * a + b) * gs, z);
+            continue;
+          }
+          const float *pd = gn + (6 * ty * out_w + col) * o + j;
+#define LD(a) (6 * ty + (a) < out_h ? wasm_v128_load(pd + (a) * out_w * o) : z)
+          f63_grad_1d(LD(0), LD(1), LD(2), LD(3), LD(4), LD(5), pg + j + b * gs, 8 * gs);
+#undef LD
+        }
+        // Rows: (A dy) A^T, in place.
+        for (int32_t a = 0; a < 8; a++) {
+          float *pa = pg + j + 8 * a * gs;
+          f63_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + gs), wasm_v128_load(pa + 2 * gs),
+                      wasm_v128_load(pa + 3 * gs), wasm_v128_load(pa + 4 * gs),
+                      wasm_v128_load(pa + 5 * gs), pa, gs);
+        }
+      }
+    }
+  }
+}
+
+// G^T applied to eight vectors m0..m7: three results at p[0], p[stride],
+// p[2 * stride].
+static inline void f63_filter_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3, v128_t m4,
+                                      v128_t m5, v128_t m6, v128_t m7, float *p,
+                                      int32_t stride) {
+  const v128_t s12 = wasm_f32x4_add(m1, m2), d12 = wasm_f32x4_sub(m1, m2);
+  const v128_t s34 = wasm_f32x4_add(m3, m4), d34 = wasm_f32x4_sub(m3, m4);
+  const v128_t s56 = wasm_f32x4_add(m5, m6), d56 = wasm_f32x4_sub(m5, m6);
+  wasm_v128_store(p, MADD(MADD(MADD(m0, SPLAT(-2.0f / 9.0f), s12), SPLAT(1.0f / 90.0f), s34),
+                          SPLAT(32.0f / 45.0f), s56));
+  wasm_v128_store(p + stride, MADD(MADD(wasm_f32x4_mul(SPLAT(-2.0f / 9.0f), d12),
+                                        SPLAT(1.0f / 45.0f), d34),
+                                   SPLAT(16.0f / 45.0f), d56));
+  wasm_v128_store(p + 2 * stride, MADD(MADD(MADD(m7, SPLAT(-2.0f / 9.0f), s12),
+                                            SPLAT(2.0f / 45.0f), s34),
+                                       SPLAT(8.0f / 45.0f), s56));
+}
+
+// dw = G^T m G for every (k, j) of the summed products m (plane stride ms):
+// columns into planes 8 a + b for a < 3 (in place), then rows.
+static void f63_filter_grad_out(float *m, int32_t ms, float *dw, int32_t c, int32_t o) {
+  for (int32_t k = 0; k < c; k++) {
+    for (int32_t j = 0; j < o; j += 4) {
+      float *pm = m + k * o + j;
+      for (int32_t b = 0; b < 8; b++) {
+        float *pb = pm + b * ms;
+        f63_filter_grad_1d(wasm_v128_load(pb), wasm_v128_load(pb + 8 * ms),
+                           wasm_v128_load(pb + 16 * ms), wasm_v128_load(pb + 24 * ms),
+                           wasm_v128_load(pb + 32 * ms), wasm_v128_load(pb + 40 * ms),
+                           wasm_v128_load(pb + 48 * ms), wasm_v128_load(pb + 56 * ms), pb,
+                           8 * ms);
+      }
+      for (int32_t a = 0; a < 3; a++) {
+        const float *pa = pm + 8 * a * ms;
+        f63_filter_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ms),
+                           wasm_v128_load(pa + 2 * ms), wasm_v128_load(pa + 3 * ms),
+                           wasm_v128_load(pa + 4 * ms), wasm_v128_load(pa + 5 * ms),
+                           wasm_v128_load(pa + 6 * ms), wasm_v128_load(pa + 7 * ms),
+                           dw + (3 * a * c + k) * o + j, c * o);
+      }
+    }
+  }
+}
+
+// B applied to the eight vectors at p[0], p[stride], ..., p[7 * stride]
+// (a column or a row of an 8x8 tile of products), in place: B is the
+// transpose of f63_input_1d's B^T.
+static inline void f63_input_grad_1d(float *p, int32_t stride) {
+  const v128_t p0 = wasm_v128_load(p), p7 = wasm_v128_load(p + 7 * stride);
+  const v128_t p1 = wasm_v128_load(p + stride), p2 = wasm_v128_load(p + 2 * stride);
+  const v128_t p3 = wasm_v128_load(p + 3 * stride), p4 = wasm_v128_load(p + 4 * stride);
+  const v128_t p5 = wasm_v128_load(p + 5 * stride), p6 = wasm_v128_load(p + 6 * stride);
+  const v128_t s12 = wasm_f32x4_add(p1, p2), d12 = wasm_f32x4_sub(p1, p2);
+  const v128_t s34 = wasm_f32x4_add(p3, p4), d34 = wasm_f32x4_sub(p3, p4);
+  const v128_t s56 = wasm_f32x4_add(p5, p6), d56 = wasm_f32x4_sub(p5, p6);
+  wasm_v128_store(p + stride,
+                  wasm_f32x4_sub(MADD(MADD(d12, SPLAT(0.5f), d34), SPLAT(2.0f), d56), p7));
+  wasm_v128_store(p + 2 * stride, MADD(MADD(MADD(s12, SPLAT(-5.25f), p0), SPLAT(0.25f), s34),
+                                       SPLAT(4.0f), s56));
+  wasm_v128_store(p + 3 * stride,
+                  MADD(MADD(MADD(wasm_f32x4_mul(SPLAT(-4.25f), d12), SPLAT(-2.5f), d34),
+                            SPLAT(-2.5f), d56),
+                       SPLAT(5.25f), p7));
+  wasm_v128_store(p + 4 * stride,
+                  MADD(MADD(MADD(wasm_f32x4_mul(SPLAT(5.25f), p0), SPLAT(-4.25f), s12),
+                            SPLAT(-1.25f), s34),
+                       SPLAT(-5.0f), s56));
+  wasm_v128_store(p + 5 * stride,
+                  MADD(MADD(MADD(d12, SPLAT(2.0f), d34), SPLAT(0.5f), d56), SPLAT(-5.25f), p7));
+  wasm_v128_store(p + 6 * stride,
+                  wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_add(s12, s34), s56), p0));
+}
+
+// Each of one image's 8x8 tiles of products pp (pp[e * ps + t * c + k])
+// transformed back, B p B^T, and added into the image's gradient dxn where
+// it lies inside the image (tile (ty, tx) at row 6 ty - pt, column 6 tx -
+// pl; neighbouring tiles overlap by two). The products are overwritten.
+static void f63_input_grads(float *pp, int32_t ps, float *dxn, int32_t in_h, int32_t in_w,
+                            int32_t c, int32_t th, int32_t tw, int32_t pt, int32_t pl) {
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      const int32_t r0 = 6 * ty - pt, q0 = 6 * tx - pl;
+      float *pt_ = pp + (ty * tw + tx) * c;
+      for (int32_t k = 0; k < c; k += 4) {
+        float *pk = pt_ + k;
+        // Columns: B p, in place (planes 8 a + b).
+        for (int32_t b = 0; b < 8; b++) f63_input_grad_1d(pk + b * ps, 8 * ps);
+        // Rows: (B p) B^T, in place, then added into dx inside the image.
+        for (int32_t a = 0; a < 8; a++) {
+          const int32_t r = r0 + a;
+          if (r < 0 || r >= in_h) continue;
+          float *pa = pk + 8 * a * ps;
+          f63_input_grad_1d(pa, ps);
+          float *row = dxn + r * in_w * c + k;
+          for (int32_t b = 0; b < 8; b++) {
+            const int32_t q = q0 + b;
+            if (q < 0 || q >= in_w) continue;
+            float *pd = row + q * c;
+            wasm_v128_store(pd, wasm_f32x4_add(wasm_v128_load(pd), wasm_v128_load(pa + b * ps)));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Stores the lanes of v at p[0], p[step], p[2 * step], p[3 * step]: one
+// vector store when step is 1.
+static inline void store_lanes(float *p, v128_t v, int32_t step) {
+  if (step == 1) {
+    wasm_v128_store(p, v);
+    return;
+  }
+  p[0] = wasm_f32x4_extract_lane(v, 0), p[step] = wasm_f32x4_extract_lane(v, 1);
+  p[2 * step] = wasm_f32x4_extract_lane(v, 2), p[3 * step] = wasm_f32x4_extract_lane(v, 3);
+}
+
+// f43_filter_row and f63_filter_row for four filters at once (lanes stored
+// step apart): the same operations in the same order, lane by lane.
+static inline void f43_filter_row4(v128_t g0, v128_t g1, v128_t g2, float *u, int32_t stride,
+                                   int32_t step) {
+  store_lanes(u, wasm_f32x4_mul(SPLAT(0.25f), g0), step);
+  const v128_t s = wasm_f32x4_add(wasm_f32x4_add(g0, g1), g2);
+  const v128_t d = wasm_f32x4_add(wasm_f32x4_sub(g0, g1), g2);
+  store_lanes(u + stride, wasm_f32x4_div(wasm_f32x4_neg(s), SPLAT(6.0f)), step);
+  store_lanes(u + 2 * stride, wasm_f32x4_div(wasm_f32x4_neg(d), SPLAT(6.0f)), step);
+  const v128_t e = wasm_f32x4_mul(SPLAT(4.0f), g2);
+  store_lanes(u + 3 * stride,
+              wasm_f32x4_div(wasm_f32x4_add(wasm_f32x4_add(g0, wasm_f32x4_mul(SPLAT(2.0f), g1)), e),
+                             SPLAT(24.0f)),
+              step);
+  store_lanes(u + 4 * stride,
+              wasm_f32x4_div(wasm_f32x4_add(wasm_f32x4_sub(g0, wasm_f32x4_mul(SPLAT(2.0f), g1)), e),
+                             SPLAT(24.0f)),
+              step);
+  store_lanes(u + 5 * stride, g2, step);
+}
+
+static inline void f63_filter_row4(v128_t g0, v128_t g1, v128_t g2, float *u, int32_t stride,
+                                   int32_t step) {
+  store_lanes(u, g0, step);
+  const v128_t s = wasm_f32x4_add(wasm_f32x4_add(g0, g1), g2);
+  const v128_t d = wasm_f32x4_add(wasm_f32x4_sub(g0, g1), g2);
+  store_lanes(u + stride, wasm_f32x4_mul(SPLAT(-2.0f / 9.0f), s), step);
+  store_lanes(u + 2 * stride, wasm_f32x4_mul(SPLAT(-2.0f / 9.0f), d), step);
+  const v128_t a = wasm_f32x4_div(g0, SPLAT(90.0f)), b = wasm_f32x4_div(g1, SPLAT(45.0f));
+  const v128_t c = wasm_f32x4_div(wasm_f32x4_mul(SPLAT(2.0f), g2), SPLAT(45.0f));
+  store_lanes(u + 3 * stride, wasm_f32x4_add(wasm_f32x4_add(a, b), c), step);
+  store_lanes(u + 4 * stride, wasm_f32x4_add(wasm_f32x4_sub(a, b), c), step);
+  const v128_t e = wasm_f32x4_mul(SPLAT(32.0f / 45.0f), g0);
+  const v128_t f = wasm_f32x4_mul(SPLAT(16.0f / 45.0f), g1);
+  const v128_t h = wasm_f32x4_mul(SPLAT(8.0f / 45.0f), g2);
+  store_lanes(u + 5 * stride, wasm_f32x4_add(wasm_f32x4_add(e, f), h), step);
+  store_lanes(u + 6 * stride, wasm_f32x4_add(wasm_f32x4_sub(e, f), h), step);
+  store_lanes(u + 7 * stride, g2, step);
+}
+
+// u[e * (c * o + 16) + k * o + j] (e = n * row + column of the n x n
+// transform, n = tile + 2) = (G g G^T)[e] of the 3x3 filter g = w[., ., k,
+// j] (w is [3, 3, c, o], o a multiple of 4) joining input channel k to
+// output channel j, for Winograd F(tile x tile, 3x3) (tile 4 or 6); with
+// transpose set, the same values at u[e * (c * o + 16) + j * c + k], the
+// layout of the products of an input gradient (conv3x3_winograd_input_grad).
+// Four filters at a time: the scalar loop took 2% of the reference CNN's
+// training step, twice per step.
+EXPORT(winograd_filter)
+void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t transpose,
+                     int32_t tile) {
+  const int32_t stride = c * o + 16, step = transpose ? c : 1, n = tile + 2;
+  for (int32_t k = 0; k < c; k++) {
+    for (int32_t j = 0; j < o; j += 4) {
+#define TAP(a, b) wasm_v128_load(w + (((a) * 3 + (b)) * c + k) * o + j)
+      const v128_t t00 = TAP(0, 0), t01 = TAP(0, 1), t02 = TAP(0, 2);
+      const v128_t t10 = TAP(1, 0), t11 = TAP(1, 1), t12 = TAP(1, 2);
+      const v128_t t20 = TAP(2, 0), t21 = TAP(2, 1), t22 = TAP(2, 2);
 #undef TAP
+      float *p = u + (transpose ? j * c + k : k * o + j);
+      // Columns b of G g, one row a at a time, each row then times G^T.
+#define COMBINE(c0, c1, c2, t0, t1, t2)                                            \
+  wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_mul(SPLAT(c0), t0), wasm_f32x4_mul(SPLAT(c1), t1)), \
+                 wasm_f32x4_mul(SPLAT(c2), t2))
+#define ROW(f, a, c0, c1, c2)                                                      \
+  f(COMBINE(c0, c1, c2, t00, t10, t20), COMBINE(c0, c1, c2, t01, t11, t21),         \
+    COMBINE(c0, c1, c2, t02, t12, t22), p + n * (a) * stride, stride, step)
+      if (tile == 6) {
+        ROW(f63_filter_row4, 0, 1.0f, 0.0f, 0.0f);
+        ROW(f63_filter_row4, 1, -2.0f / 9.0f, -2.0f / 9.0f, -2.0f / 9.0f);
+        ROW(f63_filter_row4, 2, -2.0f / 9.0f, 2.0f / 9.0f, -2.0f / 9.0f);
+        ROW(f63_filter_row4, 3, 1.0f / 90.0f, 1.0f / 45.0f, 2.0f / 45.0f);
+        ROW(f63_filter_row4, 4, 1.0f / 90.0f, -1.0f / 45.0f, 2.0f / 45.0f);
+        ROW(f63_filter_row4, 5, 32.0f / 45.0f, 16.0f / 45.0f, 8.0f / 45.0f);
+        ROW(f63_filter_row4, 6, 32.0f / 45.0f, -16.0f / 45.0f, 8.0f / 45.0f);
+        ROW(f63_filter_row4, 7, 0.0f, 0.0f, 1.0f);
+      } else {
+        ROW(f43_filter_row4, 0, 0.25f, 0.0f, 0.0f);
+        ROW(f43_filter_row4, 1, -1.0f / 6.0f, -1.0f / 6.0f, -1.0f / 6.0f);
+        ROW(f43_filter_row4, 2, -1.0f / 6.0f, 1.0f / 6.0f, -1.0f / 6.0f);
+        ROW(f43_filter_row4, 3, 1.0f / 24.0f, 1.0f / 12.0f, 1.0f / 6.0f);
+        ROW(f43_filter_row4, 4, 1.0f / 24.0f, -1.0f / 12.0f, 1.0f / 6.0f);
+        ROW(f43_filter_row4, 5, 0.0f, 0.0f, 1.0f);
+      }
+#undef ROW
+#undef COMBINE
+    }
+  }
 }
 
 // A^T applied to six vectors m0..m5: four results.
@@ -1051,73 +1431,91 @@ void winograd_filter(const float *w, float *u, int32_t c, int32_t o, int32_t tra
   const v128_t y3 = wasm_f32x4_add(wasm_f32x4_add(y0##q,                            \
                                                   wasm_f32x4_mul(wasm_f32x4_splat(8.0f), y0##s)), m5)
 
-// A 3x3, stride-1 convolution by Winograd F(4x4, 3x3), NHWC, c input
-// channels (a multiple of 4) and o output channels (a multiple of 8):
+// f63_outputs for F(4x4, 3x3): one image's th x tw tiles of 4x4 outputs
+// from their products pm (pm[e * ms + t * o + j], e = 6 * row + column),
+// plus bias, then ReLU when relu is set. The products are overwritten.
+static void f43_outputs(float *pm, int32_t ms, float *yn, const float *bias, int32_t relu,
+                        int32_t out_h, int32_t out_w, int32_t o, int32_t th, int32_t tw) {
+  const v128_t z = wasm_f32x4_splat(0.0f);
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      float *pt = pm + (ty * tw + tx) * o;
+      const int32_t rows = out_h - 4 * ty < 4 ? out_h - 4 * ty : 4;
+      const int32_t cols = out_w - 4 * tx < 4 ? out_w - 4 * tx : 4;
+      float *py = yn + (4 * ty * out_w + 4 * tx) * o;
+      for (int32_t j = 0; j < o; j += 4) {
+        float *pj = pt + j;
+        // Columns: A^T m, into planes 6 a + b for a < 4 (in place).
+        for (int32_t b = 0; b < 6; b++) {
+          float *pb = pj + b * ms;
+          F43_OUT_1D(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ms),
+                     wasm_v128_load(pb + 12 * ms), wasm_v128_load(pb + 18 * ms),
+                     wasm_v128_load(pb + 24 * ms), wasm_v128_load(pb + 30 * ms), s0, s1, s2, s3);
+          wasm_v128_store(pb, s0), wasm_v128_store(pb + 6 * ms, s1);
+          wasm_v128_store(pb + 12 * ms, s2), wasm_v128_store(pb + 18 * ms, s3);
+        }
+        const v128_t bj = bias ? wasm_v128_load(bias + j) : z;
+        // Rows: (A^T m) A, plus the bias, then ReLU.
+        for (int32_t a = 0; a < rows; a++) {
+          const float *pa = pj + 6 * a * ms;
+          F43_OUT_1D(wasm_v128_load(pa), wasm_v128_load(pa + ms), wasm_v128_load(pa + 2 * ms),
+                     wasm_v128_load(pa + 3 * ms), wasm_v128_load(pa + 4 * ms),
+                     wasm_v128_load(pa + 5 * ms), y0, y1, y2, y3);
+          v128_t r0 = wasm_f32x4_add(y0, bj), r1 = wasm_f32x4_add(y1, bj);
+          v128_t r2 = wasm_f32x4_add(y2, bj), r3 = wasm_f32x4_add(y3, bj);
+          if (relu) {
+            r0 = wasm_f32x4_pmax(z, r0), r1 = wasm_f32x4_pmax(z, r1);
+            r2 = wasm_f32x4_pmax(z, r2), r3 = wasm_f32x4_pmax(z, r3);
+          }
+          float *pr = py + a * out_w * o + j;
+          wasm_v128_store(pr, r0);
+          if (cols > 1) wasm_v128_store(pr + o, r1);
+          if (cols > 2) wasm_v128_store(pr + 2 * o, r2);
+          if (cols > 3) wasm_v128_store(pr + 3 * o, r3);
+        }
+      }
+    }
+  }
+}
+
+// A 3x3, stride-1 convolution by Winograd F(tile x tile, 3x3) (tile 4 or
+// 6), NHWC, c input channels (a multiple of 4) and o output channels (a
+// multiple of 8):
 // y[n, r, q, j] = bias[j] + sum over (a, b, k) of x[n, r + a - pt, q + b - pl, k]
 // * g[a, b, k, j], with x = 0 outside the input, then max(0, .) when relu is
 // set; bias may be 0 (none). u holds the filter transformed by
-// winograd_filter. group images share a block of tiles; v (36 * (group *
-// tiles * c + 16) floats) and m (36 * (group * tiles * o + 16)), tiles =
-// ceil(out_h / 4) * ceil(out_w / 4), are the caller's scratch: both stay in
-// L2 cache, and each of the 36 products keeps its slices of v, u and m in L1.
+// winograd_filter for the same tile. group images share a block of tiles;
+// v (planes * (group * tiles * c + 16) floats) and m (planes * (group *
+// tiles * o + 16)), planes = (tile + 2)^2 and tiles = ceil(out_h / tile) *
+// ceil(out_w / tile), are the caller's scratch: both stay in L2 cache, and
+// each plane's product keeps its slices of v, u and m in L1.
 EXPORT(conv3x3_winograd)
 void conv3x3_winograd(const float *x, const float *u, const float *bias, float *y, float *v,
-                          float *m, int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
-                          int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
-                          int32_t relu, int32_t group) {
-  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
+                      float *m, int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
+                      int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
+                      int32_t relu, int32_t group, int32_t tile) {
+  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
+  const int32_t planes = (tile + 2) * (tile + 2);
   // Planes 16 floats apart beyond their size: strides of a power of two
-  // would put a tile's 36 values in one set of the L1 cache.
+  // would put a tile's values in one set of the L1 cache.
   const int32_t vs = group * tiles * c + 16, ms = group * tiles * o + 16;
-  const v128_t z = wasm_f32x4_splat(0.0f);
   for (int32_t n0 = 0; n0 < batch; n0 += group) {
     const int32_t images = batch - n0 < group ? batch - n0 : group;
     for (int32_t i = 0; i < images; i++) {
-      f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
-                 pt, pl);
+      const float *xn = x + (n0 + i) * in_h * in_w * c;
+      if (tile == 6) {
+        f63_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+      } else {
+        f43_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+      }
     }
-    winograd_block_products(v, u, m, images * tiles, vs, ms, c, o);
+    winograd_block_products(v, u, m, images * tiles, vs, ms, c, o, planes);
     for (int32_t i = 0; i < images; i++) {
-      float *yn = y + (n0 + i) * out_h * out_w * o;
-      for (int32_t ty = 0; ty < th; ty++) {
-        for (int32_t tx = 0; tx < tw; tx++) {
-          float *pm = m + (i * tiles + ty * tw + tx) * o;
-          const int32_t rows = out_h - 4 * ty < 4 ? out_h - 4 * ty : 4;
-          const int32_t cols = out_w - 4 * tx < 4 ? out_w - 4 * tx : 4;
-          float *py = yn + (4 * ty * out_w + 4 * tx) * o;
-          for (int32_t j = 0; j < o; j += 4) {
-            float *pj = pm + j;
-            // Columns: A^T m, into planes 6 a + b for a < 4 (in place).
-            for (int32_t b = 0; b < 6; b++) {
-              float *pb = pj + b * ms;
-              F43_OUT_1D(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ms),
-                         wasm_v128_load(pb + 12 * ms), wasm_v128_load(pb + 18 * ms),
-                         wasm_v128_load(pb + 24 * ms), wasm_v128_load(pb + 30 * ms), s0, s1, s2,
-                         s3);
-              wasm_v128_store(pb, s0), wasm_v128_store(pb + 6 * ms, s1);
-              wasm_v128_store(pb + 12 * ms, s2), wasm_v128_store(pb + 18 * ms, s3);
-            }
-            const v128_t bj = bias ? wasm_v128_load(bias + j) : z;
-            // Rows: (A^T m) A, plus the bias, then ReLU.
-            for (int32_t a = 0; a < rows; a++) {
-              const float *pa = pj + 6 * a * ms;
-              F43_OUT_1D(wasm_v128_load(pa), wasm_v128_load(pa + ms), wasm_v128_load(pa + 2 * ms),
-                         wasm_v128_load(pa + 3 * ms), wasm_v128_load(pa + 4 * ms),
-                         wasm_v128_load(pa + 5 * ms), y0, y1, y2, y3);
-              v128_t r0 = wasm_f32x4_add(y0, bj), r1 = wasm_f32x4_add(y1, bj);
-              v128_t r2 = wasm_f32x4_add(y2, bj), r3 = wasm_f32x4_add(y3, bj);
-              if (relu) {
-                r0 = wasm_f32x4_pmax(z, r0), r1 = wasm_f32x4_pmax(z, r1);
-                r2 = wasm_f32x4_pmax(z, r2), r3 = wasm_f32x4_pmax(z, r3);
-              }
-              float *pr = py + a * out_w * o + j;
-              wasm_v128_store(pr, r0);
-              if (cols > 1) wasm_v128_store(pr + o, r1);
-              if (cols > 2) wasm_v128_store(pr + 2 * o, r2);
-              if (cols > 3) wasm_v128_store(pr + 3 * o, r3);
-            }
-          }
-        }
+      float *yn = y + (n0 + i) * out_h * out_w * o, *pm = m + i * tiles * o;
+      if (tile == 6) {
+        f63_outputs(pm, ms, yn, bias, relu, out_h, out_w, o, th, tw);
+      } else {
+        f43_outputs(pm, ms, yn, bias, relu, out_h, out_w, o, th, tw);
       }
     }
   }
@@ -1190,50 +1588,9 @@ static inline void f43_filter_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3
   wasm_v128_store(p + 2 * stride, wasm_f32x4_add(wasm_f32x4_sub(s34, s12), m5));
 }
 
-// The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
-// channels a multiple of 4, o filters a multiple of 8) by the transpose of
-// Winograd F(4x4, 3x3): with the input tiles transformed as in the forward
-// pass, v = B^T d B, and the matching 4x4 tiles of dy as g = A dy A^T (zero
-// past the output), m[e, k, j] = sum over images and tiles of v[e, t, k] *
-// g[e, t, j], and dw[a, b, k, j] = (G^T m G)[a, b]. group images share a
-// block of tiles; v (36 * (group * tiles * c + 16) floats), g (36 * (group *
-// tiles * o + 16)) and m (36 * (c * o + 16)), tiles = ceil(out_h / 4) *
-// ceil(out_w / 4), are the caller's scratch.
-EXPORT(conv3x3_winograd_filter_grad)
-void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, float *v,
-                                      float *g, float *m, int32_t batch, int32_t in_h,
-                                      int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
-                                      int32_t o, int32_t pt, int32_t pl, int32_t group) {
-  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
-  const int32_t vs = group * tiles * c + 16, gs = group * tiles * o + 16, ms = c * o + 16;
-  for (int32_t e = 0; e < 36; e++) zero(m + e * ms, c * o);
-  for (int32_t n0 = 0; n0 < batch; n0 += group) {
-    const int32_t images = batch - n0 < group ? batch - n0 : group;
-    for (int32_t i = 0; i < images; i++) {
-      f43_inputs(x + (n0 + i) * in_h * in_w * c, v + i * tiles * c, vs, in_h, in_w, c, th, tw,
-                 pt, pl);
-      f43_grads(dy + (n0 + i) * out_h * out_w * o, g + i * tiles * o, gs, out_h, out_w, o, th,
-                tw);
-    }
-    // m[e] += v[e]^T g[e], two input channels by sixteen filters at a time
-    // (block_2x16) while sixteen remain, else four by eight.
-    const int32_t k_tiles = images * tiles;
-    for (int32_t e = 0; e < 36; e++) {
-      const float *ve = v + e * vs, *ge = g + e * gs;
-      float *me = m + e * ms;
-      for (int32_t k = 0; k < c; k += 4) {
-        int32_t j = 0;
-        for (; j + 16 <= o; j += 16) {
-          block_2x16(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
-          block_2x16(me + (k + 2) * o + j, o, 0, ve + k + 2, 1, c, ge + j, o, k_tiles);
-        }
-        for (; j < o; j += 8) {
-          block_4x8(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
-        }
-      }
-    }
-  }
-  // dw = G^T m G: columns into planes 6 a + b for a < 3 (in place), then rows.
+// f63_filter_grad_out for F(4x4, 3x3): dw = G^T m G, columns into planes
+// 6 a + b for a < 3 (in place), then rows.
+static void f43_filter_grad_out(float *m, int32_t ms, float *dw, int32_t c, int32_t o) {
   for (int32_t k = 0; k < c; k++) {
     for (int32_t j = 0; j < o; j += 4) {
       float *pm = m + k * o + j;
@@ -1251,6 +1608,63 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
                            wasm_v128_load(pa + 5 * ms), dw + (3 * a * c + k) * o + j, c * o);
       }
     }
+  }
+}
+
+// The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
+// channels a multiple of 4, o filters a multiple of 8) by the transpose of
+// Winograd F(tile x tile, 3x3) (tile 4 or 6): with the input tiles
+// transformed as in the forward pass, v = B^T d B, and the matching tiles
+// of dy as g = A dy A^T (zero past the output), m[e, k, j] = sum over
+// images and tiles of v[e, t, k] * g[e, t, j], and dw[a, b, k, j] =
+// (G^T m G)[a, b]. group images share a block of tiles; v (planes *
+// (group * tiles * c + 16) floats), g (planes * (group * tiles * o + 16))
+// and m (planes * (c * o + 16)), planes = (tile + 2)^2 and tiles =
+// ceil(out_h / tile) * ceil(out_w / tile), are the caller's scratch.
+EXPORT(conv3x3_winograd_filter_grad)
+void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, float *v,
+                                  float *g, float *m, int32_t batch, int32_t in_h,
+                                  int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
+                                  int32_t o, int32_t pt, int32_t pl, int32_t group,
+                                  int32_t tile) {
+  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
+  const int32_t planes = (tile + 2) * (tile + 2);
+  const int32_t vs = group * tiles * c + 16, gs = group * tiles * o + 16, ms = c * o + 16;
+  for (int32_t e = 0; e < planes; e++) zero(m + e * ms, c * o);
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      const float *xn = x + (n0 + i) * in_h * in_w * c, *gn = dy + (n0 + i) * out_h * out_w * o;
+      if (tile == 6) {
+        f63_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      } else {
+        f43_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      }
+    }
+    // m[e] += v[e]^T g[e], two input channels by sixteen filters at a time
+    // (block_2x16) while sixteen remain, else four by eight.
+    const int32_t k_tiles = images * tiles;
+    for (int32_t e = 0; e < planes; e++) {
+      const float *ve = v + e * vs, *ge = g + e * gs;
+      float *me = m + e * ms;
+      for (int32_t k = 0; k < c; k += 4) {
+        int32_t j = 0;
+        for (; j + 16 <= o; j += 16) {
+          block_2x16(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
+          block_2x16(me + (k + 2) * o + j, o, 0, ve + k + 2, 1, c, ge + j, o, k_tiles);
+        }
+        for (; j < o; j += 8) {
+          block_4x8(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
+        }
+      }
+    }
+  }
+  if (tile == 6) {
+    f63_filter_grad_out(m, ms, dw, c, o);
+  } else {
+    f43_filter_grad_out(m, ms, dw, c, o);
   }
 }
 
@@ -1274,69 +1688,88 @@ static inline void f43_input_grad_1d(v128_t m0, v128_t m1, v128_t m2, v128_t m3,
   wasm_v128_store(p + 5 * stride, m5);
 }
 
+// f63_input_grads for F(4x4, 3x3): each of one image's 6x6 tiles of
+// products pp transformed back, B p B^T, and added into dxn inside the
+// image (tile (ty, tx) at row 4 ty - pt, column 4 tx - pl). The products
+// are overwritten.
+static void f43_input_grads(float *pp, int32_t ps, float *dxn, int32_t in_h, int32_t in_w,
+                            int32_t c, int32_t th, int32_t tw, int32_t pt, int32_t pl) {
+  for (int32_t ty = 0; ty < th; ty++) {
+    for (int32_t tx = 0; tx < tw; tx++) {
+      const int32_t r0 = 4 * ty - pt, q0 = 4 * tx - pl;
+      float *pt_ = pp + (ty * tw + tx) * c;
+      for (int32_t k = 0; k < c; k += 4) {
+        float *pk = pt_ + k;
+        // Columns: B p, in place (planes 6 a + b).
+        for (int32_t b = 0; b < 6; b++) {
+          float *pb = pk + b * ps;
+          f43_input_grad_1d(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ps),
+                            wasm_v128_load(pb + 12 * ps), wasm_v128_load(pb + 18 * ps),
+                            wasm_v128_load(pb + 24 * ps), wasm_v128_load(pb + 30 * ps), pb,
+                            6 * ps);
+        }
+        // Rows: (B p) B^T, in place, then added into dx inside the image.
+        for (int32_t a = 0; a < 6; a++) {
+          const int32_t r = r0 + a;
+          if (r < 0 || r >= in_h) continue;
+          float *pa = pk + 6 * a * ps;
+          f43_input_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ps),
+                            wasm_v128_load(pa + 2 * ps), wasm_v128_load(pa + 3 * ps),
+                            wasm_v128_load(pa + 4 * ps), wasm_v128_load(pa + 5 * ps), pa, ps);
+          float *row = dxn + r * in_w * c + k;
+          for (int32_t b = 0; b < 6; b++) {
+            const int32_t q = q0 + b;
+            if (q < 0 || q >= in_w) continue;
+            float *pd = row + q * c;
+            wasm_v128_store(pd, wasm_f32x4_add(wasm_v128_load(pd), wasm_v128_load(pa + b * ps)));
+          }
+        }
+      }
+    }
+  }
+}
+
 // The input gradient of a 3x3, stride-1 convolution (NHWC, c input channels
 // a multiple of 8, o filters a multiple of 4) by the transpose of Winograd
-// F(4x4, 3x3): the forward pass is y = A^T [sum over k of U (.) B^T d B] A
-// per tile, so with the tiles of dy transformed as g = A dy A^T (zero past
-// the output), the products p[e, t, k] = sum over j of g[e, t, j] *
-// u[e, j, k] give each input tile's gradient B p B^T, which the tiles add
-// into dx where they overlap (two rows and columns) and drop outside the
-// image. It runs on the forward pass's tiles: the reference CNN's conv2
-// (13x13 input, 11x11 output) takes 9 per image, where the input gradient
-// as a convolution of the padded dy takes 16. ut is the filter transformed
-// by winograd_filter with transpose set; group images share a block of
-// tiles; g (36 * (group * tiles * o + 16) floats) and p (36 * (group *
-// tiles * c + 16)), tiles = ceil(out_h / 4) * ceil(out_w / 4), are the
-// caller's scratch.
+// F(tile x tile, 3x3) (tile 4 or 6): the forward pass is y = A^T [sum over
+// k of U (.) B^T d B] A per tile, so with the tiles of dy transformed as
+// g = A dy A^T (zero past the output), the products p[e, t, k] = sum over
+// j of g[e, t, j] * u[e, j, k] give each input tile's gradient B p B^T,
+// which the tiles add into dx where they overlap (two rows and columns)
+// and drop outside the image. It runs on the forward pass's tiles: the
+// reference CNN's conv2 (13x13 input, 11x11 output) takes 9 F(4x4, 3x3)
+// tiles per image, where the input gradient as a convolution of the padded
+// dy takes 16. ut is the filter transformed by winograd_filter with
+// transpose set, for the same tile; group images share a block of tiles;
+// g (planes * (group * tiles * o + 16) floats) and p (planes * (group *
+// tiles * c + 16)), planes = (tile + 2)^2 and tiles = ceil(out_h / tile) *
+// ceil(out_w / tile), are the caller's scratch.
 EXPORT(conv3x3_winograd_input_grad)
 void conv3x3_winograd_input_grad(const float *dy, const float *ut, float *dx, float *g, float *p,
                                  int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
                                  int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
-                                 int32_t group) {
-  const int32_t th = (out_h + 3) / 4, tw = (out_w + 3) / 4, tiles = th * tw;
+                                 int32_t group, int32_t tile) {
+  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
+  const int32_t planes = (tile + 2) * (tile + 2);
   const int32_t gs = group * tiles * o + 16, ps = group * tiles * c + 16;
   zero(dx, batch * in_h * in_w * c);
   for (int32_t n0 = 0; n0 < batch; n0 += group) {
     const int32_t images = batch - n0 < group ? batch - n0 : group;
     for (int32_t i = 0; i < images; i++) {
-      f43_grads(dy + (n0 + i) * out_h * out_w * o, g + i * tiles * o, gs, out_h, out_w, o, th,
-                tw);
+      const float *gn = dy + (n0 + i) * out_h * out_w * o;
+      if (tile == 6) {
+        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      } else {
+        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      }
     }
-    winograd_block_products(g, ut, p, images * tiles, gs, ps, o, c);
+    winograd_block_products(g, ut, p, images * tiles, gs, ps, o, c, planes);
     for (int32_t i = 0; i < images; i++) {
-      float *dxn = dx + (n0 + i) * in_h * in_w * c;
-      for (int32_t ty = 0; ty < th; ty++) {
-        for (int32_t tx = 0; tx < tw; tx++) {
-          const int32_t r0 = 4 * ty - pt, q0 = 4 * tx - pl;
-          float *pp = p + (i * tiles + ty * tw + tx) * c;
-          for (int32_t k = 0; k < c; k += 4) {
-            float *pk = pp + k;
-            // Columns: B p, in place (planes 6 a + b).
-            for (int32_t b = 0; b < 6; b++) {
-              float *pb = pk + b * ps;
-              f43_input_grad_1d(wasm_v128_load(pb), wasm_v128_load(pb + 6 * ps),
-                                wasm_v128_load(pb + 12 * ps), wasm_v128_load(pb + 18 * ps),
-                                wasm_v128_load(pb + 24 * ps), wasm_v128_load(pb + 30 * ps), pb,
-                                6 * ps);
-            }
-            // Rows: (B p) B^T, in place, then added into dx inside the image.
-            for (int32_t a = 0; a < 6; a++) {
-              const int32_t r = r0 + a;
-              if (r < 0 || r >= in_h) continue;
-              float *pa = pk + 6 * a * ps;
-              f43_input_grad_1d(wasm_v128_load(pa), wasm_v128_load(pa + ps),
-                                wasm_v128_load(pa + 2 * ps), wasm_v128_load(pa + 3 * ps),
-                                wasm_v128_load(pa + 4 * ps), wasm_v128_load(pa + 5 * ps), pa, ps);
-              float *row = dxn + r * in_w * c + k;
-              for (int32_t b = 0; b < 6; b++) {
-                const int32_t q = q0 + b;
-                if (q < 0 || q >= in_w) continue;
-                float *pd = row + q * c;
-                wasm_v128_store(pd, wasm_f32x4_add(wasm_v128_load(pd), wasm_v128_load(pa + b * ps)));
-              }
-            }
-          }
-        }
+      float *dxn = dx + (n0 + i) * in_h * in_w * c, *pp = p + i * tiles * c;
+      if (tile == 6) {
+        f63_input_grads(pp, ps, dxn, in_h, in_w, c, th, tw, pt, pl);
+      } else {
+        f43_input_grads(pp, ps, dxn, in_h, in_w, c, th, tw, pt, pl);
       }
     }
   }

@@ -417,8 +417,8 @@ Deno.test("simdExports accepts the module's exports, each with its C parameter c
   const exports = freshExports();
   const typed = simdExports(exports);
   assertStrictEquals<unknown>(typed, exports);
-  // Spot checks against kernels.c: 17, 4 and 16 parameters.
-  assertEquals(typed.conv3x3_winograd.length, 17);
+  // Spot checks against kernels.c: 18, 4 and 16 parameters.
+  assertEquals(typed.conv3x3_winograd.length, 18);
   assertEquals(typed.step.length, 4);
   assertEquals(typed.conv2d_filter_grad.length, 16);
 });
