@@ -11,7 +11,7 @@
  * the common cases accumulate `dW` directly in a WASM SIMD kernel of ours
  * (`simd/kernels.c`): few input channels (a first layer), and stride 1 with
  * input channels a multiple of 4 and filters a multiple of 8 (hidden
- * layers: by Winograd F(4×4, 3×3) transposed for 3×3 filters, else in 4 × 8
+ * layers: by Winograd transposed for 3×3 filters, else in 4 × 8
  * blocks of `dW` in registers).
  *
  * @module
@@ -61,9 +61,11 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.Te
 }
 
 /**
- * A 3×3 stride-1 filter gradient by Winograd F(4×4, 3×3) transposed
- * (`simd/kernels.c`): 36 multiplications per 4×4 block of `dy` where the
- * direct sum needs 144.
+ * A 3×3 stride-1 filter gradient by Winograd transposed, F(4×4, 3×3) or
+ * F(6×6, 3×3) as the forward pass (`simd/kernels.c`): 36 multiplications
+ * per 4×4 block of `dy`, or 64 per 6×6, where the direct sum needs 144 or
+ * 324. (A convolution's gradient in training runs with its input gradient,
+ * as `conv3x3_grads.ts`.)
  */
 function viaWinograd(
   backend: BackendWasm,

@@ -5,7 +5,7 @@
  * With stride 1 and input channels a multiple of 4 (hidden layers), WASM
  * SIMD kernels of ours (`simd/kernels.c`) run it with no padded copy of
  * `dy`: for 3×3 filters with input channels a multiple of 8 and filters a
- * multiple of 4, by Winograd F(4×4, 3×3) transposed on the forward pass's
+ * multiple of 4, by Winograd transposed on the forward pass's
  * tiles; else summing each input pixel's gradient over the filter taps
  * that reach it. Other
  * stride-1 cases use that the input gradient is a convolution: `dy` padded
@@ -112,7 +112,7 @@ function viaSimd(
 
 /**
  * Whether the input gradient of `info` (stride 1) runs by Winograd
- * F(4×4, 3×3) transposed: a 3×3 filter, its input channels a multiple of 8
+ * transposed: a 3×3 filter, its input channels a multiple of 8
  * and its output channels a multiple of 4.
  */
 function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
@@ -121,10 +121,10 @@ function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * The input gradient by Winograd F(4×4, 3×3) transposed, on the forward
- * convolution's tiles (`simd/kernels.c`): a valid convolution's gradient
- * costs what its forward pass does (the reference CNN's conv2: 9 tiles
- * per image, where a convolution of the padded `dy` takes 16).
+ * The input gradient by Winograd transposed, on the forward convolution's
+ * tiles and variant (`simd/kernels.c`): a valid convolution's gradient
+ * costs what its forward pass does (the reference CNN's conv2: 4 F(6×6,
+ * 3×3) tiles per image, where a convolution of the padded `dy` takes 9).
  */
 function viaWinograd(
   backend: BackendWasm,

@@ -14,6 +14,7 @@
 
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
+import { CONV3X3_GRADS, conv3x3GradsGeometry } from "./conv3x3_grads.ts";
 import { RELU_GRAD_BIAS } from "./relu_grad_bias.ts";
 import { maskedBiasGradient } from "./relu_max_pool.ts";
 
@@ -81,6 +82,23 @@ export const fusedConv2dGradient: tf.GradConfig = {
       }
     }
     const conv = { strides, pad, dataFormat, dimRoundingMode };
+    // On wasm, a Winograd convolution's two gradients share one pass over
+    // dz. Both are made here, in the backward pass's scope: tfjs runs each
+    // input's gradient function in a scope of its own, which would dispose
+    // the other's half. A layer whose x needs no gradient (a first layer)
+    // would make dx for nothing, but its input channels come in eights only
+    // where another layer feeds it.
+    if (
+      tf.getBackend() === "wasm" && dataFormat !== "NCHW" &&
+      conv3x3GradsGeometry(x.shape, filter.shape, conv) !== null
+    ) {
+      const [dx, dw] = tf.engine().runKernel(CONV3X3_GRADS, { x, dy: dz, filter }, {
+        strides,
+        pad,
+        dimRoundingMode,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { x: () => dx, filter: () => dw, bias: () => db ?? tf.sum(dz, axes) };
+    }
     return {
       x: () =>
         tf.engine().runKernel("Conv2DBackpropInput", { dy: dz, filter }, {

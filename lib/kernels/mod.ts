@@ -15,6 +15,7 @@ export * from "./batch_norm.ts";
 export * from "./conv2d.ts";
 export * from "./conv2d_backprop_filter.ts";
 export * from "./conv2d_backprop_input.ts";
+export * from "./conv3x3_grads.ts";
 export * from "./conv_relu_pool.ts";
 export * from "./fused_conv2d_grad.ts";
 export * from "./hashed_dropout.ts";

@@ -19,6 +19,7 @@ import {
 } from "./conv_relu_pool.ts";
 import { conv2dBackpropFilterKernel } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputKernel } from "./conv2d_backprop_input.ts";
+import { conv3x3GradsKernel } from "./conv3x3_grads.ts";
 import { fusedConv2dGradient } from "./fused_conv2d_grad.ts";
 import { hashedDropoutGradient, hashedDropoutKernel } from "./hashed_dropout.ts";
 import { identityKernel } from "./identity.ts";
@@ -41,8 +42,9 @@ import { registerWasmKernel, type WasmKernelConfig } from "./wasm_kernel.ts";
  * backward pass), each agreeing with the cpu backend and falling back to
  * the backend's own kernel for cases it does not cover; and kernels of ours
  * for ReLU's and a bias's gradient in one pass, for a ReLU-then-2×2-max-pool
- * with its gradient, for dropout by a hashed mask, and for batch
- * normalisation's passes in training.
+ * with its gradient, for dropout by a hashed mask, for both gradients of a
+ * Winograd convolution in one pass, and for batch normalisation's passes in
+ * training.
  *
  * @example
  * ```ts
@@ -75,6 +77,7 @@ export const TRAINING_KERNELS: readonly WasmKernelConfig[] = [
   convReluPoolKernel,
   convReluPoolGradKernel,
   hashedDropoutKernel,
+  conv3x3GradsKernel,
   ...BATCH_NORM_KERNELS,
 ];
 

@@ -99,3 +99,23 @@ Deno.test("FusedConv2D's gradient refuses activations other than linear and relu
   );
   tf.dispose([x, f]);
 });
+
+Deno.test("FusedConv2D's gradient on wasm runs both Winograd gradients as one kernel", async () => {
+  await setupBackend();
+  const before = liveCounts();
+  const x = tf.tensor4d(seededValues([2, 13, 13, 32], 1), [2, 13, 13, 32]);
+  const f = tf.tensor4d(seededValues([3, 3, 32, 64], 2), [3, 3, 32, 64]);
+  const b = tf.tensor1d(seededValues([64], 3));
+  const profile = await tf.profile(() => {
+    const grads = tf.grads((x: tf.Tensor, f: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(fusedConv2d({ x, filter: f, bias: b }))
+    )([x, f, b]);
+    tf.dispose(grads);
+  });
+  assert(profile.kernelNames.includes("DigitLabConv3x3Grads"), profile.kernelNames.join());
+  for (const apart of ["Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
+    assert(!profile.kernelNames.includes(apart), profile.kernelNames.join());
+  }
+  tf.dispose([x, f, b]);
+  assertEquals(liveCounts(), before);
+});

@@ -28,6 +28,7 @@ const KERNELS = [
   "DigitLabConv3x3ReluPool",
   "DigitLabConv3x3ReluPoolGrad",
   "DigitLabHashedDropout",
+  "DigitLabConv3x3Grads",
   "FusedBatchNorm",
   "DigitLabChannelAffine",
   "DigitLabBatchNormGradInput",

@@ -53,7 +53,7 @@ export interface Conv3x3Shape {
 }
 
 /**
- * Shapes of a 3×3, stride-1 convolution run by Winograd F(4×4, 3×3)
+ * Shapes of a 3×3, stride-1 convolution run by Winograd
  * ({@linkcode SimdKernels.conv3x3Winograd}), NHWC.
  */
 export interface WinogradShape {
@@ -151,6 +151,33 @@ export function winogradScratchSize(
   const { inChannels: c, outChannels: o } = shape;
   const { tile, tiles, group } = winogradBlocks(shape);
   return planesOf(tile) * (c * o + group * tiles * (c + o) + 48);
+}
+
+/**
+ * Float32 elements of the scratch tensor
+ * {@linkcode SimdKernels.conv3x3WinogradGrads} needs for a convolution of
+ * `shape` (the forward convolution's): the transposed filter transform,
+ * one block of images' transformed output gradients, their products (then
+ * their transformed inputs), and the filter gradient's sums.
+ *
+ * @example
+ * ```ts
+ * import { assertEquals } from "@std/assert";
+ * import { winogradGradsScratchSize } from "./bindings.ts";
+ * // One 4×4 output, 8 channels in and out: 36 planes of two transforms of
+ * // (8·8 + 16), one tile of 8 + 16 output gradients and 8 + 16 inputs.
+ * const n = winogradGradsScratchSize({
+ *   batch: 1, inChannels: 8, outChannels: 8, outHeight: 4, outWidth: 4,
+ * });
+ * assertEquals(n, 36 * (2 * 80 + 24 + 24));
+ * ```
+ */
+export function winogradGradsScratchSize(
+  shape: Pick<WinogradShape, "batch" | "inChannels" | "outChannels" | "outHeight" | "outWidth">,
+): number {
+  const { inChannels: c, outChannels: o } = shape;
+  const { tile, tiles, group } = winogradBlocks(shape);
+  return planesOf(tile) * (2 * (c * o + 16) + group * tiles * (c + o) + 32);
 }
 
 /**
@@ -449,6 +476,27 @@ export interface SimdKernels {
     info: tf.backend_util.Conv2DInfo,
   ): void;
   /**
+   * Writes into `dx` (`[N, H, W, CI]`) and `dw` (`[3, 3, CI, CO]`) both
+   * gradients of a 3×3, stride-1 convolution (dilation 1, `CI` and `CO`
+   * multiples of 8) with the geometry `info` and `filter`: what
+   * {@linkcode SimdKernels.conv3x3WinogradInputGrad} and
+   * {@linkcode SimdKernels.conv3x3WinogradFilterGrad} write, to the bit,
+   * with the output gradient's tiles transformed once for both. `scratch`
+   * ({@linkcode winogradGradsScratchSize} elements for the forward
+   * convolution's shape) is overwritten.
+   */
+  conv3x3WinogradGrads(
+    tensors: {
+      x: tf.TensorInfo;
+      dy: tf.TensorInfo;
+      filter: tf.TensorInfo;
+      scratch: tf.TensorInfo;
+      dx: tf.TensorInfo;
+      dw: tf.TensorInfo;
+    },
+    info: tf.backend_util.Conv2DInfo,
+  ): void;
+  /**
    * Writes into `dx` (`[N, H, W, CI]`) the input gradient of a 3×3,
    * stride-1 convolution (dilation 1, `CI` a multiple of 8, `CO` a multiple
    * of 4) with the geometry `info` and `filter` (`[3, 3, CI, CO]`), by
@@ -744,6 +792,27 @@ export interface SimdExports {
     group: Int32,
     tile: Int32,
   ): void;
+  conv3x3_winograd_grads(
+    x: HeapOffset,
+    dy: HeapOffset,
+    ut: HeapOffset,
+    dx: HeapOffset,
+    dw: HeapOffset,
+    g: HeapOffset,
+    vp: HeapOffset,
+    m: HeapOffset,
+    batch: Int32,
+    in_h: Int32,
+    in_w: Int32,
+    c: Int32,
+    out_h: Int32,
+    out_w: Int32,
+    o: Int32,
+    pt: Int32,
+    pl: Int32,
+    group: Int32,
+    tile: Int32,
+  ): void;
   conv3x3_winograd_input_grad(
     dy: HeapOffset,
     ut: HeapOffset,
@@ -819,6 +888,7 @@ const ARITY: { readonly [Name in keyof SimdExports]: Parameters<SimdExports[Name
   conv3x3_winograd: 18,
   conv3x3_winograd_filter_grad: 17,
   conv3x3_winograd_input_grad: 16,
+  conv3x3_winograd_grads: 19,
   gemm: 9,
   adam_update: 16,
 };
@@ -1323,6 +1393,45 @@ export function simdKernels(backend: BackendWasm): SimdKernels {
         at(dw, "dw", g.filterSize),
         v,
         grads,
+        m,
+        info.batchSize,
+        info.inHeight,
+        info.inWidth,
+        c,
+        info.outHeight,
+        info.outWidth,
+        o,
+        info.padInfo.top,
+        info.padInfo.left,
+        group,
+        tile,
+      );
+    },
+    conv3x3WinogradGrads({ x, dy, filter, scratch, dx, dw }, info) {
+      const { inChannels: c, outChannels: o } = checkWinogradGradient(
+        "conv3x3WinogradGrads",
+        info,
+        { inMultiple: 8, outMultiple: 8 },
+      );
+      const g = convSizes(info);
+      const shape = { ...info, batch: info.batchSize };
+      const { tile, tiles, group } = winogradBlocks(shape);
+      const planes = planesOf(tile);
+      // The scratch's layout: the transposed filter transform, dy's tiles,
+      // the products (then x's tiles), the filter gradient's sums.
+      const ut = at(scratch, "scratch", winogradGradsScratchSize(shape));
+      const grads = ut + winogradFilterSize(c, o, tile) * 4;
+      const vp = grads + planes * (group * tiles * o + 16) * 4;
+      const m = vp + planes * (group * tiles * c + 16) * 4;
+      exports.winograd_filter(at(filter, "filter", g.filterSize), ut, c, o, 1, tile);
+      exports.conv3x3_winograd_grads(
+        at(x, "x", g.xSize),
+        at(dy, "dy", g.ySize),
+        ut,
+        at(dx, "dx", g.xSize),
+        at(dw, "dw", g.filterSize),
+        grads,
+        vp,
         m,
         info.batchSize,
         info.inHeight,

@@ -1611,6 +1611,27 @@ static void f43_filter_grad_out(float *m, int32_t ms, float *dw, int32_t c, int3
   }
 }
 
+// m[e] += v[e]^T g[e] for every plane e of a block of tiles (v[e, t, k],
+// g[e, t, j], m[e, k, j]; plane strides vs, gs, ms), two input channels by
+// sixteen filters at a time (block_2x16) while sixteen remain, else four by
+// eight.
+static void winograd_filter_grad_products(const float *v, const float *g, float *m,
+                                          int32_t tiles, int32_t vs, int32_t gs, int32_t ms,
+                                          int32_t c, int32_t o, int32_t planes) {
+  for (int32_t e = 0; e < planes; e++) {
+    const float *ve = v + e * vs, *ge = g + e * gs;
+    float *me = m + e * ms;
+    for (int32_t k = 0; k < c; k += 4) {
+      int32_t j = 0;
+      for (; j + 16 <= o; j += 16) {
+        block_2x16(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, tiles);
+        block_2x16(me + (k + 2) * o + j, o, 0, ve + k + 2, 1, c, ge + j, o, tiles);
+      }
+      for (; j < o; j += 8) block_4x8(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, tiles);
+    }
+  }
+}
+
 // The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
 // channels a multiple of 4, o filters a multiple of 8) by the transpose of
 // Winograd F(tile x tile, 3x3) (tile 4 or 6): with the input tiles
@@ -1643,23 +1664,7 @@ void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, fl
         f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
       }
     }
-    // m[e] += v[e]^T g[e], two input channels by sixteen filters at a time
-    // (block_2x16) while sixteen remain, else four by eight.
-    const int32_t k_tiles = images * tiles;
-    for (int32_t e = 0; e < planes; e++) {
-      const float *ve = v + e * vs, *ge = g + e * gs;
-      float *me = m + e * ms;
-      for (int32_t k = 0; k < c; k += 4) {
-        int32_t j = 0;
-        for (; j + 16 <= o; j += 16) {
-          block_2x16(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
-          block_2x16(me + (k + 2) * o + j, o, 0, ve + k + 2, 1, c, ge + j, o, k_tiles);
-        }
-        for (; j < o; j += 8) {
-          block_4x8(me + k * o + j, o, 0, ve + k, 1, c, ge + j, o, k_tiles);
-        }
-      }
-    }
+    winograd_filter_grad_products(v, g, m, images * tiles, vs, gs, ms, c, o, planes);
   }
   if (tile == 6) {
     f63_filter_grad_out(m, ms, dw, c, o);
@@ -1772,6 +1777,68 @@ void conv3x3_winograd_input_grad(const float *dy, const float *ut, float *dx, fl
         f43_input_grads(pp, ps, dxn, in_h, in_w, c, th, tw, pt, pl);
       }
     }
+  }
+}
+
+// Both gradients of a 3x3, stride-1 convolution (NHWC, c input channels and
+// o filters, both multiples of 8) in one pass over dy, by the transposes of
+// Winograd F(tile x tile, 3x3) (tile 4 or 6): per block of images, dy's
+// tiles are transformed once, g = A dy A^T, for both the input gradient
+// (conv3x3_winograd_input_grad: p = g . ut, then B p B^T added into dx)
+// and the filter gradient (conv3x3_winograd_filter_grad: m += v^T g with v
+// = B^T d B of x's tiles, then dw = G^T m G), where the two kernels
+// transformed dy each (on the reference CNN's conv2, each transform of
+// its shard's dy ~3% of the training step). Same sums in the same order as
+// the two kernels: dx and dw equal theirs to the bit. ut is the filter
+// transformed by winograd_filter with transpose set; g (planes * (group *
+// tiles * o + 16) floats), vp (planes * (group * tiles * c + 16): the
+// products p, then x's tiles v) and m (planes * (c * o + 16)) are the
+// caller's scratch.
+EXPORT(conv3x3_winograd_grads)
+void conv3x3_winograd_grads(const float *x, const float *dy, const float *ut, float *dx,
+                            float *dw, float *g, float *vp, float *m, int32_t batch, int32_t in_h,
+                            int32_t in_w, int32_t c, int32_t out_h, int32_t out_w, int32_t o,
+                            int32_t pt, int32_t pl, int32_t group, int32_t tile) {
+  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
+  const int32_t planes = (tile + 2) * (tile + 2);
+  const int32_t gs = group * tiles * o + 16, vs = group * tiles * c + 16, ms = c * o + 16;
+  zero(dx, batch * in_h * in_w * c);
+  for (int32_t e = 0; e < planes; e++) zero(m + e * ms, c * o);
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      const float *gn = dy + (n0 + i) * out_h * out_w * o;
+      if (tile == 6) {
+        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      } else {
+        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      }
+    }
+    // The input gradient's share of the block.
+    winograd_block_products(g, ut, vp, images * tiles, gs, vs, o, c, planes);
+    for (int32_t i = 0; i < images; i++) {
+      float *dxn = dx + (n0 + i) * in_h * in_w * c, *pp = vp + i * tiles * c;
+      if (tile == 6) {
+        f63_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
+      } else {
+        f43_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
+      }
+    }
+    // The filter gradient's, on the same g.
+    for (int32_t i = 0; i < images; i++) {
+      const float *xn = x + (n0 + i) * in_h * in_w * c;
+      if (tile == 6) {
+        f63_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+      } else {
+        f43_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+      }
+    }
+    winograd_filter_grad_products(vp, g, m, images * tiles, vs, gs, ms, c, o, planes);
+  }
+  if (tile == 6) {
+    f63_filter_grad_out(m, ms, dw, c, o);
+  } else {
+    f43_filter_grad_out(m, ms, dw, c, o);
   }
 }
 
