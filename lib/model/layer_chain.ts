@@ -494,6 +494,52 @@ export function compileTraining(
 }
 
 /**
+ * A function computing `model`'s training-mode logits for a batch, the
+ * input of its final softmax, when its layer chain ends in a dense layer
+ * with a softmax activation (every classifier the builder makes); else
+ * null. The chain runs as {@linkcode compileTraining}'s, and the last layer
+ * as its matrix product plus bias, the values tfjs-layers gives its
+ * softmax. A loss taken from the logits (softmax cross-entropy) then runs
+ * as one op, where the cross-entropy of the probabilities takes a dozen
+ * and as many again for its gradient.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { assert } from "@std/assert";
+ * import { compileTraining, compileTrainingLogits } from "./layer_chain.ts";
+ * import { buildModel, REFERENCE_CNN } from "./architecture.ts";
+ * import { setupBackend } from "../kernels/mod.ts";
+ * await setupBackend();
+ * const model = buildModel(REFERENCE_CNN, { seed: 1 });
+ * const logits = compileTrainingLogits(model)!;
+ * tf.tidy(() => {
+ *   const x = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 3);
+ *   const context = { dropout: false };
+ *   const probs = compileTraining(model)(x, context);
+ *   const diff = tf.max(tf.abs(tf.sub(tf.softmax(logits(x, context)), probs))).dataSync()[0];
+ *   assert(diff < 1e-6);
+ * });
+ * model.dispose();
+ * ```
+ */
+export function compileTrainingLogits(
+  model: tf.LayersModel,
+): ((x: tf.Tensor, context?: ShardContext) => tf.Tensor2D) | null {
+  const chain = layerChain(model);
+  const last = chain?.at(-1);
+  if (chain === null || last?.kind !== "dense" || last.dense.activation !== "softmax") return null;
+  const head = chain.slice(0, -1);
+  const { kernel, bias } = last.dense;
+  return (x, context = {}) =>
+    tf.fused.matMul({
+      a: runTraining(head, x, context) as tf.Tensor2D,
+      b: kernel.read() as tf.Tensor2D,
+      bias: bias?.read(),
+    }) as tf.Tensor2D;
+}
+
+/**
  * Why `model`'s training forward pass cannot be cut into shards that train
  * as the whole batch would, or undefined when it can: a batch
  * normalisation that the training chain does not run over the shards

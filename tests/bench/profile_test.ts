@@ -15,12 +15,14 @@ Deno.test("profileTrainingStep times the kernels of reference CNN training steps
   // The first conv, its ReLU and pool run as one block whose gradient gives
   // the filter's and bias's; the second conv runs fused with its bias and
   // ReLU, its pool as our ReLU-pool, whose gradient also does the ReLU's
-  // part; it has a filter gradient and an input gradient (for the block).
+  // part; its filter gradient and input gradient (for the block) run as
+  // one Winograd kernel.
   assertEquals(byName.get("DigitLabConv3x3ReluPool")?.calls, 1);
   assertEquals(byName.get("DigitLabConv3x3ReluPoolGrad")?.calls, 1);
   assertEquals(byName.get("FusedConv2D")?.calls, 1);
-  assertEquals(byName.get("Conv2DBackpropFilter")?.calls, 1);
-  assertEquals(byName.get("Conv2DBackpropInput")?.calls, 1);
+  assertEquals(byName.get("DigitLabConv3x3Grads")?.calls, 1);
+  assertEquals(byName.get("Conv2DBackpropFilter"), undefined);
+  assertEquals(byName.get("Conv2DBackpropInput"), undefined);
   assertEquals(byName.get("DigitLabReluMaxPool2x2Grad")?.calls, 1);
   assertEquals(byName.get("MaxPoolGrad"), undefined);
   assertEquals(byName.get("Relu"), undefined);

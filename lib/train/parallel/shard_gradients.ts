@@ -12,7 +12,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../../core/mod.ts";
 import { oneHot } from "../../data/mod.ts";
-import { compileTraining, type ShardContext } from "../../model/mod.ts";
+import { compileTraining, compileTrainingLogits, type ShardContext } from "../../model/mod.ts";
+import { softmaxCrossEntropy } from "./softmax_cross_entropy.ts";
 
 /** A shard of a training batch. */
 export interface Shard {
@@ -120,7 +121,11 @@ export function shardGradients(
   const vars = trainableVariables(model);
   const grads = new Float32Array(vars.reduce((n, v) => n + v.size, 0));
   // The model's chain of layers is built once (layer_chain.ts caches it).
+  // A chain ending in a softmax gives its logits to one cross-entropy op;
+  // any other model's probabilities go through tfjs's cross-entropy.
+  const logitsOf = compileTrainingLogits(model);
   const forward = compileTraining(model);
+  const shardContext = { ...context, first: shard.first ?? 0 };
   let lossSum = 0;
   let correct = 0;
   tf.tidy(() => {
@@ -130,10 +135,16 @@ export function shardGradients(
       cols,
       channels,
     ]);
-    const ys = oneHot(labels.subarray(0, count), numClasses);
     let stats: tf.Tensor | undefined;
     const { grads: named } = tf.variableGrads(() => {
-      const probs = forward(xs, { ...context, first: shard.first ?? 0 }) as tf.Tensor2D;
+      if (logitsOf !== null) {
+        const ce = softmaxCrossEntropy(logitsOf(xs, shardContext), labels, total);
+        lossSum = ce.lossSum;
+        correct = ce.correct;
+        return ce.loss;
+      }
+      const ys = oneHot(labels.subarray(0, count), numClasses);
+      const probs = forward(xs, shardContext) as tf.Tensor2D;
       const losses = tf.metrics.categoricalCrossentropy(ys, probs);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(ys, -1)), "float32"));
       stats = tf.keep(tf.stack([tf.sum(losses), hits]));
@@ -144,10 +155,10 @@ export function shardGradients(
       grads.set(named[v.name].dataSync() as Float32Array, at);
       at += v.size;
     }
-    const [l, c] = stats!.dataSync();
-    stats!.dispose();
-    lossSum = l;
-    correct = c;
+    if (stats !== undefined) {
+      [lossSum, correct] = stats.dataSync();
+      stats.dispose();
+    }
   });
   return { grads, lossSum, correct, count };
 }

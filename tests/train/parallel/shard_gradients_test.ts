@@ -112,3 +112,42 @@ Deno.test("shardGradients rejects shards that do not fit, naming the numbers", a
   assertEquals(tf.memory().numTensors, before);
   model.dispose();
 });
+
+Deno.test("a softmax classifier's shard loss comes from its logits; other models' from tfjs's cross-entropy", async () => {
+  await setupBackend();
+  const batch = seededBatch(8, 3);
+  const model = buildModel(NO_DROPOUT, { seed: 5 });
+  const ours = await tf.profile(() => {
+    shardGradients(model, batch, batch.count);
+  });
+  // tfjs's categorical cross-entropy clips the probabilities; the logits' op has no clip.
+  assert(!ours.kernelNames.includes("ClipByValue"), ours.kernelNames.join());
+  // The same gradient as tfjs-layers' own loss on the probabilities, to rounding.
+  const want = tf.tidy(() => {
+    const xs = tf.tensor4d(batch.pixels, [8, 28, 28, 1]);
+    const ys = tf.oneHot(tf.tensor1d(batch.labels, "int32"), 10);
+    const vars = trainableVariables(model);
+    const { grads } = tf.variableGrads(
+      () =>
+        tf.mean(tf.metrics.categoricalCrossentropy(ys, model.apply(xs) as tf.Tensor)) as tf.Scalar,
+      vars,
+    );
+    return vars.flatMap((v) => Array.from(grads[v.name].dataSync()));
+  });
+  const got = shardGradients(model, batch, batch.count).grads;
+  assert(maxAbsDiff(got, want) < 1e-5 * scaleOf(want), `max abs diff ${maxAbsDiff(got, want)}`);
+  model.dispose();
+  // A model whose last layer is linear keeps tfjs's cross-entropy (and its clip).
+  const linear = tf.sequential({
+    layers: [
+      tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 10, activation: "linear" }),
+      tf.layers.activation({ activation: "softmax" }),
+    ],
+  });
+  const theirs = await tf.profile(() => {
+    shardGradients(linear, batch, batch.count);
+  });
+  assert(theirs.kernelNames.includes("ClipByValue"), theirs.kernelNames.join());
+  linear.dispose();
+});
