@@ -109,7 +109,7 @@ function positiveInteger(name: string, value: number): number {
  * await setupBackend();
  * const profile = await profileTrainingStep({ batchSize: 8, steps: 1 });
  * assertEquals([profile.backend, profile.batchSize, profile.parallel], ["wasm", 8, undefined]);
- * assert(profile.kernels.some((k) => k.name === "Conv2DBackpropFilter"));
+ * assert(profile.kernels.some((k) => k.name === "DigitLabConv3x3Grads")); // conv2: both gradients
  * assert(profile.stepMs > 0);
  * ```
  */
