@@ -50,7 +50,7 @@ export interface SoftmaxCrossEntropy {
  * const grads = tf.grad((t: tf.Tensor) => {
  *   const { loss, lossSum, correct } = softmaxCrossEntropy(t as tf.Tensor2D, new Uint8Array([0, 1]), 4);
  *   assertAlmostEquals(lossSum, Math.log(2) + Math.log(1 + Math.exp(2)), 1e-12);
- *   assertEquals(correct, 0); // a tie goes to the first class; the second is wrong
+ *   assertEquals(correct, 1); // row 0's tie goes to its first class, its label; row 1 is wrong
  *   return loss;
  * })(z);
  * // (softmax − onehot) / 4: row 0 is (0.5 − 1, 0.5) / 4.
