@@ -1639,47 +1639,6 @@ static void winograd_filter_grad_products(const float *v, const float *g, float 
   }
 }
 
-// The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
-// channels a multiple of 4, o filters a multiple of 8) by the transpose of
-// Winograd F(tile x tile, 3x3) (tile 4 or 6): with the input tiles
-// transformed as in the forward pass, v = B^T d B, and the matching tiles
-// of dy as g = A dy A^T (zero past the output), m[e, k, j] = sum over
-// images and tiles of v[e, t, k] * g[e, t, j], and dw[a, b, k, j] =
-// (G^T m G)[a, b]. group images share a block of tiles; v (planes *
-// (group * tiles * c + 16) floats), g (planes * (group * tiles * o + 16))
-// and m (planes * (c * o + 16)), planes = (tile + 2)^2 and tiles =
-// ceil(out_h / tile) * ceil(out_w / tile), are the caller's scratch.
-EXPORT(conv3x3_winograd_filter_grad)
-void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, float *v,
-                                  float *g, float *m, int32_t batch, int32_t in_h,
-                                  int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
-                                  int32_t o, int32_t pt, int32_t pl, int32_t group,
-                                  int32_t tile) {
-  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
-  const int32_t planes = (tile + 2) * (tile + 2);
-  const int32_t vs = group * tiles * c + 16, gs = group * tiles * o + 16, ms = c * o + 16;
-  for (int32_t e = 0; e < planes; e++) zero(m + e * ms, c * o);
-  for (int32_t n0 = 0; n0 < batch; n0 += group) {
-    const int32_t images = batch - n0 < group ? batch - n0 : group;
-    for (int32_t i = 0; i < images; i++) {
-      const float *xn = x + (n0 + i) * in_h * in_w * c, *gn = dy + (n0 + i) * out_h * out_w * o;
-      if (tile == 6) {
-        f63_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      } else {
-        f43_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      }
-    }
-    winograd_filter_grad_products(v, g, m, images * tiles, vs, gs, ms, c, o, planes);
-  }
-  if (tile == 6) {
-    f63_filter_grad_out(m, ms, dw, c, o);
-  } else {
-    f43_filter_grad_out(m, ms, dw, c, o);
-  }
-}
-
 // B applied to six vectors m0..m5 (a column or a row of a 6x6 tile of
 // products), results stored at p[0], p[stride], ..., p[5 * stride]:
 // B = [4 0 0 0 0 0; 0 -4 4 -2 2 4; -5 -4 -4 -1 -1 0; 0 1 -1 2 -2 -5;
@@ -1741,6 +1700,83 @@ static void f43_input_grads(float *pp, int32_t ps, float *dxn, int32_t in_h, int
   }
 }
 
+// The gradients of a 3x3, stride-1 Winograd convolution, one block of
+// images at a time: dy's tiles transformed once (g), then the input
+// gradient's share (p = g . ut into vp, B p B^T added into dx) when dx is
+// given, then the filter gradient's (x's tiles into vp, m += v^T g) when dw
+// is given. The three exports below are this with one or both outputs.
+static void winograd_grads(const float *x, const float *dy, const float *ut, float *dx,
+                           float *dw, float *g, float *vp, float *m, int32_t batch, int32_t in_h,
+                           int32_t in_w, int32_t c, int32_t out_h, int32_t out_w, int32_t o,
+                           int32_t pt, int32_t pl, int32_t group, int32_t tile) {
+  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
+  const int32_t planes = (tile + 2) * (tile + 2);
+  const int32_t gs = group * tiles * o + 16, vs = group * tiles * c + 16, ms = c * o + 16;
+  if (dx) zero(dx, batch * in_h * in_w * c);
+  if (dw) {
+    for (int32_t e = 0; e < planes; e++) zero(m + e * ms, c * o);
+  }
+  for (int32_t n0 = 0; n0 < batch; n0 += group) {
+    const int32_t images = batch - n0 < group ? batch - n0 : group;
+    for (int32_t i = 0; i < images; i++) {
+      const float *gn = dy + (n0 + i) * out_h * out_w * o;
+      if (tile == 6) {
+        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      } else {
+        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
+      }
+    }
+    if (dx) {
+      winograd_block_products(g, ut, vp, images * tiles, gs, vs, o, c, planes);
+      for (int32_t i = 0; i < images; i++) {
+        float *dxn = dx + (n0 + i) * in_h * in_w * c, *pp = vp + i * tiles * c;
+        if (tile == 6) {
+          f63_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
+        } else {
+          f43_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
+        }
+      }
+    }
+    if (dw) {
+      for (int32_t i = 0; i < images; i++) {
+        const float *xn = x + (n0 + i) * in_h * in_w * c;
+        if (tile == 6) {
+          f63_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+        } else {
+          f43_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
+        }
+      }
+      winograd_filter_grad_products(vp, g, m, images * tiles, vs, gs, ms, c, o, planes);
+    }
+  }
+  if (!dw) return;
+  if (tile == 6) {
+    f63_filter_grad_out(m, ms, dw, c, o);
+  } else {
+    f43_filter_grad_out(m, ms, dw, c, o);
+  }
+}
+
+// The filter gradient of a 3x3, stride-1 convolution (NHWC, c input
+// channels a multiple of 4, o filters a multiple of 8) by the transpose of
+// Winograd F(tile x tile, 3x3) (tile 4 or 6): with the input tiles
+// transformed as in the forward pass, v = B^T d B, and the matching tiles
+// of dy as g = A dy A^T (zero past the output), m[e, k, j] = sum over
+// images and tiles of v[e, t, k] * g[e, t, j], and dw[a, b, k, j] =
+// (G^T m G)[a, b]. group images share a block of tiles; v (planes *
+// (group * tiles * c + 16) floats), g (planes * (group * tiles * o + 16))
+// and m (planes * (c * o + 16)), planes = (tile + 2)^2 and tiles =
+// ceil(out_h / tile) * ceil(out_w / tile), are the caller's scratch.
+EXPORT(conv3x3_winograd_filter_grad)
+void conv3x3_winograd_filter_grad(const float *x, const float *dy, float *dw, float *v,
+                                  float *g, float *m, int32_t batch, int32_t in_h,
+                                  int32_t in_w, int32_t c, int32_t out_h, int32_t out_w,
+                                  int32_t o, int32_t pt, int32_t pl, int32_t group,
+                                  int32_t tile) {
+  winograd_grads(x, dy, 0, 0, dw, g, v, m, batch, in_h, in_w, c, out_h, out_w, o, pt, pl, group,
+                 tile);
+}
+
 // The input gradient of a 3x3, stride-1 convolution (NHWC, c input channels
 // a multiple of 8, o filters a multiple of 4) by the transpose of Winograd
 // F(tile x tile, 3x3) (tile 4 or 6): the forward pass is y = A^T [sum over
@@ -1761,30 +1797,8 @@ void conv3x3_winograd_input_grad(const float *dy, const float *ut, float *dx, fl
                                  int32_t batch, int32_t in_h, int32_t in_w, int32_t c,
                                  int32_t out_h, int32_t out_w, int32_t o, int32_t pt, int32_t pl,
                                  int32_t group, int32_t tile) {
-  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
-  const int32_t planes = (tile + 2) * (tile + 2);
-  const int32_t gs = group * tiles * o + 16, ps = group * tiles * c + 16;
-  zero(dx, batch * in_h * in_w * c);
-  for (int32_t n0 = 0; n0 < batch; n0 += group) {
-    const int32_t images = batch - n0 < group ? batch - n0 : group;
-    for (int32_t i = 0; i < images; i++) {
-      const float *gn = dy + (n0 + i) * out_h * out_w * o;
-      if (tile == 6) {
-        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      } else {
-        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      }
-    }
-    winograd_block_products(g, ut, p, images * tiles, gs, ps, o, c, planes);
-    for (int32_t i = 0; i < images; i++) {
-      float *dxn = dx + (n0 + i) * in_h * in_w * c, *pp = p + i * tiles * c;
-      if (tile == 6) {
-        f63_input_grads(pp, ps, dxn, in_h, in_w, c, th, tw, pt, pl);
-      } else {
-        f43_input_grads(pp, ps, dxn, in_h, in_w, c, th, tw, pt, pl);
-      }
-    }
-  }
+  winograd_grads(0, dy, ut, dx, 0, g, p, 0, batch, in_h, in_w, c, out_h, out_w, o, pt, pl, group,
+                 tile);
 }
 
 // Both gradients of a 3x3, stride-1 convolution (NHWC, c input channels and
@@ -1806,47 +1820,8 @@ void conv3x3_winograd_grads(const float *x, const float *dy, const float *ut, fl
                             float *dw, float *g, float *vp, float *m, int32_t batch, int32_t in_h,
                             int32_t in_w, int32_t c, int32_t out_h, int32_t out_w, int32_t o,
                             int32_t pt, int32_t pl, int32_t group, int32_t tile) {
-  const int32_t th = (out_h + tile - 1) / tile, tw = (out_w + tile - 1) / tile, tiles = th * tw;
-  const int32_t planes = (tile + 2) * (tile + 2);
-  const int32_t gs = group * tiles * o + 16, vs = group * tiles * c + 16, ms = c * o + 16;
-  zero(dx, batch * in_h * in_w * c);
-  for (int32_t e = 0; e < planes; e++) zero(m + e * ms, c * o);
-  for (int32_t n0 = 0; n0 < batch; n0 += group) {
-    const int32_t images = batch - n0 < group ? batch - n0 : group;
-    for (int32_t i = 0; i < images; i++) {
-      const float *gn = dy + (n0 + i) * out_h * out_w * o;
-      if (tile == 6) {
-        f63_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      } else {
-        f43_grads(gn, g + i * tiles * o, gs, out_h, out_w, o, th, tw);
-      }
-    }
-    // The input gradient's share of the block.
-    winograd_block_products(g, ut, vp, images * tiles, gs, vs, o, c, planes);
-    for (int32_t i = 0; i < images; i++) {
-      float *dxn = dx + (n0 + i) * in_h * in_w * c, *pp = vp + i * tiles * c;
-      if (tile == 6) {
-        f63_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
-      } else {
-        f43_input_grads(pp, vs, dxn, in_h, in_w, c, th, tw, pt, pl);
-      }
-    }
-    // The filter gradient's, on the same g.
-    for (int32_t i = 0; i < images; i++) {
-      const float *xn = x + (n0 + i) * in_h * in_w * c;
-      if (tile == 6) {
-        f63_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-      } else {
-        f43_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-      }
-    }
-    winograd_filter_grad_products(vp, g, m, images * tiles, vs, gs, ms, c, o, planes);
-  }
-  if (tile == 6) {
-    f63_filter_grad_out(m, ms, dw, c, o);
-  } else {
-    f43_filter_grad_out(m, ms, dw, c, o);
-  }
+  winograd_grads(x, dy, ut, dx, dw, g, vp, m, batch, in_h, in_w, c, out_h, out_w, o, pt, pl, group,
+                 tile);
 }
 
 // ---------------------------------------------------------------------------
