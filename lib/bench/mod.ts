@@ -8,6 +8,7 @@
  */
 
 export * from "./child.ts";
+export * from "./drift.ts";
 export * from "./measure.ts";
 export * from "./peer.ts";
 export * from "./profile.ts";
