@@ -33,7 +33,7 @@ export interface DriftOptions {
   threads: number;
   /** Examples per batch (default 128). */
   batchSize?: number;
-  /** Adam's learning rate (default 0.003, as `train`'s). */
+  /** Adam's learning rate, kept constant (default 0.003, `train`'s first epoch's). */
   learningRate?: number;
 }
 
@@ -101,6 +101,9 @@ async function snapshots(
       batchSize,
       seed,
       threads,
+      // The first epoch's rate throughout, whatever the last checkpoint:
+      // `train`'s default decay depends on the run's length, this one's not.
+      learningRateDecay: 1,
       // Only the trainable weights are compared: no moving averages, no
       // validation pass worth timing (`stop` ends the run at the last checkpoint).
       recalibrate: 0,

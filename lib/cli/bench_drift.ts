@@ -34,7 +34,7 @@ Options:
                      (default 1,2,5,10,20,50,100,200,400)
   --seed N           seed of the weights, batches and masks, as train's (default 42)
   --batch-size N     examples per step (default 128)
-  --lr X             Adam's learning rate (default 0.003)
+  --lr X             Adam's learning rate, constant (default 0.003)
   -h, --help         show this help
 
 The last line is one JSON object with every figure.

@@ -22,7 +22,12 @@ import {
 } from "../model/mod.ts";
 import { type ClassMetrics, dataPath, resolvePath } from "../core/mod.ts";
 import { createProgressBar, formatTable, renderReport, writeReport } from "../display/mod.ts";
-import { evaluateRun, RECALIBRATE_IMAGES, trainModel } from "../train/mod.ts";
+import {
+  defaultLearningRateDecay,
+  evaluateRun,
+  RECALIBRATE_IMAGES,
+  trainModel,
+} from "../train/mod.ts";
 import { calibrateSavedModel } from "../eval/mod.ts";
 import { intFlag, modelFlag, modelNames, numberFlag, percent, threadsFlag } from "./flags.ts";
 import { parseFlags, runCli } from "./run.ts";
@@ -41,7 +46,9 @@ Options:
   --epochs N         training epochs (default 8 embedded, 3 with --data)
   --batch-size N     batch size (default 128)
   --lr X             Adam learning rate (default 0.003)
-  --lr-decay X       multiply the learning rate by X after every epoch (default 1)
+  --lr-decay X|auto  multiply the learning rate by X after every epoch; 1 keeps it
+                     constant (default auto: down to a quarter by the last epoch,
+                     0.5 over 3 epochs)
   --seed N           seed of split, shuffling, initialisation, augmentation (default 42)
   --validation X     fraction of training data held out for validation (default 0.1)
   --augment          augment training batches (rotation, shift, scale)
@@ -163,7 +170,10 @@ export async function main(args: string[]): Promise<number> {
   const { name: modelName, config } = modelFlag(flags);
   const seed = intFlag(flags, "seed", 42, { min: 0 });
   const batchSize = intFlag(flags, "batch-size", 128, { min: 1 });
-  const lrDecay = numberFlag(flags, "lr-decay", 1, { min: 0, max: 1, exclusiveMin: true });
+  // Checked now; the default depends on the epochs, which depend on the data.
+  const givenDecay = flags["lr-decay"] === undefined || flags["lr-decay"] === "auto"
+    ? undefined
+    : numberFlag(flags, "lr-decay", 1, { min: 0, max: 1, exclusiveMin: true });
   const validation = numberFlag(flags, "validation", 0.1, { min: 0, max: 0.9, exclusiveMin: true });
   const limit = flags.limit === undefined ? undefined : intFlag(flags, "limit", 0, { min: 1 });
   const patience = flags.patience === undefined
@@ -191,6 +201,7 @@ export async function main(args: string[]): Promise<number> {
   });
   const fullData = !splits.source.startsWith("npm:");
   const epochs = givenEpochs ?? (fullData ? 3 : 8);
+  const lrDecay = givenDecay ?? defaultLearningRateDecay(epochs);
   const numClasses = splits.train.numClasses;
   console.log(
     `Data: ${splits.source} — train ${splits.train.count}, validation ` +

@@ -435,6 +435,8 @@ export async function finetuneModel(options: FinetuneOptions): Promise<FinetuneR
       batchSize,
       seed,
       augment: { ...FINETUNE_AUGMENT },
+      // Fine-tuning's recipe was measured at a constant small rate (1e-4).
+      learningRateDecay: 1,
       threads: options.threads ?? "auto",
       onEpochEnd: (log) =>
         say(

@@ -104,6 +104,7 @@ Deno.test("train: bad flags fail with errors naming the flag and value", async (
   assertStringIncludes(e2.message, "resnet");
   const e3 = await assertRejects(() => main(["--batch-size", "x"]), InvalidArgumentError);
   assertStringIncludes(e3.message, '"x"');
+  await assertRejects(() => main(["--lr-decay", "fast"]), InvalidArgumentError, '"fast"');
   const e5 = await assertRejects(() => main(["--lr-decay", "2"]), InvalidArgumentError);
   assertStringIncludes(e5.message, "--lr-decay");
   const e4 = await assertRejects(() => main(["--epocs", "3"]), InvalidArgumentError);
@@ -181,7 +182,7 @@ Deno.test("train --data emnist-letters --data-root: 26 named classes end to end"
           "--data-root",
           root,
           "--epochs",
-          "1",
+          "2",
           "--limit",
           "260",
           "--threads",
@@ -199,6 +200,8 @@ Deno.test("train --data emnist-letters --data-root: 26 named classes end to end"
       assertMatch(printed, /│ +Z │ +[\d.]+ │ +[\d.]+ │ +[\d.]+ │ +\d+ │/);
       const metrics: ModelMetrics = JSON.parse(await Deno.readTextFile(`${out}/metrics.json`));
       assertEquals(metrics.data_source, `emnist-letters:${root}/emnist/gzip.zip`);
+      // No --lr-decay: the rate falls to a quarter by the last of the 2 epochs.
+      assertEquals([metrics.epochs, metrics.learning_rate_decay], [2, 0.25]);
       const { model } = await loadModel(out);
       assertEquals(model.outputs[0].shape, [null, 26]);
       model.dispose();

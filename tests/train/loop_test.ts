@@ -254,6 +254,31 @@ Deno.test("learningRateDecay lowers the rate every epoch and restores it afterwa
   assertEquals(tf.memory().numTensors, before);
 });
 
+Deno.test("by default the rate falls to a quarter by the last epoch, and stays for one", async () => {
+  await setupBackend();
+  const before = tf.memory().numTensors;
+  const rates = async (epochs: number) => {
+    const model = buildModel(DENSE, { seed: 1, learningRate: 0.01 });
+    const optimizer = model.optimizer as unknown as { learningRate: number };
+    const seen: number[] = [];
+    await trainModel(model, {
+      train,
+      validation,
+      epochs,
+      seed: 1,
+      onEpochEnd: () => {
+        seen.push(Number(optimizer.learningRate.toPrecision(6)));
+      },
+    });
+    assertEquals(optimizer.learningRate, 0.01);
+    model.dispose();
+    return seen;
+  };
+  assertEquals(await rates(3), [0.01, 0.005, 0.0025]);
+  assertEquals(await rates(1), [0.01]);
+  assertEquals(tf.memory().numTensors, before);
+});
+
 Deno.test("two threads learn the bars as one does, reproducibly, without leaks", async () => {
   await setupBackend();
   const before = tf.memory().numTensors;
