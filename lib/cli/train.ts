@@ -217,6 +217,15 @@ export async function main(args: string[]): Promise<number> {
   const model = buildModel(forClasses(config, numClasses), { seed, learningRate });
   const summary = summarizeModel(model);
   console.log(`\nModel "${modelName}":\n${formatSummary(summary)}\n`);
+  const lastRate = learningRate * lrDecay ** (epochs - 1);
+  console.log(
+    `Adam, learning rate ${learningRate}` +
+      (lrDecay === 1 || epochs === 1
+        ? " throughout\n"
+        : `, x ${Number(lrDecay.toPrecision(3))} after each epoch (${
+          Number(lastRate.toPrecision(3))
+        } in the last)\n`),
+  );
 
   let bar: ReturnType<typeof createProgressBar> | undefined;
   const history = await trainModel(model, {

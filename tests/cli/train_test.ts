@@ -31,6 +31,7 @@ Deno.test("train: a quick run saves model, metrics.json and report; evaluate rep
     );
     assertEquals(tf.memory().numTensors, before, "train leaked tensors");
     assertStringIncludes(printed, "Total params: 34,826");
+    assertStringIncludes(printed, "Adam, learning rate 0.003 throughout"); // one epoch
     assertStringIncludes(printed, "test");
     const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
     assertEquals(names, [
@@ -202,6 +203,10 @@ Deno.test("train --data emnist-letters --data-root: 26 named classes end to end"
       assertEquals(metrics.data_source, `emnist-letters:${root}/emnist/gzip.zip`);
       // No --lr-decay: the rate falls to a quarter by the last of the 2 epochs.
       assertEquals([metrics.epochs, metrics.learning_rate_decay], [2, 0.25]);
+      assertStringIncludes(
+        printed,
+        "Adam, learning rate 0.003, x 0.25 after each epoch (0.00075 in the last)",
+      );
       const { model } = await loadModel(out);
       assertEquals(model.outputs[0].shape, [null, 26]);
       model.dispose();
