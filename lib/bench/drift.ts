@@ -16,7 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { InvalidArgumentError } from "../core/mod.ts";
 import type { Dataset } from "../data/mod.ts";
 import { buildModel, type ModelConfig } from "../model/mod.ts";
-import { checkThreads } from "../train/parallel/mod.ts";
+import { checkThreads, readFlat, trainableVariables } from "../train/parallel/mod.ts";
 import { trainModel } from "../train/mod.ts";
 
 /** Options of {@linkcode measureDrift}. */
@@ -47,20 +47,8 @@ export interface DriftPoint {
   oneUlp: number;
 }
 
-/** The model's trainable values, in `trainableWeights` order, as float64. */
-function trainableValues(model: tf.LayersModel): Float64Array {
-  const parts = model.trainableWeights.map((w) => w.read().dataSync());
-  const values = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    values.set(p, offset);
-    offset += p.length;
-  }
-  return values;
-}
-
 /** ‖a − b‖ / ‖b‖ (0 when both are 0). */
-function relativeDistance(a: Float64Array, b: Float64Array): number {
+function relativeDistance(a: Float32Array, b: Float32Array): number {
   let diff = 0, norm = 0;
   for (let i = 0; i < b.length; i++) {
     diff += (a[i] - b[i]) ** 2;
@@ -85,10 +73,10 @@ async function snapshots(
   options: DriftOptions,
   threads: number,
   nudge: boolean,
-): Promise<Float64Array[]> {
+): Promise<Float32Array[]> {
   const { config, train, seed, checkpoints, batchSize = 128, learningRate = 0.003 } = options;
   const model = buildModel(config, { seed, learningRate });
-  const taken: Float64Array[] = [];
+  const taken: Float32Array[] = [];
   const last = checkpoints[checkpoints.length - 1];
   const stop = new AbortController();
   try {
@@ -110,7 +98,7 @@ async function snapshots(
       signal: stop.signal,
       onBatchEnd: ({ epoch, batch, batches }) => {
         const step = (epoch - 1) * batches + batch;
-        if (checkpoints.includes(step)) taken.push(trainableValues(model));
+        if (checkpoints.includes(step)) taken.push(readFlat(trainableVariables(model)));
         if (step === last) stop.abort();
       },
     });

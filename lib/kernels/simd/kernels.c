@@ -1094,6 +1094,23 @@ static void f63_inputs(const float *xn, float *v, int32_t vs, int32_t in_h, int3
   }
 }
 
+// The tiles of a block of images (NHWC, x the first), transformed B^T d B
+// for F(tile x tile, 3x3), tile 4 or 6: image i's at v + i * tiles * c,
+// planes vs floats apart. The forward pass and the filter gradient share it.
+static void winograd_block_inputs(const float *x, float *v, int32_t vs, int32_t images,
+                                  int32_t in_h, int32_t in_w, int32_t c, int32_t th, int32_t tw,
+                                  int32_t pt, int32_t pl, int32_t tile) {
+  for (int32_t i = 0; i < images; i++) {
+    const float *xn = x + i * in_h * in_w * c;
+    float *vn = v + i * th * tw * c;
+    if (tile == 6) {
+      f63_inputs(xn, vn, vs, in_h, in_w, c, th, tw, pt, pl);
+    } else {
+      f43_inputs(xn, vn, vs, in_h, in_w, c, th, tw, pt, pl);
+    }
+  }
+}
+
 // A^T applied to the eight vectors at p[0], p[stride], ..., p[7 * stride]:
 // six results, written back in place at p[0], ..., p[5 * stride].
 static inline void f63_output_col(float *p, int32_t stride) {
@@ -1508,14 +1525,8 @@ void conv3x3_winograd(const float *x, const float *u, const float *bias, float *
   const int32_t vs = group * tiles * c + 16, ms = group * tiles * o + 16;
   for (int32_t n0 = 0; n0 < batch; n0 += group) {
     const int32_t images = batch - n0 < group ? batch - n0 : group;
-    for (int32_t i = 0; i < images; i++) {
-      const float *xn = x + (n0 + i) * in_h * in_w * c;
-      if (tile == 6) {
-        f63_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-      } else {
-        f43_inputs(xn, v + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-      }
-    }
+    winograd_block_inputs(x + n0 * in_h * in_w * c, v, vs, images, in_h, in_w, c, th, tw, pt, pl,
+                          tile);
     winograd_block_products(v, u, m, images * tiles, vs, ms, c, o, planes);
     for (int32_t i = 0; i < images; i++) {
       float *yn = y + (n0 + i) * out_h * out_w * o, *pm = m + i * tiles * o;
@@ -1738,14 +1749,8 @@ static void winograd_grads(const float *x, const float *dy, const float *ut, flo
       }
     }
     if (dw) {
-      for (int32_t i = 0; i < images; i++) {
-        const float *xn = x + (n0 + i) * in_h * in_w * c;
-        if (tile == 6) {
-          f63_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-        } else {
-          f43_inputs(xn, vp + i * tiles * c, vs, in_h, in_w, c, th, tw, pt, pl);
-        }
-      }
+      winograd_block_inputs(x + n0 * in_h * in_w * c, vp, vs, images, in_h, in_w, c, th, tw, pt,
+                            pl, tile);
       winograd_filter_grad_products(vp, g, m, images * tiles, vs, gs, ms, c, o, planes);
     }
   }
